@@ -1,0 +1,13 @@
+import ArgumentParser
+
+/// The `vcolor` command: prepare video, train the colourising GAN over MPI,
+/// colourise, evaluate and convert checkpoints.
+@main
+struct VColor: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "vcolor",
+        abstract: "Colourise black-and-white video with a GAN trained data-parallel over MPI.",
+        version: "0.1.0",
+        subcommands: []
+    )
+}
