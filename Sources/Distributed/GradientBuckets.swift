@@ -10,6 +10,12 @@
 /// yet started (in index order), waits for all of them and multiplies by
 /// 1/size. After `waitAll` the buffer holds the average and the next step can
 /// begin.
+///
+/// With the tensor-aligned init, every bucket starts at a tensor. Parameters
+/// are declared in forward order and backward visits layers in reverse, so
+/// bucket `i` is ready once the layer owning element `ranges[i].lowerBound`
+/// has finished its backward pass (`bucket(containing:)` finds it). A
+/// network's buffer gets its own GradientBuckets (one for G, one for D).
 public final class GradientBuckets {
     /// Default bucket size, PyTorch DDP's `bucket_cap_mb`.
     public static let defaultBucketBytes = 25 << 20

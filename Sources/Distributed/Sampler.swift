@@ -120,10 +120,14 @@ public final class Sampler {
         self.stepsPerEpoch = steps
     }
 
-    /// This rank's clips for the step at `cursor` (`batch` of them).
-    public func batch(at cursor: SamplerCursor) -> [Clip] {
-        precondition((0..<stepsPerEpoch).contains(cursor.stepInEpoch) && cursor.epoch >= 0,
-                     "sampler cursor \(cursor) is outside an epoch of \(stepsPerEpoch) steps")
+    /// This rank's clips for the step at `cursor` (`batch` of them). Throws
+    /// for a cursor outside this sampler's epochs, e.g. one resumed from a
+    /// checkpoint of a run with other data, batch or rank count.
+    public func batch(at cursor: SamplerCursor) throws -> [Clip] {
+        guard cursor.epoch >= 0, (0..<stepsPerEpoch).contains(cursor.stepInEpoch) else {
+            throw SamplerError(description: "data cursor epoch \(cursor.epoch) step \(cursor.stepInEpoch) is outside an epoch of"
+                + " \(stepsPerEpoch) steps (did the data set, --batch, --clip or the number of ranks change?)")
+        }
         let clips = plan(epoch: cursor.epoch).clipsByRank[rank]
         let start = cursor.stepInEpoch * batch
         return Array(clips[start..<start + batch])

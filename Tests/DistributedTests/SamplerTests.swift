@@ -13,14 +13,14 @@ final class SamplerTests: XCTestCase {
         }
     }
 
-    func allBatches(_ s: Sampler, epochs: Int) -> [[Clip]] {
-        (0..<epochs).flatMap { e in (0..<s.stepsPerEpoch).map { s.batch(at: SamplerCursor(epoch: e, stepInEpoch: $0)) } }
+    func allBatches(_ s: Sampler, epochs: Int) throws -> [[Clip]] {
+        try (0..<epochs).flatMap { e in try (0..<s.stepsPerEpoch).map { try s.batch(at: SamplerCursor(epoch: e, stepInEpoch: $0)) } }
     }
 
     func testDeterministic() throws {
         let a = try samplers(world: 3), b = try samplers(world: 3)
         for r in 0..<3 {
-            XCTAssertEqual(allBatches(a[r], epochs: 3), allBatches(b[r], epochs: 3))
+            XCTAssertEqual(try allBatches(a[r], epochs: 3), try allBatches(b[r], epochs: 3))
         }
     }
 
@@ -55,7 +55,7 @@ final class SamplerTests: XCTestCase {
                 for r in 0..<world {
                     var seen = Set<Clip>()
                     for step in 0..<steps {
-                        let batch = ranks[r].batch(at: SamplerCursor(epoch: epoch, stepInEpoch: step))
+                        let batch = try ranks[r].batch(at: SamplerCursor(epoch: epoch, stepInEpoch: step))
                         XCTAssertEqual(batch.count, 2)
                         for c in batch {
                             XCTAssertEqual(owner[c.sequenceID], r)
@@ -119,7 +119,12 @@ final class SamplerTests: XCTestCase {
         XCTAssertEqual(decoded, saved)
         // A fresh sampler (a resumed run) draws the same batch at the saved cursor.
         let resumed = try samplers(world: 2)[1]
-        XCTAssertEqual(resumed.batch(at: decoded), s.batch(at: saved))
+        XCTAssertEqual(try resumed.batch(at: decoded), try s.batch(at: saved))
+        // A cursor from another geometry is an error, not a trap.
+        XCTAssertThrowsError(try s.batch(at: SamplerCursor(epoch: 0, stepInEpoch: s.stepsPerEpoch))) { error in
+            XCTAssertTrue(String(describing: error).contains("outside an epoch of \(s.stepsPerEpoch) steps"), "\(error)")
+        }
+        XCTAssertThrowsError(try s.batch(at: SamplerCursor(epoch: -1, stepInEpoch: 0)))
     }
 
     func testTooLittleDataIsAClearError() {
