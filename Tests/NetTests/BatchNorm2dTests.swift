@@ -214,4 +214,17 @@ final class BatchNorm2dTests: XCTestCase {
             }
         }
     }
+
+    /// Output and input-gradient storage is sized once and reused; a smaller batch fits in it.
+    func testBuffersAreReusedAcrossCalls() {
+        var rng = RandomGenerator(seed: 26)
+        let (bn, _) = makeLayer(channels: 2, seed: 9)
+        let x = randomTensor(Shape(3, 2, 4, 4), &rng)
+        let out = bn.forward(x).data
+        let dx = bn.backward(x).data
+        let small = randomTensor(Shape(2, 2, 4, 4), &rng)
+        XCTAssertEqual(bn.forward(small).data, out)
+        XCTAssertEqual(bn.backward(small).data, dx)
+        XCTAssertEqual(bn.forward(x).data, out)
+    }
 }

@@ -172,4 +172,19 @@ final class LSTMTests: XCTestCase {
                            tolerance: 1e-5, key)
         }
     }
+
+    /// Output and input-gradient storage is sized once and reused by later calls.
+    func testBuffersAreReusedAcrossCalls() {
+        var rng = RandomGenerator(seed: 39)
+        let (lstm, _) = makeLSTM(input: 3, hidden: 4, seed: 40)
+        let x = randomTensor(Shape(6, 3, 1, 2), &rng)
+        let y1 = lstm.forward(x, batch: 2, time: 3)
+        let out = y1.data
+        let dx = lstm.backward(y1).data
+        for _ in 0..<3 {
+            let y = lstm.forward(x, batch: 2, time: 3)
+            XCTAssertEqual(y.data, out)
+            XCTAssertEqual(lstm.backward(y).data, dx)
+        }
+    }
 }
