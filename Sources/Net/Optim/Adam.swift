@@ -14,7 +14,9 @@ import Foundation
 /// so a checkpoint stores them per tensor with the same offsets.
 public final class Adam {
     public let parameters: ParameterSet
-    public var learningRate: Float
+    public var learningRate: Float {
+        didSet { learningRateDecimal = Self.decimal(learningRate) }
+    }
     public let beta1: Float
     public let beta2: Float
     public let epsilon: Float
@@ -25,6 +27,12 @@ public final class Adam {
     /// Second moments, layout of `parameters.values`.
     public let v: UnsafeMutableBufferPointer<Float>
 
+    // The hyper-parameters as the decimals they were written as (see `decimal`),
+    // formed once here because `Float.description` allocates.
+    private var learningRateDecimal: Double
+    private let beta1Decimal: Double
+    private let beta2Decimal: Double
+
     public init(parameters: ParameterSet, learningRate: Float = 2e-4, beta1: Float = 0.5,
                 beta2: Float = 0.999, epsilon: Float = 1e-8) {
         precondition(parameters.isFinalized, "Adam needs a finalized ParameterSet")
@@ -33,6 +41,9 @@ public final class Adam {
         self.beta1 = beta1
         self.beta2 = beta2
         self.epsilon = epsilon
+        learningRateDecimal = Self.decimal(learningRate)
+        beta1Decimal = Self.decimal(beta1)
+        beta2Decimal = Self.decimal(beta2)
         m = .allocate(capacity: parameters.trainableCount)
         m.initialize(repeating: 0)
         v = .allocate(capacity: parameters.trainableCount)
@@ -55,10 +66,10 @@ public final class Adam {
         stepCount += 1
         if count == 0 { return }
         let t = Double(stepCount)
-        let b1d = Self.decimal(beta1), b2d = Self.decimal(beta2)
+        let b1d = beta1Decimal, b2d = beta2Decimal
         let bc1 = 1 - pow(b1d, t)
         let bc2 = 1 - pow(b2d, t)
-        let negativeStepSize = Float(-Self.decimal(learningRate) / bc1)
+        let negativeStepSize = Float(-learningRateDecimal / bc1)
         let bc2Sqrt = Float(bc2.squareRoot())
         let b2 = beta2, eps = epsilon
         let w = Float(1 - b1d), a2 = Float(1 - b2d)
