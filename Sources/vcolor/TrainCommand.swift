@@ -54,6 +54,8 @@ struct TrainCommand: ParsableCommand {
     var killRank: Int?
     @Option(help: .hidden)
     var killAtStep: Int?
+    @Option(help: .hidden)
+    var nanAtStep: Int?
 
     func options() throws -> TrainingOptions {
         var o = TrainingOptions(data: data, run: runDirectory)
@@ -87,6 +89,7 @@ struct TrainCommand: ParsableCommand {
         o.printChecksum = printChecksum
         o.killRank = killRank
         o.killAtStep = killAtStep
+        o.nanAtStep = nanAtStep
         return o
     }
 

@@ -215,4 +215,17 @@ final class TrainCommandTests: XCTestCase {
         XCTAssertEqual(initialised.status, 0, initialised.stderr)
         XCTAssertEqual(try Checkpoint.readState(CheckpointDirectory(run: path("fresh")).path(step: 1)).generatorAdamSteps, 1)
     }
+
+    func testNaNLossStopsEveryRankWithoutACheckpoint() throws {
+        let data = try standardData()
+        let run = path("run")
+        let result = try train(["--data", data, "--run", run, "--steps", "6", "--batch", "1", "--checkpoint-every", "2",
+                                "--nan-at-step", "3"], ranks: 2, timeout: 30)
+        XCTAssertNotEqual(result.status, 0)
+        let lines = result.stderr.split(separator: "\n").filter { $0.hasPrefix("Error:") }
+        XCTAssertEqual(lines.count, 1, result.stderr)
+        XCTAssertTrue(lines.first?.contains("step 3: loss_D is NaN; stopping without writing a checkpoint (the newest checkpoint is step 2)") ?? false,
+                      result.stderr)
+        XCTAssertEqual(CheckpointDirectory(run: run).checkpoints().map(\.step), [2])
+    }
 }

@@ -124,6 +124,7 @@ public final class Trainer {
             let nextCursor = sampler.next(after: cursor)
             if !finished(step + 1, nextCursor) { loader.prefetch(try sampler.batch(at: nextCursor)) }
 
+            if options.nanAtStep == step + 1 { batch.L.data[0] = .nan }
             timer.reset()
             let began = DispatchTime.now().uptimeNanoseconds
             let local = model.step(L: batch.L, ab: batch.ab, batch: options.batch, time: options.clip)
@@ -136,7 +137,7 @@ public final class Trainer {
 
             let names = ["loss_D", "loss_G (GAN part)", "loss_G (L1 part)"]
             if let bad = losses.indices.first(where: { !losses[$0].isFinite }) {
-                throw AgreedFailure(message: "step \(step): \(names[bad]) is \(losses[bad]); stopping without writing a checkpoint"
+                throw AgreedFailure(message: "step \(step): \(names[bad]) is \(losses[bad].isNaN ? "NaN" : "infinite"); stopping without writing a checkpoint"
                                     + " (the newest checkpoint is \(lastCheckpoint.map { "step \($0)" } ?? "none"))",
                                     reporter: comm.isRoot)
             }

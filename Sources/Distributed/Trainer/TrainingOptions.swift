@@ -40,6 +40,8 @@ public struct TrainingOptions {
     /// Rank `killRank` kills itself with SIGKILL after step `killAtStep` (tests).
     public var killRank: Int?
     public var killAtStep: Int?
+    /// Step (1-based) whose input is poisoned with a NaN (tests of the NaN stop).
+    public var nanAtStep: Int?
 
     public init(data: String, run: String) {
         self.data = data
