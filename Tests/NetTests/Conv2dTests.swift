@@ -12,7 +12,7 @@ struct ConvCase: CustomStringConvertible {
 
 /// The configurations every gradient check runs: the seed model's k4 s2 p1,
 /// the PatchGAN head (k4 s1 p1), odd and non-square sizes, n > 1, in ≠ out,
-/// with and without bias.
+/// with and without bias, rows wide enough for the vectorised stride-2 loops.
 let convCases: [ConvCase] = [
     ConvCase(n: 2, inC: 3, outC: 4, h: 8, w: 8, bias: false),
     ConvCase(n: 1, inC: 2, outC: 1, h: 6, w: 6, k: 4, s: 1, p: 1, bias: true),
@@ -20,6 +20,7 @@ let convCases: [ConvCase] = [
     ConvCase(n: 3, inC: 4, outC: 2, h: 5, w: 5, bias: true),
     ConvCase(n: 1, inC: 1, outC: 3, h: 9, w: 7, k: 4, s: 2, p: 0, bias: false),
     ConvCase(n: 2, inC: 2, outC: 3, h: 2, w: 2, bias: false),  // output 1×1, like down7
+    ConvCase(n: 2, inC: 2, outC: 3, h: 5, w: 37, bias: true),  // wide rows: the SIMD stride-2 loops
 ]
 
 /// Runs `body` under each way `ConvPlan` can cut a batch: the default (small
