@@ -24,11 +24,16 @@ let convCases: [ConvCase] = [
 ]
 
 /// Runs `body` under each way `ConvPlan` can cut a batch: the default (small
-/// images → one batched GEMM), per-image GEMMs, and per-image with chunks of
-/// one or two images (a tiny column budget), so every code path is checked.
+/// images → one batched GEMM), per-image GEMMs, each with chunks of one image
+/// (a tiny column budget), and Conv2d's input-grid path (`ShiftedSum`), so
+/// every code path is checked on small shapes.
 func forEachConvPlan(_ body: (String) -> Void) {
     let savedBudget = ConvPlan.columnBudget, savedPositions = ConvPlan.perImagePositions
-    defer { ConvPlan.columnBudget = savedBudget; ConvPlan.perImagePositions = savedPositions }
+    defer {
+        ConvPlan.columnBudget = savedBudget; ConvPlan.perImagePositions = savedPositions
+        ConvPlan.forceShiftedSum = nil
+    }
+    ConvPlan.forceShiftedSum = false
     body("batched")
     ConvPlan.perImagePositions = 1
     body("per-image")
@@ -36,6 +41,10 @@ func forEachConvPlan(_ body: (String) -> Void) {
     body("per-image, chunks of 1")
     ConvPlan.perImagePositions = savedPositions
     body("batched, chunks of 1")
+    ConvPlan.forceShiftedSum = true  // Conv2d only; ConvTranspose2d has no such path
+    body("shifted sum, chunks of 1")
+    ConvPlan.columnBudget = savedBudget
+    body("shifted sum")
 }
 
 /// Direct convolution by its definition (PyTorch's cross-correlation).

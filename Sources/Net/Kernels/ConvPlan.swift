@@ -27,6 +27,17 @@ struct ConvPlan {
     /// Positions per image from which per-image GEMMs are used.
     nonisolated(unsafe) static var perImagePositions = 1024
 
+    /// Whether a `Conv2d` with these sizes runs on the input grid (`ShiftedSum`)
+    /// instead of im2col: for stride 1 and at most one output channel per 8
+    /// input channels, T has 8× fewer rows than the column matrix at the same
+    /// GEMM cost. Only the PatchGAN head qualifies in the seed model.
+    static func usesShiftedSum(inChannels: Int, outChannels: Int, stride: Int) -> Bool {
+        forceShiftedSum ?? (stride == 1 && 8 * outChannels <= inChannels)
+    }
+
+    /// Tests force either path on small shapes.
+    nonisolated(unsafe) static var forceShiftedSum: Bool?
+
     /// `rows` column-matrix rows per position, `positions` per image.
     init(images n: Int, rows: Int, positions: Int) {
         let perImageFloats = max(1, rows * positions)
