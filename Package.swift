@@ -31,16 +31,19 @@ let package = Package(
         .target(name: "DataPrep", dependencies: ["HDF5Kit"]),
         // Ranks, all-reduce, sampling, data loading, checkpoints, the trainer.
         .target(name: "Distributed", dependencies: ["Net", "DataPrep", "HDF5Kit", "MPIShim"]),
+        // From a checkpoint to a coloured film: colorize, eval metrics, convert, quickstart.
+        .target(name: "Colorize", dependencies: ["Net", "DataPrep", "Distributed", "HDF5Kit"]),
         .executableTarget(
             name: "vcolor",
             dependencies: [
-                "Net", "DataPrep", "Distributed", "HDF5Kit",
+                "Net", "DataPrep", "Distributed", "HDF5Kit", "Colorize",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
         .testTarget(name: "NetTests", dependencies: ["Net"], resources: [.copy("Fixtures")]),
         .testTarget(name: "DataPrepTests", dependencies: ["DataPrep", "HDF5Kit"], resources: [.copy("Fixtures")]),
         .testTarget(name: "DistributedTests", dependencies: ["Distributed", "Net", "DataPrep"]),
+        .testTarget(name: "ColorizeTests", dependencies: ["Colorize", "Net", "DataPrep"]),
         .testTarget(name: "VcolorTests", dependencies: ["vcolor"]),
     ],
     swiftLanguageModes: [.v5]

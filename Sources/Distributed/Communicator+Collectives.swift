@@ -1,0 +1,162 @@
+import Foundation
+import MPIShim
+
+/// MPI counts are Int32; larger buffers go in slices of this many elements.
+let maxElementsPerCall = 1 << 30
+
+extension Communicator {
+    // MARK: - All-reduce
+
+    /// Reduces `buffer` element-wise across all ranks, in place; every rank
+    /// ends with the same result.
+    public func allReduce<T: MPIScalar>(_ buffer: UnsafeMutableBufferPointer<T>, _ operation: ReduceOperation) throws {
+        guard size > 1, let base = buffer.baseAddress else { return }
+        var offset = 0
+        while offset < buffer.count {
+            let n = min(maxElementsPerCall, buffer.count - offset)
+            try mpiCheck(MPI_Allreduce(vc_mpi_in_place(), base + offset, Int32(n), T.mpiDatatype, operation.mpiOp, comm),
+                         "MPI_Allreduce of \(n) elements")
+            offset += n
+        }
+    }
+
+    /// Sums `buffer` across ranks in place.
+    public func allReduceSum<T: MPIScalar>(_ buffer: UnsafeMutableBufferPointer<T>) throws {
+        try allReduce(buffer, .sum)
+    }
+
+    /// Averages `buffer` across ranks in place: sum, then multiply by 1/size
+    /// (the same float on every rank, so replicas stay bit-identical).
+    public func allReduceAverage(_ buffer: UnsafeMutableBufferPointer<Float>) throws {
+        try allReduce(buffer, .sum)
+        scale(buffer, by: 1 / Float(size))
+    }
+
+    /// Averages `buffer` across ranks in place (double precision).
+    public func allReduceAverage(_ buffer: UnsafeMutableBufferPointer<Double>) throws {
+        try allReduce(buffer, .sum)
+        if size > 1 {
+            let s = 1 / Double(size)
+            for i in buffer.indices { buffer[i] *= s }
+        }
+    }
+
+    /// Reduces one value across ranks (a loss, a step time, a flag).
+    public func allReduce<T: MPIScalar>(_ value: T, _ operation: ReduceOperation) throws -> T {
+        var v = value
+        try withUnsafeMutablePointer(to: &v) { try allReduce(UnsafeMutableBufferPointer(start: $0, count: 1), operation) }
+        return v
+    }
+
+    /// Starts a non-blocking in-place sum of `buffer` (MPI_Iallreduce). The
+    /// buffer must stay alive and untouched until the request completes.
+    /// Every rank must start its non-blocking collectives in the same order.
+    public func startAllReduceSum(_ buffer: UnsafeMutableBufferPointer<Float>) throws -> AllReduceRequest {
+        let request = AllReduceRequest(buffer: buffer)
+        guard size > 1, let base = buffer.baseAddress, buffer.count > 0 else { return request }
+        guard buffer.count <= maxElementsPerCall else {
+            throw CommunicatorError("non-blocking all-reduce of \(buffer.count) elements: split it into buckets")
+        }
+        try mpiCheck(MPI_Iallreduce(vc_mpi_in_place(), base, Int32(buffer.count), vc_mpi_float(), vc_mpi_sum(),
+                                    comm, &request.request),
+                     "MPI_Iallreduce of \(buffer.count) floats")
+        return request
+    }
+
+    // MARK: - Broadcast
+
+    /// Copies rank `root`'s `buffer` into every rank's `buffer` (same count everywhere).
+    public func broadcast<T: MPIScalar>(_ buffer: UnsafeMutableBufferPointer<T>, root: Int = 0) throws {
+        guard size > 1, let base = buffer.baseAddress else { return }
+        var offset = 0
+        while offset < buffer.count {
+            let n = min(maxElementsPerCall, buffer.count - offset)
+            try mpiCheck(MPI_Bcast(base + offset, Int32(n), T.mpiDatatype, Int32(root), comm), "MPI_Bcast of \(n) elements")
+            offset += n
+        }
+    }
+
+    /// Sends a small byte payload from `root` to every rank. Only the root's
+    /// `bytes` are read (others may pass nil); every rank returns the root's bytes.
+    public func broadcast(bytes: [UInt8]?, root: Int = 0) throws -> [UInt8] {
+        if rank == root, bytes == nil { throw CommunicatorError("broadcast: the root rank must supply the payload") }
+        guard size > 1 else { return bytes ?? [] }
+        var count = Int64(rank == root ? bytes!.count : 0)
+        try withUnsafeMutablePointer(to: &count) {
+            try broadcast(UnsafeMutableBufferPointer(start: $0, count: 1), root: root)
+        }
+        guard count <= Int64(Int32.max) else { throw CommunicatorError("broadcast payload of \(count) bytes is too large") }
+        var payload = rank == root ? bytes! : [UInt8](repeating: 0, count: Int(count))
+        try payload.withUnsafeMutableBufferPointer { try broadcast($0, root: root) }
+        return payload
+    }
+
+    /// Sends a Codable value (as JSON) from `root` to every rank: the run's
+    /// configuration, a resume cursor, ...
+    public func broadcast<V: Codable>(json value: V?, root: Int = 0) throws -> V {
+        let bytes: [UInt8]? = try rank == root ? value.map { [UInt8](try JSONEncoder().encode($0)) } : nil
+        let received = try broadcast(bytes: bytes, root: root)
+        do {
+            return try JSONDecoder().decode(V.self, from: Data(received))
+        } catch {
+            throw CommunicatorError("broadcast: could not decode \(V.self) from rank \(root)'s JSON: \(error)")
+        }
+    }
+
+    // MARK: - All-gather
+
+    /// Every rank's `value`, indexed by rank (a checksum, a step time, ...).
+    public func allGather<T: MPIScalar>(_ value: T) throws -> [T] {
+        var mine = value
+        var all = [T](repeating: value, count: size)
+        guard size > 1 else { return all }
+        try withUnsafeMutablePointer(to: &mine) { send in
+            try all.withUnsafeMutableBufferPointer { receive in
+                try mpiCheck(MPI_Allgather(send, 1, T.mpiDatatype, receive.baseAddress, 1, T.mpiDatatype, comm),
+                             "MPI_Allgather")
+            }
+        }
+        return all
+    }
+
+    /// Every rank's byte payload (of any length), indexed by rank.
+    public func allGather(bytes: [UInt8]) throws -> [[UInt8]] {
+        guard size > 1 else { return [bytes] }
+        let counts = try allGather(Int32(clamping: bytes.count))
+        guard bytes.count <= Int(Int32.max), counts.reduce(0, { $0 + Int($1) }) <= Int(Int32.max) else {
+            throw CommunicatorError("all-gather payload too large")
+        }
+        var displacements = [Int32](repeating: 0, count: size)
+        for r in 1..<size { displacements[r] = displacements[r - 1] + counts[r - 1] }
+        let total = Int(displacements[size - 1] + counts[size - 1])
+        var receive = [UInt8](repeating: 0, count: max(total, 1))
+        var send = bytes
+        try send.withUnsafeMutableBufferPointer { s in
+            try receive.withUnsafeMutableBufferPointer { r in
+                try mpiCheck(MPI_Allgatherv(s.baseAddress, Int32(bytes.count), vc_mpi_byte(),
+                                            r.baseAddress, counts, displacements, vc_mpi_byte(), comm),
+                             "MPI_Allgatherv")
+            }
+        }
+        return (0..<size).map { r in
+            Array(receive[Int(displacements[r])..<Int(displacements[r] + counts[r])])
+        }
+    }
+
+    /// Every rank's Codable value (as JSON), indexed by rank.
+    public func allGather<V: Codable>(json value: V) throws -> [V] {
+        let parts = try allGather(bytes: [UInt8](try JSONEncoder().encode(value)))
+        return try parts.enumerated().map { r, bytes in
+            do { return try JSONDecoder().decode(V.self, from: Data(bytes)) } catch {
+                throw CommunicatorError("all-gather: could not decode \(V.self) from rank \(r)'s JSON: \(error)")
+            }
+        }
+    }
+}
+
+/// Multiplies every element by `factor`.
+@inline(__always)
+func scale(_ buffer: UnsafeMutableBufferPointer<Float>, by factor: Float) {
+    guard factor != 1, let p = buffer.baseAddress else { return }
+    for i in 0..<buffer.count { p[i] *= factor }
+}

@@ -1,0 +1,184 @@
+import Foundation
+import MPIShim
+
+/// This process's place in the MPI job, and the collectives the trainer uses.
+///
+/// One per process (`Communicator.world()`): MPI can be initialised only once.
+/// Under `mpirun -np N` it spans the N ranks; started without a launcher it is
+/// an OpenMPI *singleton* of one rank, so the same code path trains on one
+/// machine with no special cases. A singleton needs what OpenMPI 4.1's
+/// `ess singleton` needs: it forks a local `orted` (found through OpenMPI's
+/// install prefix) and checks that the `plm_rsh_agent` (ssh/rsh) exists; a
+/// singleton never starts remote daemons, so when no launcher is detected we
+/// default that agent to empty, which lets containers without ssh start.
+/// It does not need `OMPI_ALLOW_RUN_AS_ROOT` (only `mpirun` refuses root).
+///
+/// Errors: the communicator uses `MPI_ERRORS_RETURN`; every failed call throws
+/// `MPIError`. A rank that cannot go on must call `abort(_:)`, which ends the
+/// whole job through `MPI_Abort` so no other rank waits forever in a
+/// collective. (`mpirun` also tears the job down, within about a second here,
+/// when any rank exits non-zero, dies on a signal, or exits 0 without
+/// `MPI_Finalize`; `abort` makes the failure explicit and names the rank.)
+public final class Communicator: @unchecked Sendable {
+    /// Rank in the job (0 is the writer of checkpoints and logs).
+    public let rank: Int
+    /// Number of ranks in the job.
+    public let size: Int
+    /// Rank among the ranks sharing this node (MPI_COMM_TYPE_SHARED).
+    public let localRank: Int
+    /// Number of ranks sharing this node: divide the cores by this.
+    public let localSize: Int
+    /// MPI's name for this node (MPI_Get_processor_name).
+    public let hostname: String
+    /// The thread level MPI granted (at least MPI_THREAD_FUNNELED).
+    public let threadLevel: Int32
+    /// True when started without mpirun/srun (an OpenMPI singleton).
+    public let isSingleton: Bool
+
+    /// Private duplicate of MPI_COMM_WORLD, so library traffic never matches
+    /// messages of other code using the world communicator.
+    let comm: MPI_Comm
+    let nodeComm: MPI_Comm
+
+    public var isRoot: Bool { rank == 0 }
+
+    // MARK: - Process-wide state
+
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var shared: Communicator?
+    nonisolated(unsafe) private static var finalized = false
+
+    /// The job's communicator, initialising MPI on first use.
+    public static func world() throws -> Communicator {
+        lock.lock()
+        defer { lock.unlock() }
+        if let shared { return shared }
+        if finalized { throw CommunicatorError("MPI was already finalised in this process") }
+        let c = try Communicator()
+        shared = c
+        return c
+    }
+
+    /// The communicator if MPI has been initialised by `world()`, else nil.
+    public static var current: Communicator? {
+        lock.lock()
+        defer { lock.unlock() }
+        return finalized ? nil : shared
+    }
+
+    /// True when a launcher (mpirun/orterun or srun with PMIx) started us.
+    /// Meaningful only before MPI starts: a singleton's MPI_Init sets PMIX_RANK
+    /// in its own environment (which child processes then inherit).
+    static var launchedByMPI: Bool {
+        let env = ProcessInfo.processInfo.environment
+        return env["OMPI_COMM_WORLD_SIZE"] != nil || env["PMIX_RANK"] != nil || env["PMI_RANK"] != nil
+    }
+
+    private init() throws {
+        var alreadyInitialised: Int32 = 0
+        MPI_Initialized(&alreadyInitialised)
+        let singleton = !Communicator.launchedByMPI
+        if alreadyInitialised == 0 {
+            if singleton { setenv("OMPI_MCA_plm_rsh_agent", "", 0) }
+            var provided: Int32 = 0
+            // Errors during MPI_Init use the default fatal handler: there is no
+            // communicator yet to set MPI_ERRORS_RETURN on.
+            try mpiCheck(MPI_Init_thread(nil, nil, vc_mpi_thread_serialized(), &provided), "MPI_Init_thread")
+            threadLevel = provided
+        } else {
+            var provided: Int32 = 0
+            MPI_Query_thread(&provided)
+            threadLevel = provided
+        }
+        isSingleton = singleton
+        let world: MPI_Comm = vc_mpi_comm_world()
+        try mpiCheck(MPI_Comm_set_errhandler(world, vc_mpi_errors_return()), "MPI_Comm_set_errhandler")
+        guard threadLevel >= vc_mpi_thread_funneled() else {
+            throw CommunicatorError("MPI granted thread level \(threadLevel); vcolor needs at least MPI_THREAD_FUNNELED")
+        }
+
+        var dup: MPI_Comm? = nil
+        try mpiCheck(MPI_Comm_dup(world, &dup), "MPI_Comm_dup")
+        comm = dup!
+        try mpiCheck(MPI_Comm_set_errhandler(comm, vc_mpi_errors_return()), "MPI_Comm_set_errhandler")
+
+        var r: Int32 = 0, s: Int32 = 0
+        try mpiCheck(MPI_Comm_rank(comm, &r), "MPI_Comm_rank")
+        try mpiCheck(MPI_Comm_size(comm, &s), "MPI_Comm_size")
+        rank = Int(r)
+        size = Int(s)
+
+        var node: MPI_Comm? = nil
+        try mpiCheck(MPI_Comm_split_type(comm, vc_mpi_comm_type_shared(), r, vc_mpi_info_null(), &node),
+                     "MPI_Comm_split_type")
+        nodeComm = node!
+        try mpiCheck(MPI_Comm_set_errhandler(nodeComm, vc_mpi_errors_return()), "MPI_Comm_set_errhandler")
+        try mpiCheck(MPI_Comm_rank(nodeComm, &r), "MPI_Comm_rank")
+        try mpiCheck(MPI_Comm_size(nodeComm, &s), "MPI_Comm_size")
+        localRank = Int(r)
+        localSize = Int(s)
+
+        var name = [CChar](repeating: 0, count: Int(vc_mpi_max_processor_name()) + 1)
+        var length: Int32 = 0
+        try mpiCheck(MPI_Get_processor_name(&name, &length), "MPI_Get_processor_name")
+        hostname = String(cString: name)
+    }
+
+    // MARK: - Life cycle
+
+    /// Waits until every rank has arrived.
+    public func barrier() throws {
+        try mpiCheck(MPI_Barrier(comm), "MPI_Barrier")
+    }
+
+    /// Ends the whole job: prints `message` (one line, prefixed with the rank)
+    /// on stderr and calls MPI_Abort, which makes mpirun kill every rank.
+    /// Use it for any error one rank cannot recover from, because the other
+    /// ranks would otherwise block in their next collective.
+    public func abort(_ message: String, code: Int32 = 1) -> Never {
+        let prefix = size > 1 ? "vcolor: rank \(rank)/\(size) on \(hostname): " : "vcolor: "
+        FileHandle.standardError.write(Data((prefix + message + "\n").utf8))
+        MPI_Abort(vc_mpi_comm_world(), code)
+        exit(code)  // MPI_Abort does not return; this is for the type checker.
+    }
+
+    /// Shuts MPI down. Every rank must call it once before exiting 0 (mpirun
+    /// treats an exit without it as a failure). Later calls do nothing.
+    public static func finalize() {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !finalized else { return }
+        var initialised: Int32 = 0
+        MPI_Initialized(&initialised)
+        if initialised != 0 {
+            var done: Int32 = 0
+            MPI_Finalized(&done)
+            if done == 0 {
+                if let shared {
+                    var c: MPI_Comm? = shared.nodeComm
+                    MPI_Comm_free(&c)
+                    c = shared.comm
+                    MPI_Comm_free(&c)
+                }
+                MPI_Finalize()
+            }
+        }
+        finalized = true
+        shared = nil
+    }
+
+    /// Runs `body` (a subcommand's work). If it throws on a multi-rank job the
+    /// job is aborted with the error's text, so no rank hangs; on one rank the
+    /// error is rethrown for the usual one-line message and non-zero exit.
+    /// On success MPI is finalised.
+    public static func runFinalizingOrAborting(_ body: (Communicator) throws -> Void) throws {
+        let communicator = try world()
+        do {
+            try body(communicator)
+        } catch {
+            if communicator.size > 1 { communicator.abort(String(describing: error)) }
+            throw error
+        }
+        finalize()
+    }
+}

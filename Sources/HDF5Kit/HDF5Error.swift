@@ -1,0 +1,33 @@
+import HDF5Shim
+
+/// A failed HDF5 operation: what was being done, to which file/object, and HDF5's
+/// own innermost reason when it gave one. One line, fit for a command's stderr.
+public struct HDF5Error: Error, CustomStringConvertible, Equatable {
+    /// The file (and, after a colon, the object path inside it) the error is about.
+    public let path: String
+    /// What failed, e.g. "cannot open dataset".
+    public let message: String
+    /// HDF5's description of the lowest-level failure, if any.
+    public let reason: String
+
+    public init(path: String, message: String, reason: String = "") {
+        self.path = path
+        self.message = message
+        self.reason = reason
+    }
+
+    public var description: String {
+        reason.isEmpty ? "\(path): \(message)" : "\(path): \(message) (\(reason))"
+    }
+
+    /// Builds an error from the calling thread's HDF5 error stack, then clears it.
+    /// Call with the HDF5 lock held.
+    static func fromStack(path: String, message: String) -> HDF5Error {
+        var inner = [CChar](repeating: 0, count: 512)
+        var outer = [CChar](repeating: 0, count: 512)
+        vc_h5e_messages(&inner, &outer)
+        vc_h5e_clear()
+        let reason = String(cString: inner)
+        return HDF5Error(path: path, message: message, reason: reason)
+    }
+}

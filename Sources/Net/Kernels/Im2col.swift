@@ -1,0 +1,122 @@
+/// The geometry of one 2-D convolution seen from its (larger) input side:
+/// `channels` planes of `height × width`, a square `kernel`, `stride` and
+/// zero `padding`, giving `outHeight × outWidth` output positions.
+///
+/// Conv2d uses it for its input; ConvTranspose2d, the adjoint, uses it for
+/// its *output* (the transposed convolution's output is the convolution's input).
+struct ConvGeometry: Equatable {
+    var channels: Int
+    var height: Int
+    var width: Int
+    var kernel: Int
+    var stride: Int
+    var padding: Int
+
+    var outHeight: Int { (height + 2 * padding - kernel) / stride + 1 }
+    var outWidth: Int { (width + 2 * padding - kernel) / stride + 1 }
+    /// Rows of the column matrix: one per (channel, ky, kx).
+    var rows: Int { channels * kernel * kernel }
+    /// Output positions of one image.
+    var positions: Int { outHeight * outWidth }
+
+    /// The output columns `ox` whose input column `ox*stride − padding + kx`
+    /// lies inside the image: `lo..<hi` (empty when none do).
+    @inline(__always)
+    func validColumns(kx: Int) -> (lo: Int, hi: Int) {
+        let shift = padding - kx  // ix = ox*stride - shift
+        let lo = shift > 0 ? (shift + stride - 1) / stride : 0
+        let last = width - 1 + shift  // ix <= width-1  <=>  ox*stride <= last
+        let hi = last < 0 ? 0 : min(outWidth, last / stride + 1)
+        return (min(lo, hi), hi)
+    }
+}
+
+/// im2col and col2im over a chunk of images (NCHW), Caffe's formulation with
+/// the whole chunk in one matrix so that one GEMM covers all of its images.
+///
+/// The column matrix has `geometry.rows` rows — row `(c*k + ky)*k + kx` — and
+/// `ld ≥ images·positions` columns; image `j`'s output position `(oy, ox)` is
+/// column `j·positions + oy·outWidth + ox`. Work is split over (image,
+/// channel) pairs: every pair owns disjoint rows-segments of the matrix and a
+/// disjoint plane of the image, so the threads never write the same memory.
+enum Im2col {
+    /// Fills `columns` from `images` consecutive NCHW images at `input`.
+    static func im2col(_ input: UnsafePointer<Float>, images: Int, geometry g: ConvGeometry,
+                       columns: UnsafeMutablePointer<Float>, ld: Int) {
+        let tasks = images * g.channels
+        ComputeThreads.parallelFor(tasks: tasks, work: g.rows * images * g.positions) { range in
+            for task in range {
+                let j = task / g.channels, c = task % g.channels
+                im2colPlane(input + task * g.height * g.width, geometry: g,
+                            columns: columns + c * g.kernel * g.kernel * ld + j * g.positions, ld: ld)
+            }
+        }
+    }
+
+    /// Writes the k·k row segments of one (image, channel) plane.
+    @inline(__always)
+    private static func im2colPlane(_ plane: UnsafePointer<Float>, geometry g: ConvGeometry,
+                                    columns: UnsafeMutablePointer<Float>, ld: Int) {
+        let k = g.kernel, s = g.stride, oh = g.outHeight, ow = g.outWidth
+        for ky in 0..<k {
+            for kx in 0..<k {
+                var dst = columns + (ky * k + kx) * ld
+                let (lo, hi) = g.validColumns(kx: kx)
+                let xOffset = kx - g.padding
+                for oy in 0..<oh {
+                    let iy = oy * s - g.padding + ky
+                    if iy < 0 || iy >= g.height {
+                        dst.update(repeating: 0, count: ow)
+                    } else {
+                        let src = plane + iy * g.width + xOffset
+                        for ox in 0..<lo { dst[ox] = 0 }
+                        if s == 1 {
+                            (dst + lo).update(from: src + lo, count: hi - lo)
+                        } else {
+                            for ox in lo..<hi { dst[ox] = src[ox * s] }
+                        }
+                        for ox in hi..<ow { dst[ox] = 0 }
+                    }
+                    dst += ow
+                }
+            }
+        }
+    }
+
+    /// Writes (not accumulates) `images` NCHW images at `output` from `columns`:
+    /// every pixel is the sum of the column entries that im2col would have
+    /// copied from it. col2im is im2col's adjoint.
+    static func col2im(_ columns: UnsafePointer<Float>, ld: Int, images: Int, geometry g: ConvGeometry,
+                       output: UnsafeMutablePointer<Float>) {
+        let tasks = images * g.channels
+        ComputeThreads.parallelFor(tasks: tasks, work: g.rows * images * g.positions) { range in
+            for task in range {
+                let j = task / g.channels, c = task % g.channels
+                col2imPlane(columns + c * g.kernel * g.kernel * ld + j * g.positions, ld: ld,
+                            geometry: g, plane: output + task * g.height * g.width)
+            }
+        }
+    }
+
+    @inline(__always)
+    private static func col2imPlane(_ columns: UnsafePointer<Float>, ld: Int, geometry g: ConvGeometry,
+                                    plane: UnsafeMutablePointer<Float>) {
+        let k = g.kernel, s = g.stride, oh = g.outHeight, ow = g.outWidth
+        plane.update(repeating: 0, count: g.height * g.width)
+        for ky in 0..<k {
+            for kx in 0..<k {
+                var src = columns + (ky * k + kx) * ld
+                let (lo, hi) = g.validColumns(kx: kx)
+                let xOffset = kx - g.padding
+                for oy in 0..<oh {
+                    let iy = oy * s - g.padding + ky
+                    if iy >= 0 && iy < g.height {
+                        let dst = plane + iy * g.width + xOffset
+                        for ox in lo..<hi { dst[ox * s] += src[ox] }
+                    }
+                    src += ow
+                }
+            }
+        }
+    }
+}

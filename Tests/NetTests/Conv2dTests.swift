@@ -1,0 +1,200 @@
+import XCTest
+@testable import Net
+
+/// One convolution configuration under test.
+struct ConvCase: CustomStringConvertible {
+    var n: Int, inC: Int, outC: Int, h: Int, w: Int
+    var k = 4, s = 2, p = 1
+    var bias: Bool
+
+    var description: String { "n\(n) \(inC)→\(outC) \(h)×\(w) k\(k) s\(s) p\(p) bias \(bias)" }
+}
+
+/// The configurations every gradient check runs: the seed model's k4 s2 p1,
+/// the PatchGAN head (k4 s1 p1), odd and non-square sizes, n > 1, in ≠ out,
+/// with and without bias.
+let convCases: [ConvCase] = [
+    ConvCase(n: 2, inC: 3, outC: 4, h: 8, w: 8, bias: false),
+    ConvCase(n: 1, inC: 2, outC: 1, h: 6, w: 6, k: 4, s: 1, p: 1, bias: true),
+    ConvCase(n: 2, inC: 3, outC: 5, h: 7, w: 9, k: 3, s: 2, p: 1, bias: true),
+    ConvCase(n: 3, inC: 4, outC: 2, h: 5, w: 5, bias: true),
+    ConvCase(n: 1, inC: 1, outC: 3, h: 9, w: 7, k: 4, s: 2, p: 0, bias: false),
+    ConvCase(n: 2, inC: 2, outC: 3, h: 2, w: 2, bias: false),  // output 1×1, like down7
+]
+
+/// Runs `body` under each way `ConvPlan` can cut a batch: the default (small
+/// images → one batched GEMM), per-image GEMMs, and per-image with chunks of
+/// one or two images (a tiny column budget), so every code path is checked.
+func forEachConvPlan(_ body: (String) -> Void) {
+    let savedBudget = ConvPlan.columnBudget, savedPositions = ConvPlan.perImagePositions
+    defer { ConvPlan.columnBudget = savedBudget; ConvPlan.perImagePositions = savedPositions }
+    body("batched")
+    ConvPlan.perImagePositions = 1
+    body("per-image")
+    ConvPlan.columnBudget = 1
+    body("per-image, chunks of 1")
+    ConvPlan.perImagePositions = savedPositions
+    body("batched, chunks of 1")
+}
+
+/// Direct convolution by its definition (PyTorch's cross-correlation).
+func naiveConv2d(_ x: Tensor, weight: [Float], bias: [Float]?, outC: Int, k: Int, s: Int, p: Int) -> Tensor {
+    let (n, c, h, w) = (x.shape.n, x.shape.c, x.shape.h, x.shape.w)
+    let oh = (h + 2 * p - k) / s + 1, ow = (w + 2 * p - k) / s + 1
+    let y = Tensor(Shape(n, outC, oh, ow))
+    for b in 0..<n { for o in 0..<outC { for oy in 0..<oh { for ox in 0..<ow {
+        var acc = Double(bias?[o] ?? 0)
+        for ci in 0..<c { for ky in 0..<k { for kx in 0..<k {
+            let iy = oy * s - p + ky, ix = ox * s - p + kx
+            if iy < 0 || iy >= h || ix < 0 || ix >= w { continue }
+            acc += Double(weight[((o * c + ci) * k + ky) * k + kx]) * Double(x.data[((b * c + ci) * h + iy) * w + ix])
+        } } }
+        y.data[((b * outC + o) * oh + oy) * ow + ox] = Float(acc)
+    } } } }
+    return y
+}
+
+func assertClose(_ a: [Float], _ b: [Float], tolerance: Float = 1e-4, _ what: String,
+                 file: StaticString = #filePath, line: UInt = #line) {
+    XCTAssertEqual(a.count, b.count, what, file: file, line: line)
+    var worst: Float = 0, at = 0
+    for i in 0..<min(a.count, b.count) {
+        let e = abs(a[i] - b[i]) / max(1, abs(b[i]))
+        if !(e <= worst) { worst = e; at = i }
+    }
+    XCTAssertLessThanOrEqual(worst, tolerance, "\(what): worst at \(at): \(a[at]) vs \(b[at])", file: file, line: line)
+}
+
+final class Conv2dTests: XCTestCase {
+    /// A conv of case `t` with random weights and bias.
+    func makeConv(_ t: ConvCase, _ rng: inout RandomGenerator) -> (Conv2d, ParameterSet) {
+        let ps = ParameterSet()
+        let conv = Conv2d("c", in: t.inC, out: t.outC, kernel: t.k, stride: t.s, padding: t.p,
+                          bias: t.bias, parameters: ps, workspace: Workspace())
+        ps.finalize()
+        for i in 0..<ps.values.count { ps.values[i] = 2 * rng.nextUniform() - 1 }
+        return (conv, ps)
+    }
+
+    func testParameterNamesAndShapes() {
+        let ps = ParameterSet()
+        _ = Conv2d("down2", in: 64, out: 128, bias: false, parameters: ps)
+        _ = Conv2d("head", in: 256, out: 1, stride: 1, bias: true, parameters: ps)
+        XCTAssertEqual(ps.entries.map(\.name), ["down2.weight", "head.weight", "head.bias"])
+        XCTAssertEqual(ps["down2.weight"]?.shape, [128, 64, 4, 4])
+        XCTAssertEqual(ps["head.weight"]?.shape, [1, 256, 4, 4])
+        XCTAssertEqual(ps["head.bias"]?.shape, [1])
+        XCTAssertEqual(ps["down2.weight"]?.initializer, .normal(mean: 0, std: 0.02))
+        XCTAssertEqual(ps["head.bias"]?.initializer, .zeros)
+    }
+
+    func testOutputSizes() {
+        var rng = RandomGenerator(seed: 1)
+        let (conv, ps1) = makeConv(ConvCase(n: 1, inC: 1, outC: 1, h: 128, w: 128, bias: false), &rng)
+        XCTAssertEqual(conv.forward(Tensor(Shape(2, 1, 128, 128))).shape, Shape(2, 1, 64, 64))
+        let (head, ps2) = makeConv(ConvCase(n: 1, inC: 1, outC: 1, h: 16, w: 16, k: 4, s: 1, p: 1, bias: true), &rng)
+        defer { withExtendedLifetime((ps1, ps2)) {} }
+        XCTAssertEqual(head.forward(Tensor(Shape(1, 1, 16, 16))).shape, Shape(1, 1, 15, 15))
+    }
+
+    func testForwardMatchesDirectConvolution() {
+        var rng = RandomGenerator(seed: 2)
+        for t in convCases {
+            let (conv, ps) = makeConv(t, &rng)
+            defer { withExtendedLifetime(ps) {} }
+            let x = randomTensor(Shape(t.n, t.inC, t.h, t.w), &rng)
+            let expected = naiveConv2d(x, weight: Array(conv.weight.values), bias: conv.bias.map { Array($0.values) },
+                                       outC: t.outC, k: t.k, s: t.s, p: t.p)
+            forEachConvPlan { plan in
+                let y = conv.forward(x)
+                XCTAssertEqual(y.shape, expected.shape, "\(t) \(plan)")
+                assertClose(y.toArray(), expected.toArray(), "\(t) \(plan)")
+            }
+        }
+    }
+
+    func testGradientsMatchFiniteDifferences() {
+        var rng = RandomGenerator(seed: 3)
+        for t in convCases {
+            let (conv, ps) = makeConv(t, &rng)
+            let x = randomTensor(Shape(t.n, t.inC, t.h, t.w), &rng)
+            let r = randomArray(conv.forward(x).count, &rng)
+            forEachConvPlan { plan in
+                ps.zeroGradients()
+                let y = conv.forward(x)
+                let dy = Tensor(y.shape, r)
+                let dx = conv.backward(dy).toArray()
+                let loss = { projectedSum(conv.forward(x), r) }
+                let checker = GradientCheck()
+                XCTAssertGradientOK(checker.check(name: "\(t) \(plan) x", values: x.data, count: x.count,
+                                                  analytic: dx, rng: &rng, loss: loss))
+                let w = conv.weight
+                XCTAssertGradientOK(checker.check(name: "\(t) \(plan) weight", values: w.value, count: w.count,
+                                                  analytic: Array(UnsafeBufferPointer(start: w.grad, count: w.count)),
+                                                  rng: &rng, loss: loss))
+                if let b = conv.bias {
+                    XCTAssertGradientOK(checker.check(name: "\(t) \(plan) bias", values: b.value, count: b.count,
+                                                      analytic: Array(UnsafeBufferPointer(start: b.grad, count: b.count)),
+                                                      rng: &rng, loss: loss))
+                }
+            }
+        }
+    }
+
+    /// Two backward calls add their parameter gradients; skipping the input
+    /// gradient leaves the weight gradient unchanged; skipping the parameter
+    /// gradients leaves them untouched and still gives the input gradient.
+    func testAccumulationAndSkippedWork() {
+        var rng = RandomGenerator(seed: 4)
+        for t in convCases {
+            let (conv, ps) = makeConv(t, &rng)
+            let x = randomTensor(Shape(t.n, t.inC, t.h, t.w), &rng)
+            let y = conv.forward(x)
+            let dy = randomTensor(y.shape, &rng)
+            forEachConvPlan { plan in
+                ps.zeroGradients()
+                _ = conv.forward(x)
+                let dx = conv.backward(dy).toArray()
+                let once = Array(ps.grads)
+                _ = conv.backward(dy)
+                assertClose(Array(ps.grads), once.map { 2 * $0 }, "\(t) \(plan) accumulation")
+
+                ps.zeroGradients()
+                _ = conv.backward(dy, inputGradient: false)
+                assertClose(Array(ps.grads), once, "\(t) \(plan) inputGradient: false")
+
+                ps.zeroGradients()
+                let dxOnly = conv.backward(dy, parameterGradients: false).toArray()
+                XCTAssertTrue(ps.grads.allSatisfy { $0 == 0 }, "\(t) \(plan) parameterGradients: false")
+                assertClose(dxOnly, dx, "\(t) \(plan) input gradient alone")
+            }
+        }
+    }
+
+    /// With two threads the parallel kernels split the work; results must
+    /// equal the single-thread ones (sizes above the serial cut-off).
+    func testTwoThreadsMatchOne() {
+        var rng = RandomGenerator(seed: 5)
+        let t = ConvCase(n: 4, inC: 8, outC: 6, h: 16, w: 16, bias: true)
+        let (conv, ps) = makeConv(t, &rng)
+        let x = randomTensor(Shape(t.n, t.inC, t.h, t.w), &rng)
+        let expected = naiveConv2d(x, weight: Array(conv.weight.values), bias: Array(conv.bias!.values),
+                                   outC: t.outC, k: t.k, s: t.s, p: t.p)
+        let dy = randomTensor(expected.shape, &rng)
+        func run(_ threads: Int) -> (y: [Float], dx: [Float], grads: [Float]) {
+            ComputeThreads.set(threads)
+            defer { ComputeThreads.set(1) }
+            ps.zeroGradients()
+            let y = conv.forward(x).toArray()
+            let dx = conv.backward(dy).toArray()
+            return (y, dx, Array(ps.grads))
+        }
+        forEachConvPlan { plan in
+            let one = run(1), two = run(2)
+            assertClose(one.y, expected.toArray(), "\(plan) forward")
+            assertClose(two.y, one.y, "\(plan) forward, 2 threads")
+            assertClose(two.dx, one.dx, "\(plan) input gradient, 2 threads")
+            assertClose(two.grads, one.grads, "\(plan) parameter gradients, 2 threads")
+        }
+    }
+}

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Launch vcolor on one or more nodes with OpenMPI (mpirun), with the settings
+# that matter for CPU training over plain Ethernet:
+#   - R ranks per node, each bound to its own C/R cores (C = cores per node),
+#     OpenBLAS using exactly those C/R threads;
+#   - TCP for inter-node traffic, shared memory (vader) inside a node, on the
+#     interface you name (multi-homed nodes otherwise try docker/virbr
+#     addresses and hang);
+#   - --allow-run-as-root when started as root (containers).
+#
+# Usage: cluster/launch.sh [options] -- VCOLOR_ARGS...
+#   -H FILE   hostfile (default: run on this node only)
+#   -r N      ranks per node (default 1)
+#   -c N      cores per node (default: nproc here; nodes must be alike)
+#   -i IFACE  network interface or CIDR for MPI traffic, e.g. eth0 or 10.0.0.0/24
+#   -b PATH   vcolor binary (default: vcolor on PATH, else .build/release/vcolor)
+#   -o        allow more ranks than cores (--oversubscribe; testing only)
+#   -n        dry run: print the mpirun command and exit
+# Examples:
+#   cluster/launch.sh -r 2 -- doctor
+#   cluster/launch.sh -H cluster/hostfile -r 2 -i eth0 -- train --data /shared/data --run /shared/runs/a
+set -euo pipefail
+
+hostfile="" ranks_per_node=1 cores="" iface="" binary="" oversubscribe=0 dry_run=0
+while getopts "H:r:c:i:b:onh" opt; do
+  case "$opt" in
+    H) hostfile="$OPTARG" ;;
+    r) ranks_per_node="$OPTARG" ;;
+    c) cores="$OPTARG" ;;
+    i) iface="$OPTARG" ;;
+    b) binary="$OPTARG" ;;
+    o) oversubscribe=1 ;;
+    n) dry_run=1 ;;
+    h) sed -n '2,24p' "$0"; exit 0 ;;
+    *) echo "launch.sh: unknown option (see -h)" >&2; exit 2 ;;
+  esac
+done
+shift $((OPTIND - 1))
+[[ "${1:-}" == "--" ]] && shift
+[[ $# -gt 0 ]] || { echo "launch.sh: no vcolor arguments given (e.g. -- doctor)" >&2; exit 2; }
+
+command -v mpirun >/dev/null || { echo "launch.sh: mpirun not found (apt install openmpi-bin)" >&2; exit 1; }
+if [[ -z "$binary" ]]; then
+  if command -v vcolor >/dev/null; then binary="$(command -v vcolor)"
+  elif [[ -x .build/release/vcolor ]]; then binary="$PWD/.build/release/vcolor"
+  else echo "launch.sh: no vcolor binary (build with swift build -c release, or pass -b)" >&2; exit 1; fi
+fi
+[[ "$ranks_per_node" =~ ^[1-9][0-9]*$ ]] || { echo "launch.sh: -r must be a positive integer" >&2; exit 2; }
+cores="${cores:-$(nproc)}"
+
+# Nodes: non-empty, non-comment lines of the hostfile (or this node alone).
+if [[ -n "$hostfile" ]]; then
+  [[ -r "$hostfile" ]] || { echo "launch.sh: cannot read hostfile $hostfile" >&2; exit 1; }
+  nodes=$(grep -cvE '^[[:space:]]*(#|$)' "$hostfile" || true)
+  [[ "$nodes" -ge 1 ]] || { echo "launch.sh: hostfile $hostfile lists no nodes" >&2; exit 1; }
+else
+  nodes=1
+fi
+total=$((nodes * ranks_per_node))
+
+threads=$((cores / ranks_per_node))
+args=(mpirun -np "$total")
+[[ -n "$hostfile" ]] && args+=(--hostfile "$hostfile")
+if [[ "$threads" -ge 1 ]]; then
+  # ppr: R ranks per node; PE: each rank owns `threads` cores it is bound to.
+  args+=(--map-by "ppr:${ranks_per_node}:node:PE=${threads}" --bind-to core)
+else
+  [[ "$oversubscribe" == 1 ]] || { echo "launch.sh: $ranks_per_node ranks per node but only $cores cores (use -o to oversubscribe)" >&2; exit 1; }
+  threads=1
+  args+=(--map-by "ppr:${ranks_per_node}:node" --bind-to none)
+fi
+[[ "$oversubscribe" == 1 ]] && args+=(--oversubscribe)
+[[ "$(id -u)" == 0 ]] && args+=(--allow-run-as-root)
+
+# Plain Ethernet: ob1 with TCP between nodes, shared memory within a node;
+# no InfiniBand probing (openib warnings and slow start-up on Ethernet nodes).
+args+=(--mca pml ob1 --mca btl tcp,vader,self)
+if [[ -n "$iface" ]]; then
+  args+=(--mca btl_tcp_if_include "$iface" --mca oob_tcp_if_include "$iface")
+fi
+
+# Every rank gets the same thread settings and library/binary search paths.
+args+=(-x "OPENBLAS_NUM_THREADS=$threads" -x "OMP_NUM_THREADS=$threads" -x PATH)
+[[ -n "${LD_LIBRARY_PATH:-}" ]] && args+=(-x LD_LIBRARY_PATH)
+args+=("$binary" "$@")
+
+if [[ "$dry_run" == 1 ]]; then
+  printf '%q ' "${args[@]}"; echo
+  exit 0
+fi
+echo "launch.sh: $nodes node(s) x $ranks_per_node rank(s), $threads BLAS thread(s) per rank" >&2
+exec "${args[@]}"
