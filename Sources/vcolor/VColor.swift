@@ -8,6 +8,6 @@ struct VColor: ParsableCommand {
         commandName: "vcolor",
         abstract: "Colourise black-and-white video with a GAN trained data-parallel over MPI.",
         version: "0.1.0",
-        subcommands: []
+        subcommands: [PrepCommand.self, InspectCommand.self]
     )
 }
