@@ -48,6 +48,9 @@ final class FrameDecoder {
         process.executableURL = URL(fileURLWithPath: ffmpeg)
         process.arguments = arguments
         let out = Pipe(), err = Pipe()
+        // A 64 KB pipe holds about one 128² frame, so ffmpeg and this reader
+        // would take turns; a 1 MB pipe lets them run side by side.
+        _ = fcntl(out.fileHandleForWriting.fileDescriptor, 1031 /* F_SETPIPE_SZ */, Int32(1 << 20))
         process.standardOutput = out
         process.standardError = err
         process.standardInput = FileHandle.nullDevice

@@ -19,7 +19,7 @@ final class InputWorker {
     private var deflate: Deflate
     private let rgb: UnsafeMutablePointer<UInt8>
     private let lab: UnsafeMutablePointer<UInt8>
-    private var histograms = [Int32](repeating: 0, count: 2 * SceneCutDetector.bins)
+    private var histograms = [Int32](repeating: 0, count: 2 * SceneCutDetector.histogramSize)
 
     init(size: Int, fit: FitMode, detector: SceneCutDetector, minFrames: Int, maxFrames: Int, deflateLevel: Int,
          ffmpeg: String, temporaryDirectory: String, queue: BlockingQueue<WriterMessage>, stats: PrepStats,
@@ -77,11 +77,11 @@ final class InputWorker {
         var sinceReport = 0
         var wasCancelled = false
         histograms.withUnsafeMutableBufferPointer { h in
-            var previous = h.baseAddress!, currentHistogram = h.baseAddress! + SceneCutDetector.bins
+            var previous = h.baseAddress!, currentHistogram = h.baseAddress! + SceneCutDetector.histogramSize
             while decoder.read(into: rgb) {
                 if cancelled() { wasCancelled = true; break }
                 converter.convert(rgb: rgb, pixels: pixels, lab: lab)
-                SceneCutDetector.histogram(lab, count: pixels, into: currentHistogram)
+                SceneCutDetector.histogram(lab, pixels: pixels, into: currentHistogram)
                 let score = t == 0 ? 0 : SceneCutDetector.distance(previous, currentHistogram, pixels: pixels)
                 if t > 0 {
                     // Frame t−1's cut decision needs the score after it (fade guard).
