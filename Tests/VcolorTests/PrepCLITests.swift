@@ -73,6 +73,7 @@ final class PrepCLITests: XCTestCase {
         let result = try runVcolor(["prep", path("good.mp4"), path("bad.mp4"), "--strict", "--out", path("out")])
         XCTAssertNotEqual(result.status, 0)
         XCTAssertTrue(result.stderr.contains(path("bad.mp4")), result.stderr)
+        XCTAssertEqual(result.stderr.split(separator: "\n").count, 1, result.stderr)
         let written = (try? FileManager.default.contentsOfDirectory(atPath: path("out"))) ?? []
         XCTAssertFalse(written.contains { $0.hasPrefix("shard-") }, "strict stops before processing anything else: \(written)")
         XCTAssertFalse(written.contains("index.json"), "no data set claimed")
