@@ -9,8 +9,10 @@ struct VColor: ParsableCommand {
         abstract: "Colourise black-and-white video with a GAN trained data-parallel over MPI.",
         version: "0.1.0",
         subcommands: [
-            DoctorCommand.self,
+            PrepCommand.self,
+            InspectCommand.self,
             BenchCommand.self,
+            DoctorCommand.self,
         ]
     )
 }
