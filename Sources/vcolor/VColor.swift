@@ -9,6 +9,9 @@ struct VColor: ParsableCommand {
         abstract: "Colourise black-and-white video with a GAN trained data-parallel over MPI.",
         version: "0.1.0",
         subcommands: [
+            PrepCommand.self,
+            InspectCommand.self,
+            BenchCommand.self,
             DoctorCommand.self,
             TrainCommand.self,
         ]
