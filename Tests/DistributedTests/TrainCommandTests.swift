@@ -161,7 +161,7 @@ final class TrainCommandTests: XCTestCase {
         let run = path("run")
         let start = Date()
         let killed = try train(["--data", data, "--run", run, "--steps", "50", "--batch", "1", "--checkpoint-every", "2",
-                                "--kill-rank", "1", "--kill-at-step", "5"], ranks: 2, timeout: 30)
+                                "--keep", "2", "--kill-rank", "1", "--kill-at-step", "5"], ranks: 2, timeout: 30)
         XCTAssertNotEqual(killed.status, 0)
         XCTAssertLessThan(Date().timeIntervalSince(start), 30)
         let dir = CheckpointDirectory(run: run)
@@ -169,10 +169,11 @@ final class TrainCommandTests: XCTestCase {
         XCTAssertEqual(newest.step, 4, "rank 1 died after step 5; the checkpoint of step 4 is the newest")
 
         // Resume on one rank: works, with a warning about the rank count.
-        let resumed = try train(["--data", data, "--run", run, "--steps", "6", "--batch", "1", "--resume"])
+        let resumed = try train(["--data", data, "--run", run, "--steps", "7", "--batch", "1", "--resume",
+                                 "--checkpoint-every", "2", "--keep", "2"])
         XCTAssertEqual(resumed.status, 0, resumed.stderr)
         XCTAssertTrue(resumed.stderr.contains("was written by 2 rank(s), resuming with 1"), resumed.stderr)
-        XCTAssertEqual(dir.checkpoints().last?.step, 6)
+        XCTAssertEqual(dir.checkpoints().map(\.step), [6, 7], "--keep 2 keeps the two newest")
     }
 
     func testBadDataDirectoryIsOneClearLineOnEveryRankCount() throws {
