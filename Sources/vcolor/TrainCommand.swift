@@ -34,6 +34,8 @@ struct TrainCommand: ParsableCommand {
     var initFrom: String?
     @Flag(help: "Compute BatchNorm statistics over all ranks' batches.")
     var syncBN = false
+    @Option(help: "MB per bucket of generator gradients averaged during its backward pass (0: one all-reduce after it).")
+    var bucketMB: Double = 25
     @Option(help: "Compute threads per rank (default: cores / ranks on the node).")
     var threads: Int?
     @Option(help: "lstm or none.")
@@ -73,6 +75,7 @@ struct TrainCommand: ParsableCommand {
         o.resume = resume
         o.initFrom = initFrom
         o.syncBN = syncBN
+        o.bucketMB = bucketMB
         o.threads = threads
         guard let t = ModelConfig.Temporal(rawValue: temporal) else {
             throw TrainingError("--temporal must be lstm or none, got \(temporal)")

@@ -25,6 +25,9 @@ public struct TrainingOptions {
     /// Weights (not optimiser state) to start from.
     public var initFrom: String?
     public var syncBN = false
+    /// Size of the buckets G's gradients are averaged in while its backward
+    /// runs; 0: one blocking all-reduce after backward.
+    public var bucketMB: Double = 25
     public var threads: Int?
     public var temporal: ModelConfig.Temporal = .lstm
     public var baseWidth = 64
@@ -62,6 +65,7 @@ public struct TrainingOptions {
         guard baseWidth >= 1 else { throw fail("--base must be at least 1, got \(baseWidth)") }
         if let threads, threads < 1 { throw fail("--threads must be at least 1, got \(threads)") }
         if let size, size < 128 || size % 128 != 0 { throw fail("--size must be a positive multiple of 128, got \(size)") }
+        guard bucketMB >= 0, bucketMB.isFinite else { throw fail("--bucket-mb must be a number ≥ 0, got \(bucketMB)") }
         guard sampleEvery >= 0 else { throw fail("--sample-every must not be negative") }
         if resume, initFrom != nil { throw fail("--resume and --init exclude each other (resume continues a run; init starts a new one from weights)") }
     }
