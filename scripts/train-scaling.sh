@@ -8,6 +8,8 @@
 # Makes a synthetic data set with ffmpeg (testsrc/mandelbrot/life videos),
 # trains STEPS steps alone and under mpirun, and prints the median step time
 # (the first step, which sizes every buffer, is left out) from metrics.jsonl.
+# BUCKET_MB=0 averages G's gradients in one blocking all-reduce after its
+# backward instead of in buckets overlapped with it (default 25).
 set -eu
 RANKS=${1:-2}
 STEPS=${2:-4}
@@ -31,7 +33,7 @@ summary() {  # metrics.jsonl → "median step_s, median allreduce_s" over steps 
 common="--data $WORK/data --steps $STEPS --threads 1 --validation-clips 0 --checkpoint-every 100000 --log-level quiet"
 rm -rf "$WORK/one" "$WORK/many"
 OPENBLAS_NUM_THREADS=1 "$VCOLOR" train $common --run "$WORK/one"
-mpirun -np "$RANKS" --oversubscribe --bind-to none -x OPENBLAS_NUM_THREADS=1 "$VCOLOR" train $common --run "$WORK/many"
+mpirun -np "$RANKS" --oversubscribe --bind-to none -x OPENBLAS_NUM_THREADS=1 "$VCOLOR" train $common --run "$WORK/many" --bucket-mb "${BUCKET_MB:-25}"
 
 set -- $(summary "$WORK/one/metrics.jsonl")
 one=$1

@@ -99,7 +99,7 @@ final class TrainCommandTests: XCTestCase {
         let run = path("run")
         // Small buckets: G's gradients are averaged in ~17 pieces started during its backward.
         let result = try train(["--data", data, "--run", run, "--steps", "3", "--batch", "1", "--print-checksum",
-                                "--bucket-mb", "0.01"], ranks: 2)
+                                "--bucket-mb", "0.01", "--sample-every", "2"], ranks: 2)
         XCTAssertEqual(result.status, 0, result.stderr)
         let sums = try checksums(result)
         XCTAssertEqual(sums.count, 2)
@@ -109,8 +109,11 @@ final class TrainCommandTests: XCTestCase {
         XCTAssertEqual(try Checkpoint.readState(checkpoint).worldSize, 2)
         XCTAssertTrue(result.stderr.contains("2 rank(s)"), result.stderr)
 
+        XCTAssertTrue(FileManager.default.fileExists(atPath: (run as NSString).appendingPathComponent("samples/step-00000002.png")))
+
         // One blocking all-reduce after backward computes the same average
-        // (a sum of two floats does not depend on how it is cut).
+        // (a sum of two floats does not depend on how it is cut), and writing
+        // samples (rank 0 alone, running statistics) leaves training untouched.
         let blocking = try train(["--data", data, "--run", path("blocking"), "--steps", "3", "--batch", "1",
                                   "--print-checksum", "--bucket-mb", "0", "--log-level", "quiet"], ranks: 2)
         XCTAssertEqual(blocking.status, 0, blocking.stderr)

@@ -96,7 +96,6 @@ public final class Trainer {
                                 clipLength: options.clip, capacity: options.batch)
         let validator = Validator(data: data, model: model, options: options, comm: comm)
         let log = comm.isRoot ? try TrainingLog(run: options.run, options: options, comm: comm) : nil
-        let sampler_ = sampler
         func finished(_ step: Int, _ cursor: SamplerCursor) -> Bool {
             switch options.length {
             case .steps(let n): return step >= n
@@ -106,7 +105,7 @@ public final class Trainer {
         func remaining(_ step: Int, _ cursor: SamplerCursor) -> Int {
             switch options.length {
             case .steps(let n): return max(0, n - step)
-            case .epochs(let n): return max(0, (n - cursor.epoch) * sampler_.stepsPerEpoch - cursor.stepInEpoch)
+            case .epochs(let n): return max(0, (n - cursor.epoch) * sampler.stepsPerEpoch - cursor.stepInEpoch)
             }
         }
         if finished(step, cursor) {
