@@ -32,7 +32,7 @@ final class DatasetIndexTests: XCTestCase {
     }
 
     func testSchemaNamesAndRoundTrip() throws {
-        FileManager.default.createFile(atPath: directory + "/shard-00000.h5", contents: Data())
+        _ = FileManager.default.createFile(atPath: directory + "/shard-00000.h5", contents: Data())
         try sample().write(to: directory)
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory + "/index.json"))) as! [String: Any]
         for key in ["format", "version", "height", "width", "encoding", "seed", "val_fraction", "shards", "sequences", "sources", "skipped"] {
@@ -45,7 +45,7 @@ final class DatasetIndexTests: XCTestCase {
     }
 
     func testInvalidIndexesGiveClearErrors() throws {
-        FileManager.default.createFile(atPath: directory + "/shard-00000.h5", contents: Data())
+        _ = FileManager.default.createFile(atPath: directory + "/shard-00000.h5", contents: Data())
         try expectError(sample(complete: false), "incomplete")
         var index = sample()
         index.format = "other"
@@ -83,10 +83,10 @@ final class DatasetIndexTests: XCTestCase {
         let root = directory + "/media"
         try FileManager.default.createDirectory(atPath: root + "/frames/sub", withIntermediateDirectories: true)
         for name in ["f10.png", "f2.png", "f1.png", ".hidden.png", "notes.txt"] {
-            FileManager.default.createFile(atPath: root + "/frames/" + name, contents: Data([1]))
+            _ = FileManager.default.createFile(atPath: root + "/frames/" + name, contents: Data([1]))
         }
-        FileManager.default.createFile(atPath: root + "/frames/sub/x.jpg", contents: Data([1]))
-        FileManager.default.createFile(atPath: root + "/clip.mov", contents: Data([1]))
+        _ = FileManager.default.createFile(atPath: root + "/frames/sub/x.jpg", contents: Data([1]))
+        _ = FileManager.default.createFile(atPath: root + "/clip.mov", contents: Data([1]))
         let scan = InputScanner.scan([root, directory + "/missing.mp4", root + "/clip.mov"])
         XCTAssertEqual(scan.inputs.map(\.kind), [.video, .imageSequence, .imageSequence])
         XCTAssertEqual(scan.inputs[1].images.map { ($0 as NSString).lastPathComponent }, ["f1.png", "f2.png", "f10.png"])
