@@ -327,13 +327,12 @@ final class ErrorBox: @unchecked Sendable {
 /// The train/validation split by source input: deterministic from the seed.
 public enum Split {
     /// Split of each of `count` inputs (in path order). `round(count·valFraction)`
-    /// inputs go to validation, at least one when 0 < fraction and there are two
-    /// or more inputs, and at most count−1 when fraction < 1; which ones is a
+    /// inputs go to validation (so the default 0.1 holds one out from 5 inputs
+    /// on), but never all of them when the fraction is below 1; which ones is a
     /// seeded shuffle.
     public static func assign(count: Int, valFraction: Double, seed: UInt64) -> [String] {
         var nVal = Int((Double(count) * valFraction).rounded())
-        if count >= 2 && valFraction > 0 && nVal == 0 { nVal = 1 }
-        if count >= 2 && valFraction < 1 && nVal == count { nVal = count - 1 }
+        if valFraction < 1 && nVal == count { nVal = count - 1 }
         var order = Array(0..<count)
         var state = seed
         func next() -> UInt64 {  // SplitMix64

@@ -75,8 +75,9 @@ final class DatasetIndexTests: XCTestCase {
         XCTAssertEqual(Split.assign(count: 4, valFraction: 0, seed: 1), ["train", "train", "train", "train"])
         XCTAssertEqual(Split.assign(count: 4, valFraction: 1, seed: 1), ["val", "val", "val", "val"])
         XCTAssertEqual(Split.assign(count: 1, valFraction: 0.1, seed: 1), ["train"])
-        XCTAssertEqual(Split.assign(count: 2, valFraction: 0.1, seed: 1).filter { $0 == "val" }.count, 1)
-        XCTAssertEqual(Split.assign(count: 2, valFraction: 0.9, seed: 1).filter { $0 == "val" }.count, 1)
+        XCTAssertEqual(Split.assign(count: 4, valFraction: 0.1, seed: 1).filter { $0 == "val" }.count, 0)
+        XCTAssertEqual(Split.assign(count: 5, valFraction: 0.1, seed: 1).filter { $0 == "val" }.count, 1)
+        XCTAssertEqual(Split.assign(count: 2, valFraction: 0.9, seed: 1).filter { $0 == "val" }.count, 1, "training data left")
     }
 
     func testInputScannerNaturalOrderAndImageFolders() throws {
