@@ -31,9 +31,21 @@ struct DoctorCommand: ParsableCommand {
     @Option(name: .long, help: .hidden)
     var failRank: Int?
 
-    /// Trainable parameters of the seed model (SPEC §3), generator 52,053,506
-    /// plus discriminator 663,425: what one step all-reduces.
-    static let seedGradientParameters = 52_716_931
+    /// Trainable parameters of the seed model (SPEC §3), counted from Net's
+    /// networks themselves (generator 43,926,146 + discriminator 663,425):
+    /// what one step all-reduces. Building the generator allocates its ~350 MB
+    /// of values and gradients for a moment, so only rank 0 does it.
+    static func seedGradientParameters(on comm: Communicator) throws -> Int {
+        var count: Int64 = 0
+        if comm.isRoot {
+            var rng = RandomGenerator(seed: 0)
+            let config = ModelConfig()
+            let g = try Generator(config: config, rng: &rng).parameters.trainableCount
+            let d = try Discriminator(config: config, rng: &rng).parameters.trainableCount
+            count = Int64(g + d)
+        }
+        return Int(try comm.allReduce(count, .sum))
+    }
 
     func validate() throws {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
@@ -55,7 +67,8 @@ struct DoctorCommand: ParsableCommand {
             mine.ffprobe = tools[1]
             let ranks = try comm.allGather(json: mine)
             let bandwidth = try DoctorBandwidth.measure(on: comm, megabytes: megabytes, repeats: repeats,
-                                                        gradientParameters: Self.seedGradientParameters)
+                                                        gradientParameters: comm.size > 1 && megabytes > 0
+                                                            ? try Self.seedGradientParameters(on: comm) : 0)
             let report = DoctorReport(comm: comm, ranks: ranks, bandwidth: bandwidth)
             if comm.isRoot {
                 let text = json ? try report.jsonText() : report.table()

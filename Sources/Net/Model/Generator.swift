@@ -27,6 +27,18 @@ public final class Generator {
 
     /// True (the default): BatchNorm uses batch statistics and updates its
     /// running statistics. False: running statistics (inference).
+    /// Called during `backward` after each block with the lowest offset into
+    /// `parameters.grads` whose gradients are now final: parameters are declared
+    /// in forward order and backward visits the blocks in reverse, so everything
+    /// from that offset to the end of the buffer is complete. The distributed
+    /// trainer starts averaging those gradients while the rest of backward runs.
+    public var gradientsFinal: ((Int) -> Void)?
+    /// First trainable offset of each block, for `gradientsFinal`: up1…up7,
+    /// down1…down7 and the LSTM.
+    private var decoderOffsets: [Int] = []
+    private var encoderOffsets: [Int] = []
+    private var lstmOffset = 0
+
     public var training: Bool = true {
         didSet { for bn in batchNorms { bn.training = training } }
     }
@@ -64,6 +76,13 @@ public final class Generator {
         parameters.finalize()
         parameters.initialize(using: &rng)
         skips.reserveCapacity(7)
+        let trainable = parameters.trainable
+        func firstOffset(_ block: String) -> Int {
+            trainable.filter { $0.name.hasPrefix(block + ".") }.map(\.offset).min() ?? 0
+        }
+        decoderOffsets = (1...7).map { firstOffset("up\($0)") }
+        encoderOffsets = (1...7).map { firstOffset("down\($0)") }
+        lstmOffset = firstOffset("lstm")
     }
 
     /// Runs the network on a clip batch.
@@ -101,11 +120,18 @@ public final class Generator {
     @discardableResult
     public func backward(_ dOut: Tensor, inputGradient: Bool = false) -> Tensor {
         var d = dOut
-        for i in 0..<7 { d = decoder[i].backward(d) }
-        if let lstm { d = lstm.backward(d) }
+        for i in 0..<7 {
+            d = decoder[i].backward(d)
+            gradientsFinal?(decoderOffsets[i])
+        }
+        if let lstm {
+            d = lstm.backward(d)
+            gradientsFinal?(lstmOffset)
+        }
         for i in stride(from: 6, through: 0, by: -1) {
             if i < 6, let dSkip = decoder[i].skipGradient { addInPlace(d, dSkip) }
             d = encoder[i].backward(d, inputGradient: i > 0 || inputGradient)
+            gradientsFinal?(encoderOffsets[i])
         }
         return d
     }
