@@ -10,6 +10,7 @@ struct VColor: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             DoctorCommand.self,
+            BenchCommand.self,
         ]
     )
 }

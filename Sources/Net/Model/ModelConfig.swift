@@ -1,0 +1,87 @@
+/// The model's hyper-parameters (SPEC §3), stored in checkpoints as JSON.
+///
+/// `baseWidth` scales every channel count of the seed model (64): the generator's
+/// encoder is w, 2w, 4w, 8w, 8w, 8w, 8w, the LSTM has 8w hidden units, and the
+/// discriminator is w, 2w, 4w, 1. Tests build tiny models (w = 2) from the same code.
+public struct ModelConfig: Codable, Equatable, Sendable {
+    /// Whether the generator has an LSTM at its bottleneck (SPEC §3 "temporal").
+    public enum Temporal: String, Codable, Sendable, CaseIterable {
+        case lstm
+        case none
+    }
+
+    public var baseWidth: Int = 64
+    public var temporal: Temporal = .lstm
+    /// Frame height = width; a multiple of 128 so that seven stride-2 levels divide it.
+    public var size: Int = 128
+    /// λ of the L1 term in the generator's loss.
+    public var lambdaL1: Float = 100
+    public var learningRate: Float = 2e-4
+    public var beta1: Float = 0.5
+    public var beta2: Float = 0.999
+
+    /// The number of stride-2 levels of the U-Net (fixed by SPEC §3).
+    public static let levels = 7
+
+    public init(baseWidth: Int = 64, temporal: Temporal = .lstm, size: Int = 128,
+                lambdaL1: Float = 100, learningRate: Float = 2e-4,
+                beta1: Float = 0.5, beta2: Float = 0.999) {
+        self.baseWidth = baseWidth
+        self.temporal = temporal
+        self.size = size
+        self.lambdaL1 = lambdaL1
+        self.learningRate = learningRate
+        self.beta1 = beta1
+        self.beta2 = beta2
+    }
+
+    /// Side of the bottleneck (down7's output): `size / 128`.
+    public var bottleneckSize: Int { size >> Self.levels }
+
+    /// Checks every field; the error's description is a one-line message for the user.
+    public func validate() throws {
+        guard baseWidth >= 1 else {
+            throw ModelConfigError("base width must be at least 1, got \(baseWidth)")
+        }
+        guard size >= 128, size % 128 == 0 else {
+            throw ModelConfigError("frame size must be a positive multiple of 128, got \(size)")
+        }
+        guard lambdaL1.isFinite, lambdaL1 >= 0 else {
+            throw ModelConfigError("lambdaL1 must be a finite number ≥ 0, got \(lambdaL1)")
+        }
+        guard learningRate.isFinite, learningRate > 0 else {
+            throw ModelConfigError("learning rate must be a finite number > 0, got \(learningRate)")
+        }
+        guard beta1 >= 0, beta1 < 1 else {
+            throw ModelConfigError("beta1 must be in [0, 1), got \(beta1)")
+        }
+        guard beta2 >= 0, beta2 < 1 else {
+            throw ModelConfigError("beta2 must be in [0, 1), got \(beta2)")
+        }
+    }
+
+    // Missing keys take the seed defaults, so older or hand-written JSON still loads;
+    // a present key with a bad value (e.g. temporal "gru") is a decoding error.
+    private enum CodingKeys: String, CodingKey {
+        case baseWidth, temporal, size, lambdaL1, learningRate, beta1, beta2
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = ModelConfig()
+        baseWidth = try c.decodeIfPresent(Int.self, forKey: .baseWidth) ?? d.baseWidth
+        temporal = try c.decodeIfPresent(Temporal.self, forKey: .temporal) ?? d.temporal
+        size = try c.decodeIfPresent(Int.self, forKey: .size) ?? d.size
+        lambdaL1 = try c.decodeIfPresent(Float.self, forKey: .lambdaL1) ?? d.lambdaL1
+        learningRate = try c.decodeIfPresent(Float.self, forKey: .learningRate) ?? d.learningRate
+        beta1 = try c.decodeIfPresent(Float.self, forKey: .beta1) ?? d.beta1
+        beta2 = try c.decodeIfPresent(Float.self, forKey: .beta2) ?? d.beta2
+    }
+}
+
+/// A configuration the model cannot be built from.
+public struct ModelConfigError: Error, CustomStringConvertible, Equatable {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}

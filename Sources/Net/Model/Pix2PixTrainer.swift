@@ -1,0 +1,95 @@
+/// The losses of one training step.
+public struct StepLosses: Equatable, Sendable {
+    /// `½ [BCE(D(real), 1) + BCE(D(fake), 0)]`, D's loss before its update.
+    public var discriminator: Float
+    /// `BCE(D(fake), 1)` with D after its update.
+    public var generatorGAN: Float
+    /// `mean |fake − real|` (unscaled; G's loss is `generatorGAN + λ · generatorL1`).
+    public var generatorL1: Float
+
+    public init(discriminator: Float, generatorGAN: Float, generatorL1: Float) {
+        self.discriminator = discriminator
+        self.generatorGAN = generatorGAN
+        self.generatorL1 = generatorL1
+    }
+}
+
+/// One pix2pix training step (SPEC §3) over a generator, a discriminator and
+/// their two Adam optimisers, independent of how many processes train.
+///
+/// Data parallelism plugs in through the two hooks, called after a network's
+/// gradients are complete and before its Adam step (the distributed trainer
+/// averages them across ranks there). After the first step, `step` allocates
+/// nothing: every buffer belongs to a layer or to this object and is reused.
+public final class Pix2PixTrainer {
+    public let config: ModelConfig
+    public let generator: Generator
+    public let discriminator: Discriminator
+    public let generatorOptimizer: Adam
+    public let discriminatorOptimizer: Adam
+
+    /// Called with D's parameters once D's gradients are complete, before D's Adam step.
+    public var discriminatorGradientsReady: ((ParameterSet) -> Void)?
+    /// Called with G's parameters once G's gradients are complete, before G's Adam step.
+    public var generatorGradientsReady: ((ParameterSet) -> Void)?
+
+    private let bce = BCEWithLogitsLoss()
+    private let l1 = L1Loss()
+    /// dLoss_G / dfake: the adversarial part through D plus λ times the L1 part.
+    private let fakeGradient = Tensor(Shape(0, 0))
+
+    /// Builds both networks; G's initial values are drawn from `rng` first, then D's.
+    public init(config: ModelConfig, rng: inout RandomGenerator) throws {
+        self.config = config
+        generator = try Generator(config: config, rng: &rng)
+        discriminator = try Discriminator(config: config, rng: &rng)
+        generatorOptimizer = Adam(parameters: generator.parameters, learningRate: config.learningRate,
+                                  beta1: config.beta1, beta2: config.beta2)
+        discriminatorOptimizer = Adam(parameters: discriminator.parameters,
+                                      learningRate: config.learningRate,
+                                      beta1: config.beta1, beta2: config.beta2)
+    }
+
+    /// One step on a clip batch.
+    ///
+    /// - Parameters:
+    ///   - L: `[batch*time, 1, S, S]` normalised lightness (`L/50 − 1`).
+    ///   - ab: `[batch*time, 2, S, S]` the true normalised colours (`ab/110`).
+    public func step(L: Tensor, ab: Tensor, batch: Int, time: Int) -> StepLosses {
+        precondition(ab.shape == Shape(L.shape.n, 2, L.shape.h, L.shape.w),
+                     "target ab \(ab.shape) for input \(L.shape)")
+        generator.training = true
+        discriminator.training = true
+        let G = generator, D = discriminator
+
+        let fake = G.forward(L: L, batch: batch, time: time)
+
+        // D's update: loss_D = ½ [BCE(D(real), 1) + BCE(D(fake), 0)], with fake
+        // detached (no gradient w.r.t. D's input is needed on either call).
+        D.parameters.zeroGradients()
+        let lossReal = bce.forward(D.forward(L: L, ab: ab), target: 1)
+        D.backward(bce.backward(scale: 0.5), inputGradient: false, parameterGradients: true)
+        let lossFake = bce.forward(D.forward(L: L, ab: fake), target: 0)
+        D.backward(bce.backward(scale: 0.5), inputGradient: false, parameterGradients: true)
+        discriminatorGradientsReady?(D.parameters)
+        discriminatorOptimizer.step()
+
+        // G's update: loss_G = BCE(D(fake), 1) + λ · L1(fake, real), D re-run with
+        // its new weights. D's own gradients are not accumulated (they are zeroed
+        // at the next step anyway, but skipping them saves a third of D's backward).
+        G.parameters.zeroGradients()
+        let lossGAN = bce.forward(D.forward(L: L, ab: fake), target: 1)
+        let dFakeAdversarial = D.backward(bce.backward(scale: 1), inputGradient: true,
+                                          parameterGradients: false)
+        let lossL1 = l1.forward(fake, ab)
+        let dFakeL1 = l1.backward(scale: config.lambdaL1)
+        fakeGradient.copy(from: dFakeAdversarial)
+        addInPlace(fakeGradient, dFakeL1)
+        G.backward(fakeGradient)
+        generatorGradientsReady?(G.parameters)
+        generatorOptimizer.step()
+
+        return StepLosses(discriminator: 0.5 * (lossReal + lossFake), generatorGAN: lossGAN,
+                          generatorL1: lossL1)
+    }
+}
