@@ -1,0 +1,93 @@
+import Foundation
+
+/// `RUN/checkpoints/`: names, the newest complete checkpoint, pruning.
+///
+/// Final names are `step-NNNNNNNN.h5` (eight digits, so name order is step
+/// order up to 10⁸ steps); a checkpoint in progress is `.step-…h5.tmp-<pid>`,
+/// which no lookup ever matches.
+public struct CheckpointDirectory {
+    public let path: String
+    static let temporaryPrefix = "."
+
+    public init(path: String) {
+        self.path = path
+    }
+
+    /// `RUN/checkpoints` of a run directory.
+    public init(run: String) {
+        self.path = (run as NSString).appendingPathComponent("checkpoints")
+    }
+
+    public static func fileName(step: Int) -> String {
+        "step-" + String(format: "%08d", step) + ".h5"
+    }
+
+    public func path(step: Int) -> String {
+        (path as NSString).appendingPathComponent(Self.fileName(step: step))
+    }
+
+    /// The step of a final checkpoint name, or nil for anything else.
+    public static func step(ofFileName name: String) -> Int? {
+        guard name.hasPrefix("step-"), name.hasSuffix(".h5") else { return nil }
+        let digits = name.dropFirst(5).dropLast(3)
+        guard digits.count >= 8, digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber) else { return nil }
+        return Int(digits)
+    }
+
+    /// Final checkpoint files, oldest first, as (step, path).
+    public func checkpoints() -> [(step: Int, path: String)] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+        return names.compactMap { name in
+            Self.step(ofFileName: name).map { ($0, (path as NSString).appendingPathComponent(name)) }
+        }
+        .sorted { $0.step < $1.step }
+    }
+
+    /// The newest checkpoint whose state can be read, with the reasons the
+    /// newer ones were skipped (unreadable, truncated, not a checkpoint).
+    /// Temporaries are never considered.
+    public func newestComplete() -> (step: Int, path: String, state: CheckpointState, skipped: [String])? {
+        var skipped: [String] = []
+        for candidate in checkpoints().reversed() {
+            do {
+                let state = try Checkpoint.readState(candidate.path)
+                return (candidate.step, candidate.path, state, skipped)
+            } catch {
+                skipped.append(String(describing: error))
+            }
+        }
+        return nil
+    }
+
+    /// Creates the directory (and the run directory) if needed.
+    public func create() throws {
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        } catch {
+            throw CheckpointError("\(path): cannot create the checkpoint directory (\(error.localizedDescription))")
+        }
+    }
+
+    /// Deletes all but the newest `keep` final checkpoints (keep ≤ 0 keeps all).
+    /// Returns the deleted paths.
+    @discardableResult
+    public func prune(keep: Int) -> [String] {
+        guard keep > 0 else { return [] }
+        let all = checkpoints()
+        guard all.count > keep else { return [] }
+        let doomed = all.prefix(all.count - keep).map(\.path)
+        for p in doomed { unlink(p) }
+        return doomed
+    }
+
+    /// Deletes temporaries left by a crashed writer. Only rank 0 writes here, and
+    /// it calls this before its first write, so no temporary can be in use.
+    @discardableResult
+    public func removeStaleTemporaries() -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+        let stale = names.filter { $0.hasPrefix(Self.temporaryPrefix + "step-") && $0.contains(".h5.tmp-") }
+            .map { (path as NSString).appendingPathComponent($0) }
+        for p in stale { unlink(p) }
+        return stale
+    }
+}

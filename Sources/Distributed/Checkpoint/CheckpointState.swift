@@ -1,0 +1,40 @@
+import Net
+
+/// Everything besides the tensors that a resumed run needs to continue exactly
+/// where the interrupted one stopped (SPEC §5): stored as attributes of the
+/// checkpoint's root group.
+public struct CheckpointState: Codable, Equatable, Sendable {
+    /// Completed training steps (the file is `step-<step>.h5`).
+    public var step: Int
+    /// The epoch the next step belongs to.
+    public var epoch: Int
+    /// Where the sampler continues (the step after the last completed one).
+    public var cursor: SamplerCursor
+    /// Steps per epoch of the run that wrote the checkpoint: with another rank
+    /// count the epoch is cut differently and the cursor must be rescaled.
+    public var stepsPerEpoch: Int
+    /// Ranks of the run that wrote the checkpoint.
+    public var worldSize: Int
+    /// The trainer's random generator (xoshiro256** state words).
+    public var rngState: [UInt64]
+    /// Adam's `stepCount` of each network (bias correction depends on it).
+    public var generatorAdamSteps: Int
+    public var discriminatorAdamSteps: Int
+    /// The run's configuration (model + training options) as JSON, opaque here:
+    /// the trainer decodes and compares it.
+    public var configuration: String
+
+    public init(step: Int, epoch: Int, cursor: SamplerCursor, stepsPerEpoch: Int, worldSize: Int,
+                rngState: [UInt64], generatorAdamSteps: Int, discriminatorAdamSteps: Int,
+                configuration: String) {
+        self.step = step
+        self.epoch = epoch
+        self.cursor = cursor
+        self.stepsPerEpoch = stepsPerEpoch
+        self.worldSize = worldSize
+        self.rngState = rngState
+        self.generatorAdamSteps = generatorAdamSteps
+        self.discriminatorAdamSteps = discriminatorAdamSteps
+        self.configuration = configuration
+    }
+}

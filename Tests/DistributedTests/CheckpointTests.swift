@@ -1,0 +1,198 @@
+import Foundation
+import Net
+import XCTest
+@testable import Distributed
+
+/// Checkpoint I/O: bit-exact round trips, damaged files rejected with one
+/// clear error, temporaries and broken files never taken as "newest".
+final class CheckpointTests: XCTestCase {
+    var directory: String!
+
+    override func setUpWithError() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("vcolor-ckpt-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    /// A small network with the kinds of tensors the model has: a conv-like
+    /// weight, a transposed-conv-like one, a bias and BN buffers.
+    func makeNetwork(seed: UInt64, widen: Bool = false, extra: Bool = false) -> (ParameterSet, Adam) {
+        let p = ParameterSet()
+        p.declare("down1.conv.weight", shape: [4, 1, 4, 4], initializer: .normal(mean: 0, std: 0.02))
+        p.declare("down2.bn.weight", shape: [widen ? 5 : 4], initializer: .normal(mean: 1, std: 0.02))
+        p.declare("down2.bn.bias", shape: [4], initializer: .zeros)
+        p.declare("down2.bn.running_mean", shape: [4], kind: .buffer, initializer: .normal(mean: 0, std: 1))
+        p.declare("down2.bn.running_var", shape: [4], kind: .buffer, initializer: .uniform(low: 0.5, high: 2))
+        p.declare("up1.conv.weight", shape: [8, 2, 4, 4], initializer: .normal(mean: 0, std: 0.02))
+        p.declare("up1.conv.bias", shape: [2], initializer: .uniform(low: -1, high: 1))
+        if extra { p.declare("lstm.weight_ih", shape: [16, 4], initializer: .zeros) }
+        p.finalize()
+        var rng = RandomGenerator(seed: seed)
+        p.initialize(using: &rng)
+        let adam = Adam(parameters: p)
+        // Two steps with random gradients so m, v and the step count are non-trivial.
+        for _ in 0..<2 {
+            for i in p.grads.indices { p.grads[i] = rng.nextNormal() }
+            adam.step()
+        }
+        return (p, adam)
+    }
+
+    func state(step: Int) -> CheckpointState {
+        CheckpointState(step: step, epoch: 3, cursor: SamplerCursor(epoch: 3, stepInEpoch: 7), stepsPerEpoch: 11,
+                        worldSize: 2, rngState: [1, UInt64.max, 0x1234_5678_9abc_def0, 42],
+                        generatorAdamSteps: 2, discriminatorAdamSteps: 2,
+                        configuration: #"{"batch":4,"model":{"baseWidth":64,"temporal":"lstm"}}"#)
+    }
+
+    func networks(_ g: (ParameterSet, Adam), _ d: (ParameterSet, Adam)) -> Checkpoint.Networks {
+        Checkpoint.Networks(generator: g.0, discriminator: d.0, generatorOptimizer: g.1, discriminatorOptimizer: d.1)
+    }
+
+    func bits(_ b: UnsafeMutableBufferPointer<Float>) -> [UInt32] { b.map(\.bitPattern) }
+
+    func testRoundTripIsBitExact() throws {
+        let g = makeNetwork(seed: 1), d = makeNetwork(seed: 2)
+        let path = CheckpointDirectory(path: directory).path(step: 12)
+        try Checkpoint.write(networks(g, d), state: state(step: 12), to: path)
+
+        let g2 = makeNetwork(seed: 3), d2 = makeNetwork(seed: 4)
+        g2.1.stepCount = 0
+        d2.1.stepCount = 0
+        let restored = try Checkpoint.read(path, into: networks(g2, d2))
+        XCTAssertEqual(restored, state(step: 12))
+        for (a, b) in [(g, g2), (d, d2)] {
+            XCTAssertEqual(bits(a.0.values), bits(b.0.values))
+            XCTAssertEqual(bits(a.0.bufferValues), bits(b.0.bufferValues))
+            XCTAssertEqual(bits(a.1.m), bits(b.1.m))
+            XCTAssertEqual(bits(a.1.v), bits(b.1.v))
+            XCTAssertEqual(b.1.stepCount, 2)
+        }
+        XCTAssertNotEqual(bits(g.0.values), bits(d.0.values), "the two networks must be told apart")
+        XCTAssertEqual(try Checkpoint.readState(path), state(step: 12))
+
+        // The temporary is gone and only the final name is left.
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory), ["step-00000012.h5"])
+    }
+
+    func testWeightsOnlyLoadLeavesOptimiserAlone() throws {
+        let g = makeNetwork(seed: 1), d = makeNetwork(seed: 2)
+        let path = (directory as NSString).appendingPathComponent("w.h5")
+        try Checkpoint.write(networks(g, d), state: state(step: 1), to: path)
+        let g2 = makeNetwork(seed: 5)
+        let mBefore = bits(g2.1.m)
+        try Checkpoint.loadWeights(path, generator: g2.0, discriminator: nil)
+        XCTAssertEqual(bits(g.0.values), bits(g2.0.values))
+        XCTAssertEqual(bits(g.0.bufferValues), bits(g2.0.bufferValues))
+        XCTAssertEqual(bits(g2.1.m), mBefore)
+
+        // A weights-only file cannot resume.
+        let weightsOnly = (directory as NSString).appendingPathComponent("only.h5")
+        try Checkpoint.write(Checkpoint.Networks(generator: g.0, discriminator: d.0), state: state(step: 1), to: weightsOnly)
+        XCTAssertThrowsError(try Checkpoint.read(weightsOnly, into: networks(makeNetwork(seed: 6), makeNetwork(seed: 7)))) {
+            XCTAssertTrue(String(describing: $0).contains("/optimizer/generator is missing"), "\($0)")
+        }
+    }
+
+    func testMismatchedModelListsOffenders() throws {
+        let g = makeNetwork(seed: 1), d = makeNetwork(seed: 2)
+        let path = (directory as NSString).appendingPathComponent("c.h5")
+        try Checkpoint.write(networks(g, d), state: state(step: 1), to: path)
+        let other = makeNetwork(seed: 3, widen: true, extra: true)
+        let before = bits(other.0.values)
+        XCTAssertThrowsError(try Checkpoint.loadWeights(path, generator: other.0, discriminator: nil)) { error in
+            let text = String(describing: error)
+            XCTAssertTrue(text.contains("does not match the model"), text)
+            XCTAssertTrue(text.contains("/generator/down2.bn.weight has shape [4], the model needs [5]"), text)
+            XCTAssertTrue(text.contains("/generator/lstm.weight_ih is missing"), text)
+            XCTAssertFalse(text.contains("\n"))
+        }
+        XCTAssertEqual(bits(other.0.values), before, "nothing may be loaded from a mismatched file")
+
+        // And the other way round: a tensor in the file the model lacks.
+        let bigger = makeNetwork(seed: 1, extra: true)
+        let path2 = (directory as NSString).appendingPathComponent("c2.h5")
+        try Checkpoint.write(Checkpoint.Networks(generator: bigger.0, discriminator: nil), state: state(step: 1), to: path2)
+        XCTAssertThrowsError(try Checkpoint.loadWeights(path2, generator: makeNetwork(seed: 1).0, discriminator: nil)) {
+            XCTAssertTrue(String(describing: $0).contains("/generator/lstm.weight_ih is not in the model"), "\($0)")
+        }
+    }
+
+    func testTruncatedCheckpointIsRejected() throws {
+        let g = makeNetwork(seed: 1), d = makeNetwork(seed: 2)
+        let path = (directory as NSString).appendingPathComponent("t.h5")
+        try Checkpoint.write(networks(g, d), state: state(step: 1), to: path)
+        let size = try XCTUnwrap(FileManager.default.attributesOfItem(atPath: path)[.size] as? Int)
+        XCTAssertEqual(truncate(path, off_t(size / 2)), 0)
+        XCTAssertThrowsError(try Checkpoint.read(path, into: networks(makeNetwork(seed: 3), makeNetwork(seed: 4)))) {
+            let text = String(describing: $0)
+            XCTAssertTrue(text.hasPrefix(path), text)
+            XCTAssertTrue(text.contains("not a readable checkpoint"), text)
+        }
+    }
+
+    func testFlippedBitInTensorDataIsRejected() throws {
+        let g = makeNetwork(seed: 1), d = makeNetwork(seed: 2)
+        // A recognisable value to find in the file.
+        let marker: Float = 1234.5678
+        for i in 0..<16 { g.0["down1.conv.weight"]!.values[i] = marker }
+        let path = (directory as NSString).appendingPathComponent("f.h5")
+        try Checkpoint.write(networks(g, d), state: state(step: 1), to: path)
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        let pattern = withUnsafeBytes(of: marker.bitPattern.littleEndian) { Array($0) }
+        let run = pattern + pattern + pattern + pattern
+        let at = try XCTUnwrap((0...(bytes.count - run.count)).first { bytes[$0..<$0 + run.count].elementsEqual(run) })
+        bytes[at + 5] ^= 0x10
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        XCTAssertThrowsError(try Checkpoint.read(path, into: networks(makeNetwork(seed: 3), makeNetwork(seed: 4)))) {
+            let text = String(describing: $0)
+            XCTAssertTrue(text.contains("/generator/down1.conv.weight: corrupt checkpoint"), text)
+        }
+    }
+
+    func testNotACheckpoint() throws {
+        let garbage = (directory as NSString).appendingPathComponent("g.h5")
+        try Data("hello".utf8).write(to: URL(fileURLWithPath: garbage))
+        XCTAssertThrowsError(try Checkpoint.readState(garbage)) {
+            XCTAssertTrue(String(describing: $0).contains("not a readable checkpoint: not an HDF5 file"), "\($0)")
+        }
+        XCTAssertThrowsError(try Checkpoint.readState((directory as NSString).appendingPathComponent("none.h5"))) {
+            XCTAssertTrue(String(describing: $0).contains("no such file"), "\($0)")
+        }
+    }
+
+    func testNewestCompleteIgnoresTemporariesAndBrokenFiles() throws {
+        let dir = CheckpointDirectory(path: directory)
+        XCTAssertNil(dir.newestComplete())
+        let g = makeNetwork(seed: 1), d = makeNetwork(seed: 2)
+        for step in [3, 5] { try Checkpoint.write(networks(g, d), state: state(step: step), to: dir.path(step: step)) }
+        // A writer that died mid-file, a newer final name that is garbage, and an unrelated file.
+        try Data(repeating: 7, count: 100).write(to: URL(fileURLWithPath: directory + "/.step-00000009.h5.tmp-123"))
+        try Data("not hdf5".utf8).write(to: URL(fileURLWithPath: dir.path(step: 10)))
+        try Data().write(to: URL(fileURLWithPath: directory + "/step-latest.h5"))
+
+        let newest = try XCTUnwrap(dir.newestComplete())
+        XCTAssertEqual(newest.step, 5)
+        XCTAssertEqual(newest.state.step, 5)
+        XCTAssertEqual(newest.skipped.count, 1)
+        XCTAssertTrue(newest.skipped[0].contains("step-00000010.h5"), newest.skipped[0])
+
+        XCTAssertEqual(dir.removeStaleTemporaries().count, 1)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: directory + "/.step-00000009.h5.tmp-123"))
+
+        XCTAssertEqual(dir.prune(keep: 2).map { ($0 as NSString).lastPathComponent }, ["step-00000003.h5"])
+        XCTAssertEqual(dir.checkpoints().map(\.step), [5, 10])
+    }
+
+    func testFileNames() {
+        XCTAssertEqual(CheckpointDirectory.fileName(step: 42), "step-00000042.h5")
+        XCTAssertEqual(CheckpointDirectory.step(ofFileName: "step-00000042.h5"), 42)
+        XCTAssertEqual(CheckpointDirectory.step(ofFileName: "step-123456789.h5"), 123_456_789)
+        XCTAssertNil(CheckpointDirectory.step(ofFileName: ".step-00000042.h5.tmp-9"))
+        XCTAssertNil(CheckpointDirectory.step(ofFileName: "step-42.h5"))
+        XCTAssertNil(CheckpointDirectory.step(ofFileName: "step-0000004x.h5"))
+    }
+}
