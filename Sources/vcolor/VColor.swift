@@ -11,6 +11,7 @@ struct VColor: ParsableCommand {
         subcommands: [
             DoctorCommand.self,
             BenchCommand.self,
+            ConvertCommand.self,
         ]
     )
 }
