@@ -72,9 +72,14 @@ final class ModelStructureTests: XCTestCase {
     static let seedDiscriminatorTrainable = 663_425
     static let seedDiscriminatorBuffers = 896
 
+    /// Building the seed model draws 44 M normals (~3 s), so the tests share one.
+    static let seedModel: Generator = {
+        var rng = RandomGenerator(seed: 7)
+        return try! Generator(config: ModelConfig(), rng: &rng)
+    }()
+
     func testSeedGeneratorNamesShapesAndCount() throws {
-        var rng = RandomGenerator(seed: 1)
-        let g = try Generator(config: ModelConfig(), rng: &rng)
+        let g = Self.seedModel
         XCTAssertEqual(g.parameters.entries.map(\.name), Self.seedGenerator.map(\.0))
         for (p, (name, shape)) in zip(g.parameters.entries, Self.seedGenerator) {
             XCTAssertEqual(p.shape, shape, name)
@@ -107,8 +112,7 @@ final class ModelStructureTests: XCTestCase {
     /// running mean 0 / var 1, LSTM U(±1/√H), up1's bias 0. Checked on sample
     /// statistics of the seed model, with bounds several standard errors wide.
     func testInitialisation() throws {
-        var rng = RandomGenerator(seed: 7)
-        let g = try Generator(config: ModelConfig(), rng: &rng)
+        let g = Self.seedModel
         func stats(_ name: String) -> (mean: Double, std: Double, maxAbs: Float) {
             let v = g.parameters[name]!.values
             let mean = v.reduce(0.0) { $0 + Double($1) } / Double(v.count)
