@@ -196,3 +196,59 @@ final class CheckpointTests: XCTestCase {
         XCTAssertNil(CheckpointDirectory.step(ofFileName: "step-0000004x.h5"))
     }
 }
+
+extension CheckpointTests {
+    /// A discriminator-like set whose names do not overlap the generator's (as in SPEC §5).
+    func makeDiscriminator(seed: UInt64) -> (ParameterSet, Adam) {
+        let p = ParameterSet()
+        p.declare("layer1.conv.weight", shape: [4, 3, 4, 4], initializer: .normal(mean: 0, std: 0.02))
+        p.declare("layer1.bn.running_mean", shape: [4], kind: .buffer, initializer: .normal(mean: 0, std: 1))
+        p.declare("head.bias", shape: [1], initializer: .uniform(low: -1, high: 1))
+        p.finalize()
+        var rng = RandomGenerator(seed: seed)
+        p.initialize(using: &rng)
+        return (p, Adam(parameters: p))
+    }
+
+    func testWeightsFromSafeTensors() throws {
+        let g = makeNetwork(seed: 1)
+        let path = (directory as NSString).appendingPathComponent("g.safetensors")
+        try SafeTensors.write(g.0.entries.map { ($0.name, $0.shape, UnsafeBufferPointer($0.values)) }, to: URL(fileURLWithPath: path))
+        let g2 = makeNetwork(seed: 2), d2 = makeDiscriminator(seed: 3)
+        let dBefore = bits(d2.0.values)
+        let loaded = try Checkpoint.loadWeights(path, generator: g2.0, discriminator: d2.0)
+        XCTAssertFalse(loaded.discriminatorLoaded, "a generator-only file leaves D alone")
+        XCTAssertEqual(bits(g.0.values), bits(g2.0.values))
+        XCTAssertEqual(bits(g.0.bufferValues), bits(g2.0.bufferValues))
+        XCTAssertEqual(bits(d2.0.values), dBefore)
+
+        let wider = makeNetwork(seed: 4, widen: true)
+        XCTAssertThrowsError(try Checkpoint.loadWeights(path, generator: wider.0, discriminator: nil)) {
+            XCTAssertTrue(String(describing: $0).contains("down2.bn.weight has shape [4], the model needs [5]"), "\($0)")
+        }
+        // Both networks in one file (`convert --what all`).
+        let d = makeDiscriminator(seed: 7)
+        let all = (directory as NSString).appendingPathComponent("all.safetensors")
+        try SafeTensors.write((g.0.entries + d.0.entries).map { ($0.name, $0.shape, UnsafeBufferPointer($0.values)) },
+                              to: URL(fileURLWithPath: all))
+        XCTAssertTrue(try Checkpoint.loadWeights(all, generator: g2.0, discriminator: d2.0).discriminatorLoaded)
+        XCTAssertEqual(bits(d.0.values), bits(d2.0.values))
+        XCTAssertEqual(bits(d.0.bufferValues), bits(d2.0.bufferValues))
+        XCTAssertFalse(try Checkpoint.loadWeights(all, generator: g2.0, discriminator: nil).discriminatorLoaded)
+
+        let garbage = (directory as NSString).appendingPathComponent("x.safetensors")
+        try Data([1, 2, 3]).write(to: URL(fileURLWithPath: garbage))
+        XCTAssertThrowsError(try Checkpoint.loadWeights(garbage, generator: g2.0, discriminator: nil)) {
+            XCTAssertTrue(String(describing: $0).contains("neither an HDF5 checkpoint nor a readable safetensors file"), "\($0)")
+        }
+    }
+
+    func testWeightsFromCheckpointWithoutDiscriminator() throws {
+        let g = makeNetwork(seed: 1)
+        let path = (directory as NSString).appendingPathComponent("g.h5")
+        try Checkpoint.write(Checkpoint.Networks(generator: g.0, discriminator: nil), state: state(step: 0), to: path)
+        let g2 = makeNetwork(seed: 2), d2 = makeDiscriminator(seed: 3)
+        XCTAssertFalse(try Checkpoint.loadWeights(path, generator: g2.0, discriminator: d2.0).discriminatorLoaded)
+        XCTAssertEqual(bits(g.0.values), bits(g2.0.values))
+    }
+}

@@ -169,10 +169,67 @@ public enum Checkpoint {
         return state
     }
 
-    /// Loads only the weights and buffers of the given networks (for `--init`
-    /// and `colorize`): optimiser moments and training state are ignored.
-    public static func loadWeights(_ path: String, generator: ParameterSet, discriminator: ParameterSet?) throws {
-        try read(path, into: Networks(generator: generator, discriminator: discriminator))
+    /// What `loadWeights` found.
+    public struct LoadedWeights: Equatable {
+        /// False when a discriminator was asked for but the file holds only a
+        /// generator (a converted generator-only file): it keeps its values.
+        public var discriminatorLoaded: Bool
+    }
+
+    /// Loads only the weights and buffers (for `--init` and `colorize`) from
+    /// a checkpoint (`.h5`) or a safetensors file with the SPEC §5 names:
+    /// optimiser moments and training state are ignored. The generator is
+    /// required; the discriminator is loaded when asked for and present.
+    @discardableResult
+    public static func loadWeights(_ path: String, generator: ParameterSet, discriminator: ParameterSet?) throws -> LoadedWeights {
+        if FileManager.default.fileExists(atPath: path), !HDF5File.isHDF5(path) {
+            return try loadSafeTensorsWeights(path, generator: generator, discriminator: discriminator)
+        }
+        var wantDiscriminator = discriminator
+        if discriminator != nil {
+            let file = try open(path)
+            if !file.root.exists("discriminator") { wantDiscriminator = nil }
+            try file.close()
+        }
+        try read(path, into: Networks(generator: generator, discriminator: wantDiscriminator))
+        return LoadedWeights(discriminatorLoaded: wantDiscriminator != nil)
+    }
+
+    /// Weights from a safetensors file (generator only, or both networks: their
+    /// SPEC §5 names do not overlap, so one flat namespace holds both).
+    static func loadSafeTensorsWeights(_ path: String, generator: ParameterSet, discriminator: ParameterSet?) throws -> LoadedWeights {
+        let file: SafeTensors
+        do { file = try SafeTensors.load(contentsOf: URL(fileURLWithPath: path)) } catch {
+            throw CheckpointError("\(path): neither an HDF5 checkpoint nor a readable safetensors file: \(error)")
+        }
+        let discriminatorNames = discriminator.map { Set($0.entries.map(\.name)) } ?? []
+        let hasDiscriminator = discriminator != nil && file.names.contains { discriminatorNames.contains($0) }
+        var sets = [generator]
+        if hasDiscriminator, let discriminator { sets.append(discriminator) }
+        var problems: [String] = []
+        var known = Set<String>()
+        for set in sets {
+            for p in set.entries {
+                known.insert(p.name)
+                guard let info = file.info(p.name) else { problems.append("\(p.name) is missing"); continue }
+                if info.shape != p.shape { problems.append("\(p.name) has shape \(info.shape), the model needs \(p.shape)") }
+                else if info.dtype != "F32" { problems.append("\(p.name) is \(info.dtype), expected F32") }
+            }
+        }
+        // A generator-only load tolerates discriminator tensors (`--what all`), nothing else.
+        let isDiscriminatorName = { (n: String) in n.hasPrefix("layer") || n.hasPrefix("head.") }
+        for name in file.names where !known.contains(name) && !(discriminator == nil && isDiscriminatorName(name)) {
+            problems.append("\(name) is not in the model")
+        }
+        try report(problems, path: path)
+        for set in sets {
+            for p in set.entries {
+                do { try file.copy(p.name, into: p.value, count: p.count) } catch {
+                    throw CheckpointError(String(describing: error))
+                }
+            }
+        }
+        return LoadedWeights(discriminatorLoaded: hasDiscriminator)
     }
 
     static func open(_ path: String) throws -> HDF5File {
