@@ -12,6 +12,8 @@ struct VColor: ParsableCommand {
             DoctorCommand.self,
             BenchCommand.self,
             ConvertCommand.self,
+            PrepCommand.self,
+            InspectCommand.self,
         ]
     )
 }

@@ -1,0 +1,171 @@
+import Foundation
+import HDF5Kit
+
+/// What `vcolor inspect` reports about a path: a data set (directory with
+/// index.json, or the index itself), a vcolor shard, or any other HDF5 file such
+/// as a checkpoint (listed generically: groups, datasets, attributes).
+public enum Inspection {
+    /// A JSON-ready description and its human-readable rendering.
+    public static func inspect(_ path: String) throws -> (json: [String: Any], text: String) {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw PrepError("\(path): no such file or directory")
+        }
+        if isDirectory.boolValue || (path as NSString).lastPathComponent == DataPrep.indexFileName {
+            return try dataset(path)
+        }
+        let file = try HDF5File.open(path)
+        defer { try? file.close() }
+        if (try? file.root.stringAttribute("format")) == DataPrep.shardFormat {
+            return try shard(file)
+        }
+        return try generic(file)
+    }
+
+    // MARK: data set
+
+    static func dataset(_ path: String) throws -> (json: [String: Any], text: String) {
+        let index = try DatasetIndex.load(path, requireComplete: false, checkShardFiles: false)
+        let bytes = index.shards.reduce(0) { $0 + $1.bytes }
+        func frames(_ split: String) -> Int { index.sequences(split: split).reduce(0) { $0 + $1.frames } }
+        let trainSources = index.sources.filter { $0.split == "train" }.count
+        let summary: [String: Any] = [
+            "kind": "dataset", "path": path, "complete": index.complete,
+            "height": index.height, "width": index.width, "encoding": index.encoding,
+            "seed": index.seed, "val_fraction": index.valFraction,
+            "shards": index.shards.count, "bytes": bytes,
+            "sequences": ["total": index.sequences.count, "train": index.sequences(split: "train").count,
+                          "val": index.sequences(split: "val").count],
+            "frames": ["total": frames("train") + frames("val"), "train": frames("train"), "val": frames("val")],
+            "sources": ["total": index.sources.count, "train": trainSources, "val": index.sources.count - trainSources],
+            "cuts": index.sources.reduce(0) { $0 + $1.cuts },
+            "dropped_short": index.sources.reduce(0) { $0 + $1.droppedShort },
+            "skipped": index.skipped.map { ["path": $0.path, "reason": $0.reason] },
+            "source_list": index.sources.map {
+                ["name": $0.name, "path": $0.path, "split": $0.split, "frames": $0.frames, "sequences": $0.sequences, "cuts": $0.cuts] as [String: Any]
+            },
+        ]
+        var lines = [
+            "data set \(path)" + (index.complete ? "" : "  (INCOMPLETE: prep was interrupted)"),
+            "  frames     \(index.width)×\(index.height) \(index.encoding)",
+            "  shards     \(index.shards.count), \(PrepSummary.bytes(bytes))",
+            "  sequences  \(index.sequences.count) (train \(index.sequences(split: "train").count), val \(index.sequences(split: "val").count))",
+            "  frames     \(frames("train") + frames("val")) (train \(frames("train")), val \(frames("val")))",
+            "  sources    \(index.sources.count) (train \(trainSources), val \(index.sources.count - trainSources)); "
+                + "\(summary["cuts"]!) cuts, \(summary["dropped_short"]!) short sequences dropped",
+            "  split      seed \(index.seed), val fraction \(index.valFraction)",
+        ]
+        if !index.skipped.isEmpty {
+            lines.append("  skipped    \(index.skipped.count)")
+            for s in index.skipped { lines.append("    \(s.path): \(s.reason)") }
+        }
+        if !index.sources.isEmpty {
+            lines.append("  source                               split  frames  sequences  cuts")
+            for s in index.sources {
+                lines.append("    " + pad(s.name, 35) + " " + pad(s.split, 5) + " " + lpad(s.frames, 7) + " " + lpad(s.sequences, 10) + " " + lpad(s.cuts, 5))
+            }
+        }
+        return (summary, lines.joined(separator: "\n"))
+    }
+
+    // MARK: shard
+
+    static func shard(_ file: HDF5File) throws -> (json: [String: Any], text: String) {
+        let attributes = try attributesOf(file.root)
+        let group = try file.root.openGroup("sequences")
+        defer { group.close() }
+        var sequences: [[String: Any]] = []
+        var lines = ["shard \(file.path)", "  attributes " + render(attributes)]
+        var totalFrames = 0
+        for id in try group.childNames() {
+            let dataset = try group.openDataset("\(id)/lab")
+            defer { dataset.close() }
+            let shape = try dataset.shape()
+            let attrs = try attributesOf(dataset)
+            totalFrames += shape.first ?? 0
+            sequences.append(["id": id, "shape": shape, "bytes": dataset.storageSize(), "attributes": jsonAttributes(attrs)])
+            lines.append("  \(id)  \(shape)  \(PrepSummary.bytes(dataset.storageSize()))  " + render(attrs.filter { $0.key != "source_path" }))
+        }
+        let size = try file.size()
+        lines.insert("  \(sequences.count) sequences, \(totalFrames) frames, \(PrepSummary.bytes(size))", at: 2)
+        return (["kind": "shard", "path": file.path, "bytes": size, "attributes": jsonAttributes(attributes),
+                 "frames": totalFrames, "sequences": sequences], lines.joined(separator: "\n"))
+    }
+
+    // MARK: any HDF5 file
+
+    static func generic(_ file: HDF5File) throws -> (json: [String: Any], text: String) {
+        var lines = ["HDF5 file \(file.path), \(PrepSummary.bytes(try file.size()))"]
+        let tree = try walk(file.root, depth: 1, lines: &lines)
+        return (["kind": "hdf5", "path": file.path, "bytes": try file.size(), "root": tree], lines.joined(separator: "\n"))
+    }
+
+    static func walk(_ group: HDF5Group, depth: Int, lines: inout [String]) throws -> [String: Any] {
+        let indent = String(repeating: "  ", count: depth)
+        let attributes = try attributesOf(group)
+        for (name, value) in attributes.sorted(by: { $0.key < $1.key }) {
+            lines.append(indent + "@\(name) = " + shortened(value.description))
+        }
+        var children: [[String: Any]] = []
+        var datasets = 0, elements = 0
+        for (name, kind) in try group.children() {
+            switch kind {
+            case .group:
+                lines.append(indent + name + "/")
+                let child = try group.openGroup(name)
+                defer { child.close() }
+                var entry = try walk(child, depth: depth + 1, lines: &lines)
+                entry["name"] = name
+                children.append(entry)
+            case .dataset:
+                let dataset = try group.openDataset(name)
+                defer { dataset.close() }
+                let shape = try dataset.shape()
+                let type = try dataset.typeDescription()
+                let attrs = try attributesOf(dataset)
+                datasets += 1
+                elements += shape.reduce(1, *)
+                lines.append(indent + "\(name)  \(type) \(shape)" + (attrs.isEmpty ? "" : "  " + render(attrs)))
+                children.append(["name": name, "kind": "dataset", "type": type, "shape": shape,
+                                 "bytes": dataset.storageSize(), "attributes": jsonAttributes(attrs)])
+            case .other:
+                lines.append(indent + name + "  (other object)")
+                children.append(["name": name, "kind": "other"])
+            }
+        }
+        return ["kind": "group", "attributes": jsonAttributes(attributes), "children": children]
+    }
+
+    // MARK: helpers
+
+    static func attributesOf(_ object: HDF5Object) throws -> [String: HDF5AttributeValue] {
+        var result: [String: HDF5AttributeValue] = [:]
+        for name in try object.attributeNames() { result[name] = try object.attribute(name) }
+        return result
+    }
+
+    static func jsonAttributes(_ attributes: [String: HDF5AttributeValue]) -> [String: Any] {
+        attributes.mapValues { value -> Any in
+            switch value {
+            case .int(let v): return v
+            case .double(let v): return v
+            case .string(let v): return v
+            case .ints(let v): return v
+            case .doubles(let v): return v
+            case .unsupported(let v): return "<\(v)>"
+            }
+        }
+    }
+
+    static func render(_ attributes: [String: HDF5AttributeValue]) -> String {
+        attributes.sorted { $0.key < $1.key }.map { "\($0.key)=\(shortened($0.value.description))" }.joined(separator: " ")
+    }
+
+    static func shortened(_ text: String) -> String {
+        let flat = text.replacingOccurrences(of: "\n", with: " ")
+        return flat.count > 120 ? flat.prefix(117) + "… (\(flat.utf8.count) bytes)" : flat
+    }
+
+    static func pad(_ s: String, _ n: Int) -> String { s.count >= n ? String(s.prefix(n)) : s + String(repeating: " ", count: n - s.count) }
+    static func lpad(_ v: Int, _ n: Int) -> String { let s = String(v); return String(repeating: " ", count: max(0, n - s.count)) + s }
+}

@@ -1,0 +1,125 @@
+import Foundation
+
+/// One unit of work for prep: a video file, a single image, or a directory's
+/// images as one sequence. Its `path` (absolute, standardised) identifies it in
+/// the index and on resume.
+public struct PrepInput: Equatable, Sendable {
+    public enum Kind: String, Codable, Sendable { case video, image, imageSequence = "image_sequence" }
+
+    public var kind: Kind
+    /// The file, or for an image sequence the directory.
+    public var path: String
+    /// For an image sequence: its images in name order.
+    public var images: [String] = []
+
+    /// The name stored as a sequence's `source` attribute.
+    public var name: String { (path as NSString).lastPathComponent }
+}
+
+/// An input that could not be used, and why (one line).
+public struct SkippedInput: Codable, Equatable, Sendable {
+    public var path: String
+    public var reason: String
+}
+
+/// Expands command-line paths into inputs (SPEC §6): files as given; directories
+/// searched recursively, where each directory's images form one image sequence
+/// (in natural name order: frame2 before frame10) and each video is its own
+/// input. Files in directories that are neither are ignored; hidden files too.
+public enum InputScanner {
+    public static let imageExtensions: Set<String> = [
+        "png", "jpg", "jpeg", "bmp", "tif", "tiff", "webp", "ppm", "pgm", "pnm", "pbm",
+        "tga", "dpx", "exr", "jp2", "sgi", "pcx", "qoi",
+    ]
+    public static let videoExtensions: Set<String> = [
+        "mp4", "m4v", "mov", "mkv", "webm", "avi", "mpg", "mpeg", "mpe", "m2v", "ts", "m2ts", "mts",
+        "vob", "wmv", "asf", "flv", "f4v", "ogv", "ogg", "3gp", "3g2", "mxf", "dv", "gif", "y4m",
+        "rm", "rmvb", "divx", "nut", "h264", "264", "hevc", "h265", "ivf", "mjpeg", "mjpg", "apng",
+    ]
+
+    static func isImage(_ path: String) -> Bool { imageExtensions.contains((path as NSString).pathExtension.lowercased()) }
+    static func isVideo(_ path: String) -> Bool { videoExtensions.contains((path as NSString).pathExtension.lowercased()) }
+
+    /// Inputs sorted by path (so work order, sequence ids and the split are
+    /// deterministic), and the paths that are missing or hold no media.
+    public static func scan(_ arguments: [String]) -> (inputs: [PrepInput], skipped: [SkippedInput]) {
+        var inputs: [PrepInput] = []
+        var skipped: [SkippedInput] = []
+        let fm = FileManager.default
+        for argument in arguments {
+            let path = absolute(argument)
+            var isDirectory: ObjCBool = false
+            guard fm.fileExists(atPath: path, isDirectory: &isDirectory) else {
+                skipped.append(SkippedInput(path: argument, reason: "no such file or directory"))
+                continue
+            }
+            if isDirectory.boolValue {
+                let found = scanDirectory(path)
+                if found.isEmpty {
+                    skipped.append(SkippedInput(path: argument, reason: "directory holds no video or image files"))
+                }
+                inputs += found
+            } else {
+                inputs.append(PrepInput(kind: isImage(path) ? .image : .video, path: path))
+            }
+        }
+        // The same file named twice (or via a directory and directly) is one input.
+        var seen = Set<String>()
+        inputs = inputs.filter { seen.insert($0.path).inserted }
+        inputs.sort { $0.path < $1.path }
+        return (inputs, skipped)
+    }
+
+    static func absolute(_ path: String) -> String {
+        let expanded = (path as NSString).expandingTildeInPath
+        let url = expanded.hasPrefix("/") ? URL(fileURLWithPath: expanded)
+            : URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(expanded)
+        return url.standardizedFileURL.path
+    }
+
+    static func scanDirectory(_ directory: String) -> [PrepInput] {
+        let fm = FileManager.default
+        guard let names = try? fm.contentsOfDirectory(atPath: directory) else { return [] }
+        var images: [String] = []
+        var inputs: [PrepInput] = []
+        for name in names where !name.hasPrefix(".") {
+            let path = (directory as NSString).appendingPathComponent(name)
+            var isDirectory: ObjCBool = false
+            guard fm.fileExists(atPath: path, isDirectory: &isDirectory) else { continue }
+            if isDirectory.boolValue {
+                inputs += scanDirectory(path)
+            } else if isImage(path) {
+                images.append(path)
+            } else if isVideo(path) {
+                inputs.append(PrepInput(kind: .video, path: path))
+            }
+        }
+        if !images.isEmpty {
+            images.sort { naturalLess(($0 as NSString).lastPathComponent, ($1 as NSString).lastPathComponent) }
+            inputs.append(PrepInput(kind: .imageSequence, path: directory, images: images))
+        }
+        return inputs
+    }
+
+    /// Name order with digit runs compared as numbers ("f2" < "f10").
+    static func naturalLess(_ a: String, _ b: String) -> Bool {
+        var i = a.unicodeScalars.makeIterator(), j = b.unicodeScalars.makeIterator()
+        var x = i.next(), y = j.next()
+        func isDigit(_ c: Unicode.Scalar?) -> Bool { c.map { $0.value >= 48 && $0.value <= 57 } ?? false }
+        while let cx = x, let cy = y {
+            if isDigit(cx) && isDigit(cy) {
+                var nx = "", ny = ""
+                while isDigit(x) { nx.unicodeScalars.append(x!); x = i.next() }
+                while isDigit(y) { ny.unicodeScalars.append(y!); y = j.next() }
+                let tx = nx.drop { $0 == "0" }, ty = ny.drop { $0 == "0" }
+                if tx.count != ty.count { return tx.count < ty.count }
+                if tx != ty { return tx < ty }
+                if nx.count != ny.count { return nx.count < ny.count }
+                continue
+            }
+            if cx != cy { return cx.value < cy.value }
+            x = i.next(); y = j.next()
+        }
+        return x == nil && y != nil
+    }
+}

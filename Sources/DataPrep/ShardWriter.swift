@@ -1,0 +1,232 @@
+import Foundation
+import Glibc
+import HDF5Kit
+
+/// The single thread that owns the HDF5 files of a prep run (libhdf5 is not
+/// thread-safe, and one writer also keeps files consistent).
+///
+/// Shards (SPEC §2) are written as `shard-NNNNN.h5.partial` and renamed to
+/// `shard-NNNNN.h5` only when complete, then `index.json` is rewritten listing
+/// it; so a file without `.partial` is always whole, and the index never lists
+/// anything that is not. Sequences stream in (several at once, one per worker):
+/// a shard takes new sequences until it reaches the size limit, then finishes the
+/// sequences it holds and is closed. Frames arrive deflate-compressed and are
+/// stored as chunks directly (`H5Dwrite_chunk`), so compression runs in the workers.
+final class ShardWriter {
+    final class OpenShard {
+        let number: Int
+        let file: HDF5File
+        let sequencesGroup: HDF5Group
+        var accepting = true
+        var open: Set<String> = []
+        var records: [DatasetIndex.Sequence] = []
+        var inputs: Set<Int> = []
+        var fileName: String { String(format: "shard-%05d.h5", number) }
+
+        init(number: Int, file: HDF5File, sequencesGroup: HDF5Group) {
+            self.number = number
+            self.file = file
+            self.sequencesGroup = sequencesGroup
+        }
+    }
+
+    struct OpenSequence {
+        let shard: OpenShard
+        let dataset: HDF5Dataset
+        var frames: Int
+        let meta: SequenceMeta
+    }
+
+    let directory: String
+    let size: Int
+    let shardLimit: Int
+    let deflateLevel: Int
+    private(set) var index: DatasetIndex
+    private var current: OpenShard?
+    private var shards: [Int: OpenShard] = [:]
+    private var sequences: [String: OpenSequence] = [:]
+    private var nextShard: Int
+    /// Inputs fully decoded, waiting for the shards holding their sequences to finish.
+    private var waiting: [Int: (report: InputReport, shards: Set<Int>)] = [:]
+    let stats: PrepStats
+    /// Test hook: die (SIGKILL) after writing this many frames, to test resuming.
+    private let killAfterFrames: Int?
+    private var framesWritten = 0
+
+    init(directory: String, size: Int, shardLimit: Int, deflateLevel: Int, index: DatasetIndex, stats: PrepStats) {
+        self.directory = directory
+        self.size = size
+        self.shardLimit = shardLimit
+        self.deflateLevel = deflateLevel
+        self.index = index
+        self.stats = stats
+        nextShard = (index.shards.compactMap { Int($0.file.dropFirst(6).prefix(5)) }.max() ?? -1) + 1
+        killAfterFrames = ProcessInfo.processInfo.environment["VCOLOR_PREP_TEST_KILL_AFTER_FRAMES"].flatMap { Int($0) }
+    }
+
+    /// Consumes messages until every worker has exited. Returns the first error
+    /// (after which it keeps draining so no worker blocks), if any.
+    func run(queue: BlockingQueue<WriterMessage>, workers: Int, onError: () -> Void) -> Error? {
+        var exited = 0
+        var failure: Error?
+        while exited < workers {
+            let message = queue.take()
+            if case .workerExit = message { exited += 1; continue }
+            guard failure == nil else { continue }
+            do {
+                try handle(message)
+            } catch {
+                failure = error
+                onError()
+            }
+        }
+        return failure
+    }
+
+    private func handle(_ message: WriterMessage) throws {
+        switch message {
+        case .frames(let meta, let frames, let isFirst, let isLast):
+            if isFirst { try begin(meta) }
+            try write(meta.id, frames)
+            if isLast { try end(meta.id) }
+        case .inputDone(let report):
+            let open = Set(shards.values.filter { $0.inputs.contains(report.ordinal) }.map(\.number))
+            waiting[report.ordinal] = (report, open)
+            if open.isEmpty { try completeInputs(); try index.write(to: directory) }
+        case .inputSkipped(_, let skipped):
+            index.skipped.append(skipped)
+        case .workerExit:
+            break
+        }
+    }
+
+    private func begin(_ meta: SequenceMeta) throws {
+        let shard = try currentShard()
+        let group = try shard.sequencesGroup.createGroup(meta.id)
+        defer { group.close() }
+        let dataset = try group.createDataset(
+            "lab", of: UInt8.self, shape: [0, 3, size, size], maxShape: [nil, 3, size, size],
+            chunk: [1, 3, size, size], deflate: deflateLevel)
+        try dataset.setAttribute("source", meta.source)
+        try dataset.setAttribute("source_path", meta.sourcePath)
+        try dataset.setAttribute("fps", meta.fps)
+        try dataset.setAttribute("first_frame", meta.firstFrame)
+        try dataset.setAttribute("split", meta.split)
+        shard.open.insert(meta.id)
+        shard.inputs.insert(meta.inputOrdinal)
+        sequences[meta.id] = OpenSequence(shard: shard, dataset: dataset, frames: 0, meta: meta)
+    }
+
+    private func write(_ id: String, _ frames: CompressedFrames) throws {
+        guard var sequence = sequences[id] else { throw PrepError("internal: frames for unknown sequence \(id)") }
+        try sequence.dataset.setExtent([sequence.frames + frames.count, 3, size, size])
+        for i in 0..<frames.count {
+            try frames.frame(i).withUnsafeBytes { bytes in
+                try sequence.dataset.writeChunk(bytes, offset: [sequence.frames + i, 0, 0, 0])
+            }
+        }
+        sequence.frames += frames.count
+        sequences[id] = sequence
+        stats.addWritten(frames: frames.count, bytes: frames.bytes.count)
+        // A full shard takes no new sequences; it closes when its open ones end.
+        let shard = sequence.shard
+        if shard.accepting, try shard.file.size() >= shardLimit {
+            shard.accepting = false
+            if current === shard { current = nil }
+        }
+        framesWritten += frames.count
+        if let killAfterFrames, framesWritten >= killAfterFrames { kill(getpid(), SIGKILL) }
+    }
+
+    private func end(_ id: String) throws {
+        guard let sequence = sequences.removeValue(forKey: id) else { throw PrepError("internal: end of unknown sequence \(id)") }
+        let shard = sequence.shard
+        sequence.dataset.close()
+        let meta = sequence.meta
+        shard.records.append(DatasetIndex.Sequence(
+            id: id, shard: shard.fileName, frames: sequence.frames, source: meta.source, sourcePath: meta.sourcePath,
+            fps: meta.fps, firstFrame: meta.firstFrame, split: meta.split))
+        shard.open.remove(id)
+        if !shard.accepting && shard.open.isEmpty { try finish(shard) }
+    }
+
+    private func currentShard() throws -> OpenShard {
+        if let current, current.accepting { return current }
+        let number = nextShard
+        nextShard += 1
+        let name = String(format: "shard-%05d.h5", number)
+        let file = try HDF5File.create(partialPath(name))
+        try file.root.setAttribute("format", DataPrep.shardFormat)
+        try file.root.setAttribute("version", DataPrep.shardVersion)
+        try file.root.setAttribute("height", size)
+        try file.root.setAttribute("width", size)
+        try file.root.setAttribute("encoding", DataPrep.encoding)
+        let group = try file.root.createGroup("sequences")
+        let shard = OpenShard(number: number, file: file, sequencesGroup: group)
+        shards[number] = shard
+        current = shard
+        return shard
+    }
+
+    private func partialPath(_ name: String) -> String { (directory as NSString).appendingPathComponent(name + ".partial") }
+
+    /// Closes a shard whose sequences are all complete, renames it into place and
+    /// records it in the index.
+    private func finish(_ shard: OpenShard) throws {
+        if current === shard { current = nil }
+        shards.removeValue(forKey: shard.number)
+        let name = shard.fileName
+        try shard.file.root.setAttribute("sequence_count", shard.records.count)
+        shard.sequencesGroup.close()
+        try shard.file.close()
+        let partial = partialPath(name), final = (directory as NSString).appendingPathComponent(name)
+        let fd = Glibc.open(partial, O_RDONLY)
+        if fd >= 0 { fsync(fd); Glibc.close(fd) }
+        guard rename(partial, final) == 0 else {
+            throw PrepError("\(final): cannot rename into place (\(String(cString: strerror(errno))))")
+        }
+        let bytes = (try? FileManager.default.attributesOfItem(atPath: final)[.size] as? Int) ?? 0
+        index.shards.append(DatasetIndex.Shard(file: name, bytes: bytes, sequences: shard.records.map(\.id).sorted()))
+        index.sequences += shard.records
+        stats.addShard(bytes: bytes)
+        for (ordinal, entry) in waiting where entry.shards.contains(shard.number) {
+            waiting[ordinal]!.shards.remove(shard.number)
+        }
+        try completeInputs()
+        try index.write(to: directory)
+    }
+
+    /// Moves inputs whose sequences are all in finished shards into the index.
+    private func completeInputs() throws {
+        for (ordinal, entry) in waiting where entry.shards.isEmpty {
+            index.sources.removeAll { $0.path == entry.report.source.path }
+            index.sources.append(entry.report.source)
+            waiting.removeValue(forKey: ordinal)
+        }
+        index.sources.sort { $0.path < $1.path }
+        index.sequences.sort { $0.id < $1.id }
+        index.shards.sort { $0.file < $1.file }
+    }
+
+    /// Ends the run: finishes every shard whose sequences are complete; a shard
+    /// still holding an unfinished sequence (an aborted input) is deleted. Writes
+    /// the index, complete only if nothing was aborted.
+    func close(complete: Bool, skipped: [SkippedInput]) throws {
+        index.skipped += skipped
+        var aborted = false
+        for shard in shards.values.sorted(by: { $0.number < $1.number }) {
+            if shard.open.isEmpty {
+                try finish(shard)
+            } else {
+                aborted = true
+                try? shard.file.close()
+                try? FileManager.default.removeItem(atPath: partialPath(shard.fileName))
+                shards.removeValue(forKey: shard.number)
+            }
+        }
+        sequences.removeAll()
+        index.skipped.sort { $0.path < $1.path }
+        index.complete = complete && !aborted && waiting.isEmpty
+        try index.write(to: directory)
+    }
+}

@@ -1,0 +1,32 @@
+import ArgumentParser
+import DataPrep
+import Foundation
+
+/// `vcolor inspect PATH`: what is in a data set, a shard or a checkpoint.
+struct InspectCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "inspect",
+        abstract: "Summarise a data set (directory or index.json), a shard, or a checkpoint / any HDF5 file.")
+
+    @Argument(help: "A data-set directory, index.json, shard or checkpoint.")
+    var path: String
+
+    @Flag(help: "Print JSON for scripts.")
+    var json = false
+
+    func run() throws {
+        let result: (json: [String: Any], text: String)
+        do {
+            result = try Inspection.inspect(path)
+        } catch {
+            FileHandle.standardError.write(Data("vcolor inspect: \(error)\n".utf8))
+            throw ExitCode.failure
+        }
+        if json {
+            let data = try JSONSerialization.data(withJSONObject: result.json, options: [.prettyPrinted, .sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+        } else {
+            print(result.text)
+        }
+    }
+}
