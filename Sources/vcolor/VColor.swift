@@ -12,6 +12,7 @@ struct VColor: ParsableCommand {
             DoctorCommand.self,
             BenchCommand.self,
             ConvertCommand.self,
+            ColorizeCommand.self,
             PrepCommand.self,
             InspectCommand.self,
         ]

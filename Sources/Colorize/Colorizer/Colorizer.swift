@@ -8,8 +8,8 @@ import Net
 /// colour here); L* area-resized to the model's size and normalised
 /// (`L/50 − 1`); the generator on a chunk of up to `batch` frames of one shot,
 /// its LSTM state carried from chunk to chunk and reset at scene cuts (found
-/// with prep's `SceneCutDetector` on the model-size lightness, one frame of
-/// look-ahead); the predicted a*b* (×110) upsampled bilinearly to the frame's
+/// with prep's `SceneCutDetector` on model-size L*a*b* histograms, one frame
+/// of look-ahead); the predicted a*b* (×110) upsampled bilinearly to the frame's
 /// resolution and joined with the frame's own L*; back to sRGB 8-bit.
 ///
 /// Frames come out in order, each exactly once, through the `emit` closure;
@@ -46,6 +46,8 @@ public final class Colorizer {
     private var outputCapacity = 0
     private var rowScratch: UnsafeMutablePointer<Float>
     private var rowScratchCapacity = 0
+    private let labConverter = Lab8Converter()
+    private let sampled: UnsafeMutablePointer<UInt8>
 
     public init(model: LoadedModel, batch: Int = 8, detector: SceneCutDetector = SceneCutDetector()) {
         precondition(batch >= 1)
@@ -57,6 +59,7 @@ public final class Colorizer {
         input = Tensor(Shape(batch, 1, size, size))
         output = .allocate(capacity: 1)
         rowScratch = .allocate(capacity: 1)
+        sampled = .allocate(capacity: 3 * size * size)
         chunk.reserveCapacity(batch)
         pool.reserveCapacity(batch + 2)
     }
@@ -64,6 +67,7 @@ public final class Colorizer {
     deinit {
         output.deallocate()
         rowScratch.deallocate()
+        sampled.deallocate()
     }
 
     /// Feeds the next frame (rgb24, `width × height`).
@@ -119,10 +123,21 @@ public final class Colorizer {
             resizer = AreaResizer(from: width, height, to: size, size)
         }
         resizer!.resize(slot.lightness, into: slot.small)
-        for p in 0..<(size * size) {
+        // The detector's histograms: a*b* from the pixels nearest each model-size
+        // pixel's centre (histograms need no averaging), L* from the resized L.
+        let plane = size * size
+        for y in 0..<size {
+            let row = rgb + ((2 * y + 1) * height / (2 * size)) * width * 3
+            for x in 0..<size {
+                let source = row + ((2 * x + 1) * width / (2 * size)) * 3, target = sampled + 3 * (y * size + x)
+                target[0] = source[0]; target[1] = source[1]; target[2] = source[2]
+            }
+        }
+        labConverter.convert(rgb: sampled, pixels: plane, lab: slot.codes)
+        for p in 0..<plane {
             slot.codes[p] = UInt8(min(max(slot.small[p] * 2.55, 0), 255) + 0.5)
         }
-        SceneCutDetector.histogram(slot.codes, count: size * size, into: slot.histogram)
+        SceneCutDetector.histogram(slot.codes, pixels: plane, into: slot.histogram)
     }
 
     /// Runs the network on the chunk and emits its frames.

@@ -1,5 +1,7 @@
+import DataPrep
+
 /// One input frame waiting for the network: its full-resolution L (which the
-/// output keeps), its L at the model's size, and the lightness histogram the
+/// output keeps), its L at the model's size, and the L*a*b* histograms the
 /// scene-cut detector compares. Slots are recycled, so a long film allocates
 /// only when the frame size grows.
 final class FrameSlot {
@@ -8,6 +10,7 @@ final class FrameSlot {
     var lightness: UnsafeMutablePointer<Float>
     private var capacity: Int
     let small: UnsafeMutablePointer<Float>
+    /// Planar lab8 at the model's size (for the histograms only).
     let codes: UnsafeMutablePointer<UInt8>
     let histogram: UnsafeMutablePointer<Int32>
 
@@ -15,8 +18,8 @@ final class FrameSlot {
         capacity = 1
         lightness = .allocate(capacity: 1)
         small = .allocate(capacity: modelSize * modelSize)
-        codes = .allocate(capacity: modelSize * modelSize)
-        histogram = .allocate(capacity: 64)
+        codes = .allocate(capacity: 3 * modelSize * modelSize)
+        histogram = .allocate(capacity: SceneCutDetector.histogramSize)
     }
 
     deinit {

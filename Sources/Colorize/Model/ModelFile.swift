@@ -81,7 +81,10 @@ public enum ModelFile {
         let stored = try ModelConfigJSON.parse(state.configuration, source: path)
         let config = try checkpointTensors(path).configuration(stored: stored)
         let (g, d) = try makeNetworks(config, discriminator: discriminator)
-        try Checkpoint.loadWeights(path, generator: g.parameters, discriminator: d?.parameters)
+        let loaded = try Checkpoint.loadWeights(path, generator: g.parameters, discriminator: d?.parameters)
+        if discriminator && !loaded.discriminatorLoaded {
+            throw ModelFileError("\(path): has no discriminator (a generator-only file)")
+        }
         return LoadedModel(config: config, generator: g, discriminator: d, path: path)
     }
 
