@@ -32,6 +32,9 @@ struct ColorizeCommand: ParsableCommand {
     @Option(help: "ffmpeg video encoder of a video output.")
     var codec: String = "libx264"
 
+    @Option(help: "x264/x265 speed preset (ultrafast … veryslow); faster presets leave more CPU to the network.")
+    var preset: String = "medium"
+
     @Option(help: "Frames per network call (frames of one shot are batched).")
     var batch: Int = 8
 
@@ -54,6 +57,7 @@ struct ColorizeCommand: ParsableCommand {
         options.batch = batch
         options.crf = crf
         options.codec = codec
+        options.preset = preset
         options.imageFrameRate = fps
         options.progress = !quiet
         let s = try ColorizeJob(model: loaded, options: options).run(input: input, output: output)

@@ -13,6 +13,7 @@ struct VColor: ParsableCommand {
             BenchCommand.self,
             ConvertCommand.self,
             ColorizeCommand.self,
+            EvalCommand.self,
             PrepCommand.self,
             InspectCommand.self,
         ]

@@ -9,6 +9,8 @@ public struct ColorizeJob {
         public var batch = 8
         public var crf = 18
         public var codec = "libx264"
+        /// x264/x265 preset (nil: medium).
+        public var preset: String?
         /// Frame rate of a video made from images ("25", "30000/1001").
         public var imageFrameRate = "25"
         public var progress = true
@@ -117,6 +119,7 @@ public struct ColorizeJob {
             case let .video(path):
                 if video == nil {
                     var o = FrameWriter.VideoOptions(frameRate: options.imageFrameRate, codec: options.codec, crf: options.crf)
+                    o.preset = options.preset
                     if case .video = source {
                         let info = infos[0]
                         o.frameRate = info.frameRate

@@ -172,19 +172,19 @@ public final class Colorizer {
             upsampler = BilinearUpsampler(from: size, size, to: w, h)
         }
         let threads = max(1, min(ComputeThreads.count, h))
-        if 2 * w * threads > rowScratchCapacity {
+        if 5 * w * threads > rowScratchCapacity {
             rowScratch.deallocate()
-            rowScratchCapacity = 2 * w * threads
+            rowScratchCapacity = 5 * w * threads
             rowScratch = .allocate(capacity: rowScratchCapacity)
         }
         let up = upsampler!, out = output, scratch = rowScratch, plane = size * size
         let light = slot.lightness
         DispatchQueue.concurrentPerform(iterations: threads) { k in
-            let a = scratch + 2 * w * k, b = a + w
+            let a = scratch + 5 * w * k, b = a + w, linear = b + w
             for y in (h * k / threads)..<(h * (k + 1) / threads) {
                 up.row(y, of: ab, scale: 110, into: a)
                 up.row(y, of: ab + plane, scale: 110, into: b)
-                LabToRGB8.convert(l: light + y * w, a: a, b: b, count: w, into: out + y * w * 3)
+                LabToRGB8.convert(l: light + y * w, a: a, b: b, count: w, into: out + y * w * 3, scratch: linear)
             }
         }
     }

@@ -37,27 +37,42 @@ public enum LabToRGB8 {
     static let matrix: [Float] = CIELAB.rgbFromXYZ.flatMap { $0.map(Float.init) }
 
     /// Converts `count` pixels: L, a, b rows (float) → interleaved rgb24.
+    /// `scratch` holds `3 * count` floats. Two passes: straight-line float
+    /// arithmetic to linear RGB (which the compiler vectorises), then the code
+    /// lookups.
     public static func convert(l: UnsafePointer<Float>, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
-                               count: Int, into rgb: UnsafeMutablePointer<UInt8>) {
+                               count: Int, into rgb: UnsafeMutablePointer<UInt8>,
+                               scratch: UnsafeMutablePointer<Float>) {
+        let m = matrix
+        let m0 = m[0], m1 = m[1], m2 = m[2], m3 = m[3], m4 = m[4], m5 = m[5], m6 = m[6], m7 = m[7], m8 = m[8]
+        let wx = Float(CIELAB.white.x), wz = Float(CIELAB.white.z)
+        let rs = scratch, gs = scratch + count, bs = scratch + 2 * count
+        for p in 0..<count {
+            let fy = (l[p] + 16) * (1 / 116 as Float)
+            let fx = a[p] * (1 / 500 as Float) + fy
+            let fz = max(fy - b[p] * (1 / 200 as Float), 0)
+            let x = finv(fx) * wx, y = finv(fy), z = finv(fz) * wz
+            rs[p] = m0 * x + m1 * y + m2 * z
+            gs[p] = m3 * x + m4 * y + m5 * z
+            bs[p] = m6 * x + m7 * y + m8 * z
+        }
         thresholds.withUnsafeBufferPointer { th in
             binStart.withUnsafeBufferPointer { start in
-                matrix.withUnsafeBufferPointer { m in
-                    let wx = Float(CIELAB.white.x), wz = Float(CIELAB.white.z)
-                    for p in 0..<count {
-                        let fy = (l[p] + 16) / 116
-                        let fx = a[p] / 500 + fy
-                        let fz = max(fy - b[p] / 200, 0)
-                        let x = finv(fx) * wx, y = finv(fy), z = finv(fz) * wz
-                        let r = m[0] * x + m[1] * y + m[2] * z
-                        let g = m[3] * x + m[4] * y + m[5] * z
-                        let bl = m[6] * x + m[7] * y + m[8] * z
-                        rgb[3 * p] = code(r, th, start)
-                        rgb[3 * p + 1] = code(g, th, start)
-                        rgb[3 * p + 2] = code(bl, th, start)
-                    }
+                for p in 0..<count {
+                    rgb[3 * p] = code(rs[p], th, start)
+                    rgb[3 * p + 1] = code(gs[p], th, start)
+                    rgb[3 * p + 2] = code(bs[p], th, start)
                 }
             }
         }
+    }
+
+    /// Convenience for tests and small images (allocates its scratch).
+    public static func convert(l: UnsafePointer<Float>, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+                               count: Int, into rgb: UnsafeMutablePointer<UInt8>) {
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: max(1, 3 * count))
+        defer { scratch.deallocate() }
+        convert(l: l, a: a, b: b, count: count, into: rgb, scratch: scratch)
     }
 
     @inline(__always)

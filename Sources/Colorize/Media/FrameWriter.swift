@@ -15,6 +15,8 @@ final class FrameWriter {
         var frameRate: String
         var codec = "libx264"
         var crf = 18
+        /// x264/x265 speed preset (nil: the encoder's default, medium).
+        var preset: String?
         var sampleAspectRatio = "1:1"
         /// A file whose first audio stream is copied into the output (nil: no audio).
         var audioFrom: String?
@@ -32,7 +34,10 @@ final class FrameWriter {
             arguments += options.transcodeAudio ? ["-c:a", "aac", "-b:a", "192k"] : ["-c:a", "copy"]
         }
         arguments += ["-c:v", options.codec]
-        if options.codec == "libx264" || options.codec == "libx265" { arguments += ["-crf", "\(options.crf)"] }
+        if options.codec == "libx264" || options.codec == "libx265" {
+            arguments += ["-crf", "\(options.crf)"]
+            if let preset = options.preset { arguments += ["-preset", preset] }
+        }
         // yuv420p needs even sizes; an odd frame keeps its size in a 4:4:4 file instead of being cropped.
         let even = width % 2 == 0 && height % 2 == 0
         arguments += ["-pix_fmt", even ? "yuv420p" : "yuv444p",
