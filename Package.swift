@@ -44,7 +44,7 @@ let package = Package(
         .testTarget(name: "DataPrepTests", dependencies: ["DataPrep", "HDF5Kit"], resources: [.copy("Fixtures")]),
         .testTarget(name: "DistributedTests", dependencies: ["Distributed", "Net", "DataPrep"]),
         .testTarget(name: "ColorizeTests", dependencies: ["Colorize", "Net", "DataPrep"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "VcolorTests", dependencies: ["vcolor"]),
+        .testTarget(name: "VcolorTests", dependencies: ["vcolor", "DataPrep"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -175,7 +175,7 @@ public struct DatasetIndex: Codable, Equatable {
     /// Writes atomically (temporary file, then rename), pretty and key-sorted.
     public func write(to directory: String) throws {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let data = try encoder.encode(self)
         let path = (directory as NSString).appendingPathComponent(DataPrep.indexFileName)
         let temporary = path + ".tmp"

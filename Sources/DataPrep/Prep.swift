@@ -100,8 +100,8 @@ public enum Prep {
         // Scan and probe.
         let scan = InputScanner.scan(options.inputs)
         var skipped = scan.skipped
-        for s in scan.skipped { note("skipping \(s.path): \(s.reason)") }
         if options.strict, let first = skipped.first { throw PrepError("\(first.path): \(first.reason)") }
+        for s in scan.skipped { note("skipping \(s.path): \(s.reason)") }
         let probes = probeAll(scan.inputs, ffprobe: ffprobe, workers: options.workers)
         var usable: [(input: PrepInput, info: MediaInfo)] = []
         for (input, probe) in zip(scan.inputs, probes) {
@@ -109,8 +109,8 @@ public enum Prep {
             case .success(let info): usable.append((input, info))
             case .failure(let error):
                 let s = SkippedInput(path: input.path, reason: "\(error)")
-                note("skipping \(s.path): \(s.reason)")
                 if options.strict { throw PrepError("\(s.path): \(s.reason)") }
+                note("skipping \(s.path): \(s.reason)")
                 skipped.append(s)
             }
         }

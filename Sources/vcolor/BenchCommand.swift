@@ -73,13 +73,14 @@ struct BenchCommand: ParsableCommand {
         times.reserveCapacity(steps)
         let heapBefore = HeapUsage.inUseBytes()
         var losses = StepLosses(discriminator: 0, generatorGAN: 0, generatorL1: 0)
-        for i in 0..<steps {
+        // Nothing but the steps between the two heap readings (progress is printed after).
+        for _ in 0..<steps {
             start = Self.now()
             losses = trainer.step(L: L, ab: ab, batch: batch, time: clip)
             times.append(Self.now() - start)
-            progress(String(format: "step %d/%d %.2f s", i + 1, steps, times[i]))
         }
         let heapAfter = HeapUsage.inUseBytes()
+        for (i, t) in times.enumerated() { progress(String(format: "step %d/%d %.2f s", i + 1, steps, t)) }
         let cost = StepCost(config: config, batch: batch, time: clip)
         let median = Self.median(times)
         let achieved = cost.trainingStep / median / 1e9

@@ -9,13 +9,13 @@ struct VColor: ParsableCommand {
         abstract: "Colourise black-and-white video with a GAN trained data-parallel over MPI.",
         version: "0.1.0",
         subcommands: [
-            DoctorCommand.self,
+            PrepCommand.self,
+            InspectCommand.self,
             BenchCommand.self,
+            DoctorCommand.self,
             ConvertCommand.self,
             ColorizeCommand.self,
             EvalCommand.self,
-            PrepCommand.self,
-            InspectCommand.self,
         ]
     )
 }

@@ -16,7 +16,7 @@ final class ThroughputTests: XCTestCase {
         }
         var lab = [UInt8](repeating: 0, count: 3 * pixels)
         let converter = Lab8Converter()
-        let frames = 300
+        let frames = 100
         func time(_ body: () -> Void) -> Double {
             let start = Date()
             for _ in 0..<frames { body() }

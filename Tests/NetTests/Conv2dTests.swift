@@ -12,7 +12,7 @@ struct ConvCase: CustomStringConvertible {
 
 /// The configurations every gradient check runs: the seed model's k4 s2 p1,
 /// the PatchGAN head (k4 s1 p1), odd and non-square sizes, n > 1, in ≠ out,
-/// with and without bias.
+/// with and without bias, rows wide enough for the vectorised stride-2 loops.
 let convCases: [ConvCase] = [
     ConvCase(n: 2, inC: 3, outC: 4, h: 8, w: 8, bias: false),
     ConvCase(n: 1, inC: 2, outC: 1, h: 6, w: 6, k: 4, s: 1, p: 1, bias: true),
@@ -20,14 +20,20 @@ let convCases: [ConvCase] = [
     ConvCase(n: 3, inC: 4, outC: 2, h: 5, w: 5, bias: true),
     ConvCase(n: 1, inC: 1, outC: 3, h: 9, w: 7, k: 4, s: 2, p: 0, bias: false),
     ConvCase(n: 2, inC: 2, outC: 3, h: 2, w: 2, bias: false),  // output 1×1, like down7
+    ConvCase(n: 2, inC: 2, outC: 3, h: 5, w: 37, bias: true),  // wide rows: the SIMD stride-2 loops
 ]
 
 /// Runs `body` under each way `ConvPlan` can cut a batch: the default (small
-/// images → one batched GEMM), per-image GEMMs, and per-image with chunks of
-/// one or two images (a tiny column budget), so every code path is checked.
+/// images → one batched GEMM), per-image GEMMs, each with chunks of one image
+/// (a tiny column budget), and Conv2d's input-grid path (`ShiftedSum`), so
+/// every code path is checked on small shapes.
 func forEachConvPlan(_ body: (String) -> Void) {
     let savedBudget = ConvPlan.columnBudget, savedPositions = ConvPlan.perImagePositions
-    defer { ConvPlan.columnBudget = savedBudget; ConvPlan.perImagePositions = savedPositions }
+    defer {
+        ConvPlan.columnBudget = savedBudget; ConvPlan.perImagePositions = savedPositions
+        ConvPlan.forceShiftedSum = nil
+    }
+    ConvPlan.forceShiftedSum = false
     body("batched")
     ConvPlan.perImagePositions = 1
     body("per-image")
@@ -35,6 +41,10 @@ func forEachConvPlan(_ body: (String) -> Void) {
     body("per-image, chunks of 1")
     ConvPlan.perImagePositions = savedPositions
     body("batched, chunks of 1")
+    ConvPlan.forceShiftedSum = true  // Conv2d only; ConvTranspose2d has no such path
+    body("shifted sum, chunks of 1")
+    ConvPlan.columnBudget = savedBudget
+    body("shifted sum")
 }
 
 /// Direct convolution by its definition (PyTorch's cross-correlation).

@@ -38,6 +38,7 @@ final class ConvTranspose2dTests: XCTestCase {
         ConvCase(n: 3, inC: 4, outC: 2, h: 3, w: 3, bias: true),
         ConvCase(n: 1, inC: 1, outC: 3, h: 3, w: 2, k: 4, s: 2, p: 0, bias: false),
         ConvCase(n: 2, inC: 3, outC: 2, h: 1, w: 1, bias: false),  // 1×1 → 2×2, like up7
+        ConvCase(n: 2, inC: 3, outC: 2, h: 3, w: 19, bias: true),  // wide rows: the SIMD stride-2 loops
     ]
 
     func testParameterNamesAndShapes() {
@@ -108,7 +109,7 @@ final class ConvTranspose2dTests: XCTestCase {
         var rng = RandomGenerator(seed: 6)
         // (n, conv in, conv out, H, W, k, s, p); H, W chosen so convT restores them.
         let shapes: [(Int, Int, Int, Int, Int, Int, Int, Int)] = [
-            (2, 3, 4, 8, 8, 4, 2, 1), (1, 2, 3, 6, 10, 4, 1, 1), (3, 5, 2, 9, 7, 3, 2, 1), (2, 4, 4, 2, 2, 4, 2, 1),
+            (2, 3, 4, 8, 8, 4, 2, 1), (2, 2, 3, 4, 40, 4, 2, 1), (1, 2, 3, 6, 10, 4, 1, 1), (3, 5, 2, 9, 7, 3, 2, 1), (2, 4, 4, 2, 2, 4, 2, 1),
         ]
         for (n, a, b, h, w, k, s, p) in shapes {
             let ps = ParameterSet()

@@ -3,7 +3,11 @@
 /// The column matrix of a whole batch can be large (a 4×4 conv from 64
 /// channels at 64² over 32 images is 134 MB), so images are processed in
 /// chunks whose column matrix stays within `columnBudget` floats; chunks are
-/// balanced (32 images with room for 20 become 2 × 16, not 20 + 12).
+/// balanced (32 images with room for 20 become 2 × 16, not 20 + 12). The
+/// budget is small on purpose: a 4 MB column matrix written by im2col is
+/// still in the last-level cache when the GEMM reads it. Measured on the seed
+/// model (1 thread, 32 × 128²): a 64 MB budget ran the big layers at 30–65
+/// GFLOP/s, 4 MB at 75–95; the GEMMs lose nothing at N ≥ 128.
 ///
 /// Within a chunk there are two ways to run the GEMMs:
 /// - **per image**, when one image has at least `perImagePositions` positions:
@@ -18,10 +22,21 @@ struct ConvPlan {
     let chunk: Int
     let perImage: Bool
 
-    /// Column-matrix budget in floats (64 MB).
-    nonisolated(unsafe) static var columnBudget = 16 << 20
+    /// Column-matrix budget in floats (4 MB; at least one image's matrix is always used).
+    nonisolated(unsafe) static var columnBudget = 1 << 20
     /// Positions per image from which per-image GEMMs are used.
     nonisolated(unsafe) static var perImagePositions = 1024
+
+    /// Whether a `Conv2d` with these sizes runs on the input grid (`ShiftedSum`)
+    /// instead of im2col: for stride 1 and at most one output channel per 8
+    /// input channels, T has 8× fewer rows than the column matrix at the same
+    /// GEMM cost. Only the PatchGAN head qualifies in the seed model.
+    static func usesShiftedSum(inChannels: Int, outChannels: Int, stride: Int) -> Bool {
+        forceShiftedSum ?? (stride == 1 && 8 * outChannels <= inChannels)
+    }
+
+    /// Tests force either path on small shapes.
+    nonisolated(unsafe) static var forceShiftedSum: Bool?
 
     /// `rows` column-matrix rows per position, `positions` per image.
     init(images n: Int, rows: Int, positions: Int) {

@@ -72,6 +72,8 @@ enum Im2col {
                         for ox in 0..<lo { dst[ox] = 0 }
                         if s == 1 {
                             (dst + lo).update(from: src + lo, count: hi - lo)
+                        } else if s == 2 {
+                            gatherEven(src, dst, lo, hi, last: g.width - 1 - xOffset)
                         } else {
                             for ox in lo..<hi { dst[ox] = src[ox * s] }
                         }
@@ -112,11 +114,49 @@ enum Im2col {
                     let iy = oy * s - g.padding + ky
                     if iy >= 0 && iy < g.height {
                         let dst = plane + iy * g.width + xOffset
-                        for ox in lo..<hi { dst[ox * s] += src[ox] }
+                        if s == 2 {
+                            scatterAddEven(src, dst, lo, hi, last: g.width - 1 - xOffset)
+                        } else {
+                            for ox in lo..<hi { dst[ox * s] += src[ox] }
+                        }
                     }
                     src += ow
                 }
             }
         }
+    }
+
+    // Stride 2, the seed model's case: eight outputs per step from sixteen
+    // inputs (SIMD even lanes). A vector step also touches the odd element
+    // after the last one it uses, so it runs only while that element is still
+    // in the row (index ≤ `last`): past the row's end could be past the
+    // buffer, or (col2im) in a plane another thread owns. A scalar tail ends.
+
+    /// `dst[ox] = src[2·ox]` for `ox` in `lo..<hi`.
+    @inline(__always)
+    private static func gatherEven(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>,
+                                   _ lo: Int, _ hi: Int, last: Int) {
+        var ox = lo
+        while ox + 8 <= hi && 2 * ox + 15 <= last {
+            let v = UnsafeRawPointer(src + 2 * ox).loadUnaligned(as: SIMD16<Float>.self)
+            UnsafeMutableRawPointer(dst + ox).storeBytes(of: v.evenHalf, as: SIMD8<Float>.self)
+            ox += 8
+        }
+        while ox < hi { dst[ox] = src[2 * ox]; ox += 1 }
+    }
+
+    /// `dst[2·ox] += src[ox]` for `ox` in `lo..<hi`.
+    @inline(__always)
+    private static func scatterAddEven(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>,
+                                       _ lo: Int, _ hi: Int, last: Int) {
+        var ox = lo
+        while ox + 8 <= hi && 2 * ox + 15 <= last {
+            let raw = UnsafeMutableRawPointer(dst + 2 * ox)
+            var v = UnsafeRawPointer(raw).loadUnaligned(as: SIMD16<Float>.self)
+            v.evenHalf += UnsafeRawPointer(src + ox).loadUnaligned(as: SIMD8<Float>.self)
+            raw.storeBytes(of: v, as: SIMD16<Float>.self)
+            ox += 8
+        }
+        while ox < hi { dst[2 * ox] += src[ox]; ox += 1 }
     }
 }

@@ -5,7 +5,9 @@
 /// `dcols = Wᵀ · dY` then col2im (Caffe). The column matrix is not kept
 /// between forward and backward: backward recomputes it from the saved input,
 /// which costs one memory pass instead of holding up to 134 MB per layer.
-/// See `ConvPlan` for how a batch is cut into GEMMs.
+/// See `ConvPlan` for how a batch is cut into GEMMs. Layers with few output
+/// channels (the PatchGAN head) skip im2col and work on the input grid
+/// (`ShiftedSum`).
 public final class Conv2d {
     public let name: String
     public let inChannels: Int
@@ -52,9 +54,23 @@ public final class Conv2d {
     /// `y = conv(x, W) + b`. The result is valid until the next `forward`.
     public func forward(_ x: Tensor) -> Tensor {
         let g = geometry(x.shape)
-        let n = x.shape.n, m = outChannels, k = g.rows, p = g.positions
+        let n = x.shape.n, m = outChannels, p = g.positions
         output.resize(Shape(n, m, g.outHeight, g.outWidth))
         input = x
+        if ConvPlan.usesShiftedSum(inChannels: inChannels, outChannels: m, stride: stride) {
+            forwardShifted(x, g)
+        } else {
+            forwardColumns(x, g)
+        }
+        if let b = bias {
+            ChannelMajor.addBias(b.value, to: output.data, images: n, channels: m, positions: p)
+        }
+        return output
+    }
+
+    /// im2col + GEMM (Caffe), see `ConvPlan`.
+    private func forwardColumns(_ x: Tensor, _ g: ConvGeometry) {
+        let n = x.shape.n, m = outChannels, k = g.rows, p = g.positions
         let plan = ConvPlan(images: n, rows: k, positions: p)
         let columns = workspace.buffer(.columns, count: k * plan.chunk * p)
         let yT = plan.perImage ? columns : workspace.buffer(.transposed, count: m * plan.chunk * p)
@@ -74,10 +90,28 @@ public final class Conv2d {
                                     to: y + first * m * p)
             }
         }
-        if let b = bias {
-            ChannelMajor.addBias(b.value, to: y, images: n, channels: m, positions: p)
+    }
+
+    /// Per output channel `o`, `T_o [k², H·W] = W_oᵀ · x` on the input grid,
+    /// then `y = ShiftedSum.gather(T)` (few output channels; see `ShiftedSum`).
+    private func forwardShifted(_ x: Tensor, _ g: ConvGeometry) {
+        let n = x.shape.n, m = outChannels, c = inChannels, kk = kernel * kernel
+        let plane = g.height * g.width
+        let plan = ConvPlan(images: n, rows: m * kk, positions: plane)
+        let t = workspace.buffer(.columns, count: m * kk * plan.chunk * plane)
+        let w = weight.value!
+        plan.forEachChunk(n) { first, images in
+            let ld = images * plane
+            for j in 0..<images {
+                let xj = x.data + (first + j) * c * plane
+                for o in 0..<m {
+                    sgemm(transposeA: true, m: kk, n: plane, k: c, w + o * c * kk, lda: kk, xj, ldb: plane,
+                          beta: 0, t + o * kk * ld + j * plane, ldc: ld)
+                }
+            }
+            ShiftedSum.gather(t, ld: ld, images: images, outChannels: m, geometry: g,
+                              output: output.data + first * m * g.positions)
         }
-        return output
     }
 
     /// Adds dL/dW (and dL/db) into the parameters' gradients when
@@ -87,7 +121,7 @@ public final class Conv2d {
                          parameterGradients wantParameters: Bool = true) -> Tensor {
         guard let x = input else { preconditionFailure("\(name): backward before forward") }
         let g = geometry(x.shape)
-        let n = x.shape.n, m = outChannels, k = g.rows, p = g.positions
+        let n = x.shape.n, m = outChannels, p = g.positions
         precondition(dy.shape == Shape(n, m, g.outHeight, g.outWidth),
                      "\(name): output gradient \(dy.shape), expected \(Shape(n, m, g.outHeight, g.outWidth))")
         let dx = inputGradient
@@ -96,7 +130,17 @@ public final class Conv2d {
             ChannelMajor.accumulateBiasGradient(dy.data, images: n, channels: m, positions: p, into: b.grad!)
         }
         guard wantInput || wantParameters else { return dx }
+        if ConvPlan.usesShiftedSum(inChannels: inChannels, outChannels: m, stride: stride) {
+            backwardShifted(dy, x, g, wantInput: wantInput, wantParameters: wantParameters)
+        } else {
+            backwardColumns(dy, x, g, wantInput: wantInput, wantParameters: wantParameters)
+        }
+        return dx
+    }
 
+    private func backwardColumns(_ dy: Tensor, _ x: Tensor, _ g: ConvGeometry, wantInput: Bool, wantParameters: Bool) {
+        let n = x.shape.n, m = outChannels, k = g.rows, p = g.positions
+        let dx = inputGradient
         let plan = ConvPlan(images: n, rows: k, positions: p)
         let columns = workspace.buffer(.columns, count: k * plan.chunk * p)
         let dyT = plan.perImage ? columns : workspace.buffer(.transposed, count: m * plan.chunk * p)
@@ -134,6 +178,34 @@ public final class Conv2d {
                               output: dx.data + first * g.channels * g.height * g.width)
             }
         }
-        return dx
+    }
+
+    /// `dT = ShiftedSum.scatter(dy)`, then per output channel `o`
+    /// `dW_o [c, k²] += x · dT_oᵀ` and `dx += W_o · dT_o`.
+    private func backwardShifted(_ dy: Tensor, _ x: Tensor, _ g: ConvGeometry, wantInput: Bool, wantParameters: Bool) {
+        let n = x.shape.n, m = outChannels, c = inChannels, kk = kernel * kernel
+        let plane = g.height * g.width
+        let plan = ConvPlan(images: n, rows: m * kk, positions: plane)
+        let t = workspace.buffer(.columns, count: m * kk * plan.chunk * plane)
+        let w = weight.value!, dw = weight.grad!, dx = inputGradient.data
+        plan.forEachChunk(n) { first, images in
+            let ld = images * plane
+            ShiftedSum.scatter(dy.data + first * m * g.positions, images: images, outChannels: m, geometry: g,
+                               into: t, ld: ld)
+            for j in 0..<images {
+                let xj = x.data + (first + j) * c * plane, dxj = dx + (first + j) * c * plane
+                for o in 0..<m {
+                    let tj = t + o * kk * ld + j * plane
+                    if wantParameters {
+                        sgemm(transposeB: true, m: c, n: kk, k: plane, xj, lda: plane, tj, ldb: ld,
+                              beta: 1, dw + o * c * kk, ldc: kk)
+                    }
+                    if wantInput {
+                        sgemm(m: c, n: plane, k: kk, w + o * c * kk, lda: kk, tj, ldb: ld,
+                              beta: o == 0 ? 0 : 1, dxj, ldc: plane)
+                    }
+                }
+            }
+        }
     }
 }

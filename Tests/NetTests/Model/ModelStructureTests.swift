@@ -192,3 +192,45 @@ final class StepCostTests: XCTestCase {
         XCTAssertEqual(big.trainingStep, 4 * cost.trainingStep, accuracy: 0.01 * cost.trainingStep)
     }
 }
+
+final class ModelWiringTests: XCTestCase {
+    /// The sync-BN reducer and the training flag reach every BatchNorm layer
+    /// (G has 11: down2…down6, up7…up2; D has 3), and the step calls each
+    /// gradient hook once, with its own network's parameters.
+    func testBatchNormReducerTrainingFlagAndHooks() throws {
+        var rng = RandomGenerator(seed: 4)
+        let config = ModelConfig(baseWidth: 2, temporal: .lstm, size: 128)
+        let trainer = try Pix2PixTrainer(config: config, rng: &rng)
+        let g = trainer.generator, d = trainer.discriminator
+        XCTAssertEqual(g.batchNorms.count, 11)
+        var calls = 0
+        let count: (UnsafeMutableBufferPointer<Double>) -> Void = { _ in calls += 1 }
+        g.setBatchNormReducer(count)
+        d.setBatchNormReducer(count)
+
+        let L = randomTensor(Shape(2, 1, 128, 128), &rng)
+        let ab = randomTensor(Shape(2, 2, 128, 128), &rng, low: -0.5, high: 0.5)
+        let trained = g.forward(L: L, batch: 1, time: 2).toArray()
+        XCTAssertEqual(calls, 11, "one statistics reduction per G BatchNorm forward")
+        _ = d.forward(L: L, ab: ab)
+        XCTAssertEqual(calls, 14, "one per D BatchNorm forward")
+
+        // Evaluation uses running statistics: nothing to reduce, and a different output.
+        g.training = false
+        XCTAssertTrue(g.batchNorms.allSatisfy { !$0.training })
+        calls = 0
+        let evaluated = g.forward(L: L, batch: 1, time: 2).toArray()
+        XCTAssertEqual(calls, 0)
+        XCTAssertNotEqual(trained, evaluated)
+
+        g.setBatchNormReducer(nil)
+        d.setBatchNormReducer(nil)
+        var hooks: [String] = []
+        trainer.discriminatorGradientsReady = { hooks.append($0 === d.parameters ? "D" : "?") }
+        trainer.generatorGradientsReady = { hooks.append($0 === g.parameters ? "G" : "?") }
+        let losses = trainer.step(L: L, ab: ab, batch: 1, time: 2)
+        XCTAssertEqual(hooks, ["D", "G"])
+        XCTAssertTrue(g.training, "the step trains")
+        XCTAssertTrue(losses.discriminator.isFinite && losses.generatorGAN.isFinite && losses.generatorL1.isFinite)
+    }
+}

@@ -1,0 +1,38 @@
+import Foundation
+import XCTest
+
+/// `vcolor bench` end to end on a tiny model: JSON lines on stdout, progress on
+/// stderr, one-line errors.
+final class BenchCommandTests: XCTestCase {
+    func testPrintsOneJSONObjectPerLine() throws {
+        let result = try runVcolor(["bench", "--threads", "1", "--base", "2", "--batch", "1", "--clip", "2",
+                                    "--steps", "1", "--temporal", "none"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let lines = result.stdout.split(separator: "\n")
+        XCTAssertEqual(lines.count, 3, result.stdout)
+        var objects: [String: [String: Any]] = [:]
+        for line in lines {
+            let object = try XCTUnwrap(
+                JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], String(line))
+            objects[try XCTUnwrap(object["benchmark"] as? String)] = object
+        }
+        let sgemm = try XCTUnwrap(objects["sgemm"])
+        XCTAssertGreaterThan(try XCTUnwrap(sgemm["gflops"] as? Double), 0)
+        let step = try XCTUnwrap(objects["train_step"])
+        for key in ["median_s_per_step", "frames_per_s", "gflop_per_step", "achieved_gflops",
+                    "fraction_of_sgemm_peak", "peak_rss_mib"] {
+            XCTAssertGreaterThan(try XCTUnwrap(step[key] as? Double, key), 0, key)
+        }
+        XCTAssertEqual(step["temporal"] as? String, "none")
+        XCTAssertGreaterThan(try XCTUnwrap(objects["inference"]?["frames_per_s"] as? Double), 0)
+        XCTAssertTrue(result.stderr.contains("warm-up"), result.stderr)
+    }
+
+    func testBadSizeIsAOneLineError() throws {
+        let result = try runVcolor(["bench", "--size", "100"])
+        XCTAssertNotEqual(result.status, 0)
+        XCTAssertEqual(result.stdout, "")
+        XCTAssertEqual(result.stderr.trimmingCharacters(in: .newlines),
+                       "Error: frame size must be a positive multiple of 128, got 100")
+    }
+}
