@@ -42,7 +42,7 @@ let package = Package(
 
         .testTarget(name: "NetTests", dependencies: ["Net"], resources: [.copy("Fixtures")]),
         .testTarget(name: "DataPrepTests", dependencies: ["DataPrep", "HDF5Kit"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "DistributedTests", dependencies: ["Distributed", "Net", "DataPrep"]),
+        .testTarget(name: "DistributedTests", dependencies: ["Distributed", "Net", "DataPrep", "HDF5Kit"]),
         .testTarget(name: "ColorizeTests", dependencies: ["Colorize", "Net", "DataPrep"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VcolorTests", dependencies: ["vcolor", "DataPrep"]),
     ],

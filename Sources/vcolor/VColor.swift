@@ -13,6 +13,7 @@ struct VColor: ParsableCommand {
             InspectCommand.self,
             BenchCommand.self,
             DoctorCommand.self,
+            TrainCommand.self,
             ConvertCommand.self,
             ColorizeCommand.self,
             EvalCommand.self,

@@ -1,0 +1,59 @@
+import Foundation
+import Net
+
+/// What defines a training run's mathematics, stored in every checkpoint as
+/// JSON: resuming with a different one would silently train something else,
+/// so it is an error (`differences(from:)` names the fields). Step counts,
+/// threads, logging and checkpoint cadence are not part of it.
+public struct TrainingConfiguration: Codable, Equatable, Sendable {
+    public var model: ModelConfig
+    /// Clips per rank and step.
+    public var batch: Int
+    /// Frames per clip.
+    public var clip: Int
+    /// Seed of the initial weights and of the sampler's shuffles.
+    public var seed: UInt64
+    /// BatchNorm statistics summed across ranks.
+    public var syncBN: Bool
+
+    public init(model: ModelConfig, batch: Int, clip: Int, seed: UInt64, syncBN: Bool) {
+        self.model = model
+        self.batch = batch
+        self.clip = clip
+        self.seed = seed
+        self.syncBN = syncBN
+    }
+
+    /// Sorted-key JSON, as stored in checkpoints.
+    public func jsonText() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: try encoder.encode(self), as: UTF8.self)
+    }
+
+    public static func decode(_ text: String) throws -> TrainingConfiguration {
+        try JSONDecoder().decode(TrainingConfiguration.self, from: Data(text.utf8))
+    }
+
+    /// "model.baseWidth: 4 in the checkpoint, 2 now", one per differing field.
+    public func differences(from stored: TrainingConfiguration) -> [String] {
+        func flatten(_ c: TrainingConfiguration) -> [String: String] {
+            guard let data = try? JSONEncoder().encode(c),
+                  let object = try? JSONSerialization.jsonObject(with: data) else { return [:] }
+            var out: [String: String] = [:]
+            func walk(_ value: Any, _ prefix: String) {
+                if let d = value as? [String: Any] {
+                    for (k, v) in d { walk(v, prefix.isEmpty ? k : "\(prefix).\(k)") }
+                } else {
+                    out[prefix] = "\(value)"
+                }
+            }
+            walk(object, "")
+            return out
+        }
+        let now = flatten(self), then = flatten(stored)
+        return Set(now.keys).union(then.keys).sorted().compactMap { key in
+            now[key] == then[key] ? nil : "\(key): \(then[key] ?? "absent") in the checkpoint, \(now[key] ?? "absent") now"
+        }
+    }
+}

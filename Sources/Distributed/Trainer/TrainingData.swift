@@ -1,0 +1,50 @@
+import DataPrep
+import Foundation
+
+extension ShardReader: FrameSource {}
+
+/// The data set as the trainer sees it: `index.json` read and checked, the
+/// train and validation sequences in index order, the shards opened once.
+public struct TrainingData {
+    public let directory: String
+    public let frameSize: Int
+    public let train: [ClipSequence]
+    public let validation: [ClipSequence]
+    public let shards: ShardSet
+
+    /// Loads the index, checks the frame size (square, a multiple of 128, and
+    /// `expectedSize` when given) and opens every shard once so a missing or
+    /// foreign shard fails before training starts.
+    public static func load(_ directory: String, expectedSize: Int?) throws -> TrainingData {
+        let index: DatasetIndex
+        do { index = try DatasetIndex.load(directory) } catch {
+            throw DataError(String(describing: error))
+        }
+        guard index.height == index.width else {
+            throw DataError("\(directory): frames are \(index.width)×\(index.height); training needs square frames (prep with --size)")
+        }
+        let size = index.height
+        guard size >= 128, size % 128 == 0 else {
+            throw DataError("\(directory): frame size \(size) is not a multiple of 128 (the U-Net halves it seven times)")
+        }
+        if let expectedSize, expectedSize != size {
+            throw DataError("\(directory): frames are \(size)×\(size) but --size \(expectedSize) was given (omit --size to use the data's)")
+        }
+        func sequences(_ split: String) -> [ClipSequence] {
+            index.sequences(split: split).map { ClipSequence(id: $0.id, shard: $0.shard, frames: $0.frames) }
+        }
+        let train = sequences("train"), validation = sequences("val")
+        guard !train.isEmpty else { throw DataError("\(directory): the data set has no training sequences") }
+        let shards = ShardSet(directory: directory) { path in try ShardReader(path: path) }
+        for name in Set((train + validation).map(\.shard)).sorted() {
+            let reader: FrameSource
+            do { reader = try shards.source(name) } catch {
+                throw DataError(String(describing: error))
+            }
+            if let r = reader as? ShardReader, r.height != size || r.width != size {
+                throw DataError("\(r.path): frames are \(r.width)×\(r.height), index.json says \(size)×\(size)")
+            }
+        }
+        return TrainingData(directory: directory, frameSize: size, train: train, validation: validation, shards: shards)
+    }
+}

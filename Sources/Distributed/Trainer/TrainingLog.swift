@@ -1,0 +1,95 @@
+import Foundation
+
+/// One step's numbers, averaged over ranks.
+struct StepRecord {
+    var step: Int
+    var epoch: Int
+    var lossD: Double
+    var lossGAN: Double
+    var lossL1: Double
+    /// λ, so loss_G = GAN + λ·L1 can be printed.
+    var lambda: Double
+    var seconds: Double
+    var reduceSeconds: Double
+    /// Frames of all ranks in the step.
+    var frames: Double
+}
+
+/// Rank 0's output: a progress line on stderr (at most about one a second,
+/// and the last one), and one JSON object per event appended to RUN/metrics.jsonl.
+final class TrainingLog {
+    let options: TrainingOptions
+    let metrics: FileHandle
+    let worldSize: Int
+    private var lastPrint = 0.0
+    private var smoothedStep: Double?
+    private let started = Date()
+
+    init(run: String, options: TrainingOptions, comm: Communicator) throws {
+        self.options = options
+        worldSize = comm.size
+        let path = (run as NSString).appendingPathComponent("metrics.jsonl")
+        if !FileManager.default.fileExists(atPath: path) {
+            guard FileManager.default.createFile(atPath: path, contents: nil) else {
+                throw TrainingError("\(path): cannot create the metrics log")
+            }
+        }
+        guard let handle = FileHandle(forWritingAtPath: path) else {
+            throw TrainingError("\(path): cannot open the metrics log")
+        }
+        handle.seekToEndOfFile()
+        metrics = handle
+    }
+
+    deinit { try? metrics.close() }
+
+    func write(_ object: [String: Any]) {
+        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else { return }
+        metrics.write(data + Data("\n".utf8))
+    }
+
+    func stderr(_ line: String) {
+        guard options.logLevel != .quiet else { return }
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+
+    func step(_ r: StepRecord, remainingSteps: Int) {
+        let lossG = r.lossGAN + r.lambda * r.lossL1
+        let share = r.seconds > 0 ? r.reduceSeconds / r.seconds : 0
+        write(["event": "step", "step": r.step, "epoch": r.epoch, "loss_d": r.lossD, "loss_g": lossG,
+               "loss_g_gan": r.lossGAN, "loss_g_l1": r.lossL1, "step_s": r.seconds, "allreduce_s": r.reduceSeconds,
+               "frames_per_s": r.frames / r.seconds, "ranks": worldSize,
+               "time": Date().timeIntervalSince1970])
+        smoothedStep = smoothedStep.map { 0.9 * $0 + 0.1 * r.seconds } ?? r.seconds
+        let now = Date().timeIntervalSince(started)
+        guard options.logLevel == .debug || remainingSteps == 0 || now - lastPrint >= 1 else { return }
+        lastPrint = now
+        let total = r.step + remainingSteps
+        stderr(String(format: "step %d/%d epoch %d loss_D %.4f loss_G %.4f (GAN %.4f + L1 %.4f×%g) %.1f frames/s all-reduce %.0f%% ETA %@",
+                      r.step, total, r.epoch, r.lossD, lossG, r.lossGAN, r.lossL1, r.lambda, r.frames / r.seconds,
+                      100 * share, Self.duration(Double(remainingSteps) * (smoothedStep ?? 0))))
+    }
+
+    func validation(step: Int, epoch: Int, _ v: ValidationResult) {
+        write(["event": "validation", "step": step, "epoch": epoch, "val_l1": v.l1, "val_psnr": v.psnr,
+               "clips": v.clips, "time": Date().timeIntervalSince1970])
+        stderr(String(format: "validation after step %d (epoch %d): L1 %.4f, PSNR %.2f dB over %d clips", step, epoch, v.l1, v.psnr, v.clips))
+    }
+
+    func checkpoint(step: Int, path: String) {
+        write(["event": "checkpoint", "step": step, "path": path, "time": Date().timeIntervalSince1970])
+        if options.logLevel == .debug { stderr("checkpoint \(path)") }
+    }
+
+    func finish(step: Int) {
+        stderr("done at step \(step) after \(Self.duration(Date().timeIntervalSince(started)))")
+    }
+
+    static func duration(_ s: Double) -> String {
+        guard s.isFinite, s >= 0 else { return "?" }
+        let t = Int(s.rounded())
+        if t >= 3600 { return "\(t / 3600)h\(String(format: "%02d", t % 3600 / 60))m" }
+        if t >= 60 { return "\(t / 60)m\(String(format: "%02d", t % 60))s" }
+        return "\(t)s"
+    }
+}

@@ -1,0 +1,84 @@
+import Net
+
+/// Everything `vcolor train` was asked to do. `configuration` is the part a
+/// resumed run must share with the checkpoint; the rest may change between runs.
+public struct TrainingOptions {
+    public enum Length: Equatable {
+        case steps(Int)
+        case epochs(Int)
+    }
+
+    public enum LogLevel: String, CaseIterable {
+        case quiet, info, debug
+    }
+
+    public var data: String
+    public var run: String
+    public var length: Length = .epochs(10)
+    public var batch: Int = 4
+    public var clip: Int = 8
+    public var seed: UInt64 = 1
+    public var checkpointEvery: Int = 1000
+    /// Checkpoints kept (older ones deleted); 0 keeps all.
+    public var keep: Int = 3
+    public var resume = false
+    /// Weights (not optimiser state) to start from.
+    public var initFrom: String?
+    public var syncBN = false
+    public var threads: Int?
+    public var temporal: ModelConfig.Temporal = .lstm
+    public var baseWidth = 64
+    /// Frame size; nil takes the data's.
+    public var size: Int?
+    /// Steps between sample strips; 0 never.
+    public var sampleEvery = 0
+    /// Validation clips (spread over the validation sequences).
+    public var validationClips = 32
+    public var logLevel: LogLevel = .info
+    /// Print each rank's parameter checksum at the end (tests).
+    public var printChecksum = false
+    /// Rank `killRank` kills itself with SIGKILL after step `killAtStep` (tests).
+    public var killRank: Int?
+    public var killAtStep: Int?
+    /// Step (1-based) whose input is poisoned with a NaN (tests of the NaN stop).
+    public var nanAtStep: Int?
+
+    public init(data: String, run: String) {
+        self.data = data
+        self.run = run
+    }
+
+    /// Checks the options that need no data; one-line messages.
+    public func validate() throws {
+        func fail(_ m: String) -> TrainingError { TrainingError(m) }
+        switch length {
+        case .steps(let n): guard n >= 1 else { throw fail("--steps must be at least 1, got \(n)") }
+        case .epochs(let n): guard n >= 1 else { throw fail("--epochs must be at least 1, got \(n)") }
+        }
+        guard batch >= 1 else { throw fail("--batch must be at least 1, got \(batch)") }
+        guard clip >= 1 else { throw fail("--clip must be at least 1, got \(clip)") }
+        guard checkpointEvery >= 1 else { throw fail("--checkpoint-every must be at least 1, got \(checkpointEvery)") }
+        guard keep >= 0 else { throw fail("--keep must not be negative, got \(keep)") }
+        guard baseWidth >= 1 else { throw fail("--base must be at least 1, got \(baseWidth)") }
+        if let threads, threads < 1 { throw fail("--threads must be at least 1, got \(threads)") }
+        if let size, size < 128 || size % 128 != 0 { throw fail("--size must be a positive multiple of 128, got \(size)") }
+        guard sampleEvery >= 0 else { throw fail("--sample-every must not be negative") }
+        if resume, initFrom != nil { throw fail("--resume and --init exclude each other (resume continues a run; init starts a new one from weights)") }
+    }
+}
+
+/// A training failure, one line for stderr.
+public struct TrainingError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// A failure every rank knows about (they agreed on it through a collective),
+/// so the job can end cleanly: MPI finalised everywhere, rank 0 prints the
+/// message once, every rank exits non-zero. No MPI_Abort needed.
+public struct AgreedFailure: Error, CustomStringConvertible {
+    public let message: String
+    /// True on the rank that should print it (rank 0).
+    public let reporter: Bool
+    public var description: String { message }
+}

@@ -1,0 +1,118 @@
+import ArgumentParser
+import Distributed
+import Foundation
+import Net
+
+/// `vcolor train`: data-parallel pix2pix training (SPEC §4, §6). Run it under
+/// `mpirun -np N` for N ranks, or directly for one.
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train the colourising GAN on a prepared data set (under mpirun for several ranks).")
+
+    @Option(help: "The data set directory (made by vcolor prep).")
+    var data: String
+    @Option(name: .customLong("run"), help: "The run directory: checkpoints/, metrics.jsonl, samples/.")
+    var runDirectory: String
+    @Option(help: "Train this many steps in total (counting resumed ones).")
+    var steps: Int?
+    @Option(help: "Train this many epochs in total (default 10 when --steps is not given).")
+    var epochs: Int?
+    @Option(help: "Clips per rank and step.")
+    var batch: Int = 4
+    @Option(help: "Frames per clip.")
+    var clip: Int = 8
+    @Option(help: "Seed of the initial weights and of the data order.")
+    var seed: UInt64 = 1
+    @Option(help: "Steps between checkpoints (one is always written at the end).")
+    var checkpointEvery: Int = 1000
+    @Option(help: "Checkpoints to keep (0 keeps all).")
+    var keep: Int = 3
+    @Flag(help: "Continue from the newest complete checkpoint in RUN/checkpoints.")
+    var resume = false
+    @Option(name: .customLong("init"), help: "Start from these weights (checkpoint or safetensors) with a fresh optimiser.")
+    var initFrom: String?
+    @Flag(help: "Compute BatchNorm statistics over all ranks' batches.")
+    var syncBN = false
+    @Option(help: "Compute threads per rank (default: cores / ranks on the node).")
+    var threads: Int?
+    @Option(help: "lstm or none.")
+    var temporal: String = "lstm"
+    @Option(help: "Base channel width of the model.")
+    var base: Int = 64
+    @Option(help: "Frame size (default: the data's; must match it).")
+    var size: Int?
+    @Option(help: "Steps between sample strips RUN/samples/step-N.png (0: none).")
+    var sampleEvery: Int = 0
+    @Option(help: "Validation clips per evaluation.")
+    var validationClips: Int = 32
+    @Option(help: "quiet, info or debug.")
+    var logLevel: String = "info"
+    @Flag(help: .hidden)
+    var printChecksum = false
+    @Option(help: .hidden)
+    var killRank: Int?
+    @Option(help: .hidden)
+    var killAtStep: Int?
+    @Option(help: .hidden)
+    var nanAtStep: Int?
+
+    func options() throws -> TrainingOptions {
+        var o = TrainingOptions(data: data, run: runDirectory)
+        switch (steps, epochs) {
+        case (let s?, nil): o.length = .steps(s)
+        case (nil, let e?): o.length = .epochs(e)
+        case (nil, nil): o.length = .epochs(10)
+        default: throw TrainingError("give --steps or --epochs, not both")
+        }
+        o.batch = batch
+        o.clip = clip
+        o.seed = seed
+        o.checkpointEvery = checkpointEvery
+        o.keep = keep
+        o.resume = resume
+        o.initFrom = initFrom
+        o.syncBN = syncBN
+        o.threads = threads
+        guard let t = ModelConfig.Temporal(rawValue: temporal) else {
+            throw TrainingError("--temporal must be lstm or none, got \(temporal)")
+        }
+        o.temporal = t
+        o.baseWidth = base
+        o.size = size
+        o.sampleEvery = sampleEvery
+        o.validationClips = validationClips
+        guard let level = TrainingOptions.LogLevel(rawValue: logLevel) else {
+            throw TrainingError("--log-level must be quiet, info or debug, got \(logLevel)")
+        }
+        o.logLevel = level
+        o.printChecksum = printChecksum
+        o.killRank = killRank
+        o.killAtStep = killAtStep
+        o.nanAtStep = nanAtStep
+        return o
+    }
+
+    func run() throws {
+        try Communicator.runFinalizingOrAborting { comm in
+            do {
+                // Option errors go through the same agreement as data errors,
+                // so every rank ends the same way.
+                var parsed: TrainingOptions?
+                var failure: Error?
+                do { parsed = try options() } catch { failure = error }
+                if let failure {
+                    try Trainer(options: TrainingOptions(data: data, run: runDirectory), communicator: comm).agree(failure)
+                }
+                try Trainer(options: parsed!, communicator: comm).run()
+            } catch let failure as AgreedFailure {
+                // Every rank knows: finish MPI cleanly, rank 0 says why, all exit non-zero.
+                Communicator.finalize()
+                if failure.reporter {
+                    FileHandle.standardError.write(Data("Error: \(failure.message)\n".utf8))
+                }
+                Foundation.exit(1)
+            }
+        }
+    }
+}

@@ -1,0 +1,231 @@
+import Foundation
+import Net
+import XCTest
+@testable import Distributed
+
+/// `vcolor train` end to end: the built binary, alone and under
+/// `mpirun -np 2`, on a tiny model (base width 2, 128², one clip of two
+/// frames per rank) so every run takes about a second.
+final class TrainCommandTests: XCTestCase {
+    var root: String!
+    let tiny = ["--base", "2", "--clip", "2", "--log-level", "info"]
+
+    override func setUpWithError() throws {
+        root = FileManager.default.temporaryDirectory.appendingPathComponent("vcolor-train-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(atPath: root)
+    }
+
+    func path(_ name: String) -> String { (root as NSString).appendingPathComponent(name) }
+
+    /// Four training sequences (8 clips of 2 frames), one validation sequence.
+    func standardData() throws -> String {
+        let dir = path("data")
+        try TinyDataSet.write(to: dir, sequences: [.init(frames: 4, split: "train"), .init(frames: 5, split: "train"),
+                                                   .init(frames: 4, split: "train"), .init(frames: 4, split: "val"),
+                                                   .init(frames: 4, split: "train")])
+        return dir
+    }
+
+    func train(_ args: [String], ranks: Int = 1, timeout: TimeInterval = 60) throws -> ProcessOutput {
+        if ranks == 1 {
+            return try runProcess(vcolorBinary(), ["train"] + tiny + args, environment: environmentWithoutMPI(), timeout: timeout)
+        }
+        _ = try XCTUnwrap(mpirun(), "mpirun is not on PATH (apt install openmpi-bin)")
+        return try runUnderMPI(ranks: ranks, ["train"] + tiny + args, timeout: timeout)
+    }
+
+    func checksums(_ output: ProcessOutput) throws -> [String] {
+        let line = try XCTUnwrap(output.stdout.split(separator: "\n").last, "no checksum line: \(output.stderr)")
+        return try JSONDecoder().decode([String: [String]].self, from: Data(line.utf8))["checksums"] ?? []
+    }
+
+    func model(from checkpoint: String) throws -> Pix2PixTrainer {
+        let state = try Checkpoint.readState(checkpoint)
+        let config = try TrainingConfiguration.decode(state.configuration)
+        var rng = RandomGenerator(seed: 99)
+        let m = try Pix2PixTrainer(config: config.model, rng: &rng)
+        try Checkpoint.read(checkpoint, into: Checkpoint.Networks(
+            generator: m.generator.parameters, discriminator: m.discriminator.parameters,
+            generatorOptimizer: m.generatorOptimizer, discriminatorOptimizer: m.discriminatorOptimizer))
+        return m
+    }
+
+    // MARK: -
+
+    func testOneProcessWithoutMPIRunTrainsAndCheckpoints() throws {
+        let data = try standardData()
+        let run = path("run")
+        let result = try train(["--data", data, "--run", run, "--steps", "3", "--batch", "1", "--checkpoint-every", "2",
+                                "--sample-every", "3", "--print-checksum"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let dir = CheckpointDirectory(run: run)
+        XCTAssertEqual(dir.checkpoints().map(\.step), [2, 3])
+        let state = try Checkpoint.readState(dir.path(step: 3))
+        XCTAssertEqual(state.step, 3)
+        XCTAssertEqual(state.worldSize, 1)
+        XCTAssertEqual(state.generatorAdamSteps, 3)
+        XCTAssertEqual(state.discriminatorAdamSteps, 3)
+        XCTAssertEqual(state.cursor, SamplerCursor(epoch: 0, stepInEpoch: 3))
+        let config = try TrainingConfiguration.decode(state.configuration)
+        XCTAssertEqual(config.model.baseWidth, 2)
+        XCTAssertEqual(config.model.size, 128)
+        XCTAssertEqual(config.batch, 1)
+        // The checkpoint holds exactly the process's final replica.
+        XCTAssertEqual(try checksums(result), [Trainer.checksum(try model(from: dir.path(step: 3)))])
+
+        let metrics = try String(contentsOfFile: (run as NSString).appendingPathComponent("metrics.jsonl"), encoding: .utf8)
+        let events = metrics.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+        let steps = events.filter { $0["event"] as? String == "step" }
+        XCTAssertEqual(steps.compactMap { $0["step"] as? Int }, [1, 2, 3])
+        for s in steps { XCTAssertTrue((s["loss_g"] as? Double)?.isFinite ?? false, "\(s)") }
+        XCTAssertEqual(events.filter { $0["event"] as? String == "validation" }.count, 1, metrics)
+        XCTAssertTrue(result.stderr.contains("step 3/3"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("PSNR"), result.stderr)
+
+        // The sample strip is a PNG of 3 columns × 2 frames of 128².
+        let png = try Data(contentsOf: URL(fileURLWithPath: (run as NSString).appendingPathComponent("samples/step-00000003.png")))
+        XCTAssertEqual(Array(png.prefix(8)), [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
+        XCTAssertEqual(Array(png[16..<24]), [0, 0, 1, 128, 0, 0, 1, 0])
+    }
+
+    func testTwoRanksEndWithIdenticalReplicas() throws {
+        let data = try standardData()
+        let run = path("run")
+        let result = try train(["--data", data, "--run", run, "--steps", "3", "--batch", "1", "--print-checksum"], ranks: 2)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let sums = try checksums(result)
+        XCTAssertEqual(sums.count, 2)
+        XCTAssertEqual(sums[0], sums[1], "replicas diverged")
+        let checkpoint = CheckpointDirectory(run: run).path(step: 3)
+        XCTAssertEqual(sums[0], Trainer.checksum(try model(from: checkpoint)))
+        XCTAssertEqual(try Checkpoint.readState(checkpoint).worldSize, 2)
+        XCTAssertTrue(result.stderr.contains("2 rank(s)"), result.stderr)
+    }
+
+    /// Two sequences of exactly one clip: one rank with B = 2 and two ranks
+    /// with B = 1 see the same two clips every step, so with synchronised
+    /// BatchNorm they compute the same thing up to summation order; without
+    /// it they must differ (each rank normalises with its own clip's statistics).
+    func testSyncBNTwoRanksMatchOneRankWithTheBatchOfBoth() throws {
+        let data = path("pair")
+        try TinyDataSet.write(to: data, sequences: [.init(frames: 2, split: "train"), .init(frames: 2, split: "train")], seed: 3)
+        let common = ["--data", data, "--steps", "3", "--log-level", "quiet"]
+        let one = try train(common + ["--run", path("one"), "--batch", "2"])
+        XCTAssertEqual(one.status, 0, one.stderr)
+        let synced = try train(common + ["--run", path("sync"), "--batch", "1", "--sync-bn"], ranks: 2)
+        XCTAssertEqual(synced.status, 0, synced.stderr)
+        let unsynced = try train(common + ["--run", path("local"), "--batch", "1"], ranks: 2)
+        XCTAssertEqual(unsynced.status, 0, unsynced.stderr)
+
+        func load(_ run: String) throws -> Pix2PixTrainer {
+            try model(from: CheckpointDirectory(run: path(run)).path(step: 3))
+        }
+        func maxDifference(_ a: Pix2PixTrainer, _ b: Pix2PixTrainer) -> Float {
+            var m: Float = 0
+            for (x, y) in [(a.generator.parameters, b.generator.parameters),
+                           (a.discriminator.parameters, b.discriminator.parameters)] {
+                for i in x.values.indices { m = max(m, abs(x.values[i] - y.values[i])) }
+                for i in x.bufferValues.indices { m = max(m, abs(x.bufferValues[i] - y.bufferValues[i])) }
+            }
+            return m
+        }
+        let reference = try load("one")
+        XCTAssertLessThanOrEqual(maxDifference(reference, try load("sync")), 1e-4)
+        XCTAssertGreaterThan(maxDifference(reference, try load("local")), 1e-4, "the test data cannot tell sync-BN apart")
+    }
+
+    func testResumeIsBitExact() throws {
+        let data = try standardData()
+        let common = ["--data", data, "--batch", "1", "--checkpoint-every", "3", "--print-checksum", "--log-level", "quiet"]
+        let straight = try train(common + ["--run", path("straight"), "--steps", "6"], ranks: 2)
+        XCTAssertEqual(straight.status, 0, straight.stderr)
+        let first = try train(common + ["--run", path("resumed"), "--steps", "3"], ranks: 2)
+        XCTAssertEqual(first.status, 0, first.stderr)
+        let second = try train(common + ["--run", path("resumed"), "--steps", "6", "--resume"], ranks: 2)
+        XCTAssertEqual(second.status, 0, second.stderr)
+        XCTAssertEqual(try checksums(second), try checksums(straight))
+        XCTAssertNotEqual(try checksums(first), try checksums(straight))
+        // Epochs of 4 steps (2 ranks × 8 clips): the resumed run crossed an epoch boundary too.
+        XCTAssertEqual(try Checkpoint.readState(CheckpointDirectory(run: path("resumed")).path(step: 6)).cursor,
+                       SamplerCursor(epoch: 1, stepInEpoch: 2))
+    }
+
+    func testKilledRankEndsTheJobAndTheNewestCheckpointResumes() throws {
+        let data = try standardData()
+        let run = path("run")
+        let start = Date()
+        let killed = try train(["--data", data, "--run", run, "--steps", "50", "--batch", "1", "--checkpoint-every", "2",
+                                "--kill-rank", "1", "--kill-at-step", "5"], ranks: 2, timeout: 30)
+        XCTAssertNotEqual(killed.status, 0)
+        XCTAssertLessThan(Date().timeIntervalSince(start), 30)
+        let dir = CheckpointDirectory(run: run)
+        let newest = try XCTUnwrap(dir.newestComplete())
+        XCTAssertEqual(newest.step, 4, "rank 1 died after step 5; the checkpoint of step 4 is the newest")
+
+        // Resume on one rank: works, with a warning about the rank count.
+        let resumed = try train(["--data", data, "--run", run, "--steps", "6", "--batch", "1", "--resume"])
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertTrue(resumed.stderr.contains("was written by 2 rank(s), resuming with 1"), resumed.stderr)
+        XCTAssertEqual(dir.checkpoints().last?.step, 6)
+    }
+
+    func testBadDataDirectoryIsOneClearLineOnEveryRankCount() throws {
+        for ranks in [1, 2] {
+            let result = try train(["--data", path("missing"), "--run", path("run"), "--steps", "2"], ranks: ranks, timeout: 30)
+            XCTAssertNotEqual(result.status, 0)
+            let lines = result.stderr.split(separator: "\n").filter { $0.hasPrefix("Error:") }
+            XCTAssertEqual(lines.count, 1, result.stderr)
+            XCTAssertTrue(lines.first?.contains("missing") ?? false, result.stderr)
+            XCTAssertTrue(lines.first?.contains("no such data set") ?? false, result.stderr)
+        }
+        // Options are checked as early, on every rank.
+        let bad = try train(["--data", try standardData(), "--run", path("run"), "--steps", "2", "--batch", "0"], ranks: 2, timeout: 30)
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertEqual(bad.stderr.components(separatedBy: "Error: --batch must be at least 1").count - 1, 1, bad.stderr)
+        // Too little data for the geometry.
+        let small = try train(["--data", try standardData(), "--run", path("run2"), "--steps", "2", "--batch", "5"], ranks: 2, timeout: 30)
+        XCTAssertNotEqual(small.status, 0)
+        XCTAssertTrue(small.stderr.contains("cannot make one training step"), small.stderr)
+    }
+
+    func testMismatchedResumeAndReusedRunAreClearErrors() throws {
+        let data = try standardData()
+        let run = path("run")
+        XCTAssertEqual(try train(["--data", data, "--run", run, "--steps", "1", "--batch", "1"]).status, 0)
+        let other = try train(["--data", data, "--run", run, "--steps", "2", "--batch", "2", "--resume", "--base", "4"], ranks: 2, timeout: 30)
+        XCTAssertNotEqual(other.status, 0)
+        let lines = other.stderr.split(separator: "\n").filter { $0.hasPrefix("Error:") }
+        XCTAssertEqual(lines.count, 1, other.stderr)
+        XCTAssertTrue(other.stderr.contains("model.baseWidth: 2 in the checkpoint, 4 now"), other.stderr)
+        XCTAssertTrue(other.stderr.contains("batch: 1 in the checkpoint, 2 now"), other.stderr)
+
+        let again = try train(["--data", data, "--run", run, "--steps", "2", "--batch", "1"])
+        XCTAssertNotEqual(again.status, 0)
+        XCTAssertTrue(again.stderr.contains("already holds checkpoints"), again.stderr)
+
+        // --init takes the weights only: a new run, fresh optimiser.
+        let checkpoint = CheckpointDirectory(run: run).path(step: 1)
+        let initialised = try train(["--data", data, "--run", path("fresh"), "--steps", "1", "--batch", "1", "--init", checkpoint])
+        XCTAssertEqual(initialised.status, 0, initialised.stderr)
+        XCTAssertEqual(try Checkpoint.readState(CheckpointDirectory(run: path("fresh")).path(step: 1)).generatorAdamSteps, 1)
+    }
+
+    func testNaNLossStopsEveryRankWithoutACheckpoint() throws {
+        let data = try standardData()
+        let run = path("run")
+        let result = try train(["--data", data, "--run", run, "--steps", "6", "--batch", "1", "--checkpoint-every", "2",
+                                "--nan-at-step", "3"], ranks: 2, timeout: 30)
+        XCTAssertNotEqual(result.status, 0)
+        let lines = result.stderr.split(separator: "\n").filter { $0.hasPrefix("Error:") }
+        XCTAssertEqual(lines.count, 1, result.stderr)
+        XCTAssertTrue(lines.first?.contains("step 3: loss_D is NaN; stopping without writing a checkpoint (the newest checkpoint is step 2)") ?? false,
+                      result.stderr)
+        XCTAssertEqual(CheckpointDirectory(run: run).checkpoints().map(\.step), [2])
+    }
+}
