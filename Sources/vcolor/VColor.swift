@@ -17,6 +17,7 @@ struct VColor: ParsableCommand {
             ConvertCommand.self,
             ColorizeCommand.self,
             EvalCommand.self,
+            QuickstartCommand.self,
         ]
     )
 }
