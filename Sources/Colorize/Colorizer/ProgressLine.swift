@@ -9,7 +9,7 @@ public final class ProgressLine {
     let start = Date()
     private var lastPrint = Date.distantPast
     private let interactive = isatty(2) != 0
-    private var printedInPlace = false
+    private var lastDone = -1
 
     public init(label: String, total: Int?) {
         self.label = label
@@ -20,10 +20,13 @@ public final class ProgressLine {
         let now = Date()
         guard now.timeIntervalSince(lastPrint) >= (interactive ? 0.5 : 5) else { return }
         lastPrint = now
+        lastDone = done
         emit(text(done, now: now), final: false)
     }
 
     public func finish(_ done: Int) {
+        // A log already has this exact line from the last update; a terminal needs the newline.
+        if !interactive && done == lastDone { return }
         emit(text(done, now: Date()), final: true)
     }
 
@@ -50,14 +53,7 @@ public final class ProgressLine {
     }
 
     private func emit(_ line: String, final: Bool) {
-        var out: String
-        if interactive {
-            out = "\r\u{1B}[K" + line + (final ? "\n" : "")
-        } else {
-            out = line + "\n"
-        }
-        if final && !interactive && !printedInPlace { out = line + "\n" }
-        printedInPlace = true
+        let out = interactive ? "\r\u{1B}[K" + line + (final ? "\n" : "") : line + "\n"
         FileHandle.standardError.write(Data(out.utf8))
     }
 }
