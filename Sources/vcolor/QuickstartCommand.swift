@@ -64,7 +64,7 @@ struct QuickstartCommand: ParsableCommand {
 
             Next:
               vcolor colorize --model \(r.checkpoints[0]) YOUR_FILM.mp4 --out coloured.mp4
-              vcolor train --data \(r.data) --run \(r.runs[0]) --steps \(steps * 4) --base \(base) --batch 2 --clip 4 --resume
+              \(r.resumeCommand)
               vcolor convert \(r.checkpoints[0]) model.safetensors
               vcolor prep YOUR_VIDEOS/ --out mydata   then   mpirun -np 2 vcolor train --data mydata --run myrun
             """)

@@ -21,6 +21,8 @@ public struct Quickstart {
         public var size = 128
         /// Frames per sample source (each clip has 1–3 sources).
         public var framesPerSource = 48
+        /// Clips per step over all ranks (each rank takes its share), so a
+        /// step sees the same amount of data however many ranks there are.
         public var batch = 2
         public var clip = 4
         /// The `vcolor` executable to run `train` with.
@@ -37,6 +39,8 @@ public struct Quickstart {
         public var video: String
         public var strip: String
         public var report: EvalReport
+        /// The command that continues the (first) training run.
+        public var resumeCommand: String
     }
 
     public let options: Options
@@ -85,12 +89,17 @@ public struct Quickstart {
         // 3. Train (and, with --compare, the no-LSTM variant on the same data and steps).
         let variants: [ModelConfig.Temporal] = o.compare ? [.lstm, .none] : [.lstm]
         let ranks = o.ranks ?? Self.defaultRanks()
-        var runs: [String] = [], checkpoints: [String] = []
+        var runs: [String] = [], checkpoints: [String] = [], resume = ""
         for temporal in variants {
             let run = path("run-\(temporal.rawValue)")
             o.log("quickstart: 3/5 vcolor train --temporal \(temporal.rawValue), \(o.steps) steps, "
                   + "\(ranks) rank\(ranks == 1 ? "" : "s") → \(run)")
-            try train(data: data, run: run, temporal: temporal, ranks: ranks)
+            if resume.isEmpty {
+                let more = trainCommand(data: data, run: run, temporal: temporal, ranks: ranks, steps: 4 * o.steps)
+                resume = ((ranks > 1 ? ["mpirun", "-np", "\(ranks)"] : []) + ["vcolor"] + more + ["--resume"])
+                    .joined(separator: " ")
+            }
+            try train(trainCommand(data: data, run: run, temporal: temporal, ranks: ranks, steps: o.steps), ranks: ranks)
             guard let newest = CheckpointDirectory(run: run).newestComplete() else {
                 throw MediaError("\(run): training wrote no checkpoint")
             }
@@ -114,7 +123,8 @@ public struct Quickstart {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
         try encoder.encode(report).write(to: URL(fileURLWithPath: path("eval.json")))
-        return Result(data: data, runs: runs, checkpoints: checkpoints, video: video, strip: strip, report: report)
+        return Result(data: data, runs: runs, checkpoints: checkpoints, video: video, strip: strip, report: report,
+                      resumeCommand: resume)
     }
 
     /// 2 ranks when mpirun is on the PATH and there are at least two cores.
@@ -123,19 +133,24 @@ public struct Quickstart {
             && ProcessInfo.processInfo.activeProcessorCount >= 2 ? 2 : 1
     }
 
-    func train(data: String, run: String, temporal: ModelConfig.Temporal, ranks: Int) throws {
+    /// `vcolor train` arguments for one run (without the executable).
+    func trainCommand(data: String, run: String, temporal: ModelConfig.Temporal, ranks: Int, steps: Int) -> [String] {
         let o = options
-        let every = max(1, o.steps)
-        var arguments = ["train", "--data", data, "--run", run, "--steps", "\(o.steps)",
-                         "--batch", "\(o.batch)", "--clip", "\(o.clip)", "--base", "\(o.baseWidth)",
-                         "--temporal", temporal.rawValue, "--checkpoint-every", "\(every)",
-                         "--validation-clips", "4", "--sample-every", "\(every)"]
+        let perRank = max(1, (o.batch + ranks - 1) / ranks)
+        let threads = max(1, ProcessInfo.processInfo.activeProcessorCount / ranks)
+        return ["train", "--data", data, "--run", run, "--steps", "\(steps)",
+                "--batch", "\(perRank)", "--clip", "\(o.clip)", "--base", "\(o.baseWidth)",
+                "--temporal", temporal.rawValue, "--checkpoint-every", "\(o.steps)",
+                "--validation-clips", "4", "--sample-every", "\(o.steps)", "--threads", "\(threads)"]
+    }
+
+    func train(_ command: [String], ranks: Int) throws {
+        let o = options
+        var arguments = command
         var executable = o.executable
         var environment = ProcessInfo.processInfo.environment
         if ranks > 1 {
-            let cores = ProcessInfo.processInfo.activeProcessorCount
             arguments = ["-np", "\(ranks)", "--oversubscribe", o.executable] + arguments
-                + ["--threads", "\(max(1, cores / ranks))"]
             executable = try FFmpeg.locate("mpirun", override: "VCOLOR_MPIRUN")
             if getuid() == 0 {
                 environment["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
