@@ -79,12 +79,10 @@ public final class Colorizer {
         let score = previousHistogram.map {
             SceneCutDetector.distance($0.histogram, slot.histogram, pixels: size * size)
         } ?? 0
-        if let previous = previousHistogram, previous !== held, !chunk.contains(where: { $0 === previous }) {
-            pool.append(previous)
-        }
+        // From here on only this frame's histogram is compared with.
+        previousHistogram = slot
         if held != nil { try settleHeld(next: score, emit: emit) }
         held = slot
-        previousHistogram = slot
         scoreBeforeHeld = scoreHeld
         scoreHeld = score
     }
@@ -93,8 +91,8 @@ public final class Colorizer {
     public func finish(emit: Emit) throws {
         if held != nil { try settleHeld(next: 0, emit: emit) }
         held = nil
-        try flush(emit: emit)
         previousHistogram = nil
+        try flush(emit: emit)
         stream.reset()
     }
 
@@ -156,7 +154,7 @@ public final class Colorizer {
             try emit(Frame(index: slot.index, width: slot.width, height: slot.height, rgb: output))
             framesOut += 1
         }
-        for slot in chunk where slot !== previousHistogram { pool.append(slot) }
+        pool.append(contentsOf: chunk)
         chunk.removeAll(keepingCapacity: true)
     }
 
