@@ -32,7 +32,7 @@ final class DatasetIndexTests: XCTestCase {
     }
 
     func testSchemaNamesAndRoundTrip() throws {
-        FileManager.default.createFile(atPath: directory + "/shard-00000.h5", contents: Data())
+        _ = FileManager.default.createFile(atPath: directory + "/shard-00000.h5", contents: Data())
         try sample().write(to: directory)
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory + "/index.json"))) as! [String: Any]
         for key in ["format", "version", "height", "width", "encoding", "seed", "val_fraction", "shards", "sequences", "sources", "skipped"] {
@@ -45,7 +45,7 @@ final class DatasetIndexTests: XCTestCase {
     }
 
     func testInvalidIndexesGiveClearErrors() throws {
-        FileManager.default.createFile(atPath: directory + "/shard-00000.h5", contents: Data())
+        _ = FileManager.default.createFile(atPath: directory + "/shard-00000.h5", contents: Data())
         try expectError(sample(complete: false), "incomplete")
         var index = sample()
         index.format = "other"
@@ -75,18 +75,19 @@ final class DatasetIndexTests: XCTestCase {
         XCTAssertEqual(Split.assign(count: 4, valFraction: 0, seed: 1), ["train", "train", "train", "train"])
         XCTAssertEqual(Split.assign(count: 4, valFraction: 1, seed: 1), ["val", "val", "val", "val"])
         XCTAssertEqual(Split.assign(count: 1, valFraction: 0.1, seed: 1), ["train"])
-        XCTAssertEqual(Split.assign(count: 2, valFraction: 0.1, seed: 1).filter { $0 == "val" }.count, 1)
-        XCTAssertEqual(Split.assign(count: 2, valFraction: 0.9, seed: 1).filter { $0 == "val" }.count, 1)
+        XCTAssertEqual(Split.assign(count: 4, valFraction: 0.1, seed: 1).filter { $0 == "val" }.count, 0)
+        XCTAssertEqual(Split.assign(count: 5, valFraction: 0.1, seed: 1).filter { $0 == "val" }.count, 1)
+        XCTAssertEqual(Split.assign(count: 2, valFraction: 0.9, seed: 1).filter { $0 == "val" }.count, 1, "training data left")
     }
 
     func testInputScannerNaturalOrderAndImageFolders() throws {
         let root = directory + "/media"
         try FileManager.default.createDirectory(atPath: root + "/frames/sub", withIntermediateDirectories: true)
         for name in ["f10.png", "f2.png", "f1.png", ".hidden.png", "notes.txt"] {
-            FileManager.default.createFile(atPath: root + "/frames/" + name, contents: Data([1]))
+            _ = FileManager.default.createFile(atPath: root + "/frames/" + name, contents: Data([1]))
         }
-        FileManager.default.createFile(atPath: root + "/frames/sub/x.jpg", contents: Data([1]))
-        FileManager.default.createFile(atPath: root + "/clip.mov", contents: Data([1]))
+        _ = FileManager.default.createFile(atPath: root + "/frames/sub/x.jpg", contents: Data([1]))
+        _ = FileManager.default.createFile(atPath: root + "/clip.mov", contents: Data([1]))
         let scan = InputScanner.scan([root, directory + "/missing.mp4", root + "/clip.mov"])
         XCTAssertEqual(scan.inputs.map(\.kind), [.video, .imageSequence, .imageSequence])
         XCTAssertEqual(scan.inputs[1].images.map { ($0 as NSString).lastPathComponent }, ["f1.png", "f2.png", "f10.png"])

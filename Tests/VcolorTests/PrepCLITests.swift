@@ -36,7 +36,7 @@ final class PrepCLITests: XCTestCase {
         try makeVideo("good.mp4", [("testsrc2", 20), ("mandelbrot", 20)])
         try makeVideo("long.mkv", [("testsrc2", 60)])
         try "not a video\n".write(toFile: path("text.mp4"), atomically: true, encoding: .utf8)
-        FileManager.default.createFile(atPath: path("empty.mp4"), contents: Data())
+        _ = FileManager.default.createFile(atPath: path("empty.mp4"), contents: Data())
         // A truncated Matroska file still decodes up to the cut; an MP4 whose
         // index (moov, at the end) is cut off decodes nothing.
         let mkv = try Data(contentsOf: URL(fileURLWithPath: path("long.mkv")))
