@@ -91,11 +91,6 @@ final class ActivationTests: XCTestCase {
                     r.forward(x).toArray(), r.backward(dy).toArray(),
                     t.forward(x).toArray(), t.backward(dy).toArray()]
         }
-        ComputeThreads.set(1)
-        let one = run()
-        ComputeThreads.set(2)
-        let two = run()
-        ComputeThreads.set(1)
-        XCTAssertEqual(one, two)
+        XCTAssertSameOnOneAndTwoThreads(run)
     }
 }

@@ -175,12 +175,7 @@ final class BatchNorm2dTests: XCTestCase {
             set.zeroGradients()
             return bn.forward(x).toArray() + bn.backward(dy).toArray() + Array(set.grads) + Array(set.bufferValues)
         }
-        ComputeThreads.set(1)
-        let one = run()
-        ComputeThreads.set(2)
-        let two = run()
-        ComputeThreads.set(1)
-        XCTAssertEqual(one, two)
+        XCTAssertSameOnOneAndTwoThreads(run)
     }
 
     /// Output and input-gradient storage is sized once and reused; a smaller batch fits in it.
