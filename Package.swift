@@ -43,7 +43,7 @@ let package = Package(
         .testTarget(name: "NetTests", dependencies: ["Net"], resources: [.copy("Fixtures")]),
         .testTarget(name: "DataPrepTests", dependencies: ["DataPrep", "HDF5Kit"], resources: [.copy("Fixtures")]),
         .testTarget(name: "DistributedTests", dependencies: ["Distributed", "Net", "DataPrep", "HDF5Kit"]),
-        .testTarget(name: "ColorizeTests", dependencies: ["Colorize", "Net", "DataPrep"]),
+        .testTarget(name: "ColorizeTests", dependencies: ["Colorize", "Net", "DataPrep"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VcolorTests", dependencies: ["vcolor", "DataPrep"]),
     ],
     swiftLanguageModes: [.v5]

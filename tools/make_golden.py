@@ -490,6 +490,26 @@ def layer_fixtures(seed):
     st = opt.state[param]
     t["adam.m3"] = st["exp_avg"].clone()
     t["adam.v3"] = st["exp_avg_sq"].clone()
+
+    # LSTM, mixed layout: batch 2 and 2 positions (1×2) at once, the only layout
+    # in which a swapped (batch, position) row order shows. Same weights, new
+    # data; drawn last so every tensor above keeps its values.
+    B2, P2 = 2, 2
+    xm = rnd(T, B2 * P2, I).requires_grad_(True)      # sequence s = b·P2 + p
+    lstm.zero_grad()
+    ym, _ = lstm(xm)
+    dym = rnd(T, B2 * P2, H)
+    ym.backward(dym)
+
+    def to_mixed_layout(a):          # [T, B2·P2, C] -> [B2·T, C, 1, P2], n = b·T + t
+        return a.reshape(T, B2, P2, a.shape[2]).permute(1, 0, 3, 2).reshape(B2 * T, a.shape[2], 1, P2).contiguous()
+
+    t["lstm.mixed.x"] = to_mixed_layout(xm.detach())
+    t["lstm.mixed.y"] = to_mixed_layout(ym.detach())
+    t["lstm.mixed.dy"] = to_mixed_layout(dym)
+    t["lstm.mixed.dx"] = to_mixed_layout(xm.grad.detach())
+    for k in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
+        t[f"lstm.mixed.d{k}"] = getattr(lstm, f"{k}_l0").grad.detach().clone()
     return t
 
 

@@ -128,11 +128,20 @@ public struct DatasetIndex: Codable, Equatable {
         }
         let shardNames = Set(shards.map(\.file))
         guard shardNames.count == shards.count else { throw fail("a shard is listed twice") }
+        // Summaries (inspect, prep) add these up; a hand-edited index must not overflow them.
+        var totalBytes = 0, totalFrames = 0, overflow = false
+        for shard in shards {
+            guard shard.bytes >= 0 else { throw fail("shard \(shard.file) has \(shard.bytes) bytes") }
+            (totalBytes, overflow) = totalBytes.addingReportingOverflow(shard.bytes)
+            if overflow { throw fail("shard sizes add up to more than \(Int.max) bytes") }
+        }
         var ids = Set<String>()
         for sequence in sequences {
             guard ids.insert(sequence.id).inserted else { throw fail("sequence \(sequence.id) is listed twice") }
             guard shardNames.contains(sequence.shard) else { throw fail("sequence \(sequence.id) is in unlisted shard \(sequence.shard)") }
             guard sequence.frames > 0 else { throw fail("sequence \(sequence.id) has no frames") }
+            (totalFrames, overflow) = totalFrames.addingReportingOverflow(sequence.frames)
+            if overflow { throw fail("sequence lengths add up to more than \(Int.max) frames") }
             guard sequence.split == "train" || sequence.split == "val" else { throw fail("sequence \(sequence.id) has split '\(sequence.split)'") }
         }
         for shard in shards {

@@ -107,7 +107,6 @@ public enum Inspection {
             lines.append(indent + "@\(name) = " + shortened(value.description))
         }
         var children: [[String: Any]] = []
-        var datasets = 0, elements = 0
         for (name, kind) in try group.children() {
             switch kind {
             case .group:
@@ -123,8 +122,6 @@ public enum Inspection {
                 let shape = try dataset.shape()
                 let type = try dataset.typeDescription()
                 let attrs = try attributesOf(dataset)
-                datasets += 1
-                elements += shape.reduce(1, *)
                 lines.append(indent + "\(name)  \(type) \(shape)" + (attrs.isEmpty ? "" : "  " + render(attrs)))
                 children.append(["name": name, "kind": "dataset", "type": type, "shape": shape,
                                  "bytes": dataset.storageSize(), "attributes": jsonAttributes(attrs)])

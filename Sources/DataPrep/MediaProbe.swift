@@ -63,7 +63,8 @@ enum MediaProbe {
         if let n = Int(stream["nb_frames"] as? String ?? ""), n > 0 {
             info.estimatedFrames = n
         } else if let d = Double(stream["duration"] as? String ?? format["duration"] as? String ?? ""), info.fps > 0 {
-            info.estimatedFrames = Int((d * info.fps).rounded())
+            // nil for a duration no Int holds ("inf", a damaged header): the estimate is only for the ETA.
+            info.estimatedFrames = Int(exactly: (d * info.fps).rounded())
         }
         return info
     }

@@ -32,6 +32,10 @@ public final class ShardReader {
             guard encoding == DataPrep.encoding else { throw PrepError("\(path): encoding '\(encoding)' is not supported") }
             height = try root.intAttribute("height")
             width = try root.intAttribute("width")
+            // Frames are height·width·3 bytes; a damaged attribute must not overflow that.
+            guard (1...PrepOptions.maximumSize).contains(height), (1...PrepOptions.maximumSize).contains(width) else {
+                throw PrepError("\(path): bad frame size \(height)×\(width)")
+            }
             sequencesGroup = try root.openGroup("sequences")
         } catch {
             try? file.close()

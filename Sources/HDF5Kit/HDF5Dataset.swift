@@ -10,9 +10,14 @@ public final class HDF5Dataset: HDF5Object {
             if space < 0 { throw error("cannot get dataspace") }
             defer { H5Sclose(space) }
             let rank = Int(H5Sget_simple_extent_ndims(space))
+            if rank < 0 { throw error("cannot get the rank of the dataspace") }
             var dims = [hsize_t](repeating: 0, count: max(rank, 1))
-            H5Sget_simple_extent_dims(space, &dims, nil)
-            return dims.prefix(rank).map { Int($0) }
+            if H5Sget_simple_extent_dims(space, &dims, nil) < 0 { throw error("cannot get the dataspace's extent") }
+            return try dims.prefix(rank).map {
+                // HDF5 sizes are unsigned 64-bit; a damaged file can hold one no Int holds.
+                guard let size = Int(exactly: $0) else { throw HDF5Error(path: location, message: "dimension \($0) is too large") }
+                return size
+            }
         }
     }
 
@@ -25,7 +30,8 @@ public final class HDF5Dataset: HDF5Object {
             guard H5Pget_layout(dcpl) == H5D_CHUNKED else { return nil }
             var dims = [hsize_t](repeating: 0, count: 32)
             let rank = H5Pget_chunk(dcpl, 32, &dims)
-            return dims.prefix(Int(rank)).map { Int($0) }
+            if rank < 0 { throw error("cannot get the chunk shape") }
+            return dims.prefix(Int(rank)).map { Int(clamping: $0) }
         }
     }
 
@@ -35,8 +41,10 @@ public final class HDF5Dataset: HDF5Object {
             let dcpl = H5Dget_create_plist(id)
             if dcpl < 0 { throw error("cannot get creation properties") }
             defer { H5Pclose(dcpl) }
+            let filterCount = H5Pget_nfilters(dcpl)
+            if filterCount < 0 { throw error("cannot list filters") }
             var names: [String] = []
-            for index in 0..<H5Pget_nfilters(dcpl) {
+            for index in 0..<filterCount {
                 var flags: UInt32 = 0
                 var count = 0
                 var values = [UInt32](repeating: 0, count: 8)

@@ -112,6 +112,34 @@ public class HDF5Object {
         }
     }
 
+    /// Sets (creating or replacing) a 1-D 64-bit integer array attribute (e.g. an
+    /// RNG state; store UInt64 words with `Int(bitPattern:)`).
+    public func setAttribute(_ name: String, _ values: [Int]) throws {
+        try values.map { Int64($0) }.withUnsafeBytes {
+            try writeArrayAttribute(name, count: values.count, fileType: vc_h5t_std_i64le(), memType: vc_h5t_native_int64(), $0.baseAddress!)
+        }
+    }
+
+    /// Sets (creating or replacing) a 1-D double array attribute.
+    public func setAttribute(_ name: String, _ values: [Double]) throws {
+        try values.withUnsafeBytes {
+            try writeArrayAttribute(name, count: values.count, fileType: vc_h5t_ieee_f64le(), memType: vc_h5t_native_double(), $0.baseAddress!)
+        }
+    }
+
+    private func writeArrayAttribute(_ name: String, count: Int, fileType: hid_t, memType: hid_t, _ values: UnsafeRawPointer) throws {
+        try HDF5Lock.run {
+            if H5Aexists(id, name) > 0 { H5Adelete(id, name) }
+            var dims = [hsize_t(count)]
+            let space = H5Screate_simple(1, &dims, nil)
+            defer { H5Sclose(space) }
+            let attr = H5Acreate2(id, name, fileType, space, vc_h5p_default(), vc_h5p_default())
+            if attr < 0 { throw error("cannot create attribute '\(name)'") }
+            defer { H5Aclose(attr) }
+            if H5Awrite(attr, memType, values) < 0 { throw error("cannot write attribute '\(name)'") }
+        }
+    }
+
     private func writeScalarAttribute(_ name: String, fileType: hid_t, memType: hid_t, _ value: UnsafeRawPointer) throws {
         try HDF5Lock.run {
             if H5Aexists(id, name) > 0 { H5Adelete(id, name) }

@@ -24,6 +24,8 @@ public final class Parameter {
     public internal(set) var value: UnsafeMutablePointer<Float>!
     /// The gradient (trainable only; nil for buffers). Backward passes add into it.
     public internal(set) var grad: UnsafeMutablePointer<Float>?
+    /// Keeps the memory `value` and `grad` point into alive.
+    var storage: FlatStorage?
 
     init(name: String, shape: [Int], kind: Kind, initializer: Initializer) {
         self.name = name

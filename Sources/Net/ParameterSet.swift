@@ -25,11 +25,9 @@ public final class ParameterSet {
 
     public init() {}
 
-    deinit {
-        values.deallocate()
-        grads.deallocate()
-        bufferValues.deallocate()
-    }
+    /// Owns the three allocations. Every bound `Parameter` holds it too, so a layer
+    /// that outlives its `ParameterSet` still points at live memory.
+    private var storage: FlatStorage?
 
     /// Registers a tensor. Names must be unique; call before `finalize()`.
     @discardableResult
@@ -50,13 +48,13 @@ public final class ParameterSet {
     /// Allocates the flat buffers (zeroed) and binds every parameter to its slice.
     public func finalize() {
         precondition(!isFinalized, "finalize called twice")
-        values = .allocate(capacity: trainableCount)
-        values.initialize(repeating: 0)
-        grads = .allocate(capacity: trainableCount)
-        grads.initialize(repeating: 0)
-        bufferValues = .allocate(capacity: bufferCount)
-        bufferValues.initialize(repeating: 0)
+        let storage = FlatStorage(trainable: trainableCount, buffers: bufferCount)
+        self.storage = storage
+        values = storage.values
+        grads = storage.grads
+        bufferValues = storage.bufferValues
         for p in entries {
+            p.storage = storage
             switch p.kind {
             case .trainable:
                 p.value = values.baseAddress! + p.offset
@@ -94,4 +92,27 @@ public final class ParameterSet {
 
     /// Trainable parameters in declaration order.
     public var trainable: [Parameter] { entries.filter { $0.kind == .trainable } }
+}
+
+/// The flat allocations behind one `ParameterSet`, freed when the set and all
+/// its parameters are gone.
+final class FlatStorage {
+    let values: UnsafeMutableBufferPointer<Float>
+    let grads: UnsafeMutableBufferPointer<Float>
+    let bufferValues: UnsafeMutableBufferPointer<Float>
+
+    init(trainable: Int, buffers: Int) {
+        values = .allocate(capacity: trainable)
+        values.initialize(repeating: 0)
+        grads = .allocate(capacity: trainable)
+        grads.initialize(repeating: 0)
+        bufferValues = .allocate(capacity: buffers)
+        bufferValues.initialize(repeating: 0)
+    }
+
+    deinit {
+        values.deallocate()
+        grads.deallocate()
+        bufferValues.deallocate()
+    }
 }

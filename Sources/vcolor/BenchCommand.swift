@@ -45,6 +45,10 @@ struct BenchCommand: ParsableCommand {
         guard batch >= 1, clip >= 1, steps >= 1 else {
             throw BenchError("--batch, --clip and --steps must be at least 1")
         }
+        // batch·clip frames of size² pixels: keep the products an Int can hold.
+        guard batch <= 4096, clip <= 4096 else {
+            throw BenchError("--batch and --clip must be at most 4096, got \(batch) and \(clip)")
+        }
         if let threads, threads < 1 { throw BenchError("--threads must be at least 1, got \(threads)") }
         let config = ModelConfig(baseWidth: base, temporal: temporal, size: size)
         do { try config.validate() } catch { throw BenchError("\(error)") }

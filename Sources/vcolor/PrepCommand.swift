@@ -48,7 +48,7 @@ struct PrepCommand: ParsableCommand {
     var maxSequence = 1000
 
     @Option(help: "Deflate level of the shards (0…9).")
-    var deflate = 4
+    var deflate = 1
 
     @Flag(help: "Stop at the first bad input.")
     var strict = false

@@ -14,6 +14,10 @@ struct VColor: ParsableCommand {
             BenchCommand.self,
             DoctorCommand.self,
             TrainCommand.self,
+            ConvertCommand.self,
+            ColorizeCommand.self,
+            EvalCommand.self,
+            QuickstartCommand.self,
         ]
     )
 }

@@ -32,7 +32,7 @@ final class DatasetIndexTests: XCTestCase {
     }
 
     func testSchemaNamesAndRoundTrip() throws {
-        FileManager.default.createFile(atPath: directory + "/shard-00000.h5", contents: Data())
+        _ = FileManager.default.createFile(atPath: directory + "/shard-00000.h5", contents: Data())
         try sample().write(to: directory)
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory + "/index.json"))) as! [String: Any]
         for key in ["format", "version", "height", "width", "encoding", "seed", "val_fraction", "shards", "sequences", "sources", "skipped"] {
@@ -45,7 +45,7 @@ final class DatasetIndexTests: XCTestCase {
     }
 
     func testInvalidIndexesGiveClearErrors() throws {
-        FileManager.default.createFile(atPath: directory + "/shard-00000.h5", contents: Data())
+        _ = FileManager.default.createFile(atPath: directory + "/shard-00000.h5", contents: Data())
         try expectError(sample(complete: false), "incomplete")
         var index = sample()
         index.format = "other"
@@ -59,6 +59,18 @@ final class DatasetIndexTests: XCTestCase {
         index = sample()
         index.sequences[0].split = "test"
         try expectError(index, "split")
+        index = sample()
+        index.shards[0].bytes = -1
+        try expectError(index, "-1 bytes")
+        index = sample()
+        index.shards.append(.init(file: "shard-00001.h5", bytes: .max, sequences: []))
+        _ = FileManager.default.createFile(atPath: directory + "/shard-00001.h5", contents: Data())
+        try expectError(index, "add up to more than")
+        index = sample()
+        index.sequences.append(index.sequences[0])
+        index.sequences[0].frames = .max
+        index.sequences[1].id = "00000-0001"
+        try expectError(index, "add up to more than")
         try FileManager.default.removeItem(atPath: directory + "/shard-00000.h5")
         try expectError(sample(), "missing")
         try "{\"format\": 3".write(toFile: directory + "/index.json", atomically: true, encoding: .utf8)
@@ -75,18 +87,19 @@ final class DatasetIndexTests: XCTestCase {
         XCTAssertEqual(Split.assign(count: 4, valFraction: 0, seed: 1), ["train", "train", "train", "train"])
         XCTAssertEqual(Split.assign(count: 4, valFraction: 1, seed: 1), ["val", "val", "val", "val"])
         XCTAssertEqual(Split.assign(count: 1, valFraction: 0.1, seed: 1), ["train"])
-        XCTAssertEqual(Split.assign(count: 2, valFraction: 0.1, seed: 1).filter { $0 == "val" }.count, 1)
-        XCTAssertEqual(Split.assign(count: 2, valFraction: 0.9, seed: 1).filter { $0 == "val" }.count, 1)
+        XCTAssertEqual(Split.assign(count: 4, valFraction: 0.1, seed: 1).filter { $0 == "val" }.count, 0)
+        XCTAssertEqual(Split.assign(count: 5, valFraction: 0.1, seed: 1).filter { $0 == "val" }.count, 1)
+        XCTAssertEqual(Split.assign(count: 2, valFraction: 0.9, seed: 1).filter { $0 == "val" }.count, 1, "training data left")
     }
 
     func testInputScannerNaturalOrderAndImageFolders() throws {
         let root = directory + "/media"
         try FileManager.default.createDirectory(atPath: root + "/frames/sub", withIntermediateDirectories: true)
         for name in ["f10.png", "f2.png", "f1.png", ".hidden.png", "notes.txt"] {
-            FileManager.default.createFile(atPath: root + "/frames/" + name, contents: Data([1]))
+            _ = FileManager.default.createFile(atPath: root + "/frames/" + name, contents: Data([1]))
         }
-        FileManager.default.createFile(atPath: root + "/frames/sub/x.jpg", contents: Data([1]))
-        FileManager.default.createFile(atPath: root + "/clip.mov", contents: Data([1]))
+        _ = FileManager.default.createFile(atPath: root + "/frames/sub/x.jpg", contents: Data([1]))
+        _ = FileManager.default.createFile(atPath: root + "/clip.mov", contents: Data([1]))
         let scan = InputScanner.scan([root, directory + "/missing.mp4", root + "/clip.mov"])
         XCTAssertEqual(scan.inputs.map(\.kind), [.video, .imageSequence, .imageSequence])
         XCTAssertEqual(scan.inputs[1].images.map { ($0 as NSString).lastPathComponent }, ["f1.png", "f2.png", "f10.png"])
@@ -97,18 +110,40 @@ final class DatasetIndexTests: XCTestCase {
         XCTAssertFalse(InputScanner.naturalLess("b1", "a2"))
     }
 
+    /// A shard whose frame-size attributes are damaged is one clear error, not
+    /// an overflow of height·width·3 later.
+    func testShardReaderRejectsABadFrameSize() throws {
+        for (height, width) in [(0, 128), (128, 1 << 40)] {
+            let path = directory + "/shard-00000.h5"
+            let file = try HDF5File.create(path)
+            try file.root.setAttribute("format", DataPrep.shardFormat)
+            try file.root.setAttribute("version", DataPrep.shardVersion)
+            try file.root.setAttribute("encoding", DataPrep.encoding)
+            try file.root.setAttribute("height", height)
+            try file.root.setAttribute("width", width)
+            try file.root.createGroup("sequences").close()
+            try file.close()
+            XCTAssertThrowsError(try ShardReader(path: path)) {
+                XCTAssertEqual("\($0)", "\(path): bad frame size \(height)×\(width)")
+            }
+        }
+    }
+
     /// inspect on a checkpoint-like file lists groups, datasets and attributes generically.
     func testInspectListsAnyHDF5File() throws {
         let file = try HDF5File.create(directory + "/step-00000010.h5")
         try file.root.write("generator/down1.conv.weight", shape: [64, 1, 4, 4], values: [Float](repeating: 0.5, count: 1024))
         try file.root.setAttribute("step", 10)
         try file.root.setAttribute("config", "{\"temporal\": \"lstm\"}")
+        // 2⁶⁴ elements, never written (so the file stays small): listing it must not overflow.
+        try file.root.createDataset("sparse", of: UInt8.self, shape: [1 << 32, 1 << 32], chunk: [4096, 4096]).close()
         try file.close()
         let (json, text) = try Inspection.inspect(directory + "/step-00000010.h5")
         XCTAssertEqual(json["kind"] as? String, "hdf5")
         XCTAssertTrue(text.contains("@step = 10"), text)
         XCTAssertTrue(text.contains("generator/"), text)
         XCTAssertTrue(text.contains("down1.conv.weight  float32 [64, 1, 4, 4]"), text)
+        XCTAssertTrue(text.contains("sparse  uint8 [4294967296, 4294967296]"), text)
         let root = json["root"] as! [String: Any]
         XCTAssertEqual((root["attributes"] as! [String: Any])["step"] as? Int, 10)
     }

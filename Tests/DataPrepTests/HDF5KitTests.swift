@@ -30,6 +30,9 @@ final class HDF5KitTests: XCTestCase {
         try file.root.setAttribute("step", 123_456_789_012)
         try file.root.setAttribute("lr", 2e-4)
         try file.root.setAttribute("step", 42)  // replacing an attribute
+        let rngState: [UInt64] = [0xFFFF_FFFF_FFFF_FFFF, 1, 0x8000_0000_0000_0000, 12345]
+        try file.root.setAttribute("rng", rngState.map { Int(bitPattern: UInt($0)) })
+        try file.root.setAttribute("losses", [0.5, 1.25])
         try file.close()
 
         let reopened = try HDF5File.open(path("ckpt.h5"))
@@ -45,7 +48,10 @@ final class HDF5KitTests: XCTestCase {
         XCTAssertEqual(try reopened.root.stringAttribute("config"), json)
         XCTAssertEqual(try reopened.root.intAttribute("step"), 42)
         XCTAssertEqual(try reopened.root.doubleAttribute("lr"), 2e-4)
-        XCTAssertEqual(try reopened.root.attributeNames(), ["config", "lr", "step"])
+        XCTAssertEqual(try reopened.root.attributeNames(), ["config", "losses", "lr", "rng", "step"])
+        guard case .ints(let words) = try reopened.root.attribute("rng") else { return XCTFail("rng") }
+        XCTAssertEqual(words.map { UInt64(UInt(bitPattern: $0)) }, rngState)
+        XCTAssertEqual(try reopened.root.attribute("losses"), .doubles([0.5, 1.25]))
         XCTAssertTrue(reopened.root.exists("optimizer/generator/down1.conv.weight/m"))
         XCTAssertFalse(reopened.root.exists("optimizer/nothing/m"))
         XCTAssertThrowsError(try reopened.root.openDataset("generator/missing")) { error in

@@ -219,9 +219,24 @@ final class PrepTests: XCTestCase {
         var o = options(["a.mp4"])
         o.size = 100
         XCTAssertThrowsError(try Prep.run(o)) { XCTAssertTrue("\($0)".contains("multiple of 128")) }
-        o = options(["a.mp4"])
-        o.valFraction = 1.5
-        XCTAssertThrowsError(try Prep.run(o))
+        // Each bad value is one error naming the option (no trap on an Int
+        // overflow further on: size²·3, 4·workers, shard-mb·2²⁰).
+        let cases: [(String, (inout PrepOptions) -> Void)] = [
+            ("--val-fraction", { $0.valFraction = 1.5 }),
+            ("--val-fraction", { $0.valFraction = .nan }),
+            ("--size must be at most", { $0.size = 1 << 40 }),
+            ("--workers", { $0.workers = .max }),
+            ("--workers", { $0.workers = 0 }),
+            ("--shard-mb", { $0.shardMB = .infinity }),
+            ("--shard-mb", { $0.shardMB = 0 }),
+            ("--deflate", { $0.deflate = 10 }),
+            ("--cut-threshold", { $0.cutThreshold = -1 }),
+        ]
+        for (fragment, change) in cases {
+            XCTAssertThrowsError(try Prep.run(options(["a.mp4"]).with(change)), fragment) {
+                XCTAssertTrue("\($0)".hasPrefix(fragment), "\($0)")
+            }
+        }
     }
 }
 

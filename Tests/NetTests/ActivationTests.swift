@@ -30,7 +30,7 @@ final class ActivationTests: XCTestCase {
         XCTAssertEqual(layer.forward(x).toArray(), [-0.4, -0.1, 0, 3])
         // PyTorch's derivative at 0 is the slope (x > 0 ? 1 : slope).
         XCTAssertEqual(layer.backward(Tensor(Shape(1, 4), [1, 1, 1, 1])).toArray(), [0.2, 0.2, 0.2, 1])
-        checkElementwise(layer.forward, layer.backward, name: "leaky.x",
+        checkElementwise(layer.forward, layer.backward(_:), name: "leaky.x",
                          x: inputAwayFromZero(Shape(2, 3, 5, 4), &rng), rng: &rng)
     }
 
@@ -40,7 +40,7 @@ final class ActivationTests: XCTestCase {
         let x = Tensor(Shape(1, 4), [-2, -0.5, 0, 3])
         XCTAssertEqual(layer.forward(x).toArray(), [0, 0, 0, 3])
         XCTAssertEqual(layer.backward(Tensor(Shape(1, 4), [1, 1, 1, 1])).toArray(), [0, 0, 0, 1])
-        checkElementwise(layer.forward, layer.backward, name: "relu.x",
+        checkElementwise(layer.forward, layer.backward(_:), name: "relu.x",
                          x: inputAwayFromZero(Shape(2, 3, 5, 4), &rng), rng: &rng)
     }
 
@@ -56,6 +56,30 @@ final class ActivationTests: XCTestCase {
                          x: randomTensor(Shape(2, 3, 5, 4), &rng, low: -2, high: 2), rng: &rng)
     }
 
+    /// `backward(inPlace:)` gives `backward`'s values, written over `dy` and
+    /// returned as `dy` itself; `backward` leaves `dy` alone. Large enough for
+    /// the two-thread path.
+    func testInPlaceBackwardMatchesBackward() {
+        var rng = RandomGenerator(seed: 16)
+        let x = randomTensor(Shape(4, 16, 64, 64), &rng, low: -3, high: 3)
+        let dy = randomTensor(x.shape, &rng)
+        let original = dy.toArray()
+        ComputeThreads.set(2)
+        defer { ComputeThreads.set(1) }
+        func check(_ forward: (Tensor) -> Tensor, _ backward: (Tensor) -> Tensor, _ inPlace: (Tensor) -> Tensor) {
+            _ = forward(x)
+            let expected = backward(dy).toArray()
+            XCTAssertEqual(dy.toArray(), original, "backward leaves dy alone")
+            XCTAssertNotEqual(expected, original, "the test needs a gradient that differs from dy")
+            let copy = Tensor(dy.shape, original)
+            XCTAssertTrue(inPlace(copy) === copy)
+            XCTAssertEqual(copy.toArray(), expected)
+        }
+        let leaky = LeakyReLU(slope: 0.2), relu = ReLU()
+        check(leaky.forward, leaky.backward(_:), leaky.backward(inPlace:))
+        check(relu.forward, relu.backward(_:), relu.backward(inPlace:))
+    }
+
     /// A large tensor goes through the multi-threaded path and must give the same result.
     func testElementwiseLayersAgreeAcrossThreadCounts() {
         var rng = RandomGenerator(seed: 14)
@@ -67,11 +91,6 @@ final class ActivationTests: XCTestCase {
                     r.forward(x).toArray(), r.backward(dy).toArray(),
                     t.forward(x).toArray(), t.backward(dy).toArray()]
         }
-        ComputeThreads.set(1)
-        let one = run()
-        ComputeThreads.set(2)
-        let two = run()
-        ComputeThreads.set(1)
-        XCTAssertEqual(one, two)
+        XCTAssertSameOnOneAndTwoThreads(run)
     }
 }

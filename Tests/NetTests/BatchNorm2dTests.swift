@@ -175,44 +175,7 @@ final class BatchNorm2dTests: XCTestCase {
             set.zeroGradients()
             return bn.forward(x).toArray() + bn.backward(dy).toArray() + Array(set.grads) + Array(set.bufferValues)
         }
-        ComputeThreads.set(1)
-        let one = run()
-        ComputeThreads.set(2)
-        let two = run()
-        ComputeThreads.set(1)
-        XCTAssertEqual(one, two)
-    }
-
-    /// Training and evaluation forward/backward and the running-statistics
-    /// update against torch.nn.BatchNorm2d (fixture from tools/make_layer_fixtures.py).
-    func testMatchesPyTorch() throws {
-        let f = try LayerFixture("batchnorm")
-        let set = ParameterSet()
-        let bn = BatchNorm2d("bn", channels: 3, parameters: set)
-        set.finalize()
-        sets.append(set)
-        for (p, key) in [(bn.weight, "weight"), (bn.bias, "bias"), (bn.runningMean, "running_mean"),
-                         (bn.runningVar, "running_var")] {
-            let v = f.values(key)
-            for i in 0..<3 { p.value[i] = v[i] }
-        }
-        let s = f.shape("x")
-        let x = Tensor(Shape(s[0], s[1], s[2], s[3]), f.values("x"))
-        let dy = Tensor(x.shape, f.values("dy"))
-        func grads() -> [Float] { Array(UnsafeBufferPointer(start: bn.weight.grad, count: 3))
-            + Array(UnsafeBufferPointer(start: bn.bias.grad, count: 3)) }
-        for mode in ["train", "eval"] {
-            bn.training = mode == "train"
-            set.zeroGradients()
-            XCTAssertClose(bn.forward(x).toArray(), f.values("y_\(mode)"), tolerance: 1e-5, "y_\(mode)")
-            XCTAssertClose(bn.backward(dy).toArray(), f.values("dx_\(mode)"), tolerance: 1e-5, "dx_\(mode)")
-            XCTAssertClose(grads(), f.values("grad_weight_\(mode)") + f.values("grad_bias_\(mode)"),
-                           tolerance: 1e-5, "grads_\(mode)")
-            if mode == "train" {
-                XCTAssertClose(Array(bn.runningMean.values), f.values("running_mean_after"), tolerance: 1e-6, "running_mean")
-                XCTAssertClose(Array(bn.runningVar.values), f.values("running_var_after"), tolerance: 1e-6, "running_var")
-            }
-        }
+        XCTAssertSameOnOneAndTwoThreads(run)
     }
 
     /// Output and input-gradient storage is sized once and reused; a smaller batch fits in it.

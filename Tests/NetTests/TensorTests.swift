@@ -44,3 +44,22 @@ final class TensorTests: XCTestCase {
         XCTAssertEqual(restored, r)
     }
 }
+
+final class ParameterLifetimeTests: XCTestCase {
+    /// A layer may outlive the set it declared its tensors on; its pointers must stay valid.
+    func testParameterKeepsStorageAliveAfterSetIsGone() {
+        var parameter: Parameter?
+        do {
+            let set = ParameterSet()
+            parameter = set.declare("w", shape: [3], initializer: .ones)
+            set.finalize()
+            var rng = RandomGenerator(seed: 0)
+            set.initialize(using: &rng)
+        }
+        weak var storage = parameter?.storage
+        XCTAssertNotNil(storage)
+        XCTAssertEqual(Array(parameter!.values), [1, 1, 1])
+        parameter = nil
+        XCTAssertNil(storage)
+    }
+}

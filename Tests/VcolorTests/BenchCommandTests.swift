@@ -35,4 +35,18 @@ final class BenchCommandTests: XCTestCase {
         XCTAssertEqual(result.stderr.trimmingCharacters(in: .newlines),
                        "Error: frame size must be a positive multiple of 128, got 100")
     }
+
+    /// Sizes whose products would overflow an Int are refused before anything is built.
+    func testHugeSizesAreOneLineErrors() throws {
+        for (arguments, message) in [
+            (["--batch", "4611686018427387904"], "Error: --batch and --clip must be at most 4096, got 4611686018427387904 and 8"),
+            (["--size", "1099511627776"], "Error: frame size must be at most 8192, got 1099511627776"),
+            (["--base", "1099511627776"], "Error: base width must be at most 1024, got 1099511627776"),
+        ] {
+            let result = try runVcolor(["bench"] + arguments)
+            XCTAssertNotEqual(result.status, 0)
+            XCTAssertEqual(result.stdout, "")
+            XCTAssertEqual(result.stderr.trimmingCharacters(in: .newlines), message)
+        }
+    }
 }

@@ -23,10 +23,25 @@ public enum ConvBenchmark {
         public var backwardGFLOPS: Double { backwardFlops / backwardSeconds / 1e9 }
 
         public var description: String {
-            String(format: "%-7@ %-5@ %-18@ → %-18@ fwd %8.2f ms %6.1f GFLOP/s   bwd %8.2f ms %6.1f GFLOP/s",
-                   name, transposed ? "convT" : "conv", input.description, output.description,
-                   forwardSeconds * 1e3, forwardGFLOPS, backwardSeconds * 1e3, backwardGFLOPS)
+            func pad(_ s: String, _ width: Int) -> String {
+                s.count >= width ? s : s + String(repeating: " ", count: width - s.count)
+            }
+            let kind = transposed ? "convT" : "conv"
+            return pad(name, 7) + pad(kind, 6) + pad(input.description, 19) + "→ " + pad(output.description, 19)
+                + String(format: "fwd %8.2f ms %6.1f GFLOP/s   bwd %8.2f ms %6.1f GFLOP/s",
+                         forwardSeconds * 1e3, forwardGFLOPS, backwardSeconds * 1e3, backwardGFLOPS)
         }
+    }
+
+    /// How calls are timed.
+    public enum Clock: Sendable {
+        /// Wall-clock time: what a training step costs.
+        case wall
+        /// The calling thread's CPU time: with one compute thread, ignores time
+        /// lost to other processes on a shared machine. With more threads it
+        /// counts only the calling thread, so it estimates the wall time an
+        /// idle machine would show (time the caller spends blocked is missed).
+        case threadCPU
     }
 
     /// One layer of the seed model: input channels, output channels, input size
@@ -67,10 +82,10 @@ public enum ConvBenchmark {
     public static var layerNames: [String] { seedLayers.map(\.name) }
 
     /// Times every seed-model conv (or those named in `only`) on `images`
-    /// frames of `size × size`, `repeats` timed calls after one warm-up call,
-    /// with the current `ComputeThreads` setting.
+    /// frames of `size × size`: the best of `repeats` timed calls after one
+    /// warm-up call, with the current `ComputeThreads` setting.
     public static func run(images: Int = 32, size: Int = 128, repeats: Int = 3,
-                           only: Set<String>? = nil) -> [Result] {
+                           only: Set<String>? = nil, clock: Clock = .wall) -> [Result] {
         precondition(images > 0 && size >= 128 && size % 128 == 0, "bench: size must be a multiple of 128")
         var rng = RandomGenerator(seed: 1)
         var results: [Result] = []
@@ -104,8 +119,8 @@ public enum ConvBenchmark {
             _ = backward(dy)
             var bestForward = Double.infinity, bestBackward = Double.infinity
             for _ in 0..<max(1, repeats) {
-                bestForward = min(bestForward, seconds { _ = forward(x) })
-                bestBackward = min(bestBackward, seconds { _ = backward(dy) })
+                bestForward = min(bestForward, seconds(clock) { _ = forward(x) })
+                bestBackward = min(bestBackward, seconds(clock) { _ = backward(dy) })
             }
             // One GEMM's worth: 2 · (pixels of the small side) · C_small · C_large·k².
             let small = layer.transposed ? x.shape : y.shape
@@ -123,13 +138,13 @@ public enum ConvBenchmark {
 
     /// Single-GEMM throughput of `cblas_sgemm` on square `size` matrices (best
     /// of `repeats`), in GFLOP/s: the ceiling the conv numbers are judged against.
-    public static func sgemmGFLOPS(size: Int = 1024, repeats: Int = 5) -> Double {
+    public static func sgemmGFLOPS(size: Int = 1024, repeats: Int = 5, clock: Clock = .wall) -> Double {
         let a = Tensor(Shape(size, size)), b = Tensor(Shape(size, size)), c = Tensor(Shape(size, size))
         for i in 0..<a.count { a.data[i] = Float(i % 7) * 0.1; b.data[i] = Float(i % 5) * 0.1 }
         let run = { sgemm(m: size, n: size, k: size, a.data, lda: size, b.data, ldb: size, beta: 0, c.data, ldc: size) }
         run()
         var best = Double.infinity
-        for _ in 0..<max(1, repeats) { best = min(best, seconds(run)) }
+        for _ in 0..<max(1, repeats) { best = min(best, seconds(clock, run)) }
         return 2.0 * Double(size * size * size) / best / 1e9
     }
 
@@ -140,13 +155,8 @@ public enum ConvBenchmark {
         return flops / time / 1e9
     }
 
-    /// Times with the calling thread's CPU clock instead of the wall clock:
-    /// with one compute thread this ignores time lost to other processes on a
-    /// shared machine (tuning only; meaningless with more threads).
-    nonisolated(unsafe) static var threadCPUClock = false
-
-    static func seconds(_ body: () -> Void) -> Double {
-        if threadCPUClock {
+    static func seconds(_ clock: Clock, _ body: () -> Void) -> Double {
+        if clock == .threadCPU {
             var a = timespec(), b = timespec()
             clock_gettime(CLOCK_THREAD_CPUTIME_ID, &a)
             body()

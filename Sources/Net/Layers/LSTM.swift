@@ -103,13 +103,13 @@ public final class LSTM {
                 for row in rows {
                     let g = at + row * G, o = row * H
                     for j in 0..<H {
-                        let ig = Self.sigmoid(g[j])
-                        let fg = Self.sigmoid(g[H + j])
-                        let gg = tanhf(g[2 * H + j])
-                        let og = Self.sigmoid(g[3 * H + j])
+                        let ig = FastMath.sigmoid(g[j])
+                        let fg = FastMath.sigmoid(g[H + j])
+                        let gg = FastMath.tanh(g[2 * H + j])
+                        let og = FastMath.sigmoid(g[3 * H + j])
                         g[j] = ig; g[H + j] = fg; g[2 * H + j] = gg; g[3 * H + j] = og
                         let cell = (cPrev.map { fg * $0[o + j] } ?? 0) + ig * gg
-                        let th = tanhf(cell)
+                        let th = FastMath.tanh(cell)
                         ct[o + j] = cell
                         tct[o + j] = th
                         ht[o + j] = og * th
@@ -196,9 +196,6 @@ public final class LSTM {
                           channels: I, plane: P)
         return inputGradient
     }
-
-    @inline(__always)
-    static func sigmoid(_ x: Float) -> Float { 1 / (1 + expf(-x)) }
 
     /// NCHW images `n = b·T + t` → rows `(t·B + b)·P + p` of `channels` values.
     static func imagesToRows(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>,

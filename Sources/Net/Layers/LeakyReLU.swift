@@ -28,16 +28,31 @@ public final class LeakyReLU {
         return output
     }
 
+    /// dL/dx into the layer's own tensor; `dy` is left as it is.
     public func backward(_ dy: Tensor) -> Tensor {
+        inputGradient.resize(dy.shape)
+        backward(dy, into: inputGradient)
+        return inputGradient
+    }
+
+    /// dL/dx written over `dy`, which is returned. For callers that own `dy`
+    /// and are done with it (the encoder and the discriminator pass their
+    /// convolution's input gradient): the layer then needs no gradient buffer
+    /// of its own, a tensor the size of the activation.
+    public func backward(inPlace dy: Tensor) -> Tensor {
+        backward(dy, into: dy)
+        return dy
+    }
+
+    /// Element i of `dst` depends on element i of `dy` only, so `dst` may be `dy`.
+    private func backward(_ dy: Tensor, into dst: Tensor) {
         guard let x = input else { preconditionFailure("LeakyReLU.backward before forward") }
         precondition(dy.shape == x.shape, "LeakyReLU.backward: gradient \(dy.shape) for input \(x.shape)")
-        inputGradient.resize(x.shape)
-        let src = x.data, g = dy.data, dst = inputGradient.data, slope = slope
+        let src = x.data, g = dy.data, d = dst.data, slope = slope
         ParallelChunks.run(x.count, grain: Self.grain) { r in
             for i in r {
-                dst[i] = src[i] > 0 ? g[i] : g[i] * slope
+                d[i] = src[i] > 0 ? g[i] : g[i] * slope
             }
         }
-        return inputGradient
     }
 }

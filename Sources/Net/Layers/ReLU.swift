@@ -23,16 +23,31 @@ public final class ReLU {
         return output
     }
 
+    /// dL/dx into the layer's own tensor; `dy` is left as it is.
     public func backward(_ dy: Tensor) -> Tensor {
+        inputGradient.resize(dy.shape)
+        backward(dy, into: inputGradient)
+        return inputGradient
+    }
+
+    /// dL/dx written over `dy`, which is returned. For callers that own `dy`
+    /// and are done with it (the U-Net's decoder passes its convolution's input
+    /// gradient): the layer then needs no gradient buffer of its own, a tensor
+    /// the size of the activation.
+    public func backward(inPlace dy: Tensor) -> Tensor {
+        backward(dy, into: dy)
+        return dy
+    }
+
+    /// Element i of `dst` depends on element i of `dy` only, so `dst` may be `dy`.
+    private func backward(_ dy: Tensor, into dst: Tensor) {
         precondition(hasOutput, "ReLU.backward before forward")
         precondition(dy.shape == output.shape, "ReLU.backward: gradient \(dy.shape) for output \(output.shape)")
-        inputGradient.resize(dy.shape)
-        let y = output.data, g = dy.data, dst = inputGradient.data
+        let y = output.data, g = dy.data, d = dst.data
         ParallelChunks.run(dy.count, grain: LeakyReLU.grain) { r in
             for i in r {
-                dst[i] = y[i] > 0 ? g[i] : 0
+                d[i] = y[i] > 0 ? g[i] : 0
             }
         }
-        return inputGradient
     }
 }

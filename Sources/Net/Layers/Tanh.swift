@@ -15,7 +15,7 @@ public final class Tanh {
         let src = x.data, dst = output.data
         // tanh costs ~20× an add, so a smaller grain pays for the threads.
         ParallelChunks.run(x.count, grain: LeakyReLU.grain / 8) { r in
-            for i in r { dst[i] = tanhf(src[i]) }
+            for i in r { dst[i] = FastMath.tanh(src[i]) }
         }
         hasOutput = true
         return output

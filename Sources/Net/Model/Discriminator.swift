@@ -66,7 +66,7 @@ public final class Discriminator {
     public func backward(_ dLogits: Tensor, inputGradient: Bool, parameterGradients: Bool) -> Tensor {
         var d = head.backward(dLogits, inputGradient: true, parameterGradients: parameterGradients)
         for i in stride(from: 2, through: 0, by: -1) {
-            d = activations[i].backward(d)
+            d = activations[i].backward(inPlace: d)   // the next conv's input gradient, done with
             d = norms[i].backward(d, parameterGradients: parameterGradients)
             d = convs[i].backward(d, inputGradient: i > 0 || inputGradient,
                                   parameterGradients: parameterGradients)

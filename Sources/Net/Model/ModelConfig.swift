@@ -38,13 +38,25 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     /// Side of the bottleneck (down7's output): `size / 128`.
     public var bottleneckSize: Int { size >> Self.levels }
 
+    /// Upper bounds, far above any model that fits in memory: they keep every
+    /// parameter and activation count (16·w² weights, n·w·size² floats) far
+    /// from Int's range, so a config read from a file cannot overflow them.
+    public static let maximumBaseWidth = 1024
+    public static let maximumSize = 8192
+
     /// Checks every field; the error's description is a one-line message for the user.
     public func validate() throws {
         guard baseWidth >= 1 else {
             throw ModelConfigError("base width must be at least 1, got \(baseWidth)")
         }
+        guard baseWidth <= Self.maximumBaseWidth else {
+            throw ModelConfigError("base width must be at most \(Self.maximumBaseWidth), got \(baseWidth)")
+        }
         guard size >= 128, size % 128 == 0 else {
             throw ModelConfigError("frame size must be a positive multiple of 128, got \(size)")
+        }
+        guard size <= Self.maximumSize else {
+            throw ModelConfigError("frame size must be at most \(Self.maximumSize), got \(size)")
         }
         guard lambdaL1.isFinite, lambdaL1 >= 0 else {
             throw ModelConfigError("lambdaL1 must be a finite number ≥ 0, got \(lambdaL1)")

@@ -31,7 +31,8 @@ final class EncoderBlock {
         var d = dy
         if let norm { d = norm.backward(d) }
         d = conv.backward(d, inputGradient: inputGradient)
-        if inputGradient, let activation { d = activation.backward(d) }
+        // The conv's input gradient is ours to overwrite until its next backward.
+        if inputGradient, let activation { d = activation.backward(inPlace: d) }
         return d
     }
 }
@@ -78,7 +79,7 @@ final class DecoderBlock {
         var d = dy
         if let tanh { d = tanh.backward(d) }
         if let norm { d = norm.backward(d) }
-        d = activation.backward(conv.backward(d))
+        d = activation.backward(inPlace: conv.backward(d))
         if let concat {
             let (dPrevious, dSkip) = concat.backward(d)
             skipGradient = dSkip

@@ -158,11 +158,20 @@ final class ModelStructureTests: XCTestCase {
     func testConfigValidationAndCoding() throws {
         XCTAssertNoThrow(try ModelConfig().validate())
         XCTAssertNoThrow(try ModelConfig(size: 384).validate())
-        for bad in [ModelConfig(size: 200), ModelConfig(size: 0), ModelConfig(baseWidth: 0),
-                    ModelConfig(lambdaL1: -1), ModelConfig(learningRate: 0), ModelConfig(beta2: 1)] {
-            XCTAssertThrowsError(try bad.validate()) { error in
-                XCTAssertFalse(String(describing: error).contains("\n"))
-            }
+        let cases: [(ModelConfig, String)] = [
+            (ModelConfig(size: 200), "frame size must be a positive multiple of 128, got 200"),
+            (ModelConfig(size: 0), "frame size must be a positive multiple of 128, got 0"),
+            (ModelConfig(size: 128 << 40), "frame size must be at most 8192, got \(128 << 40)"),
+            (ModelConfig(baseWidth: 0), "base width must be at least 1, got 0"),
+            (ModelConfig(baseWidth: 1 << 40), "base width must be at most 1024, got \(1 << 40)"),
+            (ModelConfig(lambdaL1: -1), "lambdaL1 must be a finite number ≥ 0, got -1.0"),
+            (ModelConfig(learningRate: 0), "learning rate must be a finite number > 0, got 0.0"),
+            (ModelConfig(learningRate: .nan), "learning rate must be a finite number > 0, got nan"),
+            (ModelConfig(beta1: .nan), "beta1 must be in [0, 1), got nan"),
+            (ModelConfig(beta2: 1), "beta2 must be in [0, 1), got 1.0"),
+        ]
+        for (bad, message) in cases {
+            XCTAssertThrowsError(try bad.validate()) { XCTAssertEqual(String(describing: $0), message) }
         }
         var rng = RandomGenerator(seed: 1)
         XCTAssertThrowsError(try Generator(config: ModelConfig(size: 100), rng: &rng)) { error in

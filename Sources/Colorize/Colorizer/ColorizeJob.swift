@@ -1,0 +1,164 @@
+import Foundation
+import Net
+
+/// `vcolor colorize`: from an input (video, image, directory of images) to an
+/// output of the same resolution and frame count (and, video to video, the
+/// same frame rate and the original audio stream).
+public struct ColorizeJob {
+    public struct Options: Sendable {
+        public var batch = 8
+        public var crf = 18
+        public var codec = "libx264"
+        /// x264/x265 preset (nil: medium).
+        public var preset: String?
+        /// Frame rate of a video made from images ("25", "30000/1001").
+        public var imageFrameRate = "25"
+        public var progress = true
+        public init() {}
+    }
+
+    public struct Summary: Equatable, Sendable {
+        public var frames: Int
+        public var cuts: Int
+        public var seconds: Double
+        public var width: Int
+        public var height: Int
+        public var framesPerSecond: Double { seconds > 0 ? Double(frames) / seconds : 0 }
+    }
+
+    public let model: LoadedModel
+    public let options: Options
+
+    public init(model: LoadedModel, options: Options = Options()) {
+        self.model = model
+        self.options = options
+    }
+
+    /// Audio codecs the MP4/MOV muxer takes as they are; others are re-encoded to AAC.
+    static let mp4Audio: Set<String> = ["aac", "mp3", "alac", "ac3", "eac3"]
+
+    @discardableResult
+    public func run(input: String, output: String) throws -> Summary {
+        let source = try MediaPath.input(input)
+        let target = MediaPath.output(output)
+        let started = Date()
+
+        // The frames, one input file after another.
+        var files: [(path: String, info: VideoInfo)] = []
+        switch source {
+        case let .video(path), let .image(path):
+            files = [(path, try VideoInfo.probe(path))]
+        case let .imageDirectory(_, images):
+            files = try images.map { ($0, try VideoInfo.probe($0)) }
+        }
+        if case .video = source, files[0].info.width < 1 { throw MediaError("\(input): no frames") }
+        var singleFrame = false
+        if case .image = source { singleFrame = true }
+        if case .image = target, !singleFrame {
+            throw MediaError("\(output) is one image but \(input) has many frames; give a directory or a video file")
+        }
+
+        let sink = try Sink(target: target, source: source, files: files.map(\.info), options: options, input: input)
+        let colorizer = Colorizer(model: model, batch: options.batch)
+        var estimated: Int? = nil
+        if case .video = source { estimated = files[0].info.estimatedFrames } else { estimated = files.count }
+        let progress = options.progress ? ProgressLine(label: "colorize", total: estimated) : nil
+        var size = (0, 0)
+        let emit: Colorizer.Emit = { frame in
+            try sink.write(frame)
+            size = (frame.width, frame.height)
+            progress?.update(frame.index + 1)
+        }
+        do {
+            for file in files {
+                let reader = try FrameReader(path: file.path, width: file.info.width, height: file.info.height)
+                var count = 0
+                while let frame = reader.next() {
+                    try colorizer.push(rgb: frame, width: reader.width, height: reader.height, emit: emit)
+                    count += 1
+                }
+                try reader.finish()
+                if case .video = source {} else if count != 1 {
+                    throw MediaError("\(file.path): expected one image, decoded \(count) frames")
+                }
+            }
+            try colorizer.finish(emit: emit)
+            guard colorizer.framesOut > 0 else { throw MediaError("\(input): no frames decoded") }
+            try sink.finish()
+        } catch {
+            sink.cancel()
+            throw error
+        }
+        progress?.finish(colorizer.framesOut)
+        return Summary(frames: colorizer.framesOut, cuts: colorizer.cuts,
+                       seconds: Date().timeIntervalSince(started), width: size.0, height: size.1)
+    }
+
+    /// Where colourised frames go.
+    final class Sink {
+        let target: MediaPath
+        let source: MediaPath
+        let options: Options
+        let input: String
+        let infos: [VideoInfo]
+        private var video: FrameWriter?
+
+        init(target: MediaPath, source: MediaPath, files: [VideoInfo], options: Options, input: String) throws {
+            self.target = target
+            self.source = source
+            self.options = options
+            self.input = input
+            infos = files
+            if case let .imageDirectory(path, _) = target {
+                try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+            }
+        }
+
+        func write(_ frame: Colorizer.Frame) throws {
+            switch target {
+            case let .video(path):
+                if video == nil {
+                    var o = FrameWriter.VideoOptions(frameRate: options.imageFrameRate, codec: options.codec, crf: options.crf)
+                    o.preset = options.preset
+                    if case .video = source {
+                        let info = infos[0]
+                        o.frameRate = info.frameRate
+                        o.sampleAspectRatio = info.sampleAspectRatio
+                        if let codec = info.audioCodec {
+                            o.audioFrom = input
+                            let ext = MediaPath.pathExtension(path)
+                            o.transcodeAudio = ["mp4", "m4v", "mov"].contains(ext) && !ColorizeJob.mp4Audio.contains(codec)
+                        }
+                    }
+                    video = try FrameWriter(video: path, width: frame.width, height: frame.height, options: o)
+                }
+                guard let video, video.width == frame.width, video.height == frame.height else {
+                    throw MediaError("frame \(frame.index) is \(frame.width)×\(frame.height) but the video is "
+                                     + "\(video?.width ?? 0)×\(video?.height ?? 0); a video needs images of one size")
+                }
+                try video.write(frame.rgb)
+            case let .image(path):
+                try writeImage(frame, to: path)
+            case let .imageDirectory(dir, _):
+                let name: String
+                if case let .imageDirectory(_, images) = source {
+                    name = ((images[frame.index] as NSString).lastPathComponent as NSString).deletingPathExtension + ".png"
+                } else if case let .image(path) = source {
+                    name = ((path as NSString).lastPathComponent as NSString).deletingPathExtension + ".png"
+                } else {
+                    name = String(format: "frame-%06d.png", frame.index + 1)
+                }
+                try writeImage(frame, to: (dir as NSString).appendingPathComponent(name))
+            }
+        }
+
+        private func writeImage(_ frame: Colorizer.Frame, to path: String) throws {
+            let writer = try FrameWriter(image: path, width: frame.width, height: frame.height)
+            try writer.write(frame.rgb)
+            try writer.finish()
+        }
+
+        func finish() throws { try video?.finish() }
+        func cancel() { video?.cancel() }
+    }
+}

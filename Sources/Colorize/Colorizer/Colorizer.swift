@@ -1,0 +1,198 @@
+import DataPrep
+import Dispatch
+import Net
+
+/// Colourises a film frame by frame, streaming.
+///
+/// For each frame: L* of the input at full resolution (colour input loses its
+/// colour here); L* area-resized to the model's size and normalised
+/// (`L/50 − 1`); the generator on a chunk of up to `batch` frames of one shot,
+/// its LSTM state carried from chunk to chunk and reset at scene cuts (found
+/// with prep's `SceneCutDetector` on model-size L*a*b* histograms, one frame
+/// of look-ahead); the predicted a*b* (×110) upsampled bilinearly to the frame's
+/// resolution and joined with the frame's own L*; back to sRGB 8-bit.
+///
+/// Frames come out in order, each exactly once, through the `emit` closure;
+/// with look-ahead and batching they come out up to `batch + 1` frames late.
+public final class Colorizer {
+    public let model: LoadedModel
+    public let batch: Int
+    public let detector: SceneCutDetector
+    public private(set) var framesIn = 0
+    public private(set) var framesOut = 0
+    /// Scene cuts found so far (LSTM resets).
+    public private(set) var cuts = 0
+
+    /// A colourised frame, valid only during the `emit` call.
+    public struct Frame {
+        public let index: Int
+        public let width: Int
+        public let height: Int
+        public let rgb: UnsafePointer<UInt8>
+    }
+    public typealias Emit = (Frame) throws -> Void
+
+    private let stream: GeneratorStream
+    private let size: Int
+    private var pool: [FrameSlot] = []
+    private var chunk: [FrameSlot] = []
+    private var held: FrameSlot?
+    private var previousHistogram: FrameSlot?
+    private var scoreBeforeHeld = 0.0, scoreHeld = 0.0
+    private let input: Tensor
+    private var resizer: AreaResizer?
+    private var upsampler: BilinearUpsampler?
+    private var output: UnsafeMutablePointer<UInt8>
+    private var outputCapacity = 0
+    private var rowScratch: UnsafeMutablePointer<Float>
+    private var rowScratchCapacity = 0
+    private let labConverter = Lab8Converter()
+    private let sampled: UnsafeMutablePointer<UInt8>
+
+    public init(model: LoadedModel, batch: Int = 8, detector: SceneCutDetector = SceneCutDetector()) {
+        precondition(batch >= 1)
+        self.model = model
+        self.batch = batch
+        self.detector = detector
+        size = model.config.size
+        stream = GeneratorStream(model.generator)
+        input = Tensor(Shape(batch, 1, size, size))
+        output = .allocate(capacity: 1)
+        rowScratch = .allocate(capacity: 1)
+        sampled = .allocate(capacity: 3 * size * size)
+        chunk.reserveCapacity(batch)
+        pool.reserveCapacity(batch + 2)
+    }
+
+    deinit {
+        output.deallocate()
+        rowScratch.deallocate()
+        sampled.deallocate()
+    }
+
+    /// Feeds the next frame (rgb24, `width × height`).
+    public func push(rgb: UnsafePointer<UInt8>, width: Int, height: Int, emit: Emit) throws {
+        let slot = pool.popLast() ?? FrameSlot(modelSize: size)
+        slot.index = framesIn
+        framesIn += 1
+        prepare(slot, rgb: rgb, width: width, height: height)
+        let score = previousHistogram.map {
+            SceneCutDetector.distance($0.histogram, slot.histogram, pixels: size * size)
+        } ?? 0
+        // From here on only this frame's histogram is compared with.
+        previousHistogram = slot
+        if held != nil { try settleHeld(next: score, emit: emit) }
+        held = slot
+        scoreBeforeHeld = scoreHeld
+        scoreHeld = score
+    }
+
+    /// Colourises what is still waiting; call once after the last frame.
+    public func finish(emit: Emit) throws {
+        if held != nil { try settleHeld(next: 0, emit: emit) }
+        held = nil
+        previousHistogram = nil
+        try flush(emit: emit)
+        stream.reset()
+    }
+
+    /// Decides whether a cut precedes the held frame (now that the next
+    /// frame's score is known) and moves it into the chunk.
+    private func settleHeld(next: Double, emit: Emit) throws {
+        guard let frame = held else { return }
+        if frame.index > 0 && detector.isCut(previous: scoreBeforeHeld, current: scoreHeld, next: next) {
+            try flush(emit: emit)
+            stream.reset()
+            cuts += 1
+        }
+        chunk.append(frame)
+        held = nil
+        if chunk.count == batch { try flush(emit: emit) }
+    }
+
+    /// L* at full and model size, and the model-size histogram.
+    private func prepare(_ slot: FrameSlot, rgb: UnsafePointer<UInt8>, width: Int, height: Int) {
+        slot.reserve(width: width, height: height)
+        parallelRows(height) { rows in
+            LightnessPlane.compute(rgb: rgb + rows.lowerBound * width * 3, pixels: rows.count * width,
+                                   into: slot.lightness + rows.lowerBound * width)
+        }
+        if resizer?.inputWidth != width || resizer?.inputHeight != height {
+            resizer = AreaResizer(from: width, height, to: size, size)
+        }
+        resizer!.resize(slot.lightness, into: slot.small)
+        // The detector's histograms: a*b* from the pixels nearest each model-size
+        // pixel's centre (histograms need no averaging), L* from the resized L.
+        let plane = size * size
+        for y in 0..<size {
+            let row = rgb + ((2 * y + 1) * height / (2 * size)) * width * 3
+            for x in 0..<size {
+                let source = row + ((2 * x + 1) * width / (2 * size)) * 3, target = sampled + 3 * (y * size + x)
+                target[0] = source[0]; target[1] = source[1]; target[2] = source[2]
+            }
+        }
+        labConverter.convert(rgb: sampled, pixels: plane, lab: slot.codes)
+        for p in 0..<plane {
+            slot.codes[p] = UInt8(min(max(slot.small[p] * 2.55, 0), 255) + 0.5)
+        }
+        SceneCutDetector.histogram(slot.codes, pixels: plane, into: slot.histogram)
+    }
+
+    /// Runs the network on the chunk and emits its frames.
+    private func flush(emit: Emit) throws {
+        let n = chunk.count
+        guard n > 0 else { return }
+        input.resize(Shape(n, 1, size, size))
+        let plane = size * size
+        for (i, slot) in chunk.enumerated() {
+            let dst = input.data + i * plane
+            for p in 0..<plane { dst[p] = slot.small[p] / 50 - 1 }
+        }
+        let ab = stream.forward(L: input, frames: n)
+        for (i, slot) in chunk.enumerated() {
+            compose(slot, ab: ab.data + i * 2 * plane)
+            try emit(Frame(index: slot.index, width: slot.width, height: slot.height, rgb: output))
+            framesOut += 1
+        }
+        pool.append(contentsOf: chunk)
+        chunk.removeAll(keepingCapacity: true)
+    }
+
+    /// Upsampled a*b* + the frame's own L* → rgb24 in `output`.
+    private func compose(_ slot: FrameSlot, ab: UnsafePointer<Float>) {
+        let w = slot.width, h = slot.height
+        if w * h * 3 > outputCapacity {
+            output.deallocate()
+            outputCapacity = w * h * 3
+            output = .allocate(capacity: outputCapacity)
+        }
+        if upsampler?.outputWidth != w || upsampler?.outputHeight != h {
+            upsampler = BilinearUpsampler(from: size, size, to: w, h)
+        }
+        let threads = max(1, min(ComputeThreads.count, h))
+        if 5 * w * threads > rowScratchCapacity {
+            rowScratch.deallocate()
+            rowScratchCapacity = 5 * w * threads
+            rowScratch = .allocate(capacity: rowScratchCapacity)
+        }
+        let up = upsampler!, out = output, scratch = rowScratch, plane = size * size
+        let light = slot.lightness
+        DispatchQueue.concurrentPerform(iterations: threads) { k in
+            let a = scratch + 5 * w * k, b = a + w, linear = b + w
+            for y in (h * k / threads)..<(h * (k + 1) / threads) {
+                up.row(y, of: ab, scale: 110, into: a)
+                up.row(y, of: ab + plane, scale: 110, into: b)
+                LabToRGB8.convert(l: light + y * w, a: a, b: b, count: w, into: out + y * w * 3, scratch: linear)
+            }
+        }
+    }
+
+    /// Runs `body` over row ranges on the compute threads.
+    private func parallelRows(_ rows: Int, _ body: (Range<Int>) -> Void) {
+        let threads = max(1, min(ComputeThreads.count, rows / 16))
+        if threads == 1 { body(0..<rows); return }
+        DispatchQueue.concurrentPerform(iterations: threads) { k in
+            body((rows * k / threads)..<(rows * (k + 1) / threads))
+        }
+    }
+}

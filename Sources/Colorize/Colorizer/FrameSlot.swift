@@ -1,0 +1,41 @@
+import DataPrep
+
+/// One input frame waiting for the network: its full-resolution L (which the
+/// output keeps), its L at the model's size, and the L*a*b* histograms the
+/// scene-cut detector compares. Slots are recycled, so a long film allocates
+/// only when the frame size grows.
+final class FrameSlot {
+    var index = 0
+    var width = 0, height = 0
+    var lightness: UnsafeMutablePointer<Float>
+    private var capacity: Int
+    let small: UnsafeMutablePointer<Float>
+    /// Planar lab8 at the model's size (for the histograms only).
+    let codes: UnsafeMutablePointer<UInt8>
+    let histogram: UnsafeMutablePointer<Int32>
+
+    init(modelSize: Int) {
+        capacity = 1
+        lightness = .allocate(capacity: 1)
+        small = .allocate(capacity: modelSize * modelSize)
+        codes = .allocate(capacity: 3 * modelSize * modelSize)
+        histogram = .allocate(capacity: SceneCutDetector.histogramSize)
+    }
+
+    deinit {
+        lightness.deallocate()
+        small.deallocate()
+        codes.deallocate()
+        histogram.deallocate()
+    }
+
+    func reserve(width: Int, height: Int) {
+        self.width = width
+        self.height = height
+        if width * height > capacity {
+            lightness.deallocate()
+            capacity = width * height
+            lightness = .allocate(capacity: capacity)
+        }
+    }
+}

@@ -1,0 +1,105 @@
+import Foundation
+
+/// Encodes rgb24 frames with ffmpeg: a video (H.264 yuv420p by default, the
+/// input's frame rate, and the original's audio stream copied in), or one
+/// still image (format by extension, PNG for colorize's own outputs).
+final class FrameWriter {
+    let width: Int, height: Int
+    let path: String
+    private let process = Process()
+    private let stdin: FileHandle
+    private let stderr: StderrCollector
+    private var broken = false
+
+    struct VideoOptions {
+        var frameRate: String
+        var codec = "libx264"
+        var crf = 18
+        /// x264/x265 speed preset (nil: the encoder's default, medium).
+        var preset: String?
+        var sampleAspectRatio = "1:1"
+        /// A file whose first audio stream is copied into the output (nil: no audio).
+        var audioFrom: String?
+        /// Re-encode the audio to AAC (when the container cannot hold the original codec).
+        var transcodeAudio = false
+    }
+
+    /// A video writer.
+    convenience init(video path: String, width: Int, height: Int, options: VideoOptions) throws {
+        var arguments = ["-nostdin", "-hide_banner", "-loglevel", "error", "-y",
+                         "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", "\(width)x\(height)",
+                         "-framerate", options.frameRate, "-i", "pipe:0"]
+        if let audio = options.audioFrom {
+            arguments += ["-i", "file:" + audio, "-map", "0:v:0", "-map", "1:a?"]
+            arguments += options.transcodeAudio ? ["-c:a", "aac", "-b:a", "192k"] : ["-c:a", "copy"]
+        }
+        arguments += ["-c:v", options.codec]
+        if options.codec == "libx264" || options.codec == "libx265" {
+            arguments += ["-crf", "\(options.crf)"]
+            if let preset = options.preset { arguments += ["-preset", preset] }
+        }
+        // yuv420p needs even sizes; an odd frame keeps its size in a 4:4:4 file instead of being cropped.
+        let even = width % 2 == 0 && height % 2 == 0
+        arguments += ["-pix_fmt", even ? "yuv420p" : "yuv444p",
+                      "-vf", "setsar=" + options.sampleAspectRatio.replacingOccurrences(of: ":", with: "/"),
+                      "file:" + path]
+        try self.init(path: path, width: width, height: height, arguments: arguments)
+    }
+
+    /// A single-image writer (the format follows `path`'s extension).
+    convenience init(image path: String, width: Int, height: Int) throws {
+        try self.init(path: path, width: width, height: height, arguments: [
+            "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
+            "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", "\(width)x\(height)", "-i", "pipe:0",
+            "-frames:v", "1", "-update", "1", "file:" + path,
+        ])
+    }
+
+    private init(path: String, width: Int, height: Int, arguments: [String]) throws {
+        self.path = path
+        self.width = width
+        self.height = height
+        // A dead encoder must show up as a failed write (EPIPE), not kill us with SIGPIPE.
+        signal(SIGPIPE, SIG_IGN)
+        process.executableURL = URL(fileURLWithPath: try FFmpeg.ffmpegPath())
+        process.arguments = arguments
+        let input = Pipe(), err = Pipe()
+        process.standardInput = input
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = err
+        try process.run()
+        stdin = input.fileHandleForWriting
+        stderr = StderrCollector(err.fileHandleForReading)
+    }
+
+    /// Writes one frame (`width × height × 3` bytes).
+    func write(_ frame: UnsafePointer<UInt8>) throws {
+        guard !broken else { return }
+        let fd = stdin.fileDescriptor
+        var done = 0
+        let bytes = width * height * 3
+        while done < bytes {
+            let n = Foundation.write(fd, frame + done, bytes - done)
+            if n > 0 { done += n; continue }
+            if n < 0 && errno == EINTR { continue }
+            broken = true   // the encoder is gone; finish() reports why
+            return
+        }
+    }
+
+    /// Closes the pipe and waits for ffmpeg; throws with its complaint if it failed.
+    func finish() throws {
+        try? stdin.close()
+        process.waitUntilExit()
+        let text = stderr.wait()
+        guard process.terminationStatus == 0, !broken else {
+            throw MediaError("\(path): encoding failed (ffmpeg: \(FFmpeg.lastLine(text)))")
+        }
+    }
+
+    func cancel() {
+        try? stdin.close()
+        if process.isRunning { process.terminate() }
+        process.waitUntilExit()
+    }
+}

@@ -1,0 +1,50 @@
+import Foundation
+import Net
+
+/// Reads the model configuration out of the JSON texts files carry it in.
+///
+/// - Our own safetensors metadata and converted checkpoints: `ModelConfig`'s
+///   `Codable` form (`baseWidth`, `temporal`, `size`, …).
+/// - The trainer's checkpoint `configuration` attribute: the run's options with
+///   the model's under a `model` key (the top level is tried when there is none).
+/// - PyTorch-side files (tools/make_golden.py): snake_case `base_width`.
+///
+/// Only the fields that shape the network matter here (base width, temporal,
+/// size); `ModelConfig`'s own decoder would quietly default a misspelt key to
+/// the seed's 64 channels, so the width is looked up under both spellings and
+/// its absence is reported rather than guessed.
+enum ModelConfigJSON {
+    struct Partial: Equatable {
+        var baseWidth: Int?
+        var temporal: ModelConfig.Temporal?
+        var size: Int?
+    }
+
+    static func parse(_ text: String, source: String) throws -> Partial {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)),
+              var dictionary = object as? [String: Any]
+        else { throw ModelFileError("\(source): the stored configuration is not a JSON object") }
+        if let model = dictionary["model"] as? [String: Any] { dictionary = model }
+        func int(_ keys: String...) -> Int? {
+            for key in keys {
+                if let n = dictionary[key] as? NSNumber { return n.intValue }
+            }
+            return nil
+        }
+        var partial = Partial(baseWidth: int("baseWidth", "base_width"), temporal: nil, size: int("size"))
+        if let t = dictionary["temporal"] {
+            guard let s = t as? String, let temporal = ModelConfig.Temporal(rawValue: s) else {
+                throw ModelFileError("\(source): the stored configuration has temporal \(t); expected \"lstm\" or \"none\"")
+            }
+            partial.temporal = temporal
+        }
+        return partial
+    }
+
+    /// The text we store: `ModelConfig` as JSON, keys sorted.
+    static func text(_ config: ModelConfig) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: (try? encoder.encode(config)) ?? Data("{}".utf8), as: UTF8.self)
+    }
+}

@@ -1,0 +1,18 @@
+/// The two files a model travels in (SPEC §5): our HDF5 training checkpoint
+/// and a safetensors file with PyTorch's names and shapes. Told apart by the
+/// file name's extension, as `vcolor convert` documents.
+public enum ModelFileFormat: String, Sendable {
+    case checkpoint
+    case safetensors
+
+    public init(path: String) throws {
+        let lower = path.lowercased()
+        if lower.hasSuffix(".h5") || lower.hasSuffix(".hdf5") {
+            self = .checkpoint
+        } else if lower.hasSuffix(".safetensors") {
+            self = .safetensors
+        } else {
+            throw ModelFileError("\(path): unknown model format; use a .h5 checkpoint or a .safetensors file")
+        }
+    }
+}

@@ -1,0 +1,172 @@
+import DataPrep
+import Distributed
+import Foundation
+import Net
+
+/// `vcolor quickstart`: the whole workflow on a small synthetic data set, in a
+/// few minutes on a laptop — make clips, prep them, train a narrow model,
+/// colourise a held-out clip, evaluate — and say where everything went and
+/// what to run next. Every step is the same code (or the same command) a
+/// user would run by hand; training runs as `vcolor train` in a child process
+/// (under `mpirun -np 2` when OpenMPI is installed and there are two cores).
+public struct Quickstart {
+    public struct Options {
+        public var directory = "vcolor-quickstart"
+        public var steps = 600
+        /// Also train `temporal = none` and compare the two in one table.
+        public var compare = false
+        /// Ranks for training: nil picks 2 under mpirun when possible, else 1.
+        public var ranks: Int?
+        public var baseWidth = 16
+        public var size = 128
+        /// Frames per sample source (each clip has 1–3 sources).
+        public var framesPerSource = 48
+        /// Clips per step over all ranks (each rank takes its share), so a
+        /// step sees the same amount of data however many ranks there are.
+        public var batch = 2
+        public var clip = 4
+        /// The `vcolor` executable to run `train` with.
+        public var executable: String
+        public var log: @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+
+        public init(executable: String) { self.executable = executable }
+    }
+
+    public struct Result: Sendable {
+        public var data: String
+        public var runs: [String]
+        public var checkpoints: [String]
+        public var video: String
+        public var strip: String
+        public var report: EvalReport
+        /// The command that continues the (first) training run.
+        public var resumeCommand: String
+    }
+
+    public let options: Options
+    public init(options: Options) { self.options = options }
+
+    var dir: String { options.directory }
+    func path(_ name: String) -> String { (dir as NSString).appendingPathComponent(name) }
+
+    public func run() throws -> Result {
+        let o = options
+        guard o.steps >= 1 else { throw MediaError("--steps must be at least 1") }
+        guard o.framesPerSource >= 2 * o.clip else {
+            throw MediaError("--frames must be at least \(2 * o.clip) (two clips of \(o.clip) frames)")
+        }
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: path("sources"), withIntermediateDirectories: true)
+        try fm.createDirectory(atPath: path("held-out"), withIntermediateDirectories: true)
+
+        // 1. Footage: wider than tall, as films are; prep centre-crops it.
+        let width = o.size * 3 / 2, height = o.size * 9 / 8, rate = 12
+        o.log("quickstart: 1/5 making \(SampleClips.training.count) sample clips with ffmpeg in \(path("sources"))")
+        var inputs: [String] = []
+        for clip in SampleClips.training {
+            let file = path("sources/\(clip.name).mp4")
+            try SampleClips.make(clip, to: file, width: width, height: height, rate: rate, frames: o.framesPerSource)
+            inputs.append(file)
+        }
+        let original = path("held-out/original.mp4"), grey = path("held-out/input.mp4")
+        try SampleClips.make(SampleClips.heldOut, to: original, width: width, height: height, rate: rate,
+                             frames: o.framesPerSource, audio: true)
+        try SampleClips.make(SampleClips.heldOut, to: grey, width: width, height: height, rate: rate,
+                             frames: o.framesPerSource, grey: true, audio: true)
+
+        // 2. Prep: one source of three held out for validation.
+        let data = path("data")
+        o.log("quickstart: 2/5 vcolor prep → \(data)")
+        var prep = PrepOptions(inputs: inputs, output: data)
+        prep.size = o.size
+        prep.valFraction = 0.34
+        prep.minFrames = o.clip
+        prep.progress = false
+        prep.overwrite = true
+        let summary = try Prep.run(prep)
+        o.log("quickstart:     \(summary.sequences) sequences, \(summary.frames) frames, \(summary.cuts) cuts")
+
+        // 3. Train (and, with --compare, the no-LSTM variant on the same data and steps).
+        let variants: [ModelConfig.Temporal] = o.compare ? [.lstm, .none] : [.lstm]
+        let ranks = o.ranks ?? Self.defaultRanks()
+        var runs: [String] = [], checkpoints: [String] = [], resume = ""
+        for temporal in variants {
+            let run = path("run-\(temporal.rawValue)")
+            o.log("quickstart: 3/5 vcolor train --temporal \(temporal.rawValue), \(o.steps) steps, "
+                  + "\(ranks) rank\(ranks == 1 ? "" : "s") → \(run)")
+            if resume.isEmpty {
+                let more = trainCommand(data: data, run: run, temporal: temporal, ranks: ranks, steps: 4 * o.steps)
+                resume = ((ranks > 1 ? ["mpirun", "-np", "\(ranks)"] : []) + ["vcolor"] + more + ["--resume"])
+                    .joined(separator: " ")
+            }
+            try train(trainCommand(data: data, run: run, temporal: temporal, ranks: ranks, steps: o.steps), ranks: ranks)
+            guard let newest = CheckpointDirectory(run: run).newestComplete() else {
+                throw MediaError("\(run): training wrote no checkpoint")
+            }
+            runs.append(run)
+            checkpoints.append(newest.path)
+        }
+
+        // 4. Colourise the held-out clip (black and white, with a cut and sound).
+        let video = path("colorized.mp4"), strip = path("strip.png")
+        o.log("quickstart: 4/5 vcolor colorize \(grey) → \(video)")
+        let model = try ModelFile.load(checkpoints[0])
+        var job = ColorizeJob.Options()
+        job.progress = false
+        try ColorizeJob(model: model, options: job).run(input: grey, output: video)
+        try StripImage.write(rows: [grey, video, original], columns: 6, to: strip)
+
+        // 5. Evaluate on the validation split.
+        o.log("quickstart: 5/5 vcolor eval on the validation split")
+        let models = try checkpoints.map { try ModelFile.load($0) }
+        let report = try Evaluator(models: models).run(data: data, split: "val")
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+        try encoder.encode(report).write(to: URL(fileURLWithPath: path("eval.json")))
+        return Result(data: data, runs: runs, checkpoints: checkpoints, video: video, strip: strip, report: report,
+                      resumeCommand: resume)
+    }
+
+    /// 2 ranks when mpirun is on the PATH and there are at least two cores.
+    static func defaultRanks() -> Int {
+        (try? FFmpeg.locate("mpirun", override: "VCOLOR_MPIRUN")) != nil
+            && ProcessInfo.processInfo.activeProcessorCount >= 2 ? 2 : 1
+    }
+
+    /// `vcolor train` arguments for one run (without the executable).
+    func trainCommand(data: String, run: String, temporal: ModelConfig.Temporal, ranks: Int, steps: Int) -> [String] {
+        let o = options
+        let perRank = max(1, (o.batch + ranks - 1) / ranks)
+        let threads = max(1, ProcessInfo.processInfo.activeProcessorCount / ranks)
+        return ["train", "--data", data, "--run", run, "--steps", "\(steps)",
+                "--batch", "\(perRank)", "--clip", "\(o.clip)", "--base", "\(o.baseWidth)",
+                "--temporal", temporal.rawValue, "--checkpoint-every", "\(o.steps)",
+                "--validation-clips", "4", "--sample-every", "\(o.steps)", "--threads", "\(threads)"]
+    }
+
+    func train(_ command: [String], ranks: Int) throws {
+        let o = options
+        var arguments = command
+        var executable = o.executable
+        var environment = ProcessInfo.processInfo.environment
+        if ranks > 1 {
+            arguments = ["-np", "\(ranks)", "--oversubscribe", o.executable] + arguments
+            executable = try FFmpeg.locate("mpirun", override: "VCOLOR_MPIRUN")
+            if getuid() == 0 {
+                environment["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
+                environment["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
+            }
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.environment = environment
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw MediaError("training failed (\((executable as NSString).lastPathComponent) \(arguments.joined(separator: " ")) "
+                             + "exited with status \(process.terminationStatus))")
+        }
+    }
+}

@@ -1,0 +1,57 @@
+import Foundation
+
+/// Options of `vcolor prep` (SPEC §6 plus the additions).
+public struct PrepOptions {
+    public var inputs: [String]
+    public var output: String
+    public var size = 128
+    public var fit = FitMode.crop
+    public var valFraction = 0.1
+    public var seed: UInt64 = 0
+    public var workers = ProcessInfo.processInfo.activeProcessorCount
+    public var shardMB = 512.0
+    public var cutThreshold = SceneCutDetector.defaultThreshold
+    public var minFrames = 8
+    public var maxSequenceFrames = 1000
+    /// zlib level 1: on frame data it compresses within a few per cent of level 4
+    /// or 6 at a fraction of the time (deflate is the largest cost after decoding).
+    public var deflate = 1
+    public var strict = false
+    public var overwrite = false
+    /// Show the progress line when stderr is a terminal.
+    public var progress = true
+
+    public init(inputs: [String], output: String) {
+        self.inputs = inputs
+        self.output = output
+    }
+
+    static let maximumSize = 8192
+    static let maximumWorkers = 1024
+    /// 1 TiB.
+    static let maximumShardMB = 1_048_576.0
+
+    var indexOptions: DatasetIndex.Options {
+        DatasetIndex.Options(fit: fit.rawValue, cutThreshold: cutThreshold, minFrames: minFrames,
+                             maxSequenceFrames: maxSequenceFrames, deflate: deflate, shardMB: shardMB)
+    }
+
+    func validate() throws {
+        guard size > 0, size % 128 == 0 else { throw PrepError("--size must be a positive multiple of 128 (got \(size))") }
+        // The bounds below keep size²·3 (a frame), 4·workers (the queue) and
+        // shard-mb·2²⁰ (the byte limit) far from Int's range.
+        guard size <= Self.maximumSize else { throw PrepError("--size must be at most \(Self.maximumSize) (got \(size))") }
+        guard (0...1).contains(valFraction) else { throw PrepError("--val-fraction must be in [0, 1] (got \(valFraction))") }
+        guard (1...Self.maximumWorkers).contains(workers) else {
+            throw PrepError("--workers must be 1…\(Self.maximumWorkers) (got \(workers))")
+        }
+        guard shardMB > 0, shardMB <= Self.maximumShardMB else {
+            throw PrepError("--shard-mb must be positive and at most \(Int(Self.maximumShardMB)) (got \(shardMB))")
+        }
+        guard minFrames >= 1 else { throw PrepError("--min-frames must be at least 1") }
+        guard maxSequenceFrames >= minFrames else { throw PrepError("--max-sequence must be at least --min-frames") }
+        guard (0...9).contains(deflate) else { throw PrepError("--deflate must be 0…9") }
+        guard cutThreshold >= 0 else { throw PrepError("--cut-threshold must not be negative") }
+        guard !inputs.isEmpty else { throw PrepError("no inputs given") }
+    }
+}

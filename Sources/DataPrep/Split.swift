@@ -1,0 +1,28 @@
+/// The train/validation split by source input: deterministic from the seed.
+public enum Split {
+    /// Split of each of `count` inputs (in path order). `round(count·valFraction)`
+    /// inputs go to validation (so the default 0.1 holds one out from 5 inputs
+    /// on), but never all of them when the fraction is below 1; which ones is a
+    /// seeded shuffle.
+    public static func assign(count: Int, valFraction: Double, seed: UInt64) -> [String] {
+        var nVal = Int((Double(count) * valFraction).rounded())
+        if valFraction < 1 && nVal == count { nVal = count - 1 }
+        var order = Array(0..<count)
+        var state = seed
+        func next() -> UInt64 {  // SplitMix64
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        if count > 1 {
+            for i in stride(from: count - 1, to: 0, by: -1) {
+                order.swapAt(i, Int(next() % UInt64(i + 1)))
+            }
+        }
+        var splits = [String](repeating: "train", count: count)
+        for i in order.prefix(nVal) { splits[i] = "val" }
+        return splits
+    }
+}

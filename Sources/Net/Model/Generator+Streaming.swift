@@ -1,0 +1,110 @@
+import CBLAS
+import Foundation
+
+/// Inference over a film of any length, a chunk of frames at a time, with the
+/// LSTM's state carried from one chunk to the next (training's `forward`
+/// starts every clip from zero state, which is right for clips and wrong for a
+/// shot longer than one batch of frames).
+///
+/// The convolutions see a chunk as independent images, as in training; the
+/// LSTM steps through the chunk's frames in order, starting from the state the
+/// previous chunk ended with. `reset()` zeroes the state (at a scene cut, or
+/// between films). For `temporal = none` there is no state and this is just
+/// `forward` with every frame its own clip.
+///
+/// Evaluation only: BatchNorm should be in `training = false` mode, and
+/// nothing is kept for a backward pass.
+public final class GeneratorStream {
+    public let generator: Generator
+    private let lstm: LSTMStream?
+
+    public init(_ generator: Generator) {
+        self.generator = generator
+        lstm = generator.lstm.map(LSTMStream.init)
+    }
+
+    /// Zero LSTM state: the next frame starts a new shot.
+    public func reset() { lstm?.reset() }
+
+    /// The normalised ab `[frames, 2, S, S]` for the next `frames` consecutive
+    /// frames `L` `[frames, 1, S, S]`; owned by the generator until its next forward.
+    public func forward(L: Tensor, frames: Int) -> Tensor {
+        guard let lstm else { return generator.forward(L: L, batch: frames, time: 1) }
+        let s = generator.config.size
+        precondition(L.shape == Shape(frames, 1, s, s), "stream input \(L.shape), expected [\(frames), 1, \(s), \(s)]")
+        var skips: [Tensor] = []
+        skips.reserveCapacity(7)
+        var x = L
+        for block in generator.encoder {
+            x = block.forward(x)
+            skips.append(x)
+        }
+        x = lstm.forward(x)
+        x = generator.decoder[6].forward(x, skip: nil)
+        for i in stride(from: 5, through: 0, by: -1) {
+            x = generator.decoder[i].forward(x, skip: skips[i])
+        }
+        return x
+    }
+}
+
+/// The generator LSTM's cell (PyTorch's, gates i, f, g, o) run forward only,
+/// for one sequence per spatial position, with `(h, c)` kept between calls.
+final class LSTMStream {
+    let lstm: LSTM
+    private var hasState = false
+    private let h = Tensor(Shape(0, 0))        // [P, H]
+    private let c = Tensor(Shape(0, 0))        // [P, H]
+    private let rows = Tensor(Shape(0, 0))     // [T·P, I]
+    private let gates = Tensor(Shape(0, 0))    // [T·P, 4H]
+    private let hidden = Tensor(Shape(0, 0))   // [T·P, H]
+    private let output = Tensor(Shape(0, 0))   // [T, H, h, w]
+
+    init(_ lstm: LSTM) { self.lstm = lstm }
+
+    func reset() { hasState = false }
+
+    /// `x` `[T, I, h, w]`: T consecutive frames of one shot.
+    func forward(_ x: Tensor) -> Tensor {
+        let s = x.shape, T = s.n, P = s.plane
+        let I = lstm.inputSize, H = lstm.hiddenSize, G = 4 * H
+        precondition(s.c == I, "LSTM stream: input \(s) has \(s.c) channels, expected \(I)")
+        if hasState, h.shape != Shape(P, H) { hasState = false }
+        rows.resize(Shape(T * P, I))
+        LSTM.imagesToRows(x.data, rows.data, batch: 1, time: T, channels: I, plane: P)
+        gates.resize(Shape(T * P, G))
+        let a = gates.data, bih = lstm.biasIH.value!, bhh = lstm.biasHH.value!
+        for k in 0..<G { a[k] = bih[k] + bhh[k] }
+        for r in 1..<max(T * P, 1) { (a + r * G).update(from: a, count: G) }
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(T * P), Int32(G), Int32(I),
+                    1, rows.data, Int32(I), lstm.weightIH.value, Int32(I), 1, a, Int32(G))
+        if !hasState {
+            h.resize(Shape(P, H)); h.zero()
+            c.resize(Shape(P, H)); c.zero()
+        }
+        hidden.resize(Shape(T * P, H))
+        for t in 0..<T {
+            let at = a + t * P * G, ht = hidden.data + t * P * H
+            if hasState || t > 0 {
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(P), Int32(G), Int32(H),
+                            1, h.data, Int32(H), lstm.weightHH.value, Int32(H), 1, at, Int32(G))
+            }
+            let cs = c.data, hs = h.data
+            for p in 0..<P {
+                let g = at + p * G, o = p * H
+                for j in 0..<H {
+                    let ig = LSTM.sigmoid(g[j]), fg = LSTM.sigmoid(g[H + j])
+                    let gg = tanhf(g[2 * H + j]), og = LSTM.sigmoid(g[3 * H + j])
+                    let cell = fg * cs[o + j] + ig * gg
+                    cs[o + j] = cell
+                    hs[o + j] = og * tanhf(cell)
+                }
+            }
+            ht.update(from: hs, count: P * H)
+        }
+        hasState = true
+        output.resize(Shape(T, H, s.h, s.w))
+        LSTM.rowsToImages(hidden.data, output.data, batch: 1, time: T, channels: H, plane: P)
+        return output
+    }
+}

@@ -1,0 +1,68 @@
+import ArgumentParser
+import Colorize
+import Foundation
+import Net
+
+/// `vcolor colorize --model FILE INPUT --out OUTPUT`.
+struct ColorizeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "colorize",
+        abstract: "Colourise a video, an image or a directory of images with a trained model.",
+        discussion: """
+            INPUT and OUTPUT are each a video file, an image file or a directory of images \
+            (an OUTPUT without a video or image extension is a directory of PNGs). The output \
+            keeps the input's resolution and frame count, and for video its frame rate and \
+            audio. The network runs at the model's size on the frame's lightness; its colour \
+            is upsampled and joined with the frame's own full-resolution lightness. The LSTM \
+            state runs through each shot and is reset at scene cuts.
+            """)
+
+    @Option(help: "The model: a checkpoint (.h5) or a safetensors file.")
+    var model: String
+
+    @Argument(help: "A video file, an image, or a directory of images.")
+    var input: String
+
+    @Option(name: .customLong("out"), help: "Where to write the result.")
+    var output: String
+
+    @Option(help: "x264 constant rate factor of a video output (0–51, lower is better).")
+    var crf: Int = 18
+
+    @Option(help: "ffmpeg video encoder of a video output.")
+    var codec: String = "libx264"
+
+    @Option(help: "x264/x265 speed preset (ultrafast … veryslow); faster presets leave more CPU to the network.")
+    var preset: String = "medium"
+
+    @Option(help: "Frames per network call (frames of one shot are batched).")
+    var batch: Int = 8
+
+    @Option(help: "Frame rate of a video made from images.")
+    var fps: String = "25"
+
+    @Option(help: "Compute threads (default: one per core).")
+    var threads: Int?
+
+    @Flag(help: "No progress line.")
+    var quiet = false
+
+    func run() throws {
+        guard batch >= 1 else { throw ValidationError("--batch must be at least 1, got \(batch)") }
+        guard (0...51).contains(crf) else { throw ValidationError("--crf must be in 0…51, got \(crf)") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+        ComputeThreads.set(threads ?? ComputeThreads.defaultCount())
+        let loaded = try ModelFile.load(model)
+        var options = ColorizeJob.Options()
+        options.batch = batch
+        options.crf = crf
+        options.codec = codec
+        options.preset = preset
+        options.imageFrameRate = fps
+        options.progress = !quiet
+        let s = try ColorizeJob(model: loaded, options: options).run(input: input, output: output)
+        print("\(output): \(s.frames) frame\(s.frames == 1 ? "" : "s") of \(s.width)×\(s.height), "
+              + "\(s.cuts) scene cut\(s.cuts == 1 ? "" : "s"), "
+              + String(format: "%.1f frames/s", s.framesPerSecond))
+    }
+}

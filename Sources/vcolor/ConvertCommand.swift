@@ -1,0 +1,39 @@
+import ArgumentParser
+import Colorize
+import Foundation
+
+/// `vcolor convert IN OUT`: checkpoint ⇄ safetensors with the SPEC §5 names.
+struct ConvertCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "convert",
+        abstract: "Convert a checkpoint (.h5) to safetensors (.safetensors) or back.",
+        discussion: """
+            The format of each file is told by its extension. The safetensors file holds \
+            the SPEC §5 tensor names in float32 with PyTorch's shapes, and the model \
+            configuration as JSON in its metadata. PyTorch's num_batches_tracked counters \
+            are ignored. A checkpoint made from safetensors has no optimiser state: use it \
+            with `vcolor train --init` or `vcolor colorize`.
+            """)
+
+    @Argument(help: "The file to read (.h5 or .safetensors).")
+    var input: String
+
+    @Argument(help: "The file to write (the other format).")
+    var output: String
+
+    @Option(help: "What to convert: generator or all (generator and discriminator).")
+    var what: String = "generator"
+
+    func run() throws {
+        guard let contents = ModelConverter.Contents(rawValue: what) else {
+            throw ValidationError("--what must be generator or all, got '\(what)'")
+        }
+        let s = try ModelConverter.convert(input, to: output, contents: contents)
+        var line = "\(output): \(s.tensors) tensors, \(s.values) values, base width \(s.config.baseWidth), "
+            + "temporal \(s.config.temporal.rawValue), size \(s.config.size)"
+        if !s.skipped.isEmpty {
+            line += "; ignored \(s.skipped.count) (\(s.skipped.prefix(3).joined(separator: ", "))\(s.skipped.count > 3 ? ", …" : ""))"
+        }
+        print(line)
+    }
+}

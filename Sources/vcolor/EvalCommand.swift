@@ -1,0 +1,59 @@
+import ArgumentParser
+import Colorize
+import Foundation
+import Net
+
+/// `vcolor eval --model FILE [--model FILE2 …] --data DIR`.
+struct EvalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eval",
+        abstract: "Score models side by side on a data set's held-out sequences.",
+        discussion: """
+            Every model sees the same frames, with its LSTM state carried through each \
+            sequence. Reported per model: flicker (how much more the colours change from \
+            frame to frame than the truth's do; 0 is as steady as the truth), mean |Δa*b*| \
+            against the truth, PSNR and SSIM on RGB, and colourfulness (Hasler–Süsstrunk; \
+            compare with the truth's). Give an LSTM model and a temporal=none model to see \
+            what the LSTM buys.
+            """)
+
+    @Option(name: .customLong("model"), help: "A checkpoint (.h5) or safetensors file; repeat to compare.")
+    var models: [String] = []
+
+    @Option(help: "A data set made by vcolor prep.")
+    var data: String
+
+    @Option(help: "Which sequences: the index's split name.")
+    var split: String = "val"
+
+    @Flag(help: "Print one JSON object instead of the table.")
+    var json = false
+
+    @Option(help: "Evaluate at most this many frames (whole sequences in index order, the last cut short).")
+    var maxFrames: Int?
+
+    @Option(help: "Frames per network call.")
+    var batch: Int = 8
+
+    @Option(help: "Compute threads (default: one per core).")
+    var threads: Int?
+
+    func run() throws {
+        guard !models.isEmpty else { throw ValidationError("give at least one --model") }
+        guard batch >= 1 else { throw ValidationError("--batch must be at least 1, got \(batch)") }
+        if let maxFrames, maxFrames < 1 { throw ValidationError("--max-frames must be at least 1, got \(maxFrames)") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+        ComputeThreads.set(threads ?? ComputeThreads.defaultCount())
+        let loaded = try models.map { try ModelFile.load($0) }
+        let progress = json ? nil : ProgressLine(label: "eval", total: nil)
+        let report = try Evaluator(models: loaded, batch: batch)
+            .run(data: data, split: split, maxFrames: maxFrames, progress: progress)
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+        } else {
+            print(report.table())
+        }
+    }
+}

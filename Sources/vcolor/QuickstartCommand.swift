@@ -1,0 +1,79 @@
+import ArgumentParser
+import Colorize
+import Foundation
+import Net
+
+/// `vcolor quickstart [--dir DIR] [--steps N] [--compare]`.
+struct QuickstartCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "quickstart",
+        abstract: "Try the whole workflow on generated footage: prep, train, colorize, eval.",
+        discussion: """
+            Makes colourful moving clips with ffmpeg's built-in sources, preps them, trains \
+            a narrow model for a few minutes (two ranks under mpirun when available), \
+            colourises a held-out black-and-white clip to an MP4 and a PNG strip, evaluates, \
+            and prints where everything is and what to run next. --compare also trains the \
+            model without its LSTM (temporal none) and evaluates both side by side.
+            """)
+
+    @Option(help: "Directory for everything the quickstart makes.")
+    var dir: String = "vcolor-quickstart"
+
+    @Option(help: "Training steps per model.")
+    var steps: Int = 600
+
+    @Flag(help: "Also train temporal=none for the same steps and compare the two.")
+    var compare = false
+
+    @Option(help: "Training ranks (default: 2 under mpirun when there are two cores, else 1).")
+    var ranks: Int?
+
+    @Option(help: "Base channel width of the model (the seed model has 64).")
+    var base: Int = 16
+
+    @Option(help: "Frame size (a multiple of 128).")
+    var size: Int = 128
+
+    @Option(help: "Frames per generated source clip.")
+    var frames: Int = 48
+
+    func run() throws {
+        if let ranks, ranks < 1 { throw ValidationError("--ranks must be at least 1, got \(ranks)") }
+        guard base >= 1 else { throw ValidationError("--base must be at least 1, got \(base)") }
+        guard size >= 128, size % 128 == 0 else { throw ValidationError("--size must be a positive multiple of 128, got \(size)") }
+        ComputeThreads.set(ComputeThreads.defaultCount())
+        var options = Quickstart.Options(executable: Self.ownExecutable())
+        options.directory = dir
+        options.steps = steps
+        options.compare = compare
+        options.ranks = ranks
+        options.baseWidth = base
+        options.size = size
+        options.framesPerSource = frames
+        let r = try Quickstart(options: options).run()
+        print(r.report.table())
+        print("""
+
+            Made in \(dir):
+              data set          \(r.data)   (vcolor inspect \(r.data))
+              training runs     \(r.runs.joined(separator: ", "))   (metrics.jsonl, samples/, checkpoints/)
+              model             \(r.checkpoints[0])
+              colourised clip   \(r.video)   (from held-out/input.mp4; held-out/original.mp4 is the truth)
+              strip             \(r.strip)   (rows: input, colourised, original)
+              eval              \(dir)/eval.json
+
+            Next:
+              vcolor colorize --model \(r.checkpoints[0]) YOUR_FILM.mp4 --out coloured.mp4
+              \(r.resumeCommand)
+              vcolor convert \(r.checkpoints[0]) model.safetensors
+              vcolor prep YOUR_VIDEOS/ --out mydata   then   mpirun -np 2 vcolor train --data mydata --run myrun
+            """)
+    }
+
+    /// This process's executable, so `train` runs the same build.
+    static func ownExecutable() -> String {
+        let link = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
+        if link != "/proc/self/exe", FileManager.default.isExecutableFile(atPath: link) { return link }
+        return Bundle.main.executablePath ?? CommandLine.arguments[0]
+    }
+}

@@ -1,0 +1,61 @@
+import Foundation
+import XCTest
+
+final class QuickstartCLITests: XCTestCase {
+    /// The whole quickstart, reduced (tiny model, two steps, short clips, one
+    /// rank) with --compare: every product exists and eval compares both runs.
+    func testReducedQuickstartWithCompare() throws {
+        let dir = try scratchDirectory(self) + "/qs"
+        let r = try runVcolor(["quickstart", "--dir", dir, "--steps", "2", "--base", "2", "--frames", "8",
+                               "--ranks", "1", "--compare"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        for file in ["data/index.json", "colorized.mp4", "strip.png", "eval.json", "held-out/input.mp4",
+                     "run-lstm/checkpoints/step-00000002.h5", "run-none/checkpoints/step-00000002.h5"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/" + file), file)
+        }
+        XCTAssertTrue(r.stdout.contains("run-lstm/checkpoints/step-00000002.h5  lstm"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("run-none/checkpoints/step-00000002.h5  none"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("vcolor colorize --model"), r.stdout)
+        let input = try probeStreams(dir + "/held-out/input.mp4"), output = try probeStreams(dir + "/colorized.mp4")
+        XCTAssertEqual(output.first?["nb_read_frames"] as? String, input.first?["nb_read_frames"] as? String)
+        XCTAssertNotNil(output.first { $0["codec_type"] as? String == "audio" })
+        let eval = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/eval.json"))) as? [String: Any]
+        XCTAssertEqual((eval?["models"] as? [Any])?.count, 2)
+        let strip = try probeStreams(dir + "/strip.png")
+        XCTAssertEqual(strip.first?["width"] as? Int, 6 * 192)
+        XCTAssertEqual(strip.first?["height"] as? Int, 3 * 144)
+    }
+}
+
+final class EvalCLITests: XCTestCase {
+    func testJSONAndOneLineFailures() throws {
+        let dir = try scratchDirectory(self)
+        var clips: [String] = []
+        for (i, source) in ["testsrc2", "rgbtestsrc"].enumerated() {
+            let path = dir + "/c\(i).mp4"
+            let make = try runTool("ffmpeg", ["-v", "error", "-f", "lavfi", "-i", "\(source)=size=160x128:rate=10:duration=1",
+                                              "-c:v", "libx264", "-pix_fmt", "yuv420p", path])
+            XCTAssertEqual(make.status, 0, make.stderr)
+            clips.append(path)
+        }
+        let prep = try runVcolor(["prep"] + clips + ["--out", dir + "/data", "--val-fraction", "0.5"])
+        XCTAssertEqual(prep.status, 0, prep.stderr)
+        let r = try runVcolor(["eval", "--model", colorizeFixturePath("tiny-lstm.safetensors"),
+                               "--model", colorizeFixturePath("tiny-none.safetensors"), "--data", dir + "/data", "--json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let models = try XCTUnwrap(json["models"] as? [[String: Any]])
+        XCTAssertEqual(models.compactMap { $0["temporal"] as? String }, ["lstm", "none"])
+        XCTAssertEqual(json["frames"] as? Int, 10)
+        for arguments in [
+            ["eval", "--model", colorizeFixturePath("tiny-lstm.safetensors"), "--data", dir + "/nothing"],
+            ["eval", "--data", dir + "/data"],
+            ["eval", "--model", dir + "/missing.h5", "--data", dir + "/data"],
+        ] {
+            let f = try runVcolor(arguments)
+            XCTAssertNotEqual(f.status, 0)
+            let lines = f.stderr.split(separator: "\n").filter { !$0.isEmpty && !$0.hasPrefix("Usage") && !$0.hasPrefix("  See") }
+            XCTAssertEqual(lines.count, 1, f.stderr)
+        }
+    }
+}
