@@ -66,6 +66,7 @@ public struct TrainingOptions {
         if let threads, threads < 1 { throw fail("--threads must be at least 1, got \(threads)") }
         if let size, size < 128 || size % 128 != 0 { throw fail("--size must be a positive multiple of 128, got \(size)") }
         guard bucketMB >= 0, bucketMB.isFinite else { throw fail("--bucket-mb must be a number ≥ 0, got \(bucketMB)") }
+        guard validationClips >= 0 else { throw fail("--validation-clips must not be negative, got \(validationClips)") }
         guard sampleEvery >= 0 else { throw fail("--sample-every must not be negative") }
         if resume, initFrom != nil { throw fail("--resume and --init exclude each other (resume continues a run; init starts a new one from weights)") }
     }
