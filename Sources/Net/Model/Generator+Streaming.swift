@@ -93,11 +93,11 @@ final class LSTMStream {
             for p in 0..<P {
                 let g = at + p * G, o = p * H
                 for j in 0..<H {
-                    let ig = LSTM.sigmoid(g[j]), fg = LSTM.sigmoid(g[H + j])
-                    let gg = tanhf(g[2 * H + j]), og = LSTM.sigmoid(g[3 * H + j])
+                    let ig = FastMath.sigmoid(g[j]), fg = FastMath.sigmoid(g[H + j])
+                    let gg = FastMath.tanh(g[2 * H + j]), og = FastMath.sigmoid(g[3 * H + j])
                     let cell = fg * cs[o + j] + ig * gg
                     cs[o + j] = cell
-                    hs[o + j] = og * tanhf(cell)
+                    hs[o + j] = og * FastMath.tanh(cell)
                 }
             }
             ht.update(from: hs, count: P * H)
