@@ -33,10 +33,10 @@ struct ColorizeCommand: ParsableCommand {
     var codec: String = "libx264"
 
     @Option(help: "x264/x265 speed preset (ultrafast … veryslow); faster presets leave more CPU to the network.")
-    var preset: String = "medium"
+    var preset: String = "fast"
 
     @Option(help: "Frames per network call (frames of one shot are batched).")
-    var batch: Int = 8
+    var batch: Int = 16
 
     @Option(help: "Frame rate of a video made from images.")
     var fps: String = "25"
