@@ -19,8 +19,10 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Time training steps and inference on synthetic data; print JSON lines.")
 
-    @Option(help: "Compute threads (default: one per core).")
-    var threads: Int?
+    @Option(help: ArgumentHelp(
+        "Compute threads, or a comma-separated list (e.g. 1,2) to measure each in this run (default: one per core).",
+        discussion: "With a list, a final `thread_scaling` line gives each count's speed-up over the first, measured in the same process on the same model."))
+    var threads: String?
     @Option(help: "Clips per batch.")
     var batch: Int = 4
     @Option(help: "Frames per clip.")
@@ -49,16 +51,9 @@ struct BenchCommand: ParsableCommand {
         guard batch <= 4096, clip <= 4096 else {
             throw BenchError("--batch and --clip must be at most 4096, got \(batch) and \(clip)")
         }
-        if let threads, threads < 1 { throw BenchError("--threads must be at least 1, got \(threads)") }
+        let threadCounts = try Self.parseThreads(threads)
         let config = ModelConfig(baseWidth: base, temporal: temporal, size: size)
         do { try config.validate() } catch { throw BenchError("\(error)") }
-        let threadCount = threads ?? ComputeThreads.defaultCount()
-        ComputeThreads.set(threadCount)
-
-        progress("sgemm 1024³ on \(threadCount) thread(s)…")
-        let sgemm = Self.sgemmGflops(n: 1024)
-        emit([("benchmark", .string("sgemm")), ("n", .int(1024)), ("threads", .int(threadCount)),
-              ("gflops", .number(sgemm))])
 
         var rng = RandomGenerator(seed: seed)
         let trainer = try Pix2PixTrainer(config: config, rng: &rng)
@@ -68,7 +63,43 @@ struct BenchCommand: ParsableCommand {
         for i in 0..<L.count { L.data[i] = 2 * rng.nextUniform() - 1 }
         for i in 0..<ab.count { ab.data[i] = rng.nextUniform() - 0.5 }
 
-        progress("warm-up step (B=\(batch), T=\(clip), \(size)², base \(base), \(temporal.rawValue))…")
+        var measured: [(threads: Int, sgemm: Double, step: Double, inference: Double)] = []
+        for threadCount in threadCounts {
+            ComputeThreads.set(threadCount)
+            let result = measure(trainer: trainer, config: config, L: L, ab: ab, threads: threadCount)
+            measured.append((threadCount, result.sgemm, result.step, result.inference))
+        }
+        if measured.count > 1 {
+            let first = measured[0]
+            for m in measured.dropFirst() {
+                emit([("benchmark", .string("thread_scaling")),
+                      ("threads", .int(m.threads)), ("baseline_threads", .int(first.threads)),
+                      ("train_step_speedup", .number(first.step / m.step)),
+                      ("inference_speedup", .number(first.inference / m.inference)),
+                      ("sgemm_speedup", .number(m.sgemm / first.sgemm))])
+            }
+        }
+
+        if layers {
+            progress("per-layer convolution timings…")
+            for entry in LayerBench.run(config: config, batch: batch, time: clip, repeats: steps) {
+                emit(entry)
+            }
+        }
+    }
+
+    /// One thread count: sgemm, a warm-up and `steps` timed training steps, then
+    /// generator-only inference; prints their JSON lines and returns the medians.
+    private func measure(trainer: Pix2PixTrainer, config: ModelConfig, L: Tensor, ab: Tensor,
+                         threads threadCount: Int) -> (sgemm: Double, step: Double, inference: Double) {
+        progress("sgemm 1024³ on \(threadCount) thread(s)…")
+        let sgemm = Self.sgemmGflops(n: 1024)
+        emit([("benchmark", .string("sgemm")), ("n", .int(1024)), ("threads", .int(threadCount)),
+              ("gflops", .number(sgemm))])
+
+        progress("warm-up step (B=\(batch), T=\(clip), \(size)², base \(base), \(config.temporal.rawValue))…")
+        let n = batch * clip
+        let cost = StepCost(config: config, batch: batch, time: clip)
         var start = Self.now()
         _ = trainer.step(L: L, ab: ab, batch: batch, time: clip)
         progress(String(format: "warm-up %.2f s", Self.now() - start))
@@ -85,13 +116,12 @@ struct BenchCommand: ParsableCommand {
         }
         let heapAfter = HeapUsage.inUseBytes()
         for (i, t) in times.enumerated() { progress(String(format: "step %d/%d %.2f s", i + 1, steps, t)) }
-        let cost = StepCost(config: config, batch: batch, time: clip)
         let median = Self.median(times)
         let achieved = cost.trainingStep / median / 1e9
         var line: [(String, JSONValue)] = [
             ("benchmark", .string("train_step")), ("threads", .int(threadCount)),
             ("batch", .int(batch)), ("clip", .int(clip)), ("size", .int(size)), ("base", .int(base)),
-            ("temporal", .string(temporal.rawValue)), ("steps", .int(steps)),
+            ("temporal", .string(config.temporal.rawValue)), ("steps", .int(steps)),
             ("median_s_per_step", .number(median)), ("min_s_per_step", .number(times.min()!)),
             ("frames_per_s", .number(Double(n) / median)),
             ("gflop_per_step", .number(cost.trainingStep / 1e9)),
@@ -111,6 +141,7 @@ struct BenchCommand: ParsableCommand {
         progress("inference…")
         let generator = trainer.generator
         generator.training = false
+        defer { generator.training = true }
         _ = generator.forward(L: L, batch: batch, time: clip)
         var inferenceTimes: [Double] = []
         for _ in 0..<steps {
@@ -126,12 +157,18 @@ struct BenchCommand: ParsableCommand {
               ("achieved_gflops", .number(cost.inference / inferenceMedian / 1e9)),
               ("peak_rss_mib", .number(Self.peakRSSMiB()))])
 
-        if layers {
-            progress("per-layer convolution timings…")
-            for entry in LayerBench.run(config: config, batch: batch, time: clip, repeats: steps) {
-                emit(entry)
-            }
+        return (sgemm, median, inferenceMedian)
+    }
+
+    /// "2" or "1,2": positive thread counts.
+    static func parseThreads(_ text: String?) throws -> [Int] {
+        guard let text else { return [ComputeThreads.defaultCount()] }
+        let parts = text.split(separator: ",", omittingEmptySubsequences: false)
+        let counts = parts.compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !parts.isEmpty, counts.count == parts.count, counts.allSatisfy({ $0 >= 1 && $0 <= 1024 }) else {
+            throw BenchError("--threads takes counts from 1 to 1024, e.g. 2 or 1,2; got \(text)")
         }
+        return counts
     }
 
     // MARK: - Measurements

@@ -49,4 +49,32 @@ final class BenchCommandTests: XCTestCase {
             XCTAssertEqual(result.stderr.trimmingCharacters(in: .newlines), message)
         }
     }
+
+    /// `--threads 1,2` measures both counts in one process and reports the speed-ups.
+    func testThreadListReportsScalingInOneRun() throws {
+        let result = try runVcolor(["bench", "--threads", "1,2", "--base", "2", "--batch", "1", "--clip", "2",
+                                    "--steps", "1", "--temporal", "none"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let objects = try result.stdout.split(separator: "\n").map {
+            try XCTUnwrap(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any], String($0))
+        }
+        XCTAssertEqual(objects.map { $0["benchmark"] as? String },
+                       ["sgemm", "train_step", "inference", "sgemm", "train_step", "inference", "thread_scaling"])
+        XCTAssertEqual(objects.filter { $0["benchmark"] as? String == "train_step" }.map { $0["threads"] as? Int }, [1, 2])
+        let scaling = try XCTUnwrap(objects.last)
+        XCTAssertEqual(scaling["threads"] as? Int, 2)
+        XCTAssertEqual(scaling["baseline_threads"] as? Int, 1)
+        for key in ["train_step_speedup", "inference_speedup", "sgemm_speedup"] {
+            XCTAssertGreaterThan(try XCTUnwrap(scaling[key] as? Double, key), 0, key)
+        }
+    }
+
+    func testBadThreadListIsAOneLineError() throws {
+        for list in ["0", "1,,2", "two"] {
+            let result = try runVcolor(["bench", "--threads", list])
+            XCTAssertNotEqual(result.status, 0)
+            XCTAssertEqual(result.stderr.trimmingCharacters(in: .newlines),
+                           "Error: --threads takes counts from 1 to 1024, e.g. 2 or 1,2; got \(list)")
+        }
+    }
 }
