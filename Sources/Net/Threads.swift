@@ -1,12 +1,17 @@
 import CBLAS
 import Foundation
 
-/// How many threads the numeric kernels use (OpenBLAS and vcolor's own loops).
+/// How many threads the numeric kernels use.
+///
+/// All parallelism runs on one pool (Dispatch's): vcolor's own loops and the
+/// blocks of large GEMMs (see `sgemm`), each block calling OpenBLAS single-threaded.
+/// OpenBLAS's own threads are kept at one, because its idle workers spin and
+/// compete with the loops that run between GEMMs.
 public enum ComputeThreads {
-    /// Sets the thread count for OpenBLAS and for vcolor's parallel loops.
+    /// Sets the thread count for vcolor's kernels (OpenBLAS itself stays at one thread).
     public static func set(_ n: Int) {
         let count = max(1, n)
-        openblas_set_num_threads(Int32(count))
+        openblas_set_num_threads(1)
         _count = count
     }
 

@@ -173,8 +173,13 @@ struct BenchCommand: ParsableCommand {
 
     // MARK: - Measurements
 
-    /// Median GFLOP/s of `C = A·B` on n×n matrices over a few calls after a warm-up.
+    /// Median GFLOP/s of OpenBLAS's own `C = A·B` on n×n matrices, with OpenBLAS
+    /// threading itself over the current compute-thread count: the machine's
+    /// ceiling that the training step is judged against (vcolor's kernels run
+    /// OpenBLAS single-threaded on their own pool; see `ComputeThreads`).
     static func sgemmGflops(n: Int) -> Double {
+        openblas_set_num_threads(Int32(ComputeThreads.count))
+        defer { openblas_set_num_threads(1) }
         let count = n * n
         let a = UnsafeMutablePointer<Float>.allocate(capacity: count)
         let b = UnsafeMutablePointer<Float>.allocate(capacity: count)

@@ -170,7 +170,7 @@ enum DoctorChecks {
 
         return RankReport(
             rank: comm.rank, host: comm.hostname, localRank: comm.localRank, localSize: comm.localSize,
-            cores: ProcessInfo.processInfo.activeProcessorCount, blasThreads: Int(openblas_get_num_threads()),
+            cores: ProcessInfo.processInfo.activeProcessorCount, blasThreads: ComputeThreads.count,
             threadLevel: threadLevelName(comm.threadLevel),
             allReduceSum: observedSum,
             allReduceMismatches: sumMismatches, averageMismatches: averageMismatches,
