@@ -1,11 +1,14 @@
 import Foundation
 
-/// Finding and running ffmpeg/ffprobe: always an argument vector, never a shell.
-enum ExternalProcess {
-    /// The full path of `tool` on PATH, or nil.
-    static func find(_ tool: String) -> String? {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        for dir in path.split(separator: ":") {
+/// Finding and running ffmpeg, ffprobe and friends: always an argument vector,
+/// never a shell, so file names with spaces or quotes are just names. Shared by
+/// prep and colorize.
+public enum ExternalProcess {
+    /// `$override` if set and non-empty, else the full path of `tool` on PATH, or nil.
+    public static func find(_ tool: String, override: String? = nil) -> String? {
+        let environment = ProcessInfo.processInfo.environment
+        if let override, let path = environment[override], !path.isEmpty { return path }
+        for dir in (environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
             let candidate = "\(dir)/\(tool)"
             if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
         }
@@ -21,7 +24,7 @@ enum ExternalProcess {
 
     /// Runs to completion, collecting stdout and stderr (both drained at once so
     /// neither pipe can fill and block the child).
-    static func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, stdout: Data, stderr: String) {
+    public static func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, stdout: Data, stderr: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
@@ -37,26 +40,31 @@ enum ExternalProcess {
     }
 }
 
-/// Reads a child's stderr on a background thread, keeping the first few KB, so a
-/// chatty child (a corrupt file can log an error per frame) never blocks.
-final class StderrCollector: @unchecked Sendable {
+/// Reads a child's stderr on a background thread, keeping its last 8 KB (where
+/// ffmpeg's actual complaint is), so a chatty child — a corrupt file can log an
+/// error per frame — never blocks on a full pipe and never fills memory.
+public final class StderrCollector: @unchecked Sendable {
+    private static let keep = 8192
     private let done = DispatchSemaphore(value: 0)
     private var text = Data()
 
-    init(_ handle: FileHandle) {
+    public init(_ handle: FileHandle) {
         Thread.detachNewThread { [self] in
             while true {
                 let chunk = handle.availableData
                 if chunk.isEmpty { break }
-                if text.count < 8192 { text.append(chunk.prefix(8192 - text.count)) }
+                text.append(chunk)
+                if text.count > 2 * Self.keep { text = Data(text.suffix(Self.keep)) }
             }
+            if text.count > Self.keep { text = Data(text.suffix(Self.keep)) }
             done.signal()
         }
     }
 
-    /// Everything collected, once the child has closed stderr.
-    func wait() -> String {
+    /// What was kept, once the child has closed stderr. May be called more than once.
+    public func wait() -> String {
         done.wait()
+        done.signal()
         return String(decoding: text, as: UTF8.self)
     }
 }

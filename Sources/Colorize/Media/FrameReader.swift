@@ -1,3 +1,4 @@
+import DataPrep
 import Foundation
 
 /// Decodes a video (or one image) with ffmpeg into rgb24 frames at the

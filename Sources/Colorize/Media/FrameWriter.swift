@@ -1,3 +1,4 @@
+import DataPrep
 import Foundation
 
 /// Encodes rgb24 frames with ffmpeg: a video (H.264 yuv420p by default, the
