@@ -111,6 +111,20 @@ final class TrainCommandTests: XCTestCase {
 
         XCTAssertTrue(FileManager.default.fileExists(atPath: (run as NSString).appendingPathComponent("samples/step-00000002.png")))
 
+        // Per-rank compute times, for finding a slow rank: one positive figure per rank.
+        let metrics = try String(contentsOfFile: (run as NSString).appendingPathComponent("metrics.jsonl"), encoding: .utf8)
+        let steps = metrics.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }.filter { $0["event"] as? String == "step" }
+        XCTAssertEqual(steps.count, 3)
+        for s in steps {
+            let times = try XCTUnwrap(s["rank_compute_s"] as? [Double], "\(s)")
+            XCTAssertEqual(times.count, 2)
+            XCTAssertTrue(times.allSatisfy { $0 > 0 }, "\(times)")
+            XCTAssertEqual(s["slowest_rank"] as? Int, times[0] >= times[1] ? 0 : 1)
+        }
+        XCTAssertTrue(result.stderr.contains("slowest rank"), result.stderr)
+
         // One blocking all-reduce after backward computes the same average
         // (a sum of two floats does not depend on how it is cut), and writing
         // samples (rank 0 alone, running statistics) leaves training untouched.

@@ -130,6 +130,9 @@ public final class Trainer {
             var losses = [Double(local.discriminator), Double(local.generatorGAN), Double(local.generatorL1)]
             try losses.withUnsafeMutableBufferPointer { try comm.allReduceAverage($0) }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - began) / 1e9
+            // Every rank's own compute time (its step less the time spent in collectives,
+            // which includes waiting for the others), so a slow rank can be found.
+            let rankCompute = comm.size > 1 ? try comm.allGather(seconds - timer.reduceSeconds) : [seconds]
             step += 1
             let epochOfStep = cursor.epoch
             cursor = nextCursor
@@ -142,7 +145,8 @@ public final class Trainer {
             }
             log?.step(StepRecord(step: step, epoch: epochOfStep, lossD: losses[0], lossGAN: losses[1], lossL1: losses[2],
                                  lambda: Double(config.model.lambdaL1), seconds: seconds,
-                                 reduceSeconds: timer.reduceSeconds, frames: framesPerStep),
+                                 reduceSeconds: timer.reduceSeconds, frames: framesPerStep,
+                                 rankComputeSeconds: rankCompute),
                       remainingSteps: remaining(step, cursor))
 
             let done = finished(step, cursor)

@@ -13,6 +13,17 @@ struct StepRecord {
     var reduceSeconds: Double
     /// Frames of all ranks in the step.
     var frames: Double
+    /// Each rank's compute time in the step (step time less collectives), by rank.
+    var rankComputeSeconds: [Double]
+
+    /// The slowest rank and how much longer than the mean it computed (0.1 = 10 %).
+    var slowestRank: (rank: Int, excess: Double) {
+        guard let worst = rankComputeSeconds.indices.max(by: { rankComputeSeconds[$0] < rankComputeSeconds[$1] }) else {
+            return (0, 0)
+        }
+        let mean = rankComputeSeconds.reduce(0, +) / Double(rankComputeSeconds.count)
+        return (worst, mean > 0 ? rankComputeSeconds[worst] / mean - 1 : 0)
+    }
 }
 
 /// Rank 0's output: a progress line on stderr (at most about one a second,
@@ -59,15 +70,18 @@ final class TrainingLog {
         write(["event": "step", "step": r.step, "epoch": r.epoch, "loss_d": r.lossD, "loss_g": lossG,
                "loss_g_gan": r.lossGAN, "loss_g_l1": r.lossL1, "step_s": r.seconds, "allreduce_s": r.reduceSeconds,
                "frames_per_s": r.frames / r.seconds, "ranks": worldSize,
+               "rank_compute_s": r.rankComputeSeconds, "slowest_rank": r.slowestRank.rank,
                "time": Date().timeIntervalSince1970])
         smoothedStep = smoothedStep.map { 0.9 * $0 + 0.1 * r.seconds } ?? r.seconds
         let now = Date().timeIntervalSince(started)
         guard options.logLevel == .debug || remainingSteps == 0 || now - lastPrint >= 1 else { return }
         lastPrint = now
         let total = r.step + remainingSteps
-        stderr(String(format: "step %d/%d epoch %d loss_D %.4f loss_G %.4f (GAN %.4f + L1 %.4f×%g) %.1f frames/s all-reduce %.0f%% ETA %@",
+        let slowest = r.slowestRank
+        let ranks = worldSize > 1 ? String(format: " slowest rank %d %+.0f%%", slowest.rank, 100 * slowest.excess) : ""
+        stderr(String(format: "step %d/%d epoch %d loss_D %.4f loss_G %.4f (GAN %.4f + L1 %.4f×%g) %.1f frames/s all-reduce %.0f%%%@ ETA %@",
                       r.step, total, r.epoch, r.lossD, lossG, r.lossGAN, r.lossL1, r.lambda, r.frames / r.seconds,
-                      100 * share, Self.duration(Double(remainingSteps) * (smoothedStep ?? 0))))
+                      100 * share, ranks, Self.duration(Double(remainingSteps) * (smoothedStep ?? 0))))
     }
 
     func validation(step: Int, epoch: Int, _ v: ValidationResult) {
