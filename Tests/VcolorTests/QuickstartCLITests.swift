@@ -24,6 +24,13 @@ final class QuickstartCLITests: XCTestCase {
         let strip = try probeStreams(dir + "/strip.png")
         XCTAssertEqual(strip.first?["width"] as? Int, 6 * 192)
         XCTAssertEqual(strip.first?["height"] as? Int, 3 * 144)
+
+        // Running it again in the same folder starts over instead of failing on the old run.
+        let again = try runVcolor(["quickstart", "--dir", dir, "--steps", "3", "--base", "2", "--frames", "8", "--ranks", "1"])
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertTrue(again.stderr.contains("replacing the earlier quickstart run"), again.stderr)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/run-lstm/checkpoints/step-00000003.h5"))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/run-lstm/checkpoints/step-00000002.h5"))
     }
 }
 

@@ -99,6 +99,12 @@ public struct Quickstart {
                 resume = ((ranks > 1 ? ["mpirun", "-np", "\(ranks)"] : []) + ["vcolor"] + more + ["--resume"])
                     .joined(separator: " ")
             }
+            // A quickstart starts over: its own earlier run in this folder is replaced
+            // (like its data set, prepped again above with overwrite).
+            if FileManager.default.fileExists(atPath: run) {
+                o.log("quickstart:     replacing the earlier quickstart run in \(run)")
+                try FileManager.default.removeItem(atPath: run)
+            }
             try train(trainCommand(data: data, run: run, temporal: temporal, ranks: ranks, steps: o.steps), ranks: ranks)
             guard let newest = CheckpointDirectory(run: run).newestComplete() else {
                 throw MediaError("\(run): training wrote no checkpoint")
