@@ -222,6 +222,22 @@ final class TrainCommandTests: XCTestCase {
         XCTAssertTrue(small.stderr.contains("cannot make one training step"), small.stderr)
     }
 
+    func testHugeOptionValuesAreErrorsOrSaturateInsteadOfTrapping() throws {
+        let data = try standardData()
+        let bucket = try train(["--data", data, "--run", path("run"), "--steps", "1", "--batch", "1", "--bucket-mb", "1e300"])
+        XCTAssertEqual(bucket.status, 1, bucket.stderr)
+        XCTAssertTrue(bucket.stderr.contains("Error: --bucket-mb must be a number in 0…1000000, got 1e+300"), bucket.stderr)
+        // (epochs − epoch) × steps per epoch overflowed Int: the remaining-steps note saturates.
+        // The run kills itself (SIGKILL, status 9) after its first step; a trap would be SIGILL/SIGTRAP.
+        let epochs = try train(["--data", data, "--run", path("run2"), "--batch", "1", "--epochs", "\(Int.max / 2)",
+                                "--kill-rank", "0", "--kill-at-step", "1"])
+        XCTAssertEqual(epochs.status, SIGKILL, epochs.stderr)
+        XCTAssertTrue(epochs.stderr.contains("training \(Int.max) steps from step 0"), epochs.stderr)
+        // An ETA beyond Int seconds is "?", not a trap.
+        XCTAssertEqual(TrainingLog.duration(1e300), "?")
+        XCTAssertEqual(TrainingLog.duration(3725), "1h02m")
+    }
+
     func testMismatchedResumeAndReusedRunAreClearErrors() throws {
         let data = try standardData()
         let run = path("run")

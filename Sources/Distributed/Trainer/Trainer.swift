@@ -105,7 +105,10 @@ public final class Trainer {
         func remaining(_ step: Int, _ cursor: SamplerCursor) -> Int {
             switch options.length {
             case .steps(let n): return max(0, n - step)
-            case .epochs(let n): return max(0, (n - cursor.epoch) * sampler.stepsPerEpoch - cursor.stepInEpoch)
+            case .epochs(let n):
+                // Saturates: --epochs is the user's and may be absurdly large.
+                let (steps, overflow) = max(0, n - cursor.epoch).multipliedReportingOverflow(by: sampler.stepsPerEpoch)
+                return overflow ? Int.max : max(0, steps - cursor.stepInEpoch)
             }
         }
         if finished(step, cursor) {

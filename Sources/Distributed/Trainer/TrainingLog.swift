@@ -100,7 +100,8 @@ final class TrainingLog {
     }
 
     static func duration(_ s: Double) -> String {
-        guard s.isFinite, s >= 0 else { return "?" }
+        // Past ~30 million years an ETA means nothing, and Int(s) would trap beyond Int.max.
+        guard s.isFinite, s >= 0, s < 1e15 else { return "?" }
         let t = Int(s.rounded())
         if t >= 3600 { return "\(t / 3600)h\(String(format: "%02d", t % 3600 / 60))m" }
         if t >= 60 { return "\(t / 60)m\(String(format: "%02d", t % 60))s" }

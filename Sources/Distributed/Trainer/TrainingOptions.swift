@@ -65,7 +65,10 @@ public struct TrainingOptions {
         guard baseWidth >= 1 else { throw fail("--base must be at least 1, got \(baseWidth)") }
         if let threads, threads < 1 { throw fail("--threads must be at least 1, got \(threads)") }
         if let size, size < 128 || size % 128 != 0 { throw fail("--size must be a positive multiple of 128, got \(size)") }
-        guard bucketMB >= 0, bucketMB.isFinite else { throw fail("--bucket-mb must be a number ≥ 0, got \(bucketMB)") }
+        // The upper bound keeps bucketMB × 2²⁰ bytes an Int; more than a terabyte is one bucket anyway.
+        guard bucketMB >= 0, bucketMB <= 1_000_000 else {
+            throw fail("--bucket-mb must be a number in 0…1000000, got \(bucketMB)")
+        }
         guard validationClips >= 0 else { throw fail("--validation-clips must not be negative, got \(validationClips)") }
         guard sampleEvery >= 0 else { throw fail("--sample-every must not be negative") }
         if resume, initFrom != nil { throw fail("--resume and --init exclude each other (resume continues a run; init starts a new one from weights)") }
