@@ -47,6 +47,8 @@ public final class ProgressLine {
     }
 
     static func duration(_ s: Double) -> String {
+        // The total comes from the container (ffprobe); a bogus one must not trap Int(s).
+        guard s.isFinite, s >= 0, s < 1e15 else { return "?" }
         let t = Int(s.rounded())
         return t >= 3600 ? String(format: "%d:%02d:%02d", t / 3600, t / 60 % 60, t % 60)
             : String(format: "%d:%02d", t / 60, t % 60)

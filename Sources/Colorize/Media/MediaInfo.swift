@@ -26,7 +26,12 @@ public struct VideoInfo: Equatable, Sendable {
         guard result.status == 0 else {
             throw MediaError("\(path): not a readable video or image (ffprobe: \(FFmpeg.lastLine(result.stderr)))")
         }
-        guard let json = try? JSONSerialization.jsonObject(with: result.stdout) as? [String: Any],
+        return try parse(result.stdout, path: path)
+    }
+
+    /// Reads ffprobe's JSON answer about `path`; values out of range are dropped, never trusted.
+    static func parse(_ answer: Data, path: String) throws -> VideoInfo {
+        guard let json = try? JSONSerialization.jsonObject(with: answer) as? [String: Any],
               let streams = json["streams"] as? [[String: Any]]
         else { throw MediaError("\(path): ffprobe gave no readable answer") }
         guard let video = streams.first(where: { $0["codec_type"] as? String == "video" }),
@@ -39,8 +44,11 @@ public struct VideoInfo: Equatable, Sendable {
         var frames = Int(video["nb_frames"] as? String ?? "")
         if frames == nil, let d = Double(video["duration"] as? String
                                            ?? (json["format"] as? [String: Any])?["duration"] as? String ?? "") {
-            frames = Int((d * fps).rounded())
+            // A container's duration can be anything ("inf", 1e300): only a sane estimate is kept.
+            let estimate = (d * fps).rounded()
+            if estimate.isFinite, estimate >= 0, estimate < 1e15 { frames = Int(estimate) }
         }
+        if let f = frames, f < 0 { frames = nil }
         var sar = video["sample_aspect_ratio"] as? String ?? "1:1"
         if sar.hasPrefix("0:") || !sar.contains(":") { sar = "1:1" }
         return VideoInfo(width: width, height: height, frameRate: rate, fps: fps, estimatedFrames: frames,
@@ -49,7 +57,7 @@ public struct VideoInfo: Equatable, Sendable {
 
     static func rate(_ text: String) -> Double? {
         let parts = text.split(separator: "/").compactMap { Double($0) }
-        guard parts.count == 2, parts[0] > 0, parts[1] > 0 else { return nil }
+        guard parts.count == 2, parts[0] > 0, parts[1] > 0, (parts[0] / parts[1]).isNormal else { return nil }
         return parts[0] / parts[1]
     }
 }
