@@ -48,7 +48,8 @@ struct ColorizeCommand: ParsableCommand {
     var quiet = false
 
     func run() throws {
-        guard batch >= 1 else { throw ValidationError("--batch must be at least 1, got \(batch)") }
+        // The cap keeps a typo from becoming a failed multi-terabyte allocation (a trap, not an error).
+        guard (1...1024).contains(batch) else { throw ValidationError("--batch must be in 1…1024, got \(batch)") }
         guard (0...51).contains(crf) else { throw ValidationError("--crf must be in 0…51, got \(crf)") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
         ComputeThreads.set(threads ?? ComputeThreads.defaultCount())

@@ -40,7 +40,8 @@ struct EvalCommand: ParsableCommand {
 
     func run() throws {
         guard !models.isEmpty else { throw ValidationError("give at least one --model") }
-        guard batch >= 1 else { throw ValidationError("--batch must be at least 1, got \(batch)") }
+        // The cap keeps a typo from becoming a failed multi-terabyte allocation (a trap, not an error).
+        guard (1...1024).contains(batch) else { throw ValidationError("--batch must be in 1…1024, got \(batch)") }
         if let maxFrames, maxFrames < 1 { throw ValidationError("--max-frames must be at least 1, got \(maxFrames)") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
         ComputeThreads.set(threads ?? ComputeThreads.defaultCount())
