@@ -80,11 +80,42 @@ final class ColorizeCLITests: XCTestCase {
             ["colorize", "--model", model, text, "--out", dir + "/o.mp4"],
             ["colorize", "--model", model, colorizeFixturePath("input"), "--out", dir + "/o.png"],
             ["colorize", "--model", model, colorizeFixturePath("input"), "--out", dir + "/o", "--batch", "0"],
+            // Used to abort in a failed allocation.
+            ["colorize", "--model", model, colorizeFixturePath("input"), "--out", dir + "/o", "--batch", "100000000000"],
+            ["eval", "--model", model, "--data", dir, "--batch", "100000000000"],
+            // Unwritable outputs (root may write anywhere but /proc).
+            ["colorize", "--model", model, colorizeFixturePath("input/frame-2.png"), "--out", "/proc/o.png"],
+            ["colorize", "--model", model, colorizeFixturePath("input"), "--out", "/proc/o.mp4"],
+            ["colorize", "--model", model, colorizeFixturePath("input"), "--out", "/proc/frames"],
         ] {
             let r = try runVcolor(arguments)
-            XCTAssertNotEqual(r.status, 0, arguments.joined(separator: " "))
+            // 1 (our error) or 64 (a usage error): never a signal.
+            XCTAssertTrue([1, 64].contains(r.status), "status \(r.status): " + arguments.joined(separator: " "))
             let lines = r.stderr.split(separator: "\n").filter { !$0.isEmpty && !$0.hasPrefix("Usage") && !$0.hasPrefix("  See") }
             XCTAssertEqual(lines.count, 1, r.stderr)
         }
+    }
+
+    /// ffmpeg writes to a hidden temporary name: a failed run leaves an earlier
+    /// output untouched and no half file; a good one replaces it and leaves nothing else.
+    func testFailedEncodeKeepsTheOldOutputAndLeavesNoPartialFile() throws {
+        let dir = try scratchDirectory(self)
+        let model = colorizeFixturePath("tiny-none.safetensors")
+        let out = dir + "/out.mp4"
+        try "an earlier result".write(toFile: out, atomically: true, encoding: .utf8)
+        let failed = try runVcolor(["colorize", "--model", model, colorizeFixturePath("input"), "--out", out,
+                                    "--codec", "no-such-encoder", "--quiet"])
+        XCTAssertEqual(failed.status, 1, failed.stderr)
+        XCTAssertTrue(failed.stderr.contains("\(out): encoding failed"), failed.stderr)
+        XCTAssertEqual(try String(contentsOfFile: out, encoding: .utf8), "an earlier result")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir), ["out.mp4"])
+
+        let image = dir + "/one.png"
+        let good = try runVcolor(["colorize", "--model", model, colorizeFixturePath("input/frame-2.png"), "--out", image, "--quiet"])
+        XCTAssertEqual(good.status, 0, good.stderr)
+        let replaced = try runVcolor(["colorize", "--model", model, colorizeFixturePath("input"), "--out", out, "--quiet"])
+        XCTAssertEqual(replaced.status, 0, replaced.stderr)
+        XCTAssertEqual(try probeStreams(out).first?["codec_type"] as? String, "video")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir).sorted(), ["one.png", "out.mp4"])
     }
 }

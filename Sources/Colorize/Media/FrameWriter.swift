@@ -4,9 +4,16 @@ import Foundation
 /// Encodes rgb24 frames with ffmpeg: a video (H.264 yuv420p by default, the
 /// input's frame rate, and the original's audio stream copied in), or one
 /// still image (format by extension, PNG for colorize's own outputs).
+///
+/// ffmpeg writes to a hidden temporary name next to `path` (same extension, so
+/// the same muxer) that `finish()` renames into place once the encoder has
+/// succeeded: a failed or interrupted run never leaves a half video that looks
+/// complete, and never destroys an earlier output (or the input) of that name.
 final class FrameWriter {
     let width: Int, height: Int
     let path: String
+    /// Where ffmpeg writes until `finish()` renames it to `path`.
+    let temporary: String
     private let process = Process()
     private let stdin: FileHandle
     private let stderr: StderrCollector
@@ -43,7 +50,7 @@ final class FrameWriter {
         let even = width % 2 == 0 && height % 2 == 0
         arguments += ["-pix_fmt", even ? "yuv420p" : "yuv444p",
                       "-vf", "setsar=" + options.sampleAspectRatio.replacingOccurrences(of: ":", with: "/"),
-                      "file:" + path]
+                      "file:" + FrameWriter.temporaryPath(path)]
         try self.init(path: path, width: width, height: height, arguments: arguments)
     }
 
@@ -52,14 +59,30 @@ final class FrameWriter {
         try self.init(path: path, width: width, height: height, arguments: [
             "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
             "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", "\(width)x\(height)", "-i", "pipe:0",
-            "-frames:v", "1", "-update", "1", "file:" + path,
+            "-frames:v", "1", "-update", "1", "file:" + FrameWriter.temporaryPath(path),
         ])
+    }
+
+    /// The hidden name ffmpeg writes to: `dir/.NAME.tmp-PID.EXT` (the extension last, for the muxer).
+    static func temporaryPath(_ path: String) -> String {
+        let url = URL(fileURLWithPath: path)
+        let name = url.lastPathComponent, ext = url.pathExtension
+        let base = ext.isEmpty ? name : String(name.dropLast(ext.count + 1))
+        return url.deletingLastPathComponent().appendingPathComponent(
+            ".\(base).tmp-\(getpid())" + (ext.isEmpty ? "" : "." + ext)).path
     }
 
     private init(path: String, width: Int, height: Int, arguments: [String]) throws {
         self.path = path
         self.width = width
         self.height = height
+        temporary = Self.temporaryPath(path)
+        // Fail here, with the reason, if the output cannot be written at all.
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard fd >= 0 else {
+            throw MediaError("\(path): cannot write the output (\(String(cString: strerror(errno))))")
+        }
+        close(fd)
         // A dead encoder must show up as a failed write (EPIPE), not kill us with SIGPIPE.
         signal(SIGPIPE, SIG_IGN)
         process.executableURL = URL(fileURLWithPath: try FFmpeg.ffmpegPath())
@@ -68,7 +91,10 @@ final class FrameWriter {
         process.standardInput = input
         process.standardOutput = FileHandle.nullDevice
         process.standardError = err
-        try process.run()
+        do { try process.run() } catch {
+            unlink(temporary)
+            throw error
+        }
         stdin = input.fileHandleForWriting
         stderr = StderrCollector(err.fileHandleForReading)
     }
@@ -94,13 +120,21 @@ final class FrameWriter {
         process.waitUntilExit()
         let text = stderr.wait()
         guard process.terminationStatus == 0, !broken else {
+            unlink(temporary)
             throw MediaError("\(path): encoding failed (ffmpeg: \(FFmpeg.lastLine(text)))")
+        }
+        guard rename(temporary, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temporary)
+            throw MediaError("\(path): cannot move the finished output into place (\(reason))")
         }
     }
 
+    /// Stops ffmpeg and removes what it wrote; `path` is left as it was.
     func cancel() {
         try? stdin.close()
         if process.isRunning { process.terminate() }
         process.waitUntilExit()
+        unlink(temporary)
     }
 }
