@@ -153,6 +153,38 @@ final class CheckpointTests: XCTestCase {
         }
     }
 
+    func testOutOfRangeStateIsRejected() throws {
+        let g = makeNetwork(seed: 1), d = makeNetwork(seed: 2)
+        let path = CheckpointDirectory(path: directory).path(step: 12)
+        var cases: [(CheckpointState, String)] = []
+        var s = state(step: 12)
+        s.cursor.stepInEpoch = Int.max
+        cases.append((s, "cursor epoch 3 step \(Int.max) is outside an epoch of 11 steps"))
+        s = state(step: 12)
+        s.stepsPerEpoch = 0
+        cases.append((s, "cursor epoch 3 step 7 is outside an epoch of 0 steps"))
+        s = state(step: -1)
+        cases.append((s, "attribute 'step' is negative (-1)"))
+        s = state(step: 12)
+        s.worldSize = 0
+        cases.append((s, "attribute 'world_size' must be at least 1, got 0"))
+        s = state(step: 12)
+        s.generatorAdamSteps = -2
+        cases.append((s, "attribute 'generator_adam_steps' is negative (-2)"))
+        for (bad, message) in cases {
+            try Checkpoint.write(networks(g, d), state: bad, to: path)
+            XCTAssertThrowsError(try Checkpoint.readState(path)) { error in
+                XCTAssertEqual(String(describing: error), "\(path): \(message)")
+            }
+        }
+        // A converted checkpoint's empty position is fine.
+        s = state(step: 0)
+        s.stepsPerEpoch = 0
+        s.cursor = SamplerCursor()
+        try Checkpoint.write(networks(g, d), state: s, to: path)
+        XCTAssertEqual(try Checkpoint.readState(path), s)
+    }
+
     func testNotACheckpoint() throws {
         let garbage = (directory as NSString).appendingPathComponent("g.h5")
         try Data("hello".utf8).write(to: URL(fileURLWithPath: garbage))

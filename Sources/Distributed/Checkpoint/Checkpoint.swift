@@ -264,7 +264,7 @@ public enum Checkpoint {
         let cursor: SamplerCursor = try decodeJSON(try attribute("cursor", root.stringAttribute), name: "cursor", path: path)
         let rng: [UInt64] = try decodeJSON(try attribute("rng_state", root.stringAttribute), name: "rng_state", path: path)
         guard rng.count == 4 else { throw CheckpointError("\(path): rng_state has \(rng.count) words, expected 4") }
-        return CheckpointState(
+        let state = CheckpointState(
             step: try attribute("step", root.intAttribute),
             epoch: try attribute("epoch", root.intAttribute),
             cursor: cursor,
@@ -274,6 +274,26 @@ public enum Checkpoint {
             generatorAdamSteps: try attribute("generator_adam_steps", root.intAttribute),
             discriminatorAdamSteps: try attribute("discriminator_adam_steps", root.intAttribute),
             configuration: try attribute("configuration", root.stringAttribute))
+        try check(state, path: path)
+        return state
+    }
+
+    /// The counters a resume computes with (cursor × steps per epoch, Adam's bias
+    /// correction) must be in range: a hand-edited or foreign file is an error
+    /// here, not an overflow trap or a NaN later.
+    static func check(_ s: CheckpointState, path: String) throws {
+        func fail(_ what: String) -> CheckpointError { CheckpointError("\(path): \(what)") }
+        for (name, value) in [("step", s.step), ("epoch", s.epoch), ("steps_per_epoch", s.stepsPerEpoch),
+                              ("generator_adam_steps", s.generatorAdamSteps),
+                              ("discriminator_adam_steps", s.discriminatorAdamSteps)] where value < 0 {
+            throw fail("attribute '\(name)' is negative (\(value))")
+        }
+        guard s.worldSize >= 1 else { throw fail("attribute 'world_size' must be at least 1, got \(s.worldSize)") }
+        // Checkpoints made by convert have no data position: steps_per_epoch 0, cursor at 0.
+        let inEpoch = s.stepsPerEpoch == 0 ? s.cursor.stepInEpoch == 0 : (0..<s.stepsPerEpoch).contains(s.cursor.stepInEpoch)
+        guard s.cursor.epoch >= 0, inEpoch else {
+            throw fail("cursor epoch \(s.cursor.epoch) step \(s.cursor.stepInEpoch) is outside an epoch of \(s.stepsPerEpoch) steps")
+        }
     }
 
     /// Missing, misshapen and unexpected tensors of `group` against `parameters`.

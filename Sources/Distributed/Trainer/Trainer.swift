@@ -255,7 +255,8 @@ public final class Trainer {
     /// number of steps, so the position inside the epoch is scaled.
     func rescaledCursor(_ state: CheckpointState, sampler: Sampler) -> SamplerCursor {
         guard state.stepsPerEpoch != sampler.stepsPerEpoch else { return state.cursor }
-        let scaled = state.cursor.stepInEpoch * sampler.stepsPerEpoch / max(1, state.stepsPerEpoch)
+        // In Double: stepInEpoch × stepsPerEpoch may not fit an Int; the result is below stepsPerEpoch.
+        let scaled = Int(Double(state.cursor.stepInEpoch) * Double(sampler.stepsPerEpoch) / Double(max(1, state.stepsPerEpoch)))
         return SamplerCursor(epoch: state.cursor.epoch, stepInEpoch: min(scaled, sampler.stepsPerEpoch - 1))
     }
 
