@@ -238,6 +238,20 @@ final class TrainCommandTests: XCTestCase {
         XCTAssertEqual(TrainingLog.duration(3725), "1h02m")
     }
 
+    func testIndexFrameCountsNotBackedByTheShardAreAnError() throws {
+        let data = try standardData()
+        let indexPath = (data as NSString).appendingPathComponent("index.json")
+        var index = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: indexPath))) as? [String: Any])
+        var sequences = try XCTUnwrap(index["sequences"] as? [[String: Any]])
+        sequences[1]["frames"] = 1_000_000_000_000_000_000
+        index["sequences"] = sequences
+        try JSONSerialization.data(withJSONObject: index).write(to: URL(fileURLWithPath: indexPath))
+        // Used to abort allocating the sampler's clips.
+        let result = try train(["--data", data, "--run", path("run"), "--steps", "1", "--batch", "1"])
+        XCTAssertEqual(result.status, 1, result.stderr)
+        XCTAssertTrue(result.stderr.contains("has 5 frames, index.json says 1000000000000000000"), result.stderr)
+    }
+
     func testMismatchedResumeAndReusedRunAreClearErrors() throws {
         let data = try standardData()
         let run = path("run")

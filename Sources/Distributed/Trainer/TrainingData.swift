@@ -41,8 +41,18 @@ public struct TrainingData {
             do { reader = try shards.source(name) } catch {
                 throw DataError(String(describing: error))
             }
-            if let r = reader as? ShardReader, r.height != size || r.width != size {
+            guard let r = reader as? ShardReader else { continue }
+            if r.height != size || r.width != size {
                 throw DataError("\(r.path): frames are \(r.width)×\(r.height), index.json says \(size)×\(size)")
+            }
+            // The sampler lays out every clip of every sequence up front: a frame count
+            // the shard does not back (an edited index) must fail here, not as a huge allocation.
+            for sequence in train + validation where sequence.shard == name {
+                let stored: Int
+                do { stored = try r.frameCount(sequence.id) } catch { throw DataError(String(describing: error)) }
+                guard stored == sequence.frames else {
+                    throw DataError("\(r.path): sequence \(sequence.id) has \(stored) frames, index.json says \(sequence.frames)")
+                }
             }
         }
         return TrainingData(directory: directory, frameSize: size, train: train, validation: validation, shards: shards)
