@@ -25,13 +25,18 @@ enum ModelConfigJSON {
               var dictionary = object as? [String: Any]
         else { throw ModelFileError("\(source): the stored configuration is not a JSON object") }
         if let model = dictionary["model"] as? [String: Any] { dictionary = model }
-        func int(_ keys: String...) -> Int? {
+        // Exactly an integer or an error: intValue would quietly turn 4.7 into 4 and 1e30 into 0.
+        func int(_ keys: String...) throws -> Int? {
             for key in keys {
-                if let n = dictionary[key] as? NSNumber { return n.intValue }
+                guard let value = dictionary[key] else { continue }
+                guard let n = value as? NSNumber, let i = Int(exactly: n.doubleValue) else {
+                    throw ModelFileError("\(source): the stored configuration's \(key) is \(value), not an integer")
+                }
+                return i
             }
             return nil
         }
-        var partial = Partial(baseWidth: int("baseWidth", "base_width"), temporal: nil, size: int("size"))
+        var partial = Partial(baseWidth: try int("baseWidth", "base_width"), temporal: nil, size: try int("size"))
         if let t = dictionary["temporal"] {
             guard let s = t as? String, let temporal = ModelConfig.Temporal(rawValue: s) else {
                 throw ModelFileError("\(source): the stored configuration has temporal \(t); expected \"lstm\" or \"none\"")
