@@ -64,5 +64,15 @@ final class EvalCLITests: XCTestCase {
             let lines = f.stderr.split(separator: "\n").filter { !$0.isEmpty && !$0.hasPrefix("Usage") && !$0.hasPrefix("  See") }
             XCTAssertEqual(lines.count, 1, f.stderr)
         }
+        // An uncreatable folder is one line (was Foundation's NSError dump); a huge --frames
+        // is refused before ffmpeg spends hours on it.
+        for (arguments, message) in [
+            (["quickstart", "--dir", "/proc/qs"], "Error: /proc/qs/sources: cannot create the quickstart folder (No such file or directory)\n"),
+            (["quickstart", "--dir", dir + "/qs", "--frames", "100000000000000"], "Error: --frames must be at most 10000, got 100000000000000\n"),
+        ] {
+            let f = try runVcolor(arguments)
+            XCTAssertEqual(f.status, 1, f.stderr)
+            XCTAssertEqual(f.stderr, message)
+        }
     }
 }

@@ -110,12 +110,7 @@ public struct ColorizeJob {
             self.input = input
             infos = files
             if case let .imageDirectory(path, _) = target {
-                do { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) } catch {
-                    // Foundation's own text is a multi-line dump; the POSIX reason underneath says it in a few words.
-                    let code = ((error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError)?.code
-                    let reason = code.map { String(cString: strerror(Int32(truncatingIfNeeded: $0))) } ?? error.localizedDescription
-                    throw MediaError("\(path): cannot create the output directory (\(reason))")
-                }
+                try MediaPath.createDirectory(path, for: "output directory")
             }
         }
 

@@ -41,4 +41,20 @@ public enum MediaPath: Equatable, Sendable {
         if imageExtensions.contains(ext) { return .image(path) }
         return .imageDirectory(path, images: [])
     }
+
+    /// Creates `path` and its parents, or throws one line with the POSIX reason
+    /// (Foundation's error text is a multi-line NSError dump, often without it).
+    static func createDirectory(_ path: String, for what: String) throws {
+        var partial = path.hasPrefix("/") ? "" : "."
+        for component in path.split(separator: "/") {
+            partial += "/" + component
+            if mkdir(partial, 0o755) == 0 { continue }
+            let reason = errno
+            var isDirectory: ObjCBool = false
+            if reason == EEXIST, FileManager.default.fileExists(atPath: partial, isDirectory: &isDirectory), isDirectory.boolValue {
+                continue
+            }
+            throw MediaError("\(path): cannot create the \(what) (\(String(cString: strerror(reason))))")
+        }
+    }
 }

@@ -55,9 +55,10 @@ public struct Quickstart {
         guard o.framesPerSource >= 2 * o.clip else {
             throw MediaError("--frames must be at least \(2 * o.clip) (two clips of \(o.clip) frames)")
         }
-        let fm = FileManager.default
-        try fm.createDirectory(atPath: path("sources"), withIntermediateDirectories: true)
-        try fm.createDirectory(atPath: path("held-out"), withIntermediateDirectories: true)
+        // A demo: a typo like --frames 100000000000000 would mean hours of ffmpeg, not a demo.
+        guard o.framesPerSource <= 10_000 else { throw MediaError("--frames must be at most 10000, got \(o.framesPerSource)") }
+        try MediaPath.createDirectory(path("sources"), for: "quickstart folder")
+        try MediaPath.createDirectory(path("held-out"), for: "quickstart folder")
 
         // 1. Footage: wider than tall, as films are; prep centre-crops it.
         let width = o.size * 3 / 2, height = o.size * 9 / 8, rate = 12
@@ -128,7 +129,7 @@ public struct Quickstart {
         let report = try Evaluator(models: models).run(data: data, split: "val")
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-        try encoder.encode(report).write(to: URL(fileURLWithPath: path("eval.json")))
+        try encoder.encode(report).write(to: URL(fileURLWithPath: path("eval.json")), options: .atomic)
         return Result(data: data, runs: runs, checkpoints: checkpoints, video: video, strip: strip, report: report,
                       resumeCommand: resume)
     }
