@@ -54,7 +54,8 @@ public enum MediaPath: Equatable, Sendable {
             if reason == EEXIST, FileManager.default.fileExists(atPath: partial, isDirectory: &isDirectory), isDirectory.boolValue {
                 continue
             }
-            throw MediaError("\(path): cannot create the \(what) (\(String(cString: strerror(reason))))")
+            let why = reason == EEXIST ? "\(partial) is a file" : String(cString: strerror(reason))
+            throw MediaError("\(path): cannot create the \(what) (\(why))")
         }
     }
 }
