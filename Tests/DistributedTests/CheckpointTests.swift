@@ -185,6 +185,22 @@ final class CheckpointTests: XCTestCase {
         XCTAssertEqual(try Checkpoint.readState(path), s)
     }
 
+    func testUnwritablePlacesAreNamedWithTheReason() throws {
+        let g = makeNetwork(seed: 1), d = makeNetwork(seed: 2)
+        let missing = (directory as NSString).appendingPathComponent("no-such-folder/step-00000001.h5")
+        XCTAssertThrowsError(try Checkpoint.write(networks(g, d), state: state(step: 1), to: missing)) {
+            XCTAssertEqual(String(describing: $0), "\(missing): cannot write (No such file or directory)")
+        }
+        let file = (directory as NSString).appendingPathComponent("a-file")
+        try Data("x".utf8).write(to: URL(fileURLWithPath: file))
+        XCTAssertThrowsError(try CheckpointDirectory(run: file).create()) {
+            XCTAssertEqual(String(describing: $0), "\(file)/checkpoints: cannot create the checkpoint directory (\(file) is a file)")
+        }
+        try CheckpointDirectory(run: (directory as NSString).appendingPathComponent("new/run")).create()
+        XCTAssertTrue(FileManager.default.fileExists(atPath: (directory as NSString).appendingPathComponent("new/run/checkpoints")))
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory).sorted(), ["a-file", "new"])
+    }
+
     func testNotACheckpoint() throws {
         let garbage = (directory as NSString).appendingPathComponent("g.h5")
         try Data("hello".utf8).write(to: URL(fileURLWithPath: garbage))

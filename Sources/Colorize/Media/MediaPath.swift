@@ -1,3 +1,4 @@
+import Distributed
 import Foundation
 
 /// What a colorize INPUT or OUTPUT path names: a video file, one image, or a
@@ -42,20 +43,8 @@ public enum MediaPath: Equatable, Sendable {
         return .imageDirectory(path, images: [])
     }
 
-    /// Creates `path` and its parents, or throws one line with the POSIX reason
-    /// (Foundation's error text is a multi-line NSError dump, often without it).
+    /// Creates `path` and its parents, or throws one line with the reason.
     static func createDirectory(_ path: String, for what: String) throws {
-        var partial = path.hasPrefix("/") ? "" : "."
-        for component in path.split(separator: "/") {
-            partial += "/" + component
-            if mkdir(partial, 0o755) == 0 { continue }
-            let reason = errno
-            var isDirectory: ObjCBool = false
-            if reason == EEXIST, FileManager.default.fileExists(atPath: partial, isDirectory: &isDirectory), isDirectory.boolValue {
-                continue
-            }
-            let why = reason == EEXIST ? "\(partial) is a file" : String(cString: strerror(reason))
-            throw MediaError("\(path): cannot create the \(what) (\(why))")
-        }
+        if let why = DurableFile.makeDirectories(path) { throw MediaError("\(path): cannot create the \(what) (\(why))") }
     }
 }

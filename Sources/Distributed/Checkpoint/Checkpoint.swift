@@ -50,6 +50,12 @@ public enum Checkpoint {
         let dir = directory.isEmpty ? "." : directory
         let temporary = (dir as NSString).appendingPathComponent(
             CheckpointDirectory.temporaryPrefix + (path as NSString).lastPathComponent + ".tmp-\(getpid())")
+        // An unwritable place is named by the path asked for, with the reason (HDF5's own
+        // message names the temporary and dumps its flags); HDF5 then creates the file anew.
+        let probe = Glibc.open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o644)
+        guard probe >= 0 else { throw CheckpointError("\(path): cannot write (\(DurableFile.errnoText()))") }
+        close(probe)
+        unlink(temporary)
         do {
             let file = try HDF5File.create(temporary)
             do {

@@ -61,10 +61,8 @@ public struct CheckpointDirectory {
 
     /// Creates the directory (and the run directory) if needed.
     public func create() throws {
-        do {
-            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        } catch {
-            throw CheckpointError("\(path): cannot create the checkpoint directory (\(error.localizedDescription))")
+        if let why = DurableFile.makeDirectories(path) {
+            throw CheckpointError("\(path): cannot create the checkpoint directory (\(why))")
         }
     }
 

@@ -3,7 +3,7 @@ import Foundation
 /// fsync and rename, the two steps that make "temporary name, then rename"
 /// survive a crash or power loss: the data reaches the disk before the new
 /// name does, and the directory entry itself is flushed afterwards.
-enum DurableFile {
+public enum DurableFile {
     /// Flushes the file's data and metadata to disk.
     static func sync(_ path: String) throws {
         let fd = open(path, O_RDONLY)
@@ -31,4 +31,22 @@ enum DurableFile {
     }
 
     static func errnoText() -> String { String(cString: strerror(errno)) }
+
+    /// Makes `path` and its parents with mkdir; nil on success, else why not in a
+    /// few words (Foundation's createDirectory error is an NSError dump, often
+    /// without the POSIX reason).
+    public static func makeDirectories(_ path: String) -> String? {
+        var partial = path.hasPrefix("/") ? "" : "."
+        for component in path.split(separator: "/") {
+            partial += "/" + component
+            if mkdir(partial, 0o755) == 0 { continue }
+            let reason = errno
+            var isDirectory: ObjCBool = false
+            if reason == EEXIST, FileManager.default.fileExists(atPath: partial, isDirectory: &isDirectory), isDirectory.boolValue {
+                continue
+            }
+            return reason == EEXIST ? "\(partial) is a file" : String(cString: strerror(reason))
+        }
+        return nil
+    }
 }
