@@ -161,23 +161,7 @@ final class Conv2dTests: XCTestCase {
             let x = randomTensor(Shape(t.n, t.inC, t.h, t.w), &rng)
             let y = conv.forward(x)
             let dy = randomTensor(y.shape, &rng)
-            forEachConvPlan { plan in
-                ps.zeroGradients()
-                _ = conv.forward(x)
-                let dx = conv.backward(dy).toArray()
-                let once = Array(ps.grads)
-                _ = conv.backward(dy)
-                assertClose(Array(ps.grads), once.map { 2 * $0 }, "\(t) \(plan) accumulation")
-
-                ps.zeroGradients()
-                _ = conv.backward(dy, inputGradient: false)
-                assertClose(Array(ps.grads), once, "\(t) \(plan) inputGradient: false")
-
-                ps.zeroGradients()
-                let dxOnly = conv.backward(dy, parameterGradients: false).toArray()
-                XCTAssertTrue(ps.grads.allSatisfy { $0 == 0 }, "\(t) \(plan) parameterGradients: false")
-                assertClose(dxOnly, dx, "\(t) \(plan) input gradient alone")
-            }
+            checkAccumulationAndSkippedWork(conv, ps, x: x, dy: dy, "\(t)")
         }
     }
 
@@ -191,20 +175,6 @@ final class Conv2dTests: XCTestCase {
         let expected = naiveConv2d(x, weight: Array(conv.weight.values), bias: Array(conv.bias!.values),
                                    outC: t.outC, k: t.k, s: t.s, p: t.p)
         let dy = randomTensor(expected.shape, &rng)
-        func run(_ threads: Int) -> (y: [Float], dx: [Float], grads: [Float]) {
-            ComputeThreads.set(threads)
-            defer { ComputeThreads.set(1) }
-            ps.zeroGradients()
-            let y = conv.forward(x).toArray()
-            let dx = conv.backward(dy).toArray()
-            return (y, dx, Array(ps.grads))
-        }
-        forEachConvPlan { plan in
-            let one = run(1), two = run(2)
-            assertClose(one.y, expected.toArray(), "\(plan) forward")
-            assertClose(two.y, one.y, "\(plan) forward, 2 threads")
-            assertClose(two.dx, one.dx, "\(plan) input gradient, 2 threads")
-            assertClose(two.grads, one.grads, "\(plan) parameter gradients, 2 threads")
-        }
+        checkTwoThreadsMatchOne(conv, ps, x: x, dy: dy, expected: expected)
     }
 }

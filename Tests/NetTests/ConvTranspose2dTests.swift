@@ -140,23 +140,7 @@ final class ConvTranspose2dTests: XCTestCase {
             let (layer, ps) = makeConvT(t, &rng)
             let x = randomTensor(Shape(t.n, t.inC, t.h, t.w), &rng)
             let dy = randomTensor(layer.forward(x).shape, &rng)
-            forEachConvPlan { plan in
-                ps.zeroGradients()
-                _ = layer.forward(x)
-                let dx = layer.backward(dy).toArray()
-                let once = Array(ps.grads)
-                _ = layer.backward(dy)
-                assertClose(Array(ps.grads), once.map { 2 * $0 }, "\(t) \(plan) accumulation")
-
-                ps.zeroGradients()
-                _ = layer.backward(dy, inputGradient: false)
-                assertClose(Array(ps.grads), once, "\(t) \(plan) inputGradient: false")
-
-                ps.zeroGradients()
-                let dxOnly = layer.backward(dy, parameterGradients: false).toArray()
-                XCTAssertTrue(ps.grads.allSatisfy { $0 == 0 }, "\(t) \(plan) parameterGradients: false")
-                assertClose(dxOnly, dx, "\(t) \(plan) input gradient alone")
-            }
+            checkAccumulationAndSkippedWork(layer, ps, x: x, dy: dy, "\(t)")
         }
     }
 
@@ -168,20 +152,6 @@ final class ConvTranspose2dTests: XCTestCase {
         let expected = naiveConvTranspose2d(x, weight: Array(layer.weight.values), bias: Array(layer.bias!.values),
                                             outC: t.outC, k: t.k, s: t.s, p: t.p)
         let dy = randomTensor(expected.shape, &rng)
-        func run(_ threads: Int) -> (y: [Float], dx: [Float], grads: [Float]) {
-            ComputeThreads.set(threads)
-            defer { ComputeThreads.set(1) }
-            ps.zeroGradients()
-            let y = layer.forward(x).toArray()
-            let dx = layer.backward(dy).toArray()
-            return (y, dx, Array(ps.grads))
-        }
-        forEachConvPlan { plan in
-            let one = run(1), two = run(2)
-            assertClose(one.y, expected.toArray(), "\(plan) forward")
-            assertClose(two.y, one.y, "\(plan) forward, 2 threads")
-            assertClose(two.dx, one.dx, "\(plan) input gradient, 2 threads")
-            assertClose(two.grads, one.grads, "\(plan) parameter gradients, 2 threads")
-        }
+        checkTwoThreadsMatchOne(layer, ps, x: x, dy: dy, expected: expected)
     }
 }

@@ -1,0 +1,55 @@
+import XCTest
+@testable import Net
+
+/// What the shared checks need of Conv2d and ConvTranspose2d (same contract, docs/net-api.md).
+protocol ConvolutionLayer {
+    func forward(_ x: Tensor) -> Tensor
+    func backward(_ dy: Tensor, inputGradient: Bool, parameterGradients: Bool) -> Tensor
+}
+
+extension Conv2d: ConvolutionLayer {}
+extension ConvTranspose2d: ConvolutionLayer {}
+
+/// Under every conv plan: two backward calls add up their parameter gradients;
+/// `inputGradient: false` leaves the parameter gradients as they were; and
+/// `parameterGradients: false` leaves them at zero but still gives the input gradient.
+func checkAccumulationAndSkippedWork(_ layer: ConvolutionLayer, _ ps: ParameterSet, x: Tensor, dy: Tensor,
+                                     _ label: String) {
+    forEachConvPlan { plan in
+        ps.zeroGradients()
+        _ = layer.forward(x)
+        let dx = layer.backward(dy, inputGradient: true, parameterGradients: true).toArray()
+        let once = Array(ps.grads)
+        _ = layer.backward(dy, inputGradient: true, parameterGradients: true)
+        assertClose(Array(ps.grads), once.map { 2 * $0 }, "\(label) \(plan) accumulation")
+
+        ps.zeroGradients()
+        _ = layer.backward(dy, inputGradient: false, parameterGradients: true)
+        assertClose(Array(ps.grads), once, "\(label) \(plan) inputGradient: false")
+
+        ps.zeroGradients()
+        let dxOnly = layer.backward(dy, inputGradient: true, parameterGradients: false).toArray()
+        XCTAssertTrue(ps.grads.allSatisfy { $0 == 0 }, "\(label) \(plan) parameterGradients: false")
+        assertClose(dxOnly, dx, "\(label) \(plan) input gradient alone")
+    }
+}
+
+/// Under every conv plan: the forward output equals `expected` (the direct
+/// definition) and two threads give what one gives, forward and backward.
+func checkTwoThreadsMatchOne(_ layer: ConvolutionLayer, _ ps: ParameterSet, x: Tensor, dy: Tensor, expected: Tensor) {
+    func run(_ threads: Int) -> (y: [Float], dx: [Float], grads: [Float]) {
+        ComputeThreads.set(threads)
+        defer { ComputeThreads.set(1) }
+        ps.zeroGradients()
+        let y = layer.forward(x).toArray()
+        let dx = layer.backward(dy, inputGradient: true, parameterGradients: true).toArray()
+        return (y, dx, Array(ps.grads))
+    }
+    forEachConvPlan { plan in
+        let one = run(1), two = run(2)
+        assertClose(one.y, expected.toArray(), "\(plan) forward")
+        assertClose(two.y, one.y, "\(plan) forward, 2 threads")
+        assertClose(two.dx, one.dx, "\(plan) input gradient, 2 threads")
+        assertClose(two.grads, one.grads, "\(plan) parameter gradients, 2 threads")
+    }
+}
