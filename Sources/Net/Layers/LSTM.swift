@@ -62,6 +62,40 @@ public final class LSTM {
         biasHH = parameters.declare("\(name).bias_hh", shape: [4 * hidden], initializer: u)
     }
 
+    /// Gate pre-activations for `rows` input rows `[rows, I]`: both biases plus
+    /// `x · W_ihᵀ`, one GEMM for all rows. Shared with the streaming generator.
+    func inputProjection(_ x: UnsafePointer<Float>, rows: Int, into a: UnsafeMutablePointer<Float>) {
+        let I = inputSize, G = 4 * hiddenSize
+        let bih = biasIH.value!, bhh = biasHH.value!
+        for k in 0..<G { a[k] = bih[k] + bhh[k] }
+        for r in 1..<max(rows, 1) { (a + r * G).update(from: a, count: G) }
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(G), Int32(I),
+                    1, x, Int32(I), weightIH.value, Int32(I), 1, a, Int32(G))
+    }
+
+    /// One cell update of `units` hidden units (PyTorch's gate order i, f, g, o):
+    /// `gates` holds the pre-activations and receives the activations (backward
+    /// reads them); c' = f·c + i·g (c = 0 when `previousCell` is nil), h' = o·tanh(c').
+    /// `previousCell` may equal `cell` (the streaming generator updates in place).
+    /// The one definition of the cell, for training and for inference.
+    @inline(__always)
+    static func cellStep(gates g: UnsafeMutablePointer<Float>, units H: Int, previousCell: UnsafePointer<Float>?,
+                         cell c: UnsafeMutablePointer<Float>, cellTanh tc: UnsafeMutablePointer<Float>,
+                         hidden h: UnsafeMutablePointer<Float>) {
+        for j in 0..<H {
+            let ig = FastMath.sigmoid(g[j])
+            let fg = FastMath.sigmoid(g[H + j])
+            let gg = FastMath.tanh(g[2 * H + j])
+            let og = FastMath.sigmoid(g[3 * H + j])
+            g[j] = ig; g[H + j] = fg; g[2 * H + j] = gg; g[3 * H + j] = og
+            let cell = (previousCell.map { fg * $0[j] } ?? 0) + ig * gg
+            let th = FastMath.tanh(cell)
+            c[j] = cell
+            tc[j] = th
+            h[j] = og * th
+        }
+    }
+
     /// Rows per thread chunk for the element-wise cell loops (~16k gate values).
     private var rowGrain: Int { max(1, (1 << 14) / hiddenSize) }
 
@@ -81,11 +115,8 @@ public final class LSTM {
 
         // All steps' input projections at once, on top of both biases.
         gates.resize(Shape(R, G))
-        let a = gates.data, bih = biasIH.value!, bhh = biasHH.value!
-        for k in 0..<G { a[k] = bih[k] + bhh[k] }
-        for r in 1..<max(R, 1) { (a + r * G).update(from: a, count: G) }
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(R), Int32(G), Int32(I),
-                    1, inputRows.data, Int32(I), weightIH.value, Int32(I), 1, a, Int32(G))
+        let a = gates.data
+        inputProjection(inputRows.data, rows: R, into: a)
 
         cells.resize(Shape(R, H))
         cellTanh.resize(Shape(R, H))
@@ -101,19 +132,9 @@ public final class LSTM {
             let cPrev: UnsafeMutablePointer<Float>? = t > 0 ? c + (t - 1) * S * H : nil
             ParallelChunks.run(S, grain: rowGrain) { rows in
                 for row in rows {
-                    let g = at + row * G, o = row * H
-                    for j in 0..<H {
-                        let ig = FastMath.sigmoid(g[j])
-                        let fg = FastMath.sigmoid(g[H + j])
-                        let gg = FastMath.tanh(g[2 * H + j])
-                        let og = FastMath.sigmoid(g[3 * H + j])
-                        g[j] = ig; g[H + j] = fg; g[2 * H + j] = gg; g[3 * H + j] = og
-                        let cell = (cPrev.map { fg * $0[o + j] } ?? 0) + ig * gg
-                        let th = FastMath.tanh(cell)
-                        ct[o + j] = cell
-                        tct[o + j] = th
-                        ht[o + j] = og * th
-                    }
+                    let o = row * H
+                    Self.cellStep(gates: at + row * G, units: H, previousCell: cPrev.map { UnsafePointer($0 + o) },
+                                  cell: ct + o, cellTanh: tct + o, hidden: ht + o)
                 }
             }
         }

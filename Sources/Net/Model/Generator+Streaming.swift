@@ -58,6 +58,7 @@ final class LSTMStream {
     private let rows = Tensor(Shape(0, 0))     // [T·P, I]
     private let gates = Tensor(Shape(0, 0))    // [T·P, 4H]
     private let hidden = Tensor(Shape(0, 0))   // [T·P, H]
+    private let cellTanh = Tensor(Shape(0, 0)) // [P, H], scratch for the shared cell step
     private let output = Tensor(Shape(0, 0))   // [T, H, h, w]
 
     init(_ lstm: LSTM) { self.lstm = lstm }
@@ -73,32 +74,25 @@ final class LSTMStream {
         rows.resize(Shape(T * P, I))
         LSTM.imagesToRows(x.data, rows.data, batch: 1, time: T, channels: I, plane: P)
         gates.resize(Shape(T * P, G))
-        let a = gates.data, bih = lstm.biasIH.value!, bhh = lstm.biasHH.value!
-        for k in 0..<G { a[k] = bih[k] + bhh[k] }
-        for r in 1..<max(T * P, 1) { (a + r * G).update(from: a, count: G) }
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(T * P), Int32(G), Int32(I),
-                    1, rows.data, Int32(I), lstm.weightIH.value, Int32(I), 1, a, Int32(G))
+        let a = gates.data
+        lstm.inputProjection(rows.data, rows: T * P, into: a)
         if !hasState {
             h.resize(Shape(P, H)); h.zero()
             c.resize(Shape(P, H)); c.zero()
         }
         hidden.resize(Shape(T * P, H))
+        cellTanh.resize(Shape(P, H))
         for t in 0..<T {
             let at = a + t * P * G, ht = hidden.data + t * P * H
             if hasState || t > 0 {
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(P), Int32(G), Int32(H),
                             1, h.data, Int32(H), lstm.weightHH.value, Int32(H), 1, at, Int32(G))
             }
-            let cs = c.data, hs = h.data
+            let cs = c.data, hs = h.data, tc = cellTanh.data
             for p in 0..<P {
-                let g = at + p * G, o = p * H
-                for j in 0..<H {
-                    let ig = FastMath.sigmoid(g[j]), fg = FastMath.sigmoid(g[H + j])
-                    let gg = FastMath.tanh(g[2 * H + j]), og = FastMath.sigmoid(g[3 * H + j])
-                    let cell = fg * cs[o + j] + ig * gg
-                    cs[o + j] = cell
-                    hs[o + j] = og * FastMath.tanh(cell)
-                }
+                let o = p * H
+                LSTM.cellStep(gates: at + p * G, units: H, previousCell: UnsafePointer(cs + o),
+                              cell: cs + o, cellTanh: tc + o, hidden: hs + o)
             }
             ht.update(from: hs, count: P * H)
         }
