@@ -1,4 +1,5 @@
 import Foundation
+import Storage
 import Glibc
 import HDF5Kit
 
@@ -180,10 +181,10 @@ final class ShardWriter {
         shard.sequencesGroup.close()
         try shard.file.close()
         let partial = partialPath(name), final = (directory as NSString).appendingPathComponent(name)
-        let fd = Glibc.open(partial, O_RDONLY)
-        if fd >= 0 { fsync(fd); Glibc.close(fd) }
-        guard rename(partial, final) == 0 else {
-            throw PrepError("\(final): cannot rename into place (\(String(cString: strerror(errno))))")
+        do {
+            try AtomicFile.commit(partial, to: final)
+        } catch let error as StorageError {
+            throw PrepError(error.description)
         }
         let bytes = (try? FileManager.default.attributesOfItem(atPath: final)[.size] as? Int) ?? 0
         index.shards.append(DatasetIndex.Shard(file: name, bytes: bytes, sequences: shard.records.map(\.id).sorted()))

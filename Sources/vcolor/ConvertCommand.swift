@@ -1,6 +1,7 @@
 import ArgumentParser
 import Colorize
 import Foundation
+import ModelFiles
 
 /// `vcolor convert IN OUT`: checkpoint ⇄ safetensors with the SPEC §5 names.
 struct ConvertCommand: ParsableCommand {

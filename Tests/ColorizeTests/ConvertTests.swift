@@ -1,8 +1,8 @@
-import Distributed
 import Foundation
 import Net
 import XCTest
 @testable import Colorize
+@testable import ModelFiles
 
 /// The colorize fixture directory (tools/make_colorize_fixture.py).
 func colorizeFixture(_ name: String) throws -> String {

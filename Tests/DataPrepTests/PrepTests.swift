@@ -2,6 +2,7 @@ import Foundation
 import HDF5Kit
 import XCTest
 @testable import DataPrep
+@testable import Imaging
 
 /// `Prep` end to end, in process, on synthetic videos with cuts at known frames.
 final class PrepTests: XCTestCase {

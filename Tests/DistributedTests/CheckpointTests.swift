@@ -2,6 +2,7 @@ import Foundation
 import Net
 import XCTest
 @testable import Distributed
+@testable import ModelFiles
 
 /// Checkpoint I/O: bit-exact round trips, damaged files rejected with one
 /// clear error, temporaries and broken files never taken as "newest".

@@ -1,5 +1,6 @@
 import XCTest
 @testable import Distributed
+@testable import ModelFiles
 
 final class SamplerTests: XCTestCase {
     /// 40 sequences of 3…60 frames (some shorter than a clip), deterministic.

@@ -38,3 +38,15 @@ public struct CheckpointState: Codable, Equatable, Sendable {
         self.configuration = configuration
     }
 }
+
+/// Where training is in the data: stored in checkpoints so a resumed run
+/// draws exactly the batches the interrupted one would have drawn.
+public struct SamplerCursor: Hashable, Codable, Sendable {
+    public var epoch: Int
+    public var stepInEpoch: Int
+
+    public init(epoch: Int = 0, stepInEpoch: Int = 0) {
+        self.epoch = epoch
+        self.stepInEpoch = stepInEpoch
+    }
+}

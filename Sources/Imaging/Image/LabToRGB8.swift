@@ -1,5 +1,4 @@
 import Foundation
-import DataPrep
 
 /// (L*, a*, b*) in float → sRGB 8-bit, SPEC §1's inverse (skimage `lab2rgb`:
 /// negative f(Z) clamped to 0, linear RGB clipped to [0, 1], rounding half

@@ -1,4 +1,3 @@
-import DataPrep
 
 /// Mean absolute a*b* error: the mean over every pixel of both |Δa*| and |Δb*|
 /// (so it is in CIELAB units, comparable with the 1…2 units of a just

@@ -1,4 +1,5 @@
 import Foundation
+import Storage
 import HDF5Kit
 import Net
 
@@ -53,7 +54,7 @@ public enum Checkpoint {
         // An unwritable place is named by the path asked for, with the reason (HDF5's own
         // message names the temporary and dumps its flags); HDF5 then creates the file anew.
         let probe = Glibc.open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o644)
-        guard probe >= 0 else { throw CheckpointError("\(path): cannot write (\(DurableFile.errnoText()))") }
+        guard probe >= 0 else { throw CheckpointError("\(path): cannot write (\(SystemError.words(errno)))") }
         close(probe)
         unlink(temporary)
         do {
@@ -65,9 +66,7 @@ public enum Checkpoint {
                 try? file.close()
                 throw error
             }
-            try DurableFile.sync(temporary)
-            try DurableFile.rename(temporary, to: path)
-            try DurableFile.syncDirectory(dir)
+            try AtomicFile.commit(temporary, to: path)
         } catch {
             unlink(temporary)
             throw error

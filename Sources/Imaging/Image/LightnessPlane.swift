@@ -1,4 +1,3 @@
-import DataPrep
 
 /// sRGB 8-bit (rgb24) → CIELAB L* plane, in float, as SPEC §1 defines L*:
 /// `L = 116·f(Y) − 16` with `Y` the linearised values through the matrix's
