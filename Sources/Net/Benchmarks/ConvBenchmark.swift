@@ -1,6 +1,6 @@
 import Foundation
 
-/// Times the convolutions of the seed model (SPEC §3) at its training shapes,
+/// Times the convolutions of the seed model (docs/model.md) at its training shapes,
 /// for `vcolor bench --layers`: every generator conv and transposed conv and
 /// every discriminator conv, forward and backward, on `n = B·T` images.
 ///
