@@ -1,7 +1,7 @@
 import Foundation
 import Storage
 
-/// `index.json` of a data set (SPEC §2): every shard, sequence and source, and the
+/// `index.json` of a data set (docs/format.md §Dataset index): every shard, sequence and source, and the
 /// train/validation split. Written by `vcolor prep` after every finished shard
 /// (with `complete: false` until the end, which is what makes resuming possible);
 /// read by the trainer with `DatasetIndex.load`.

@@ -6,7 +6,7 @@ import HDF5Kit
 /// The single thread that owns the HDF5 files of a prep run (libhdf5 is not
 /// thread-safe, and one writer also keeps files consistent).
 ///
-/// Shards (SPEC §2) are written as `shard-NNNNN.h5.partial` and renamed to
+/// Shards (docs/format.md §Shards) are written as `shard-NNNNN.h5.partial` and renamed to
 /// `shard-NNNNN.h5` only when complete, then `index.json` is rewritten listing
 /// it; so a file without `.partial` is always whole, and the index never lists
 /// anything that is not. Sequences stream in (several at once, one per worker):

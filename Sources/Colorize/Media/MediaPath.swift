@@ -2,7 +2,7 @@ import Storage
 import Foundation
 
 /// What a colorize INPUT or OUTPUT path names: a video file, one image, or a
-/// directory of images (SPEC §6). Told by existence and extension.
+/// directory of images (docs/format.md §Command line). Told by existence and extension.
 public enum MediaPath: Equatable, Sendable {
     case video(String)
     case image(String)

@@ -34,7 +34,7 @@ public struct SequenceInfo: Hashable, Sendable {
     }
 }
 
-/// The deterministic clip sampler of data-parallel training (SPEC §4).
+/// The deterministic clip sampler of data-parallel training (docs/format.md §Data parallelism).
 ///
 /// Every rank computes the whole plan of an epoch from (seed, epoch) alone,
 /// so all ranks agree on the step count and on who trains on what without

@@ -3,7 +3,7 @@ import Storage
 import HDF5Kit
 import Net
 
-/// The training checkpoint of SPEC §5: one HDF5 file holding
+/// The training checkpoint of docs/format.md §Checkpoints: one HDF5 file holding
 ///
 ///     /generator/<name>                      float32, PyTorch shape (weights and BN buffers)
 ///     /discriminator/<name>                  float32, PyTorch shape
@@ -182,7 +182,7 @@ public enum Checkpoint {
     }
 
     /// Loads only the weights and buffers (for `--init` and `colorize`) from
-    /// a checkpoint (`.h5`) or a safetensors file with the SPEC §5 names:
+    /// a checkpoint (`.h5`) or a safetensors file with the names of docs/format.md §Tensor names:
     /// optimiser moments and training state are ignored. The generator is
     /// required; the discriminator is loaded when asked for and present.
     @discardableResult
@@ -201,7 +201,7 @@ public enum Checkpoint {
     }
 
     /// Weights from a safetensors file (generator only, or both networks: their
-    /// SPEC §5 names do not overlap, so one flat namespace holds both).
+    /// names (docs/format.md §Tensor names) do not overlap, so one flat namespace holds both).
     static func loadSafeTensorsWeights(_ path: String, generator: ParameterSet, discriminator: ParameterSet?) throws -> LoadedWeights {
         let file: SafeTensors
         do { file = try SafeTensors.load(contentsOf: URL(fileURLWithPath: path)) } catch {

@@ -1,7 +1,7 @@
 import Net
 
 /// Everything besides the tensors that a resumed run needs to continue exactly
-/// where the interrupted one stopped (SPEC §5): stored as attributes of the
+/// where the interrupted one stopped (docs/format.md §Checkpoints): stored as attributes of the
 /// checkpoint's root group.
 public struct CheckpointState: Codable, Equatable, Sendable {
     /// Completed training steps (the file is `step-<step>.h5`).
