@@ -15,6 +15,8 @@ public struct Quickstart {
         public var steps = 600
         /// Also train `temporal = none` and compare the two in one table.
         public var compare = false
+        /// Also write the HTML report of the runs and the evaluation.
+        public var report = false
         /// Ranks for training: nil picks 2 under mpirun when possible, else 1.
         public var ranks: Int?
         public var baseWidth = 16
@@ -39,6 +41,8 @@ public struct Quickstart {
         public var video: String
         public var strip: String
         public var report: EvalReport
+        /// The HTML report, when asked for.
+        public var reportPage: String?
         /// The command that continues the (first) training run.
         public var resumeCommand: String
     }
@@ -130,8 +134,13 @@ public struct Quickstart {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
         try encoder.encode(report).write(to: URL(fileURLWithPath: path("eval.json")), options: .atomic)
+        var page: String?
+        if o.report {
+            page = path("report.html")
+            try Report.write(runs: runs, eval: path("eval.json"), to: page!)
+        }
         return Result(data: data, runs: runs, checkpoints: checkpoints, video: video, strip: strip, report: report,
-                      resumeCommand: resume)
+                      reportPage: page, resumeCommand: resume)
     }
 
     /// 2 ranks when mpirun is on the PATH and there are at least two cores.
