@@ -2,7 +2,8 @@ import Foundation
 
 /// The quickstart's sample footage, made by ffmpeg's built-in sources (lavfi):
 /// moving fractals, cellular automata and test patterns, a few joined with
-/// hard cuts, so prep has cuts to find.
+/// hard cuts, so prep has cuts to find. Random sources have fixed seeds: the
+/// same footage every time, so a quickstart's numbers can be compared.
 ///
 /// Their colour is learnable from their content: every source is turned to
 /// grey and painted with one colour map of brightness (ffmpeg's `pseudocolor`
@@ -25,8 +26,8 @@ enum SampleClips {
     /// `WxH`, rate and frames per source are filled in by `make`.
     static let training: [Clip] = [
         Clip(name: "mandelbrot", sources: ["mandelbrot=start_scale=2.5"]),
-        Clip(name: "cellauto", sources: ["cellauto=rule=110"]),
-        Clip(name: "life", sources: ["life=ratio=0.3:mold=8"]),
+        Clip(name: "cellauto", sources: ["cellauto=rule=110:seed=1"]),
+        Clip(name: "life", sources: ["life=ratio=0.3:mold=8:seed=2"]),
         Clip(name: "testsrc2", sources: ["testsrc2"]),
         Clip(name: "rgbtest", sources: ["rgbtestsrc,rotate=a=0.15*t"]),
         Clip(name: "joined", sources: ["smptehdbars,scroll=h=0.015:v=0.004",
@@ -36,7 +37,7 @@ enum SampleClips {
 
     /// The clip colorize is shown on: not in the training data, with a cut and a soundtrack.
     static let heldOut = Clip(name: "held-out", sources: ["mandelbrot=start_scale=1.8:start_x=-0.6:start_y=0.4",
-                                                          "cellauto=rule=30"])
+                                                          "cellauto=rule=30:seed=3"])
 
     /// Writes `clip` as an H.264 MP4 of `width×height` at `rate` fps, `frames`
     /// frames per source; `grey` drops the colour, `audio` adds a sine tone.
