@@ -27,6 +27,31 @@ final class ReportTests: XCTestCase {
         for v in flat.y { XCTAssertEqual(v, 2.5, accuracy: 1e-12) }
     }
 
+    /// A 100,000-step run: every curve on the page has at most 1,000 points and
+    /// the page stays small. (Its time is measured by hand, docs/colorize.md.)
+    func testALongRunGivesASmallPage() throws {
+        var log = ""
+        log.reserveCapacity(100_000 * 150)
+        for step in 1...100_000 {
+            let v = Double(step % 997) / 997
+            log += #"{"event":"step","step":\#(step),"loss_d":\#(0.5 + v),"loss_g":\#(10 - v),"loss_g_gan":\#(1 + v),"loss_g_l1":\#(0.1 * v),"step_s":1,"allreduce_s":\#(v),"frames_per_s":\#(60 + v)}"# + "\n"
+            if step % 500 == 0 { log += #"{"event":"validation","step":\#(step),"val_l1":0.1,"val_psnr":\#(20 + v)}"# + "\n" }
+        }
+        var run = RunHistory(path: "runs/long", name: "long")
+        Array(log.utf8).withUnsafeBufferPointer { run.read(jsonLines: $0) }
+        XCTAssertEqual(run.lossD.count, 100_000)
+        XCTAssertEqual(run.validationPSNR.count, 200)
+        XCTAssertEqual(run.skippedLines, 0)
+        let page = ReportPage(runs: [run], eval: nil).html()
+        XCTAssertLessThan(page.utf8.count, 400_000, "page of \(page.utf8.count) bytes")
+        let paths = page.components(separatedBy: "<path class=\"data").dropFirst()
+        XCTAssertEqual(paths.count, 14)
+        for path in paths {
+            let d = path.components(separatedBy: " d=\"")[1].prefix { $0 != "\"" }
+            XCTAssertLessThanOrEqual(d.filter { $0 == "L" }.count + 1, ReportPage.maxPoints)
+        }
+    }
+
     func testReadsTheTrainersLinesAndCountsUnreadableOnes() throws {
         let run = try temporaryDirectory(self) + "/run"
         try FileManager.default.createDirectory(atPath: run, withIntermediateDirectories: true)
