@@ -1,18 +1,41 @@
 #!/usr/bin/env bash
 # Installs the system packages vcolor builds and runs against (idempotent):
 # OpenMPI, OpenBLAS, HDF5, ffmpeg and pkg-config. Debian/Ubuntu.
+# --tests also tries to install what only the tests need: Debian's chromium,
+# with which a test renders `vcolor report`'s page. It is optional: when it
+# cannot be installed, setup says so and that one test is skipped.
 set -euo pipefail
 packages=(libopenmpi-dev openmpi-bin libopenblas-dev libhdf5-dev ffmpeg pkg-config)
-missing=()
-for p in "${packages[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+optional=()
+for arg in "$@"; do
+    case "$arg" in
+        --tests) optional+=(chromium) ;;
+        *) echo "setup: unknown option $arg (known: --tests)" >&2; exit 2 ;;
+    esac
 done
-if [ ${#missing[@]} -eq 0 ]; then
-    echo "setup: system packages present"
-    exit 0
-fi
+missing() {
+    for p in "$@"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || echo "$p"
+    done
+}
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
-echo "setup: installing ${missing[*]}"
-$sudo apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+updated=""
+install() {
+    [ -n "$updated" ] || { $sudo apt-get update -qq && updated=1; }
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$@"
+}
+mapfile -t need < <(missing "${packages[@]}")
+if [ ${#need[@]} -eq 0 ]; then
+    echo "setup: system packages present"
+else
+    echo "setup: installing ${need[*]}"
+    install "${need[@]}"
+fi
+if [ ${#optional[@]} -gt 0 ]; then
+    mapfile -t want < <(missing "${optional[@]}")
+    if [ ${#want[@]} -gt 0 ]; then
+        echo "setup: installing ${want[*]} (for the tests)"
+        install "${want[@]}" || echo "setup: could not install ${want[*]}; the report's browser test will be skipped" >&2
+    fi
+fi

@@ -12,11 +12,13 @@ struct EvalCommand: ParsableCommand {
         abstract: "Score models side by side on a data set's held-out sequences.",
         discussion: """
             Every model sees the same frames, with its LSTM state carried through each \
-            sequence. Reported per model: flicker (how much more the colours change from \
-            frame to frame than the truth's do; 0 is as steady as the truth), mean |Δa*b*| \
-            against the truth, PSNR and SSIM on RGB, and colourfulness (Hasler–Süsstrunk; \
-            compare with the truth's). Give an LSTM model and a temporal=none model to see \
-            what the LSTM buys.
+            sequence. Reported per model: PSNR and SSIM on RGB, mean |Δa*b*| against the \
+            truth, colourfulness (Hasler–Süsstrunk; compare with the truth's), flicker (how \
+            much more the colours change from frame to frame than the truth's do; 0 is as \
+            steady as the truth) and CDC (colour distribution consistency, NTIRE 2023; lower \
+            is steadier). A grey row (the true L with a*b* = 0) shows what a model must beat; \
+            the truth row shows the targets. --json adds every figure per sequence. Give an \
+            LSTM model and a temporal=none model to see what the LSTM buys.
             """)
 
     @Option(name: .customLong("model"), help: "A checkpoint (.h5) or safetensors file; repeat to compare.")

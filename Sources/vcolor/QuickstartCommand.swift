@@ -13,7 +13,8 @@ struct QuickstartCommand: ParsableCommand {
             a narrow model for a few minutes (two ranks under mpirun when available), \
             colourises a held-out black-and-white clip to an MP4 and a PNG strip, evaluates, \
             and prints where everything is and what to run next. --compare also trains the \
-            model without its LSTM (temporal none) and evaluates both side by side.
+            model without its LSTM (temporal none) and evaluates both side by side; --report \
+            also writes report.html (curves, eval table, samples).
             """)
 
     @Option(help: "Directory for everything the quickstart makes.")
@@ -24,6 +25,9 @@ struct QuickstartCommand: ParsableCommand {
 
     @Flag(help: "Also train temporal=none for the same steps and compare the two.")
     var compare = false
+
+    @Flag(help: "Also write report.html: training curves, the eval table and sample strips on one page.")
+    var report = false
 
     @Option(help: "Training ranks (default: 2 under mpirun when there are two cores, else 1).")
     var ranks: Int?
@@ -46,6 +50,7 @@ struct QuickstartCommand: ParsableCommand {
         options.directory = dir
         options.steps = steps
         options.compare = compare
+        options.report = report
         options.ranks = ranks
         options.baseWidth = base
         options.size = size
@@ -60,10 +65,11 @@ struct QuickstartCommand: ParsableCommand {
               model             \(r.checkpoints[0])
               colourised clip   \(r.video)   (from held-out/input.mp4; held-out/original.mp4 is the truth)
               strip             \(r.strip)   (rows: input, colourised, original)
-              eval              \(dir)/eval.json
+              eval              \(dir)/eval.json\(r.reportPage.map { "\n              report            \($0)   (open in a browser)" } ?? "")
 
             Next:
               vcolor colorize --model \(r.checkpoints[0]) YOUR_FILM.mp4 --out coloured.mp4
+              vcolor report \(r.runs.joined(separator: " ")) --eval \(dir)/eval.json --out report.html
               \(r.resumeCommand)
               vcolor convert \(r.checkpoints[0]) model.safetensors
               vcolor prep YOUR_VIDEOS/ --out mydata   then   mpirun -np 2 vcolor train --data mydata --run myrun

@@ -1,7 +1,7 @@
 import ArgumentParser
 
 /// The `vcolor` command: prepare video, train the colourising GAN over MPI,
-/// colourise, evaluate and convert checkpoints.
+/// colourise, evaluate, report and convert checkpoints.
 @main
 struct VColor: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -17,6 +17,7 @@ struct VColor: ParsableCommand {
             ConvertCommand.self,
             ColorizeCommand.self,
             EvalCommand.self,
+            ReportCommand.self,
             QuickstartCommand.self,
         ]
     )

@@ -47,13 +47,15 @@ final class EvaluatorTests: XCTestCase {
         defer { reader.close() }
         var lab8 = [UInt8](repeating: 0, count: n * 3 * plane)
         try lab8.withUnsafeMutableBufferPointer { try reader.readFrames(sequence.id, start: 0, count: n, into: $0) }
-        // Truth: mean |Δab| over consecutive frames, and colourfulness.
+        // Truth: mean |Δab| over consecutive frames, colourfulness and CDC.
         var change = 0.0, colourfulness = 0.0
+        var truthFrames: [RGBImage] = []
         for t in 0..<n {
             var rgb = RGBImage(width: 128, height: 128)
             lab8.withUnsafeBufferPointer { src in
                 rgb.pixels.withUnsafeMutableBufferPointer { LabCodec.lab8ToRGB8(src.baseAddress! + t * 3 * plane, pixels: plane, rgb: $0.baseAddress!) }
             }
+            truthFrames.append(rgb)
             colourfulness += Colourfulness.hasler(rgb)
             guard t > 0 else { continue }
             var sum = 0.0
@@ -62,8 +64,39 @@ final class EvaluatorTests: XCTestCase {
             }
             change += sum / Double(2 * plane)
         }
-        XCTAssertEqual(report.truthChange, change / Double(n - 1), accuracy: 1e-6)
-        XCTAssertEqual(report.truthColourfulness, colourfulness / Double(n), accuracy: 1e-6)
+        XCTAssertEqual(report.truth.change, change / Double(n - 1), accuracy: 1e-6)
+        XCTAssertEqual(report.truth.colourfulness, colourfulness / Double(n), accuracy: 1e-6)
+        let truthCDC = try XCTUnwrap(ColourDistributionConsistency.of(truthFrames))
+        XCTAssertEqual(try XCTUnwrap(report.truth.cdc), truthCDC, accuracy: 1e-12)
+        XCTAssertEqual(report.truth.sequences.map(\.id), [sequence.id])
+        XCTAssertEqual(try XCTUnwrap(report.truth.sequences.first?.cdc), truthCDC, accuracy: 1e-12)
+
+        // Grey: the true L* with a*b* = 0, so its error is the mean |true a*b*|, it
+        // never changes (flicker = −the truth's change), and its PSNR is that of the
+        // grey image, rebuilt here from the stored L alone.
+        var greyError = 0.0, greyPSNR = 0.0
+        var greyFrames: [RGBImage] = []
+        for t in 0..<n {
+            var e = 0.0
+            for p in 0..<(2 * plane) { e += abs(Double(lab8[t * 3 * plane + plane + p]) - 128) }
+            greyError += e / Double(2 * plane)
+            let l = (0..<plane).map { Float(lab8[t * 3 * plane + $0]) * 100 / 255 }
+            let zeros = [Float](repeating: 0, count: plane)
+            var rgb = RGBImage(width: 128, height: 128)
+            rgb.pixels.withUnsafeMutableBufferPointer {
+                LabToRGB8.convert(l: l, a: zeros, b: zeros, count: plane, into: $0.baseAddress!)
+            }
+            greyPSNR += try PSNR.rgb8(rgb, truthFrames[t])
+            greyFrames.append(rgb)
+        }
+        XCTAssertEqual(report.grey.temporal, "grey")
+        XCTAssertEqual(report.grey.frames, n)
+        XCTAssertEqual(report.grey.abError, greyError / Double(n), accuracy: 1e-6)
+        XCTAssertGreaterThan(report.grey.abError, 5)   // the clips are colourful
+        XCTAssertEqual(report.grey.psnr, greyPSNR / Double(n), accuracy: 1e-9)
+        XCTAssertEqual(report.grey.outputChange, 0)
+        XCTAssertEqual(report.grey.flicker, -report.truth.change, accuracy: 1e-12)
+        XCTAssertEqual(try XCTUnwrap(report.grey.cdc), try XCTUnwrap(ColourDistributionConsistency.of(greyFrames)), accuracy: 1e-12)
 
         // The LSTM model over the whole sequence in one clip.
         let L = Tensor(Shape(n, 1, 128, 128)), ab = Tensor(Shape(n, 2, 128, 128))
@@ -83,7 +116,12 @@ final class EvaluatorTests: XCTestCase {
         let scores = report.models[0]
         XCTAssertEqual(scores.abError, error / Double(n), accuracy: 1e-3)
         XCTAssertEqual(scores.outputChange, outChange / Double(n - 1), accuracy: 1e-3)
-        XCTAssertEqual(scores.flicker, scores.outputChange - report.truthChange, accuracy: 1e-12)
+        XCTAssertEqual(scores.flicker, scores.outputChange - report.truth.change, accuracy: 1e-12)
+        XCTAssertEqual(scores.sequences.count, 1)
+        XCTAssertEqual(scores.sequences[0].frames, n)
+        XCTAssertEqual(scores.sequences[0].abError, scores.abError, accuracy: 1e-9)
+        XCTAssertEqual(try XCTUnwrap(scores.sequences[0].flicker), scores.flicker, accuracy: 1e-9)
+        XCTAssertEqual(try XCTUnwrap(scores.sequences[0].cdc), try XCTUnwrap(scores.cdc), accuracy: 1e-12)
         XCTAssertGreaterThan(scores.psnr, 0)
         XCTAssertLessThan(scores.psnr, PSNR.cap)
         XCTAssertGreaterThan(scores.ssim, -1)
@@ -107,14 +145,20 @@ final class EvaluatorTests: XCTestCase {
 
     func testTableShowsEveryModelAndTheTruth() {
         let report = EvalReport(data: "d", split: "val", sequences: 2, frames: 40, width: 128, height: 128,
-                                truthColourfulness: 30, truthChange: 1.5,
                                 models: [ModelScores(model: "runs/a/checkpoints/step-00000010.h5", temporal: "lstm", frames: 40,
                                                      psnr: 25, ssim: 0.9, abError: 5, colourfulness: 20,
                                                      outputChange: 1.7, flicker: 0.2),
                                          ModelScores(model: "b.safetensors", temporal: "none", frames: 40,
                                                      psnr: 24, ssim: 0.8, abError: 6, colourfulness: 18,
-                                                     outputChange: 2.5, flicker: 1.0)])
+                                                     outputChange: 2.5, flicker: 1.0, cdc: 0.0123)],
+                                grey: ModelScores(model: "grey", temporal: "grey", frames: 40, psnr: 21.5, ssim: 0.95,
+                                                  abError: 12.25, colourfulness: 0, outputChange: 0, flicker: -1.5, cdc: 0.004),
+                                truth: TruthScores(colourfulness: 30, change: 1.5, cdc: 0.00567))
         let table = report.table()
+        let lines = table.split(separator: "\n").map(String.init)
+        XCTAssertTrue(lines.contains { $0.hasPrefix("grey ") && $0.contains("21.50") && $0.contains("12.25") && $0.contains("-1.500") && $0.contains("0.00400") }, table)
+        XCTAssertTrue(lines.contains { $0.hasPrefix("truth ") && $0.contains("30.0") && $0.contains("1.500") && $0.contains("0.00567") }, table)
+        XCTAssertTrue(table.contains("0.01230"), table)
         XCTAssertTrue(table.contains("a/checkpoints/step-00000010.h5  lstm"), table)
         XCTAssertTrue(table.contains("+0.200"), table)
         XCTAssertTrue(table.contains("+1.000"), table)

@@ -7,9 +7,9 @@ final class QuickstartCLITests: XCTestCase {
     func testReducedQuickstartWithCompare() throws {
         let dir = try scratchDirectory(self) + "/qs"
         let r = try runVcolor(["quickstart", "--dir", dir, "--steps", "2", "--base", "2", "--frames", "8",
-                               "--ranks", "1", "--compare"])
+                               "--ranks", "1", "--compare", "--report"])
         XCTAssertEqual(r.status, 0, r.stderr)
-        for file in ["data/index.json", "colorized.mp4", "strip.png", "eval.json", "held-out/input.mp4",
+        for file in ["data/index.json", "colorized.mp4", "strip.png", "eval.json", "report.html", "held-out/input.mp4",
                      "run-lstm/checkpoints/step-00000002.h5", "run-none/checkpoints/step-00000002.h5"] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/" + file), file)
         }
@@ -21,6 +21,13 @@ final class QuickstartCLITests: XCTestCase {
         XCTAssertNotNil(output.first { $0["codec_type"] as? String == "audio" })
         let eval = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/eval.json"))) as? [String: Any]
         XCTAssertEqual((eval?["models"] as? [Any])?.count, 2)
+        XCTAssertNotNil(eval?["grey"] as? [String: Any])
+        XCTAssertTrue(r.stdout.contains("\ngrey "), r.stdout)
+        // The report holds both runs' curves and the eval table.
+        let page = try String(contentsOfFile: dir + "/report.html", encoding: .utf8)
+        XCTAssertEqual(page.components(separatedBy: "<svg class=\"chart\"").count - 1, 10)
+        XCTAssertTrue(page.contains("<b>run-lstm</b>") && page.contains("<b>run-none</b>"))
+        XCTAssertTrue(page.contains("<td class=\"name\">grey</td>"))
         let strip = try probeStreams(dir + "/strip.png")
         XCTAssertEqual(strip.first?["width"] as? Int, 6 * 192)
         XCTAssertEqual(strip.first?["height"] as? Int, 3 * 144)
@@ -31,6 +38,28 @@ final class QuickstartCLITests: XCTestCase {
         XCTAssertTrue(again.stderr.contains("replacing the earlier quickstart run"), again.stderr)
         XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/run-lstm/checkpoints/step-00000003.h5"))
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/run-lstm/checkpoints/step-00000002.h5"))
+    }
+}
+
+/// The quickstart's point: its model learns colour from the picture. A reduced
+/// run (a base-4 model, 100 steps on 16-frame clips, one rank) must beat the
+/// grey baseline (the true L with a*b* = 0) clearly on the held-out validation
+/// clips, in PSNR and in a*b* error (measured margins: docs/colorize.md).
+final class QuickstartLearnsTests: XCTestCase {
+    func testReducedQuickstartBeatsGreyOnHeldOutClips() throws {
+        let dir = try scratchDirectory(self) + "/qs"
+        let r = try runVcolor(["quickstart", "--dir", dir, "--steps", "100", "--base", "4", "--frames", "16", "--ranks", "1"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let json = try Data(contentsOf: URL(fileURLWithPath: dir + "/eval.json"))
+        let eval = try XCTUnwrap(JSONSerialization.jsonObject(with: json) as? [String: Any])
+        XCTAssertEqual(eval["split"] as? String, "val")
+        XCTAssertGreaterThanOrEqual(eval["sequences"] as? Int ?? 0, 2)
+        let model = try XCTUnwrap((eval["models"] as? [[String: Any]])?.first)
+        let grey = try XCTUnwrap(eval["grey"] as? [String: Any])
+        let psnr = try XCTUnwrap(model["psnr"] as? Double), greyPSNR = try XCTUnwrap(grey["psnr"] as? Double)
+        let error = try XCTUnwrap(model["ab_error"] as? Double), greyError = try XCTUnwrap(grey["ab_error"] as? Double)
+        XCTAssertGreaterThan(psnr, greyPSNR + 1, r.stdout)
+        XCTAssertLessThan(error, 0.8 * greyError, r.stdout)
     }
 }
 

@@ -1,6 +1,8 @@
-/// One model's scores over an evaluation, accumulated frame by frame.
+/// One row of an evaluation (a model, or the grey baseline): its scores over
+/// every frame, and per sequence.
 public struct ModelScores: Codable, Equatable, Sendable {
     public var model: String
+    /// The model's temporal variant (`lstm`, `none`), or `grey` for the baseline.
     public var temporal: String
     public var frames = 0
     /// Mean over frames of the per-frame PSNR (RGB, 8-bit, capped at 100 dB).
@@ -15,16 +17,92 @@ public struct ModelScores: Codable, Equatable, Sendable {
     public var outputChange = 0.0
     /// `outputChange` minus the truth's: 0 is as steady as the truth, > 0 flickers.
     public var flicker = 0.0
+    /// Colour distribution consistency (NTIRE 2023) of the output; nil when no
+    /// sequence had the 5 frames it needs.
+    public var cdc: Double?
+    public var sequences: [SequenceScores] = []
+
+    public init(model: String, temporal: String, frames: Int = 0, psnr: Double = 0, ssim: Double = 0,
+                abError: Double = 0, colourfulness: Double = 0, outputChange: Double = 0, flicker: Double = 0,
+                cdc: Double? = nil, sequences: [SequenceScores] = []) {
+        self.model = model
+        self.temporal = temporal
+        self.frames = frames
+        self.psnr = psnr
+        self.ssim = ssim
+        self.abError = abError
+        self.colourfulness = colourfulness
+        self.outputChange = outputChange
+        self.flicker = flicker
+        self.cdc = cdc
+        self.sequences = sequences
+    }
 
     enum CodingKeys: String, CodingKey {
-        case model, temporal, frames, psnr, ssim, flicker, colourfulness
+        case model, temporal, frames, psnr, ssim, flicker, colourfulness, cdc, sequences
         case abError = "ab_error"
         case outputChange = "output_change"
     }
 }
 
-/// The whole evaluation: what was measured on, the truth's own figures, and
-/// every model's scores.
+/// One row's figures on one sequence (for the report's per-sequence chart).
+public struct SequenceScores: Codable, Equatable, Sendable {
+    public var id: String
+    public var frames: Int
+    public var psnr: Double
+    public var abError: Double
+    /// nil for a one-frame sequence.
+    public var flicker: Double?
+    /// nil below 5 frames.
+    public var cdc: Double?
+
+    public init(id: String, frames: Int, psnr: Double, abError: Double, flicker: Double?, cdc: Double?) {
+        self.id = id
+        self.frames = frames
+        self.psnr = psnr
+        self.abError = abError
+        self.flicker = flicker
+        self.cdc = cdc
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, frames, psnr, flicker, cdc
+        case abError = "ab_error"
+    }
+}
+
+/// The true frames' own figures: the targets for colourfulness, change and CDC.
+public struct TruthScores: Codable, Equatable, Sendable {
+    public var colourfulness = 0.0
+    /// Mean |Δab| between consecutive true frames.
+    public var change = 0.0
+    public var cdc: Double?
+    public var sequences: [Sequence] = []
+
+    public struct Sequence: Codable, Equatable, Sendable {
+        public var id: String
+        public var frames: Int
+        public var change: Double?
+        public var cdc: Double?
+        public init(id: String, frames: Int, change: Double?, cdc: Double?) {
+            self.id = id
+            self.frames = frames
+            self.change = change
+            self.cdc = cdc
+        }
+    }
+
+    public init(colourfulness: Double = 0, change: Double = 0, cdc: Double? = nil, sequences: [Sequence] = []) {
+        self.colourfulness = colourfulness
+        self.change = change
+        self.cdc = cdc
+        self.sequences = sequences
+    }
+}
+
+/// The whole evaluation: what was measured on, every model's scores, the grey
+/// baseline's (the true L with a*b* = 0: a model that does not beat it has
+/// learned nothing about colour), and the truth's own figures.
 public struct EvalReport: Codable, Equatable, Sendable {
     public var data: String
     public var split: String
@@ -32,15 +110,20 @@ public struct EvalReport: Codable, Equatable, Sendable {
     public var frames: Int
     public var width: Int
     public var height: Int
-    /// Colourfulness of the true frames (the target for the models' column).
-    public var truthColourfulness: Double
-    /// Mean |Δab| between consecutive true frames.
-    public var truthChange: Double
     public var models: [ModelScores]
+    public var grey: ModelScores
+    public var truth: TruthScores
 
-    enum CodingKeys: String, CodingKey {
-        case data, split, sequences, frames, width, height, models
-        case truthColourfulness = "truth_colourfulness"
-        case truthChange = "truth_change"
+    public init(data: String, split: String, sequences: Int, frames: Int, width: Int, height: Int,
+                models: [ModelScores], grey: ModelScores, truth: TruthScores) {
+        self.data = data
+        self.split = split
+        self.sequences = sequences
+        self.frames = frames
+        self.width = width
+        self.height = height
+        self.models = models
+        self.grey = grey
+        self.truth = truth
     }
 }

@@ -15,6 +15,8 @@ public struct Quickstart {
         public var steps = 600
         /// Also train `temporal = none` and compare the two in one table.
         public var compare = false
+        /// Also write the HTML report of the runs and the evaluation.
+        public var report = false
         /// Ranks for training: nil picks 2 under mpirun when possible, else 1.
         public var ranks: Int?
         public var baseWidth = 16
@@ -39,6 +41,8 @@ public struct Quickstart {
         public var video: String
         public var strip: String
         public var report: EvalReport
+        /// The HTML report, when asked for.
+        public var reportPage: String?
         /// The command that continues the (first) training run.
         public var resumeCommand: String
     }
@@ -60,32 +64,8 @@ public struct Quickstart {
         try MediaPath.createDirectory(path("sources"), for: "quickstart folder")
         try MediaPath.createDirectory(path("held-out"), for: "quickstart folder")
 
-        // 1. Footage: wider than tall, as films are; prep centre-crops it.
-        let width = o.size * 3 / 2, height = o.size * 9 / 8, rate = 12
-        o.log("quickstart: 1/5 making \(SampleClips.training.count) sample clips with ffmpeg in \(path("sources"))")
-        var inputs: [String] = []
-        for clip in SampleClips.training {
-            let file = path("sources/\(clip.name).mp4")
-            try SampleClips.make(clip, to: file, width: width, height: height, rate: rate, frames: o.framesPerSource)
-            inputs.append(file)
-        }
-        let original = path("held-out/original.mp4"), grey = path("held-out/input.mp4")
-        try SampleClips.make(SampleClips.heldOut, to: original, width: width, height: height, rate: rate,
-                             frames: o.framesPerSource, audio: true)
-        try SampleClips.make(SampleClips.heldOut, to: grey, width: width, height: height, rate: rate,
-                             frames: o.framesPerSource, grey: true, audio: true)
-
-        // 2. Prep: one source of three held out for validation.
-        let data = path("data")
-        o.log("quickstart: 2/5 vcolor prep → \(data)")
-        var prep = PrepOptions(inputs: inputs, output: data)
-        prep.size = o.size
-        prep.valFraction = 0.34
-        prep.minFrames = o.clip
-        prep.progress = false
-        prep.overwrite = true
-        let summary = try Prep.run(prep)
-        o.log("quickstart:     \(summary.sequences) sequences, \(summary.frames) frames, \(summary.cuts) cuts")
+        let (inputs, original, grey) = try makeFootage()
+        let data = try prepData(inputs)
 
         // 3. Train (and, with --compare, the no-LSTM variant on the same data and steps).
         let variants: [ModelConfig.Temporal] = o.compare ? [.lstm, .none] : [.lstm]
@@ -130,8 +110,49 @@ public struct Quickstart {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
         try encoder.encode(report).write(to: URL(fileURLWithPath: path("eval.json")), options: .atomic)
+        var page: String?
+        if o.report {
+            page = path("report.html")
+            try Report.write(runs: runs, eval: path("eval.json"), to: page!)
+        }
         return Result(data: data, runs: runs, checkpoints: checkpoints, video: video, strip: strip, report: report,
-                      resumeCommand: resume)
+                      reportPage: page, resumeCommand: resume)
+    }
+
+    /// 1. Footage: wider than tall, as films are (prep centre-crops it). Returns
+    /// the training clips and the held-out clip in colour and in black and white.
+    func makeFootage() throws -> (training: [String], original: String, grey: String) {
+        let o = options
+        let width = o.size * 3 / 2, height = o.size * 9 / 8, rate = 12
+        o.log("quickstart: 1/5 making \(SampleClips.training.count) sample clips with ffmpeg in \(path("sources"))")
+        var inputs: [String] = []
+        for clip in SampleClips.training {
+            let file = path("sources/\(clip.name).mp4")
+            try SampleClips.make(clip, to: file, width: width, height: height, rate: rate, frames: o.framesPerSource)
+            inputs.append(file)
+        }
+        let original = path("held-out/original.mp4"), grey = path("held-out/input.mp4")
+        try SampleClips.make(SampleClips.heldOut, to: original, width: width, height: height, rate: rate,
+                             frames: o.framesPerSource, audio: true)
+        try SampleClips.make(SampleClips.heldOut, to: grey, width: width, height: height, rate: rate,
+                             frames: o.framesPerSource, grey: true, audio: true)
+        return (inputs, original, grey)
+    }
+
+    /// 2. Prep: about one source in three held out for validation.
+    func prepData(_ inputs: [String]) throws -> String {
+        let o = options
+        let data = path("data")
+        o.log("quickstart: 2/5 vcolor prep → \(data)")
+        var prep = PrepOptions(inputs: inputs, output: data)
+        prep.size = o.size
+        prep.valFraction = 0.34
+        prep.minFrames = o.clip
+        prep.progress = false
+        prep.overwrite = true
+        let summary = try Prep.run(prep)
+        o.log("quickstart:     \(summary.sequences) sequences, \(summary.frames) frames, \(summary.cuts) cuts")
+        return data
     }
 
     /// 2 ranks when mpirun is on the PATH and there are at least two cores.

@@ -8,8 +8,9 @@ import Imaging
 public struct ValidationResult: Codable, Equatable {
     /// Mean |ab_pred − ab_true| in network units (ab/110), as the training L1.
     public var l1: Double
-    /// PSNR of the sRGB frame rebuilt from the true L and the predicted ab,
-    /// against the one rebuilt from the true L and ab (8-bit, peak 255).
+    /// Mean over frames of the PSNR of the sRGB frame rebuilt from the true L
+    /// and the predicted ab, against the one rebuilt from the true L and ab:
+    /// the same figure as eval's PSNR column (`PSNR.fromMSE`).
     public var psnr: Double
     public var clips: Int
 }
@@ -56,7 +57,7 @@ final class Validator {
     func run() throws -> ValidationResult? {
         guard hasData else { return nil }
         let mine = clips.indices.filter { $0 % comm.size == comm.rank }.map { clips[$0] }
-        var sums = [Double](repeating: 0, count: 4)  // Σ|Δab|, ab elements, Σ(ΔRGB)², RGB elements
+        var sums = [Double](repeating: 0, count: 4)  // Σ|Δab|, ab elements, Σ per-frame PSNR, frames
         let G = model.generator
         G.training = false
         defer { G.training = true }
@@ -81,18 +82,17 @@ final class Validator {
                 rgbTrue.withUnsafeMutableBufferPointer { p in
                     LabCodec.networkToRGB8(l: batch.L.data + f * pixels, ab: batch.ab.data + f * 2 * pixels, pixels: pixels, rgb: p.baseAddress!)
                 }
+                var squares = 0
                 for k in 0..<(3 * pixels) {
-                    let d = Double(Int(rgbPredicted[k]) - Int(rgbTrue[k]))
-                    sums[2] += d * d
+                    let d = Int(rgbPredicted[k]) - Int(rgbTrue[k])
+                    squares += d * d
                 }
-                sums[3] += Double(3 * pixels)
+                sums[2] += PSNR.fromMSE(Double(squares) / Double(3 * pixels))
+                sums[3] += 1
             }
         }
         try sums.withUnsafeMutableBufferPointer { try comm.allReduceSum($0) }
-        let mse = sums[2] / max(sums[3], 1)
-        return ValidationResult(l1: sums[0] / max(sums[1], 1),
-                                psnr: mse > 0 ? 10 * log10(255 * 255 / mse) : 99,
-                                clips: clips.count)
+        return ValidationResult(l1: sums[0] / max(sums[1], 1), psnr: sums[2] / max(sums[3], 1), clips: clips.count)
     }
 
     /// Rank 0: RUN/samples/step-NNNNNNNN.png, one row per frame of the first

@@ -13,6 +13,8 @@ public struct TemporalFlicker {
     private var previousTruth: [Float] = []
     private var sumPredicted = 0.0
     private var sumTruth = 0.0
+    /// The current sequence's share of the sums and pairs.
+    private var sequenceStart = (predicted: 0.0, truth: 0.0, pairs: 0)
     /// Consecutive-frame pairs seen so far.
     public private(set) var pairs = 0
 
@@ -44,10 +46,17 @@ public struct TemporalFlicker {
         }
     }
 
-    /// Forgets the previous frame, so the next `add` starts a new sequence.
-    public mutating func endSequence() {
+    /// Forgets the previous frame, so the next `add` starts a new sequence, and
+    /// returns the sequence's own figures (nil when it had no pair of frames).
+    @discardableResult
+    public mutating func endSequence() -> (flicker: Double, predictedChange: Double, truthChange: Double)? {
         previousPredicted.removeAll(keepingCapacity: true)
         previousTruth.removeAll(keepingCapacity: true)
+        let n = pairs - sequenceStart.pairs
+        let predicted = sumPredicted - sequenceStart.predicted, truth = sumTruth - sequenceStart.truth
+        sequenceStart = (sumPredicted, sumTruth, pairs)
+        guard n > 0 else { return nil }
+        return ((predicted - truth) / Double(n), predicted / Double(n), truth / Double(n))
     }
 
     /// Mean |Δab| between consecutive output frames (0 before the first pair).

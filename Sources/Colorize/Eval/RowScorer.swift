@@ -1,0 +1,109 @@
+/// One true frame as every row is scored against it.
+struct TruthFrame {
+    var rgb: RGBImage
+    /// a* plane then b* plane, CIELAB units.
+    var ab: [Float]
+    /// L* plane.
+    var l: [Float]
+}
+
+/// One row of the table (a model or the grey baseline): its output frames
+/// scored against the truth one by one, its temporal figures sequence by
+/// sequence. `scores` holds sums until `finished()` turns them into means.
+struct RowScorer {
+    private var scores: ModelScores
+    private var flicker = TemporalFlicker()
+    private var cdc = ColourDistributionConsistency()
+    /// The current sequence's frames and sums.
+    private var sequence = (frames: 0, psnr: 0.0, abError: 0.0)
+    private var output: RGBImage
+
+    init(model: String, temporal: String, size: Int) {
+        scores = ModelScores(model: model, temporal: temporal)
+        output = RGBImage(width: size, height: size)
+    }
+
+    /// Scores one output frame: `ab` is its a* then b* plane (CIELAB units);
+    /// its L* is the truth's.
+    mutating func add(ab: UnsafeBufferPointer<Float>, truth: TruthFrame) throws {
+        let plane = truth.l.count
+        precondition(ab.count == 2 * plane && output.pixelCount == plane)
+        truth.l.withUnsafeBufferPointer { l in
+            output.pixels.withUnsafeMutableBufferPointer { rgb in
+                LabToRGB8.convert(l: l.baseAddress!, a: ab.baseAddress!, b: ab.baseAddress! + plane,
+                                  count: plane, into: rgb.baseAddress!)
+            }
+        }
+        let psnr = try PSNR.rgb8(output, truth.rgb)
+        let abError = try truth.ab.withUnsafeBufferPointer { t in
+            try flicker.add(predicted: ab, truth: t)
+            return try ChromaError.meanAbsolute(ab, t)
+        }
+        scores.psnr += psnr
+        scores.abError += abError
+        scores.ssim += try SSIM.rgb8(output, truth.rgb)
+        scores.colourfulness += Colourfulness.hasler(output)
+        scores.frames += 1
+        cdc.add(output)
+        sequence.frames += 1
+        sequence.psnr += psnr
+        sequence.abError += abError
+    }
+
+    /// Closes the current sequence: its own figures join `sequences`.
+    mutating func endSequence(id: String) {
+        let n = Double(max(sequence.frames, 1))
+        scores.sequences.append(SequenceScores(id: id, frames: sequence.frames, psnr: sequence.psnr / n,
+                                               abError: sequence.abError / n,
+                                               flicker: flicker.endSequence()?.flicker, cdc: cdc.endSequence()))
+        sequence = (0, 0, 0)
+    }
+
+    /// The means over every frame (and pair, and sequence).
+    func finished() -> ModelScores {
+        var s = scores
+        let n = Double(max(s.frames, 1))
+        s.psnr /= n
+        s.ssim /= n
+        s.abError /= n
+        s.colourfulness /= n
+        s.outputChange = flicker.predictedChange
+        s.flicker = flicker.value
+        s.cdc = cdc.value
+        return s
+    }
+}
+
+/// The true frames' own figures: colourfulness, change between consecutive
+/// frames and CDC, overall and per sequence.
+struct TruthScorer {
+    private var scores = TruthScores()
+    private var frames = 0
+    private var sequenceFrames = 0
+    /// Fed the truth as both sides: its `truthChange` is the truth's mean |Δab|.
+    private var change = TemporalFlicker()
+    private var cdc = ColourDistributionConsistency()
+
+    mutating func add(_ truth: TruthFrame) throws {
+        scores.colourfulness += Colourfulness.hasler(truth.rgb)
+        try truth.ab.withUnsafeBufferPointer { try change.add(predicted: $0, truth: $0) }
+        cdc.add(truth.rgb)
+        frames += 1
+        sequenceFrames += 1
+    }
+
+    mutating func endSequence(id: String) {
+        scores.sequences.append(TruthScores.Sequence(id: id, frames: sequenceFrames,
+                                                     change: change.endSequence()?.truthChange,
+                                                     cdc: cdc.endSequence()))
+        sequenceFrames = 0
+    }
+
+    func finished() -> TruthScores {
+        var s = scores
+        s.colourfulness /= Double(max(frames, 1))
+        s.change = change.truthChange
+        s.cdc = cdc.value
+        return s
+    }
+}

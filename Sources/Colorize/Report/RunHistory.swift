@@ -1,0 +1,88 @@
+import Foundation
+
+/// What a training run left behind, as the report shows it: the curves of
+/// RUN/metrics.jsonl and the newest sample strip of RUN/samples.
+public struct RunHistory {
+    public var path: String
+    /// A short name for legends: the run directory's last component.
+    public var name: String
+    public var lossD = Series(), lossG = Series(), lossGAN = Series(), lossL1 = Series()
+    public var framesPerSecond = Series()
+    /// all-reduce time / step time, in percent.
+    public var allReduceShare = Series()
+    public var validationL1 = Series(), validationPSNR = Series()
+    /// Lines of metrics.jsonl that were not a readable event (e.g. a line cut
+    /// short by a crash); they are skipped and counted.
+    public var skippedLines = 0
+    /// The newest RUN/samples/step-*.png: its name and bytes.
+    public var sample: (name: String, png: Data)?
+
+    /// Reads RUN/metrics.jsonl (required) and the newest sample strip (if any).
+    public static func load(_ run: String) throws -> RunHistory {
+        let metrics = (run as NSString).appendingPathComponent("metrics.jsonl")
+        // Mapped, not read: a long run's log is hundreds of megabytes and is scanned once.
+        guard let data = try? Data(contentsOf: URL(fileURLWithPath: metrics), options: .alwaysMapped) else {
+            var isDirectory: ObjCBool = false
+            let exists = FileManager.default.fileExists(atPath: run, isDirectory: &isDirectory)
+            throw MediaError(exists && isDirectory.boolValue
+                             ? "\(run): no metrics.jsonl (not a training run, or it has not logged a step yet)"
+                             : "\(run): no such run directory")
+        }
+        let trimmed = run.hasSuffix("/") ? String(run.dropLast()) : run
+        var history = RunHistory(path: run, name: (trimmed as NSString).lastPathComponent)
+        data.withUnsafeBytes { history.read(jsonLines: $0.bindMemory(to: UInt8.self)) }
+        history.sample = try newestSample(run)
+        return history
+    }
+
+    /// One JSON object per line, as TrainingLog writes them.
+    mutating func read(jsonLines bytes: UnsafeBufferPointer<UInt8>) {
+        var start = 0
+        while start < bytes.count {
+            var end = start
+            while end < bytes.count && bytes[end] != UInt8(ascii: "\n") { end += 1 }
+            if end > start {
+                let line = JSONLineScanner(UnsafeBufferPointer(rebasing: bytes[start..<end]))
+                if !add(line) { skippedLines += 1 }
+            }
+            start = end + 1
+        }
+    }
+
+    /// Adds one event's numbers; false when the line is not a readable event.
+    mutating func add(_ line: JSONLineScanner) -> Bool {
+        guard let event = line.string("event"), let step = line.number("step") else { return false }
+        switch event {
+        case "step":
+            guard let d = line.number("loss_d"), let g = line.number("loss_g"),
+                  let gan = line.number("loss_g_gan"), let l1 = line.number("loss_g_l1") else { return false }
+            lossD.append(step, d)
+            lossG.append(step, g)
+            lossGAN.append(step, gan)
+            lossL1.append(step, l1)
+            if let f = line.number("frames_per_s") { framesPerSecond.append(step, f) }
+            if let reduce = line.number("allreduce_s"), let seconds = line.number("step_s"), seconds > 0 {
+                allReduceShare.append(step, 100 * reduce / seconds)
+            }
+        case "validation":
+            guard let l1 = line.number("val_l1"), let psnr = line.number("val_psnr") else { return false }
+            validationL1.append(step, l1)
+            validationPSNR.append(step, psnr)
+        default:
+            break   // checkpoints and events the report does not draw
+        }
+        return true
+    }
+
+    static func newestSample(_ run: String) throws -> (name: String, png: Data)? {
+        let directory = (run as NSString).appendingPathComponent("samples")
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return nil }
+        // step-NNNNNNNN.png: zero-padded, so the newest sorts last.
+        guard let newest = names.filter({ $0.hasPrefix("step-") && $0.hasSuffix(".png") }).max() else { return nil }
+        let path = (directory as NSString).appendingPathComponent(newest)
+        guard let png = FileManager.default.contents(atPath: path) else {
+            throw MediaError("\(path): cannot read the sample strip")
+        }
+        return (newest, png)
+    }
+}

@@ -1,0 +1,181 @@
+import Foundation
+import XCTest
+@testable import Colorize
+
+/// `vcolor report`: reading the trainer's log, downsampling, escaping, and the
+/// page as a real browser (headless Chromium) builds it.
+final class ReportTests: XCTestCase {
+    func testDownsamplingKeepsEveryStretchsExtremesWithinTheBound() {
+        var s = Series()
+        for i in 0..<100_000 { s.append(Double(i + 1), Double(i % 7)) }
+        s.y[54_321] = 1000   // a spike
+        s.y[77_777] = -5     // a dip
+        let d = s.downsampled(maxPoints: 1000)
+        XCTAssertLessThanOrEqual(d.count, 1000)
+        XCTAssertGreaterThan(d.count, 900)
+        XCTAssertTrue(zip(d.x, d.y).contains { $0 == 54_322 && $1 == 1000 })
+        XCTAssertTrue(zip(d.x, d.y).contains { $0 == 77_778 && $1 == -5 })
+        XCTAssertEqual(d.x, d.x.sorted())
+        XCTAssertEqual(d.y.max(), 1000)
+        XCTAssertEqual(d.y.min(), -5)
+        // Short curves are left as they are.
+        let short = Series(x: [1, 2, 3], y: [3, 1, 2])
+        XCTAssertEqual(short.downsampled(maxPoints: 1000), short)
+        // Smoothing keeps a constant curve and its length.
+        let flat = Series(x: (1...500).map(Double.init), y: [Double](repeating: 2.5, count: 500)).smoothed()
+        XCTAssertEqual(flat.count, 500)
+        for v in flat.y { XCTAssertEqual(v, 2.5, accuracy: 1e-12) }
+    }
+
+    /// A 100,000-step run: every curve on the page has at most 1,000 points and
+    /// the page stays small. (Its time is measured by hand, docs/colorize.md.)
+    func testALongRunGivesASmallPage() throws {
+        var log = ""
+        log.reserveCapacity(100_000 * 150)
+        for step in 1...100_000 {
+            let v = Double(step % 997) / 997
+            log += #"{"event":"step","step":\#(step),"loss_d":\#(0.5 + v),"loss_g":\#(10 - v),"loss_g_gan":\#(1 + v),"loss_g_l1":\#(0.1 * v),"step_s":1,"allreduce_s":\#(v),"frames_per_s":\#(60 + v)}"# + "\n"
+            if step % 500 == 0 { log += #"{"event":"validation","step":\#(step),"val_l1":0.1,"val_psnr":\#(20 + v)}"# + "\n" }
+        }
+        var run = RunHistory(path: "runs/long", name: "long")
+        Array(log.utf8).withUnsafeBufferPointer { run.read(jsonLines: $0) }
+        XCTAssertEqual(run.lossD.count, 100_000)
+        XCTAssertEqual(run.validationPSNR.count, 200)
+        XCTAssertEqual(run.skippedLines, 0)
+        let page = ReportPage(runs: [run], eval: nil).html()
+        XCTAssertLessThan(page.utf8.count, 400_000, "page of \(page.utf8.count) bytes")
+        let paths = page.components(separatedBy: "<path class=\"data").dropFirst()
+        XCTAssertEqual(paths.count, 14)
+        for path in paths {
+            let d = path.components(separatedBy: " d=\"")[1].prefix { $0 != "\"" }
+            XCTAssertLessThanOrEqual(d.filter { $0 == "L" }.count + 1, ReportPage.maxPoints)
+        }
+    }
+
+    func testReadsTheTrainersLinesAndCountsUnreadableOnes() throws {
+        let run = try temporaryDirectory(self) + "/run"
+        try FileManager.default.createDirectory(atPath: run, withIntermediateDirectories: true)
+        let lines = [
+            #"{"allreduce_s":0.25,"epoch":0,"event":"step","frames_per_s":16,"loss_d":0.7,"loss_g":12.5,"loss_g_gan":0.5,"loss_g_l1":0.12,"rank_compute_s":[1,{"step":99}],"ranks":2,"slowest_rank":1,"step":1,"step_s":1,"time":1}"#,
+            #"{"event": "step", "step": 2, "loss_d": 0.6, "loss_g": 1.1e1, "loss_g_gan": 0.6, "loss_g_l1": 0.104, "step_s": 2.0, "allreduce_s": 0.5, "frames_per_s": 8}"#,
+            #"{"clips":4,"epoch":0,"event":"validation","step":2,"time":3,"val_l1":0.2,"val_psnr":17.5}"#,
+            #"{"event":"checkpoint","path":"x/checkpoints/step-00000002.h5","step":2,"time":4}"#,
+            #"{"event":"step","step":3,"loss_d":0.5,"loss_g":"#,   // cut short by a crash
+        ]
+        try (lines.joined(separator: "\n") + "\n").write(toFile: run + "/metrics.jsonl", atomically: true, encoding: .utf8)
+        let history = try RunHistory.load(run)
+        XCTAssertEqual(history.name, "run")
+        XCTAssertEqual(history.lossD, Series(x: [1, 2], y: [0.7, 0.6]))
+        XCTAssertEqual(history.lossG.y, [12.5, 11])
+        XCTAssertEqual(history.lossGAN.y, [0.5, 0.6])
+        XCTAssertEqual(history.lossL1.y, [0.12, 0.104])
+        XCTAssertEqual(history.framesPerSecond.y, [16, 8])
+        XCTAssertEqual(history.allReduceShare.y, [25, 25])
+        XCTAssertEqual(history.validationPSNR, Series(x: [2], y: [17.5]))
+        XCTAssertEqual(history.validationL1.y, [0.2])
+        XCTAssertEqual(history.skippedLines, 1)
+        XCTAssertNil(history.sample)
+
+        XCTAssertThrowsError(try RunHistory.load(run + "/nothing")) { XCTAssertTrue("\($0)".contains("no such run directory"), "\($0)") }
+        XCTAssertThrowsError(try RunHistory.load(run + "/..")) { XCTAssertTrue("\($0)".contains("no metrics.jsonl"), "\($0)") }
+    }
+
+    func testTextIsEscapedAndTheBestOfEachColumnIsMarked() throws {
+        var run = RunHistory(path: "runs/<q>&\"x'", name: "<q>&\"x'")
+        run.lossD = Series(x: [1, 2], y: [0.7, 0.6])
+        let page = ReportPage(runs: [run], eval: sampleEval(model: "m/<i>.h5")).html()
+        XCTAssertFalse(page.contains("<q>"), "unescaped run name")
+        XCTAssertFalse(page.contains("<i>.h5"), "unescaped model name")
+        XCTAssertTrue(page.contains("&lt;q&gt;&amp;&quot;x&#39;"))
+        XCTAssertFalse(page.contains("<script"))
+        XCTAssertFalse(page.contains("http://") && page.contains("src=\"http"), "nothing is fetched")
+        // The model wins PSNR, SSIM, Δa*b*, flicker; grey wins CDC; colourfulness nearest the truth (30): model's 20 vs grey's 0.
+        let eval = EvalSection(report: sampleEval(model: "m.h5"))
+        XCTAssertEqual(eval.columns.map { eval.bestRow($0) }, [0, 0, 0, 0, 0, 1])
+    }
+
+    /// The page of a tiny run, as Chromium parses it: every chart is an SVG with
+    /// drawn data, the eval table has its rows, the sample strip is inline.
+    func testRendersInHeadlessChromium() throws {
+        guard let chromium = Self.chromium() else {
+            throw XCTSkip("headless Chromium is not installed (scripts/setup.sh --tests installs Debian's chromium); the report's rendering is not checked")
+        }
+        let dir = try temporaryDirectory(self)
+        let run = dir + "/tiny-run"
+        try FileManager.default.createDirectory(atPath: run + "/samples", withIntermediateDirectories: true)
+        var log = ""
+        for step in 1...40 {
+            log += #"{"allreduce_s":0.01,"event":"step","frames_per_s":\#(20 + step % 3),"loss_d":\#(0.7 - Double(step) * 0.005),"loss_g":\#(20 - Double(step) * 0.3),"loss_g_gan":0.9,"loss_g_l1":\#(0.19 - Double(step) * 0.003),"step":\#(step),"step_s":0.5}"# + "\n"
+            if step % 10 == 0 { log += #"{"event":"validation","step":\#(step),"val_l1":\#(0.2 - Double(step) * 0.002),"val_psnr":\#(15 + Double(step) * 0.1)}"# + "\n" }
+        }
+        try log.write(toFile: run + "/metrics.jsonl", atomically: true, encoding: .utf8)
+        let writer = try FrameWriter(image: run + "/samples/step-00000040.png", width: 12, height: 8)
+        let pixels = (0..<(12 * 8 * 3)).map { UInt8($0 % 256) }
+        try pixels.withUnsafeBufferPointer { try writer.write($0.baseAddress!) }
+        try writer.finish()
+        let evalPath = dir + "/eval.json"
+        try JSONEncoder().encode(sampleEval(model: "tiny-run/checkpoints/step-00000040.h5")).write(to: URL(fileURLWithPath: evalPath))
+        let page = dir + "/report.html"
+        try Report.write(runs: [run], eval: evalPath, to: page)
+
+        let dom = try Self.dumpDOM(chromium, page, profile: dir + "/chromium-profile")
+        XCTAssertEqual(dom.components(separatedBy: "<svg class=\"chart\"").count - 1, 10, "8 training charts, 2 per-sequence charts")
+        // Every drawn curve has a path of at least two points.
+        let paths = try NSRegularExpression(pattern: #"<path class="data[^"]*" stroke="[^"]+" d="M[0-9.]+,[0-9.]+(L[0-9.]+,[0-9.]+)+""#)
+            .numberOfMatches(in: dom, range: NSRange(dom.startIndex..., in: dom))
+        XCTAssertEqual(paths, 14, "raw and smoothed curves of 4 losses, throughput and all-reduce share; 2 validation curves")
+        XCTAssertGreaterThanOrEqual(dom.components(separatedBy: "<circle class=\"data\"").count - 1, 8, "validation points")
+        XCTAssertGreaterThanOrEqual(dom.components(separatedBy: "<rect class=\"data\"").count - 1, 10, "per-sequence bars")
+        XCTAssertTrue(dom.contains("<table class=\"eval\">"), dom)
+        for row in ["<td class=\"name\">tiny-run/checkpoints/step-00000040.h5</td>", "<td class=\"name\">grey</td>",
+                    "<td class=\"name\">truth</td>", "<td class=\"best\" title=\"best\">24.00 ★</td>"] {
+            XCTAssertTrue(dom.contains(row), row)
+        }
+        XCTAssertTrue(dom.contains("src=\"data:image/png;base64,iVBORw0KGgo"), "the sample strip inline")
+    }
+
+    func sampleEval(model: String) -> EvalReport {
+        let sequences = ["s1", "s2", "s3"]
+        func rows(_ psnr: Double, _ flicker: Double, _ cdc: Double) -> [SequenceScores] {
+            sequences.enumerated().map { SequenceScores(id: $1, frames: 8, psnr: psnr, abError: 10, flicker: flicker + Double($0), cdc: cdc * Double($0 + 1)) }
+        }
+        return EvalReport(
+            data: "data", split: "val", sequences: 3, frames: 24, width: 128, height: 128,
+            models: [ModelScores(model: model, temporal: "lstm", frames: 24, psnr: 24, ssim: 0.8, abError: 9,
+                                 colourfulness: 20, outputChange: 2, flicker: 0.5, cdc: 0.004, sequences: rows(24, 0.5, 0.004))],
+            grey: ModelScores(model: "grey", temporal: "grey", frames: 24, psnr: 14, ssim: 0.6, abError: 40,
+                              colourfulness: 0, outputChange: 0, flicker: -1.5, cdc: 0.002, sequences: rows(14, -1.5, 0.002)),
+            truth: TruthScores(colourfulness: 30, change: 1.5, cdc: 0.005,
+                               sequences: sequences.map { .init(id: $0, frames: 8, change: 1.5, cdc: 0.005) }))
+    }
+
+    /// Debian's `chromium` (or $VCOLOR_CHROMIUM), nil when absent.
+    static func chromium() -> String? {
+        if let path = ProcessInfo.processInfo.environment["VCOLOR_CHROMIUM"] { return path }
+        let directories = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
+        for name in ["chromium", "chromium-browser"] {
+            for d in directories where FileManager.default.isExecutableFile(atPath: "\(d)/\(name)") { return "\(d)/\(name)" }
+        }
+        return nil
+    }
+
+    /// The DOM Chromium builds from `page`, serialised (`--dump-dom`); at most 120 s.
+    static func dumpDOM(_ chromium: String, _ page: String, profile: String) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: chromium)
+        process.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir=" + profile,
+                             "--dump-dom", URL(fileURLWithPath: page).absoluteString]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let killer = DispatchWorkItem { process.terminate() }
+        DispatchQueue.global().asyncAfter(deadline: .now() + 120, execute: killer)
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        killer.cancel()
+        XCTAssertEqual(process.terminationStatus, 0, "chromium --dump-dom failed")
+        return String(decoding: data, as: UTF8.self)
+    }
+}
