@@ -1,4 +1,5 @@
 import DataPrep
+import ModelFiles
 
 /// What an evaluation reads: the split's sequences in index order, whole,
 /// until the frame budget runs out (the last one cut short), after checking

@@ -1,3 +1,4 @@
+import Imaging
 /// One true frame as every row is scored against it.
 struct TruthFrame {
     var rgb: RGBImage
