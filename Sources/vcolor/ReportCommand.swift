@@ -1,7 +1,6 @@
 import ArgumentParser
 import Colorize
 import Foundation
-import Imaging
 
 /// `vcolor report RUN... [--eval FILE.json] --out report.html`.
 struct ReportCommand: ParsableCommand {
