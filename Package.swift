@@ -48,7 +48,7 @@ let package = Package(
         .testTarget(name: "HDF5KitTests", dependencies: ["HDF5Kit"]),
         .testTarget(name: "DataPrepTests", dependencies: ["DataPrep", "HDF5Kit", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "DistributedTests", dependencies: ["Distributed", "Net", "DataPrep", "HDF5Kit", "TestSupport"]),
-        .testTarget(name: "ColorizeTests", dependencies: ["Colorize", "Net", "DataPrep", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ColorizeTests", dependencies: ["Colorize", "Net", "DataPrep"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VcolorTests", dependencies: ["vcolor", "DataPrep", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]

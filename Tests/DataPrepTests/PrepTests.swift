@@ -229,7 +229,8 @@ final class PrepTests: XCTestCase {
 
     /// One worker and two give the same data set: the same index.json and the
     /// same bytes in every sequence (workers finish in any order; the output
-    /// must not depend on it).
+    /// must not depend on it). One shard: with several, which shard a sequence
+    /// lands in follows the order the workers finish (docs/dataprep.md).
     func testOneAndTwoWorkersGiveTheSameDataSet() throws {
         var contents: [(DatasetIndex, [String: [UInt8]])] = []
         for workers in [1, 2] {

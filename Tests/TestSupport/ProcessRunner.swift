@@ -81,17 +81,18 @@ public func runTool(_ tool: String, _ arguments: [String], timeout: TimeInterval
     return try runProcess(url, arguments, timeout: timeout)
 }
 
-/// Why `output` is not a one-line error, or nil when it is: exactly one
-/// stderr line `Error: …` ending in one newline, and, for a usage error (exit
-/// status 64), only argument parser's usage block after it (`Usage: …` lines
-/// ending with `  See '…' for more help.`). A trap, a stack dump, a second
-/// error or a stray warning all count as more lines.
+/// Why `output` is not a one-line error, or nil when it is: a non-zero exit
+/// status and exactly one non-blank stderr line ending in one newline (the
+/// commands word it `Error: …` or `vcolor prep: …`), and, for a usage error
+/// (exit status 64), only argument parser's usage block after it (`Usage: …`
+/// lines ending with `  See '…' for more help.`). A trap, a stack dump, a
+/// second error or a stray warning all count as more lines.
 public func oneLineErrorProblem(_ output: ProcessOutput) -> String? {
     let text = output.stderr
     guard text.hasSuffix("\n") && !text.hasSuffix("\n\n") else { return "stderr does not end in one newline: \(text)" }
     let lines = text.dropLast().split(separator: "\n", omittingEmptySubsequences: false)
-    guard let first = lines.first, first.hasPrefix("Error: "), first.count > "Error: ".count else {
-        return "the first line is not an error: \(text)"
+    guard let first = lines.first, !first.trimmingCharacters(in: .whitespaces).isEmpty, !first.hasPrefix(" ") else {
+        return "the first line is blank or indented: \(text)"
     }
     if lines.count == 1 { return output.status == 0 ? "exit status 0" : nil }
     guard output.status == 64 else { return "\(lines.count) lines (exit status \(output.status)): \(text)" }

@@ -91,14 +91,17 @@ final class ColorizeCLITests: XCTestCase {
         let dir = try scratchDirectory(self)
         let clip = dir + "/in.mkv"
         let make = try runTool("ffmpeg", [
-            "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=161x121:rate=12:duration=1",
+            "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=176x144:rate=12:duration=1",
             "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=22050:duration=1",
-            "-vf", "format=gray,setsar=4/3", "-c:v", "libx264", "-pix_fmt", "yuv444p", "-c:a", "pcm_s16le", clip,
+            "-vf", "scale=161:121,format=gray,setsar=4/3", "-c:v", "libx264", "-pix_fmt", "yuv444p", "-c:a", "pcm_s16le", clip,
         ])
         XCTAssertEqual(make.status, 0, make.stderr)
         let input = try describeStreams(clip)
         let inputAudio = try XCTUnwrap(input.first { $0["codec_type"] as? String == "audio" })
         XCTAssertEqual(inputAudio["codec_name"] as? String, "pcm_s16le")
+        let inputVideo = try XCTUnwrap(input.first { $0["codec_type"] as? String == "video" })
+        XCTAssertEqual(inputVideo["width"] as? Int, 161, "the test clip itself")
+        XCTAssertEqual(inputVideo["sample_aspect_ratio"] as? String, "4:3", "the test clip itself")
         let model = colorizeFixturePath("tiny-none.safetensors")
 
         func checkVideo(_ streams: [[String: Any]], _ name: String) throws {
