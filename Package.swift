@@ -22,21 +22,30 @@ let package = Package(
         .systemLibrary(
             name: "HDF5Shim", path: "Sources/HDF5Shim", pkgConfig: "hdf5",
             providers: [.apt(["libhdf5-dev"])]),
+        .systemLibrary(
+            name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]),
 
-        // Tensors, layers with hand-written backward passes, the GAN, Adam.
+        // Durable files: atomic replace (temporary name, fsync, rename), directories, errors in words.
+        .target(name: "Storage"),
+        // Colour maths (CIELAB, lab8, network normalisation), RGB images, PNG, quality metrics.
+        .target(name: "Imaging", dependencies: ["Storage", "CZlib"]),
+        // Compute only: tensors, layers with hand-written backward passes, the GAN, Adam.
         .target(name: "Net", dependencies: ["CBLAS"]),
         // A thin, serialised Swift layer over the HDF5 C API (shards and checkpoints).
         .target(name: "HDF5Kit", dependencies: ["HDF5Shim"]),
-        // Decode (ffmpeg), CIELAB, scene cuts, HDF5 shards and the data-set index.
-        .target(name: "DataPrep", dependencies: ["HDF5Kit"]),
-        // Ranks, all-reduce, sampling, data loading, checkpoints, the trainer.
-        .target(name: "Distributed", dependencies: ["Net", "DataPrep", "HDF5Kit", "MPIShim"]),
-        // From a checkpoint to a coloured film: colorize, eval metrics, convert, quickstart.
-        .target(name: "Colorize", dependencies: ["Net", "DataPrep", "Distributed", "HDF5Kit"]),
+        // Decode (ffmpeg), scene cuts, HDF5 shards and the data-set index.
+        .target(name: "DataPrep", dependencies: ["HDF5Kit", "Imaging", "Storage"]),
+        // Model files: checkpoints, safetensors, the model loader, convert. No MPI.
+        .target(name: "ModelFiles", dependencies: ["Net", "HDF5Kit", "Storage"]),
+        // Data-parallel training: ranks and collectives (MPI/), sampling and loading (Data/), the trainer.
+        .target(name: "Distributed", dependencies: ["Net", "DataPrep", "ModelFiles", "Imaging", "HDF5Kit", "MPIShim"]),
+        // From a model file to a coloured film: colorize, eval, quickstart. No MPI.
+        .target(name: "Colorize", dependencies: ["Net", "DataPrep", "ModelFiles", "Imaging", "Storage", "HDF5Kit"]),
         .executableTarget(
             name: "vcolor",
             dependencies: [
-                "Net", "DataPrep", "Distributed", "HDF5Kit", "Colorize",
+                "Net", "DataPrep", "Distributed", "ModelFiles", "Imaging", "HDF5Kit", "Colorize", "CBLAS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -44,11 +53,11 @@ let package = Package(
         // built `vcolor`, running a process with a deadline, mpirun, ffmpeg test media.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
 
-        .testTarget(name: "NetTests", dependencies: ["Net"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "NetTests", dependencies: ["Net", "ModelFiles"], resources: [.copy("Fixtures")]),
         .testTarget(name: "HDF5KitTests", dependencies: ["HDF5Kit"]),
-        .testTarget(name: "DataPrepTests", dependencies: ["DataPrep", "HDF5Kit", "TestSupport"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "DistributedTests", dependencies: ["Distributed", "Net", "DataPrep", "HDF5Kit", "TestSupport"]),
-        .testTarget(name: "ColorizeTests", dependencies: ["Colorize", "Net", "DataPrep"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "DataPrepTests", dependencies: ["DataPrep", "Imaging", "HDF5Kit", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "DistributedTests", dependencies: ["Distributed", "ModelFiles", "Imaging", "Net", "DataPrep", "HDF5Kit", "TestSupport"]),
+        .testTarget(name: "ColorizeTests", dependencies: ["Colorize", "ModelFiles", "Imaging", "Net", "DataPrep"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VcolorTests", dependencies: ["vcolor", "DataPrep", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]

@@ -7,9 +7,9 @@ repository root:
 
 Files:
 - tiny-lstm.safetensors, tiny-none.safetensors: `safetensors.torch.save_file`
-  of a base-width-2 generator's state_dict (SPEC §3 model from make_golden.py),
+  of a base-width-2 generator's state_dict (the docs/model.md model from make_golden.py),
   exactly as torch saves it: int64 `num_batches_tracked` entries included, no
-  metadata. Weights are drawn wider than SPEC's initialisation (and the BN
+  metadata. Weights are drawn wider than the initialisation in docs/model.md (and the BN
   running statistics are random) so the output is colourful and depends on
   every layer, the LSTM state included (ignoring the cut changes shot B's a*b*
   by ~3 units on average, up to ~60; the script prints it).
@@ -17,7 +17,7 @@ Files:
 - input/frame-0…3.png: 144×112 colour frames, shot A (0, 1) then a hard cut to
   shot B (2, 3).
 - expected-lstm/frame-*.png, expected-none/…: the colourised frames, computed
-  in float64 as SPEC §1 and colorize's documentation say: L of the input
+  in float64 as docs/format.md §Colour and colorize's documentation say: L of the input
   (skimage rgb2lab); L resized to 128×128 by area averaging
   (F.interpolate mode="area", i.e. adaptive average pooling); the generator in
   eval mode over each shot, LSTM state from zero at the cut; ab·110

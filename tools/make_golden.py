@@ -6,8 +6,8 @@ Run by hand (never from CI or tests), from the repository root:
     /work/venv/bin/python tools/make_golden.py
 
 It rebuilds Tests/NetTests/Fixtures/golden/*.safetensors from fixed seeds. The
-model below is SPEC §3 written literally in PyTorch, with the SPEC §5 tensor
-names, at a small base width so the fixtures stay small. Every tensor written
+model below is docs/model.md written literally in PyTorch, with the tensor
+names of docs/format.md, at a small base width so the fixtures stay small. Every tensor written
 is float32 and documented in docs/golden-fixtures.md; keep the two in step.
 
 The script is the reference, so it is deliberately plain: no fused ops, no
@@ -32,7 +32,7 @@ ADAM = dict(lr=2e-4, betas=(0.5, 0.999), eps=1e-8)
 
 
 # ----------------------------------------------------------------------------
-# Model (SPEC §3), names (SPEC §5)
+# Model (docs/model.md), names (docs/format.md §Tensor names)
 
 class Down(nn.Module):
     """down_i: [LeakyReLU(0.2) →] Conv(k4 s2 p1, no bias) [→ BN]."""
@@ -87,7 +87,7 @@ class ClipLSTM(nn.Module):
 
     Input/output layout is ours: [B*T, C, h, w] with n = b*T + t. Each (b, y, x)
     is one sequence over t, with zero initial state. The parameters are held
-    directly (not in an nn.LSTM) so state_dict names are exactly SPEC §5's
+    directly (not in an nn.LSTM) so state_dict names are exactly those of docs/format.md §Tensor names
     `lstm.weight_ih` etc.; the step itself is `lstm_reference`, checked against
     nn.LSTM in `layer_fixtures`.
     """
@@ -165,7 +165,7 @@ class Discriminator(nn.Module):
 
 
 def init_weights(module, gen):
-    """SPEC §3: conv N(0, 0.02), BN γ N(1, 0.02), β 0, LSTM U(±1/√H), other biases 0.
+    """docs/model.md: conv N(0, 0.02), BN γ N(1, 0.02), β 0, LSTM U(±1/√H), other biases 0.
 
     Draws in state_dict order from `gen`, so the result depends only on the seed.
     """
@@ -192,14 +192,14 @@ def init_weights(module, gen):
                 b.zero_()
 
 
-SPEC_G_NAMES = (
+G_NAMES = (
     [f"down{i}.conv.weight" for i in range(1, 8)]
     + [f"down{i}.bn.{k}" for i in range(2, 7) for k in ("weight", "bias", "running_mean", "running_var")]
     + [f"lstm.{k}" for k in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
     + [f"up{i}.conv.weight" for i in range(1, 8)] + ["up1.conv.bias"]
     + [f"up{i}.bn.{k}" for i in range(2, 8) for k in ("weight", "bias", "running_mean", "running_var")]
 )
-SPEC_D_NAMES = (
+D_NAMES = (
     [f"layer{i}.conv.weight" for i in range(1, 4)]
     + [f"layer{i}.bn.{k}" for i in range(1, 4) for k in ("weight", "bias", "running_mean", "running_var")]
     + ["head.weight", "head.bias"]
@@ -248,7 +248,7 @@ def make_inputs(batch, time, size, seed):
 
 
 # ----------------------------------------------------------------------------
-# One pix2pix step (SPEC §3)
+# One pix2pix step (docs/model.md)
 
 def train_step(G, D, optG, optD, L, ab, batch, time, record):
     """Generator forward; D update; G update with D re-run after D's step.
@@ -294,9 +294,9 @@ def make_model_fixture(variant, base, L, ab, batch, time, init_G, init_D):
     G.load_state_dict({k: v for k, v in init_G.items() if variant == "lstm" or not k.startswith("lstm.")},
                       strict=False)
     D.load_state_dict(init_D, strict=False)
-    assert sorted(state(G)) == sorted(n for n in SPEC_G_NAMES if variant == "lstm" or not n.startswith("lstm.")), \
-        sorted(set(state(G)) ^ set(SPEC_G_NAMES))
-    assert sorted(state(D)) == sorted(SPEC_D_NAMES)
+    assert sorted(state(G)) == sorted(n for n in G_NAMES if variant == "lstm" or not n.startswith("lstm.")), \
+        sorted(set(state(G)) ^ set(G_NAMES))
+    assert sorted(state(D)) == sorted(D_NAMES)
     optG = torch.optim.Adam(G.parameters(), **ADAM)
     optD = torch.optim.Adam(D.parameters(), **ADAM)
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes Tests/DataPrepTests/Fixtures/lab_fixture.json: scikit-image's rgb2lab and
 lab2rgb on a fixed set of colours, the reference vcolor's CIELAB code is tested
-against (SPEC §1). Run by hand, once, with scikit-image installed:
+against (docs/format.md §Colour). Run by hand, once, with scikit-image installed:
 
     /work/venv/bin/python tools/make_lab_fixture.py
 

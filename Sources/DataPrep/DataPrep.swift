@@ -1,4 +1,4 @@
-/// Data preparation: any video → HDF5 shards of lab8 frame sequences (SPEC §2).
+/// Data preparation: any video → HDF5 shards of lab8 frame sequences (docs/format.md §Shards).
 ///
 /// Pipeline (see `Prep`): `InputScanner` expands the command line into inputs;
 /// several workers each run one `FrameDecoder` (ffmpeg on a pipe) →

@@ -1,6 +1,7 @@
 import Foundation
+import Storage
 
-/// `index.json` of a data set (SPEC §2): every shard, sequence and source, and the
+/// `index.json` of a data set (docs/format.md §Dataset index): every shard, sequence and source, and the
 /// train/validation split. Written by `vcolor prep` after every finished shard
 /// (with `complete: false` until the end, which is what makes resuming possible);
 /// read by the trainer with `DatasetIndex.load`.
@@ -181,18 +182,16 @@ public struct DatasetIndex: Codable, Equatable {
 
     // MARK: writing
 
-    /// Writes atomically (temporary file, then rename), pretty and key-sorted.
+    /// Writes atomically and durably (`AtomicFile`), pretty and key-sorted.
     public func write(to directory: String) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let data = try encoder.encode(self)
         let path = (directory as NSString).appendingPathComponent(DataPrep.indexFileName)
-        let temporary = path + ".tmp"
-        guard FileManager.default.createFile(atPath: temporary, contents: data) else {
-            throw PrepError("\(temporary): cannot write")
-        }
-        if rename(temporary, path) != 0 {
-            throw PrepError("\(path): cannot rename into place (\(String(cString: strerror(errno))))")
+        do {
+            try AtomicFile.write(data, to: path)
+        } catch let error as StorageError {
+            throw PrepError(error.description)
         }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import HDF5Kit
+import Imaging
 
 /// One decoding thread's tools and the per-input loop:
 /// ffmpeg frames → lab8 → histogram score → deflate → `SequenceSplitter`.

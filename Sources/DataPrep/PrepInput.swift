@@ -22,7 +22,7 @@ public struct SkippedInput: Codable, Equatable, Sendable {
     public var reason: String
 }
 
-/// Expands command-line paths into inputs (SPEC §6): files as given; directories
+/// Expands command-line paths into inputs (docs/format.md §Command line): files as given; directories
 /// searched recursively, where each directory's images form one image sequence
 /// (in natural name order: frame2 before frame10) and each video is its own
 /// input. Files in directories that are neither are ignored; hidden files too.

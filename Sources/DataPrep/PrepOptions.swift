@@ -1,6 +1,6 @@
 import Foundation
 
-/// Options of `vcolor prep` (SPEC §6 plus the additions).
+/// Options of `vcolor prep` (docs/format.md §Command line plus the additions).
 public struct PrepOptions {
     public var inputs: [String]
     public var output: String

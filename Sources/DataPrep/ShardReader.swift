@@ -1,7 +1,7 @@
 import Foundation
 import HDF5Kit
 
-/// Reads frames of sequences out of one shard (SPEC §2), for the trainer.
+/// Reads frames of sequences out of one shard (docs/format.md §Shards), for the trainer.
 ///
 /// Opening checks the shard's format attributes. `readFrames` copies frames
 /// [start, start+count) of a sequence, `[count, 3, H, W]` lab8, into the caller's

@@ -1,11 +1,12 @@
 import Foundation
+import Storage
 import Glibc
 import HDF5Kit
 
 /// The single thread that owns the HDF5 files of a prep run (libhdf5 is not
 /// thread-safe, and one writer also keeps files consistent).
 ///
-/// Shards (SPEC §2) are written as `shard-NNNNN.h5.partial` and renamed to
+/// Shards (docs/format.md §Shards) are written as `shard-NNNNN.h5.partial` and renamed to
 /// `shard-NNNNN.h5` only when complete, then `index.json` is rewritten listing
 /// it; so a file without `.partial` is always whole, and the index never lists
 /// anything that is not. Sequences stream in (several at once, one per worker):
@@ -180,10 +181,10 @@ final class ShardWriter {
         shard.sequencesGroup.close()
         try shard.file.close()
         let partial = partialPath(name), final = (directory as NSString).appendingPathComponent(name)
-        let fd = Glibc.open(partial, O_RDONLY)
-        if fd >= 0 { fsync(fd); Glibc.close(fd) }
-        guard rename(partial, final) == 0 else {
-            throw PrepError("\(final): cannot rename into place (\(String(cString: strerror(errno))))")
+        do {
+            try AtomicFile.commit(partial, to: final)
+        } catch let error as StorageError {
+            throw PrepError(error.description)
         }
         let bytes = (try? FileManager.default.attributesOfItem(atPath: final)[.size] as? Int) ?? 0
         index.shards.append(DatasetIndex.Shard(file: name, bytes: bytes, sequences: shard.records.map(\.id).sorted()))

@@ -1,4 +1,4 @@
-/// How a tensor's initial values are drawn (SPEC §3 "Initialisation").
+/// How a tensor's initial values are drawn (docs/model.md §Initialisation).
 public enum Initializer: Sendable, Equatable {
     case zeros
     case ones
@@ -9,7 +9,7 @@ public enum Initializer: Sendable, Equatable {
 /// One named tensor of a network, stored in its `ParameterSet`'s flat buffers.
 ///
 /// `shape` is the PyTorch shape (e.g. `[out, in, 4, 4]` for a conv weight,
-/// `[in, out, 4, 4]` for a transposed conv); `name` is the SPEC §5 name.
+/// `[in, out, 4, 4]` for a transposed conv); `name` is its name in docs/format.md §Tensor names.
 public final class Parameter {
     public enum Kind: Sendable { case trainable, buffer }
 

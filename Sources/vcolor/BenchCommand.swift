@@ -8,7 +8,7 @@ import Glibc
 #endif
 
 /// `vcolor bench`: how fast one training step runs on this machine, against
-/// what the machine's BLAS can do (SPEC §6).
+/// what the machine's BLAS can do (docs/format.md §Command line).
 ///
 /// stdout gets one JSON object per line: first `sgemm` (1024³ at the same thread
 /// count, measured in the same run, so the step's fraction of peak is honest on a

@@ -2,6 +2,7 @@ import ArgumentParser
 import Colorize
 import Foundation
 import Net
+import ModelFiles
 
 /// `vcolor colorize --model FILE INPUT --out OUTPUT`.
 struct ColorizeCommand: ParsableCommand {

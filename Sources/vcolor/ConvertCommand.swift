@@ -1,15 +1,16 @@
 import ArgumentParser
 import Colorize
 import Foundation
+import ModelFiles
 
-/// `vcolor convert IN OUT`: checkpoint ⇄ safetensors with the SPEC §5 names.
+/// `vcolor convert IN OUT`: checkpoint ⇄ safetensors with the names of docs/format.md §Tensor names.
 struct ConvertCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "convert",
         abstract: "Convert a checkpoint (.h5) to safetensors (.safetensors) or back.",
         discussion: """
             The format of each file is told by its extension. The safetensors file holds \
-            the SPEC §5 tensor names in float32 with PyTorch's shapes, and the model \
+            PyTorch's tensor names and shapes in float32 (docs/format.md), and the model \
             configuration as JSON in its metadata. PyTorch's num_batches_tracked counters \
             are ignored. A checkpoint made from safetensors has no optimiser state: use it \
             with `vcolor train --init` or `vcolor colorize`.

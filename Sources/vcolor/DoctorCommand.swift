@@ -31,7 +31,7 @@ struct DoctorCommand: ParsableCommand {
     @Option(name: .long, help: .hidden)
     var failRank: Int?
 
-    /// Trainable parameters of the seed model (SPEC §3), counted from Net's
+    /// Trainable parameters of the seed model (docs/model.md), counted from Net's
     /// networks themselves (generator 43,926,146 + discriminator 663,425):
     /// what one step all-reduces. Building the generator allocates its ~350 MB
     /// of values and gradients for a moment, so only rank 0 does it.

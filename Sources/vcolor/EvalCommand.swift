@@ -2,6 +2,8 @@ import ArgumentParser
 import Colorize
 import Foundation
 import Net
+import ModelFiles
+import Imaging
 
 /// `vcolor eval --model FILE [--model FILE2 …] --data DIR`.
 struct EvalCommand: ParsableCommand {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import DataPrep
 import Foundation
+import Imaging
 
 /// `vcolor prep`: videos, images and image folders → a data set of HDF5 shards.
 struct PrepCommand: ParsableCommand {

@@ -3,7 +3,7 @@ import Distributed
 import Foundation
 import Net
 
-/// `vcolor train`: data-parallel pix2pix training (SPEC §4, §6). Run it under
+/// `vcolor train`: data-parallel pix2pix training (docs/format.md §Data parallelism, §Command line). Run it under
 /// `mpirun -np N` for N ranks, or directly for one.
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

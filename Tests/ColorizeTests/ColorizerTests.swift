@@ -3,6 +3,8 @@ import Foundation
 import Net
 import XCTest
 @testable import Colorize
+@testable import ModelFiles
+@testable import Imaging
 
 /// Decodes an image file into an RGBImage with ffmpeg (tests only).
 func decodeImage(_ path: String) throws -> RGBImage {

@@ -1,6 +1,7 @@
 import DataPrep
 import XCTest
 @testable import Colorize
+@testable import Imaging
 
 /// a*b* error, colourfulness and temporal flicker.
 final class ColourMetricsTests: XCTestCase {
@@ -16,7 +17,7 @@ final class ColourMetricsTests: XCTestCase {
 
     func testChromaPlanesOfGreyAreZeroAndOfRedAreSkimages() {
         let grey = solidImage(width: 3, height: 2, 90, 90, 90)
-        // Not exactly 0: the SPEC §1 matrix rows sum to the white point only to ~1e-5
+        // Not exactly 0: the rows of the sRGB→XYZ matrix (docs/format.md §Colour) sum to the white point only to ~1e-5
         // (skimage gives a* = −0.00115, b* = 0.00218 for this grey too).
         let ab = ChromaError.abPlanes(of: grey)
         for v in ab[0..<6] { XCTAssertEqual(v, -0.00115, accuracy: 1e-5) }

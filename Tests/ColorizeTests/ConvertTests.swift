@@ -1,8 +1,8 @@
-import Distributed
 import Foundation
 import Net
 import XCTest
 @testable import Colorize
+@testable import ModelFiles
 
 /// The colorize fixture directory (tools/make_colorize_fixture.py).
 func colorizeFixture(_ name: String) throws -> String {
@@ -50,7 +50,7 @@ final class ConvertTests: XCTestCase {
         let a = try SafeTensors.load(contentsOf: URL(fileURLWithPath: original))
         let b = try SafeTensors.load(contentsOf: URL(fileURLWithPath: back))
         let floatNames = a.names.filter { a.info($0)?.dtype == "F32" }
-        XCTAssertEqual(Set(b.names), Set(floatNames), "exactly the SPEC §5 names")
+        XCTAssertEqual(Set(b.names), Set(floatNames), "exactly the names of docs/format.md §Tensor names")
         for name in floatNames {
             XCTAssertEqual(b.shape(name), a.shape(name), name)
             XCTAssertEqual(bits(try b.floats(name)), bits(try a.floats(name)), name)

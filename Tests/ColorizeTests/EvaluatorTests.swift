@@ -3,6 +3,8 @@ import Foundation
 import Net
 import XCTest
 @testable import Colorize
+@testable import ModelFiles
+@testable import Imaging
 
 final class EvaluatorTests: XCTestCase {
     /// A two-source data set (one source held out) made by prep from lavfi clips.

@@ -1,6 +1,7 @@
 import DataPrep
 import XCTest
 @testable import Colorize
+@testable import Imaging
 
 /// The per-pixel kernels of colorize against their definitions.
 final class ImageKernelTests: XCTestCase {

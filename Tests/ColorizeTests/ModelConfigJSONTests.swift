@@ -2,6 +2,7 @@ import Foundation
 import Net
 import XCTest
 @testable import Colorize
+@testable import ModelFiles
 
 /// The configuration stored in a model file is read strictly: a width or size
 /// that is not exactly an integer is an error, never truncated or wrapped.

@@ -1,5 +1,6 @@
 import XCTest
 @testable import Colorize
+@testable import Imaging
 
 final class PSNRTests: XCTestCase {
     func testIdenticalImagesGiveTheCap() throws {

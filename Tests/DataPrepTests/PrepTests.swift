@@ -3,6 +3,7 @@ import HDF5Kit
 import TestSupport
 import XCTest
 @testable import DataPrep
+@testable import Imaging
 
 /// `Prep` end to end, in process, on synthetic videos with cuts at known frames.
 final class PrepTests: XCTestCase {

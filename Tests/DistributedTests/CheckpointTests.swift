@@ -2,6 +2,7 @@ import Foundation
 import Net
 import XCTest
 @testable import Distributed
+@testable import ModelFiles
 
 /// Checkpoint I/O: bit-exact round trips, damaged files rejected with one
 /// clear error, temporaries and broken files never taken as "newest".
@@ -246,7 +247,7 @@ final class CheckpointTests: XCTestCase {
 }
 
 extension CheckpointTests {
-    /// A discriminator-like set whose names do not overlap the generator's (as in SPEC §5).
+    /// A discriminator-like set whose names do not overlap the generator's (as in docs/format.md §Tensor names).
     func makeDiscriminator(seed: UInt64) -> (ParameterSet, Adam) {
         let p = ParameterSet()
         p.declare("layer1.conv.weight", shape: [4, 3, 4, 4], initializer: .normal(mean: 0, std: 0.02))

@@ -1,6 +1,7 @@
 import MPIShim
 import XCTest
 @testable import Distributed
+@testable import ModelFiles
 
 /// The communicator inside the test process: an OpenMPI singleton of one rank.
 final class CommunicatorTests: XCTestCase {

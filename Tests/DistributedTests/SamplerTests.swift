@@ -1,6 +1,7 @@
 import TestSupport
 import XCTest
 @testable import Distributed
+@testable import ModelFiles
 
 final class SamplerTests: XCTestCase {
     /// 40 sequences of 3…60 frames (some shorter than a clip), deterministic.

@@ -2,7 +2,7 @@ import Foundation
 import HDF5Kit
 import Net
 
-/// A tiny data set written directly in the SPEC §2 layout (one shard and
+/// A tiny data set written directly in the layout of docs/format.md §Shards (one shard and
 /// index.json), so trainer tests need neither ffmpeg nor the prep pipeline.
 /// Frames are pseudo-random lab8 bytes from the seed, shifted a pixel a frame.
 enum TinyDataSet {

@@ -3,6 +3,8 @@ import Net
 import TestSupport
 import XCTest
 @testable import Distributed
+@testable import ModelFiles
+@testable import Imaging
 
 /// `vcolor train` end to end: the built binary, alone and under
 /// `mpirun -np 2`, on a tiny model (base width 2, 128², one clip of two

@@ -1,5 +1,6 @@
 import XCTest
 @testable import Net
+@testable import ModelFiles
 
 /// Each layer against PyTorch, one call at a time, on `layers.safetensors`
 /// (written by tools/make_golden.py, names in docs/golden-fixtures.md).

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import Net
+@testable import ModelFiles
 
 /// The safetensors reader and writer: bit-exact round trips, files written by
 /// PyTorch, and hostile input (every malformed file must throw, never trap).

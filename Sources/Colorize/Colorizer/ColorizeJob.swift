@@ -1,5 +1,6 @@
 import Foundation
 import Net
+import ModelFiles
 
 /// `vcolor colorize`: from an input (video, image, directory of images) to an
 /// output of the same resolution and frame count (and, video to video, the

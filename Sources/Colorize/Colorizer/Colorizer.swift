@@ -1,6 +1,8 @@
 import DataPrep
 import Dispatch
 import Net
+import ModelFiles
+import Imaging
 
 /// Colourises a film frame by frame, streaming.
 ///

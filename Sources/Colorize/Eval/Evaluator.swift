@@ -1,6 +1,8 @@
 import DataPrep
 import Foundation
 import Net
+import ModelFiles
+import Imaging
 
 /// `vcolor eval`: several models on the same held-out frames, side by side.
 ///

@@ -1,5 +1,6 @@
 import DataPrep
 import Foundation
+import Storage
 
 /// Encodes rgb24 frames with ffmpeg: a video (H.264 yuv420p by default, the
 /// input's frame rate, and the original's audio stream copied in), or one
@@ -123,10 +124,11 @@ final class FrameWriter {
             unlink(temporary)
             throw MediaError("\(path): encoding failed (ffmpeg: \(FFmpeg.lastLine(text)))")
         }
-        guard rename(temporary, path) == 0 else {
-            let reason = String(cString: strerror(errno))
+        do {
+            try AtomicFile.commit(temporary, to: path)
+        } catch {
             unlink(temporary)
-            throw MediaError("\(path): cannot move the finished output into place (\(reason))")
+            throw MediaError("\(error)")
         }
     }
 

@@ -1,8 +1,8 @@
-import Distributed
+import Storage
 import Foundation
 
 /// What a colorize INPUT or OUTPUT path names: a video file, one image, or a
-/// directory of images (SPEC §6). Told by existence and extension.
+/// directory of images (docs/format.md §Command line). Told by existence and extension.
 public enum MediaPath: Equatable, Sendable {
     case video(String)
     case image(String)
@@ -45,6 +45,6 @@ public enum MediaPath: Equatable, Sendable {
 
     /// Creates `path` and its parents, or throws one line with the reason.
     static func createDirectory(_ path: String, for what: String) throws {
-        if let why = DurableFile.makeDirectories(path) { throw MediaError("\(path): cannot create the \(what) (\(why))") }
+        if let why = Directories.make(path) { throw MediaError("\(path): cannot create the \(what) (\(why))") }
     }
 }

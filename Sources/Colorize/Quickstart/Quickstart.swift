@@ -1,7 +1,7 @@
 import DataPrep
-import Distributed
 import Foundation
 import Net
+import ModelFiles
 
 /// `vcolor quickstart`: the whole workflow on a small synthetic data set, in a
 /// few minutes on a laptop — make clips, prep them, train a narrow model,

@@ -1,6 +1,7 @@
 import DataPrep
 import Foundation
 import Net
+import Imaging
 
 /// Turns the sampler's clips into the network's tensors, reading the next
 /// batch on a background thread while the current step computes.

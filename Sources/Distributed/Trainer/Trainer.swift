@@ -1,8 +1,9 @@
 import DataPrep
 import Foundation
 import Net
+import ModelFiles
 
-/// Data-parallel pix2pix training (SPEC §3–§5): every rank holds a replica,
+/// Data-parallel pix2pix training (docs/model.md, docs/format.md): every rank holds a replica,
 /// trains on its own clips, and averages gradients before each Adam step, so
 /// the replicas stay bit-identical.
 ///

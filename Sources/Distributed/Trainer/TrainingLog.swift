@@ -1,4 +1,5 @@
 import Foundation
+import Imaging
 
 /// One step's numbers, averaged over ranks.
 struct StepRecord {

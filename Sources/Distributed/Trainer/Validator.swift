@@ -1,6 +1,7 @@
 import DataPrep
 import Foundation
 import Net
+import Imaging
 
 /// Validation L1 and PSNR of the generator (running BatchNorm statistics) on
 /// a fixed set of held-out clips.

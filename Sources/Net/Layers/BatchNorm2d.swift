@@ -1,7 +1,7 @@
 import Foundation
 
 /// Batch normalisation over the channels of an NCHW tensor, with PyTorch's
-/// semantics (eps 1e-5, momentum 0.1, SPEC §3).
+/// semantics (eps 1e-5, momentum 0.1, docs/model.md).
 ///
 /// Training normalises with the batch mean and *biased* variance and moves the
 /// running statistics towards the batch mean and *unbiased* variance:

@@ -1,5 +1,5 @@
 /// Joins two NCHW tensors along channels: per image, all of `a`'s channels,
-/// then all of `b`'s (the U-Net's `concat(previous, skip)`, SPEC §3).
+/// then all of `b`'s (the U-Net's `concat(previous, skip)`, docs/model.md).
 ///
 /// Both pieces of an image are contiguous runs (`ca·h·w` and `cb·h·w` floats),
 /// so forward and backward are two block copies per image.

@@ -2,7 +2,7 @@ import CBLAS
 import Foundation
 
 /// A single-layer LSTM run over the time axis of a clip batch, independently
-/// at every spatial position (SPEC §3: the generator's bottleneck).
+/// at every spatial position (docs/model.md: the generator's bottleneck).
 ///
 /// PyTorch's cell, gates in the order i, f, g, o:
 ///

@@ -1,4 +1,4 @@
-/// The PatchGAN discriminator (SPEC §3): per frame, concat(L, ab) → three
+/// The PatchGAN discriminator (docs/model.md): per frame, concat(L, ab) → three
 /// `Conv(4, 2, 1, no bias) → BN → LeakyReLU(0.2)` levels → `Conv(4, 1, 1, bias)`,
 /// one logit per 70×70 patch (15×15 logits for a 128 input).
 ///

@@ -1,6 +1,6 @@
 import CBLAS
 
-/// The colourising generator: a pix2pix U-Net with an LSTM at its bottleneck (SPEC §3).
+/// The colourising generator: a pix2pix U-Net with an LSTM at its bottleneck (docs/model.md).
 ///
 ///     L ─ down1 ─ down2 ─ … ─ down7 ─ [lstm] ─ up7 ─ up6 ─ … ─ up2 ─ up1 ─ ab
 ///           │       │                            │            │     │
@@ -43,8 +43,8 @@ public final class Generator {
         didSet { for bn in batchNorms { bn.training = training } }
     }
 
-    /// Builds the network and draws its initial values from `rng` (SPEC §3
-    /// "Initialisation"), in declaration order.
+    /// Builds the network and draws its initial values from `rng` (docs/model.md
+    /// §Initialisation), in declaration order.
     public init(config: ModelConfig, rng: inout RandomGenerator) throws {
         try config.validate()
         self.config = config

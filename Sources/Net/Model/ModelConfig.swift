@@ -1,10 +1,10 @@
-/// The model's hyper-parameters (SPEC §3), stored in checkpoints as JSON.
+/// The model's hyper-parameters (docs/model.md), stored in checkpoints as JSON.
 ///
 /// `baseWidth` scales every channel count of the seed model (64): the generator's
 /// encoder is w, 2w, 4w, 8w, 8w, 8w, 8w, the LSTM has 8w hidden units, and the
 /// discriminator is w, 2w, 4w, 1. Tests build tiny models (w = 2) from the same code.
 public struct ModelConfig: Codable, Equatable, Sendable {
-    /// Whether the generator has an LSTM at its bottleneck (SPEC §3 "temporal").
+    /// Whether the generator has an LSTM at its bottleneck (docs/model.md §Temporal variants).
     public enum Temporal: String, Codable, Sendable, CaseIterable {
         case lstm
         case none
@@ -20,7 +20,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     public var beta1: Float = 0.5
     public var beta2: Float = 0.999
 
-    /// The number of stride-2 levels of the U-Net (fixed by SPEC §3).
+    /// The number of stride-2 levels of the U-Net (fixed by docs/model.md).
     public static let levels = 7
 
     public init(baseWidth: Int = 64, temporal: Temporal = .lstm, size: Int = 128,

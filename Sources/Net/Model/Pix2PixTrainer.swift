@@ -14,7 +14,7 @@ public struct StepLosses: Equatable, Sendable {
     }
 }
 
-/// One pix2pix training step (SPEC §3) over a generator, a discriminator and
+/// One pix2pix training step (docs/model.md) over a generator, a discriminator and
 /// their two Adam optimisers, independent of how many processes train.
 ///
 /// Data parallelism plugs in through the two hooks, called after a network's

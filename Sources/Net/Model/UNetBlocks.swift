@@ -3,7 +3,7 @@ import CBLAS
 /// One encoder level of the U-Net: `[LeakyReLU(0.2)] → Conv(4, 2, 1, no bias) → [BN]`.
 ///
 /// down1 is a bare conv (no activation, no BN), down2…down6 have both, down7
-/// has the activation but no BN (SPEC §3). The block's output is also the skip
+/// has the activation but no BN (docs/model.md). The block's output is also the skip
 /// tensor its decoder partner concatenates, so it must stay untouched until
 /// the generator's backward pass.
 final class EncoderBlock {
@@ -40,7 +40,7 @@ final class EncoderBlock {
 /// One decoder level: `ReLU([concat(prev, skip)]) → ConvT(4, 2, 1) → BN | tanh`.
 ///
 /// up7 has no skip input; up6…up2 concatenate the previous decoder output with
-/// their encoder partner's output (previous first, SPEC §3); up1 ends in a
+/// their encoder partner's output (previous first, docs/model.md); up1 ends in a
 /// biased ConvT and tanh instead of BN.
 final class DecoderBlock {
     let concat: Concat?

@@ -1,5 +1,6 @@
 import XCTest
 @testable import Net
+@testable import ModelFiles
 
 /// The whole model and training step against PyTorch (tools/make_golden.py,
 /// docs/golden-fixtures.md): base width 4, 128², B = 2, T = 3, both variants.

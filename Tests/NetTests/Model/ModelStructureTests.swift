@@ -2,10 +2,10 @@ import XCTest
 @testable import Net
 
 /// The networks' tensor names, shapes and counts are part of the contract
-/// (SPEC §5: checkpoints, safetensors conversion), so they are spelled out here
+/// (docs/format.md §Tensor names: checkpoints, safetensors conversion), so they are spelled out here
 /// by hand rather than derived from the code under test.
 final class ModelStructureTests: XCTestCase {
-    /// SPEC §5 names with PyTorch shapes for the seed generator (w = 64), in
+    /// names (docs/format.md §Tensor names) with PyTorch shapes for the seed generator (w = 64), in
     /// network order. BN entries expand to weight, bias (trainable) and
     /// running_mean, running_var (buffers).
     static let seedGenerator: [(String, [Int])] = [
@@ -57,7 +57,7 @@ final class ModelStructureTests: XCTestCase {
          ("\(prefix).bn.running_mean", [c]), ("\(prefix).bn.running_var", [c])]
     }
 
-    // Counted by hand from the SPEC §3 table (4×4 kernels, so 16 per in×out pair):
+    // Counted by hand from the tables of docs/model.md (4×4 kernels, so 16 per in×out pair):
     //   encoder convs 16·(1·64 + 64·128 + 128·256 + 256·512 + 3·512·512)   = 15,336,448
     //   LSTM 2·(2048·512) + 2·2048                                         =  2,101,248
     //   decoder convs 16·(512·512 + 2·1024·512 + 1024·256 + 512·128
@@ -108,7 +108,7 @@ final class ModelStructureTests: XCTestCase {
         XCTAssertEqual(g.parameters.trainableCount, Self.seedGeneratorTrainable - 2_101_248)
     }
 
-    /// SPEC §3 initialisation: conv weights N(0, 0.02), BN γ N(1, 0.02), β 0,
+    /// docs/model.md §Initialisation: conv weights N(0, 0.02), BN γ N(1, 0.02), β 0,
     /// running mean 0 / var 1, LSTM U(±1/√H), up1's bias 0. Checked on sample
     /// statistics of the seed model, with bounds several standard errors wide.
     func testInitialisation() throws {

@@ -1,4 +1,4 @@
-/// The two files a model travels in (SPEC §5): our HDF5 training checkpoint
+/// The two files a model travels in (docs/format.md §Checkpoints, §Safetensors): our HDF5 training checkpoint
 /// and a safetensors file with PyTorch's names and shapes. Told apart by the
 /// file name's extension, as `vcolor convert` documents.
 public enum ModelFileFormat: String, Sendable {

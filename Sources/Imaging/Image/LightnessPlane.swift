@@ -1,6 +1,5 @@
-import DataPrep
 
-/// sRGB 8-bit (rgb24) → CIELAB L* plane, in float, as SPEC §1 defines L*:
+/// sRGB 8-bit (rgb24) → CIELAB L* plane, in float, as docs/format.md §Colour defines L*:
 /// `L = 116·f(Y) − 16` with `Y` the linearised values through the matrix's
 /// middle row. Colour and grey input alike: colorize keeps only L.
 ///

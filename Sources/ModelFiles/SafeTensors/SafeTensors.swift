@@ -6,6 +6,7 @@ import Musl
 import Darwin
 #endif
 import Foundation
+import Storage
 
 /// A safetensors file: read whole, validated up front, float32 tensors by name.
 ///
@@ -240,39 +241,22 @@ public struct SafeTensors {
     /// fsync of the directory, so a crash leaves the old file or the new one.
     public static func write(_ tensors: [Entry], metadata: [String: String] = [:], to url: URL) throws {
         let head = try header(tensors, metadata: metadata)
-        let path = url.path
-        let directory = url.deletingLastPathComponent().path
-        let temporary = "\(directory)/.\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw SafeTensorsError.io(path: path, reason: "cannot create \(temporary): \(errnoText())") }
         do {
-            try head.withUnsafeBytes { try writeAll(fd, $0, path: path) }
-            for t in tensors {
-                #if _endian(big)
-                var swapped: [UInt8] = []
-                appendLittleEndian(t.values, to: &swapped)
-                try swapped.withUnsafeBytes { try writeAll(fd, $0, path: path) }
-                #else
-                try writeAll(fd, UnsafeRawBufferPointer(t.values), path: path)
-                #endif
+            try AtomicFile.write(to: url.path) { file in
+                try head.withUnsafeBytes { try file.write($0) }
+                for t in tensors {
+                    #if _endian(big)
+                    var swapped: [UInt8] = []
+                    appendLittleEndian(t.values, to: &swapped)
+                    try swapped.withUnsafeBytes { try file.write($0) }
+                    #else
+                    try file.write(UnsafeRawBufferPointer(t.values))
+                    #endif
+                }
             }
-            guard fsync(fd) == 0 else { throw SafeTensorsError.io(path: path, reason: "fsync failed: \(errnoText())") }
-            guard close(fd) == 0 else {
-                unlink(temporary)
-                throw SafeTensorsError.io(path: path, reason: "close failed: \(errnoText())")
-            }
-        } catch {
-            close(fd)
-            unlink(temporary)
-            throw error
+        } catch let error as StorageError {
+            throw SafeTensorsError.io(path: error.path, reason: error.reason)
         }
-        guard rename(temporary, path) == 0 else {
-            let reason = errnoText()
-            unlink(temporary)
-            throw SafeTensorsError.io(path: path, reason: "cannot rename the temporary file into place: \(reason)")
-        }
-        let dirfd = open(directory.isEmpty ? "." : directory, O_RDONLY | O_CLOEXEC)
-        if dirfd >= 0 { _ = fsync(dirfd); close(dirfd) }
     }
 
     /// The length field plus the JSON header, padded with spaces so the data
@@ -350,21 +334,9 @@ public struct SafeTensors {
         }
     }
 
-    // MARK: POSIX helpers (errno-bearing messages, EINTR and short transfers handled)
+    // MARK: Reading (errno-bearing messages, EINTR and short reads handled)
 
-    private static func errnoText() -> String { String(cString: strerror(errno)) }
-
-    private static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws {
-        var done = 0
-        while done < bytes.count {
-            let n = posixWrite(fd, bytes.baseAddress! + done, bytes.count - done)
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw SafeTensorsError.io(path: path, reason: "write failed: \(errnoText())")
-            }
-            done += n
-        }
-    }
+    private static func errnoText() -> String { SystemError.words(errno) }
 
     private static func readFile(_ path: String) throws -> [UInt8] {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
@@ -397,9 +369,4 @@ public struct SafeTensors {
         if let failure { throw failure }
         return bytes
     }
-}
-
-/// `write(2)`, named apart from `SafeTensors.write` so calls inside the type reach the C function.
-private func posixWrite(_ fd: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int {
-    write(fd, bytes, count)
 }

@@ -1,7 +1,6 @@
 import Foundation
-import DataPrep
 
-/// (L*, a*, b*) in float → sRGB 8-bit, SPEC §1's inverse (skimage `lab2rgb`:
+/// (L*, a*, b*) in float → sRGB 8-bit, the inverse of docs/format.md §Colour (skimage `lab2rgb`:
 /// negative f(Z) clamped to 0, linear RGB clipped to [0, 1], rounding half
 /// away from zero), fast enough for every pixel of every output frame.
 ///

@@ -1,7 +1,7 @@
 import Net
 
 /// Everything besides the tensors that a resumed run needs to continue exactly
-/// where the interrupted one stopped (SPEC §5): stored as attributes of the
+/// where the interrupted one stopped (docs/format.md §Checkpoints): stored as attributes of the
 /// checkpoint's root group.
 public struct CheckpointState: Codable, Equatable, Sendable {
     /// Completed training steps (the file is `step-<step>.h5`).
@@ -36,5 +36,17 @@ public struct CheckpointState: Codable, Equatable, Sendable {
         self.generatorAdamSteps = generatorAdamSteps
         self.discriminatorAdamSteps = discriminatorAdamSteps
         self.configuration = configuration
+    }
+}
+
+/// Where training is in the data: stored in checkpoints so a resumed run
+/// draws exactly the batches the interrupted one would have drawn.
+public struct SamplerCursor: Hashable, Codable, Sendable {
+    public var epoch: Int
+    public var stepInEpoch: Int
+
+    public init(epoch: Int = 0, stepInEpoch: Int = 0) {
+        self.epoch = epoch
+        self.stepInEpoch = stepInEpoch
     }
 }

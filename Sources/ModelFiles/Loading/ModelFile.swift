@@ -1,4 +1,3 @@
-import Distributed
 import Foundation
 import HDF5Kit
 import Net

@@ -1,6 +1,6 @@
 import Foundation
 
-/// The colour maths of SPEC §1 in double precision, formula by formula as
+/// The colour maths of docs/format.md §Colour in double precision, formula by formula as
 /// scikit-image's `rgb2lab` / `lab2rgb` do it. This is the reference the fast
 /// frame converter (`Lab8Converter`) and the tests are checked against; it is
 /// also what `LabCodec` uses to turn network output back into sRGB.
@@ -64,7 +64,7 @@ public enum CIELAB {
         return (UInt8((c.r * 255).rounded()), UInt8((c.g * 255).rounded()), UInt8((c.b * 255).rounded()))
     }
 
-    /// The lab8 code of each channel (SPEC §2): round(L·255/100), round(a)+128,
+    /// The lab8 code of each channel (docs/format.md §lab8): round(L·255/100), round(a)+128,
     /// round(b)+128, clipped to 0…255; rounding half away from zero.
     public static func lab8(l: Double, a: Double, b: Double) -> (l: UInt8, a: UInt8, b: UInt8) {
         func clip(_ v: Double) -> UInt8 { UInt8(min(max(v, 0), 255)) }

@@ -1,8 +1,9 @@
 import Foundation
+import Storage
 import HDF5Kit
 import Net
 
-/// The training checkpoint of SPEC §5: one HDF5 file holding
+/// The training checkpoint of docs/format.md §Checkpoints: one HDF5 file holding
 ///
 ///     /generator/<name>                      float32, PyTorch shape (weights and BN buffers)
 ///     /discriminator/<name>                  float32, PyTorch shape
@@ -53,7 +54,7 @@ public enum Checkpoint {
         // An unwritable place is named by the path asked for, with the reason (HDF5's own
         // message names the temporary and dumps its flags); HDF5 then creates the file anew.
         let probe = Glibc.open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o644)
-        guard probe >= 0 else { throw CheckpointError("\(path): cannot write (\(DurableFile.errnoText()))") }
+        guard probe >= 0 else { throw CheckpointError("\(path): cannot write (\(SystemError.words(errno)))") }
         close(probe)
         unlink(temporary)
         do {
@@ -65,9 +66,7 @@ public enum Checkpoint {
                 try? file.close()
                 throw error
             }
-            try DurableFile.sync(temporary)
-            try DurableFile.rename(temporary, to: path)
-            try DurableFile.syncDirectory(dir)
+            try AtomicFile.commit(temporary, to: path)
         } catch {
             unlink(temporary)
             throw error
@@ -183,7 +182,7 @@ public enum Checkpoint {
     }
 
     /// Loads only the weights and buffers (for `--init` and `colorize`) from
-    /// a checkpoint (`.h5`) or a safetensors file with the SPEC §5 names:
+    /// a checkpoint (`.h5`) or a safetensors file with the names of docs/format.md §Tensor names:
     /// optimiser moments and training state are ignored. The generator is
     /// required; the discriminator is loaded when asked for and present.
     @discardableResult
@@ -202,7 +201,7 @@ public enum Checkpoint {
     }
 
     /// Weights from a safetensors file (generator only, or both networks: their
-    /// SPEC §5 names do not overlap, so one flat namespace holds both).
+    /// names (docs/format.md §Tensor names) do not overlap, so one flat namespace holds both).
     static func loadSafeTensorsWeights(_ path: String, generator: ParameterSet, discriminator: ParameterSet?) throws -> LoadedWeights {
         let file: SafeTensors
         do { file = try SafeTensors.load(contentsOf: URL(fileURLWithPath: path)) } catch {

@@ -1,4 +1,5 @@
 import Foundation
+import Storage
 
 /// `RUN/checkpoints/`: names, the newest complete checkpoint, pruning.
 ///
@@ -61,7 +62,7 @@ public struct CheckpointDirectory {
 
     /// Creates the directory (and the run directory) if needed.
     public func create() throws {
-        if let why = DurableFile.makeDirectories(path) {
+        if let why = Directories.make(path) {
             throw CheckpointError("\(path): cannot create the checkpoint directory (\(why))")
         }
     }

@@ -1,4 +1,3 @@
-import DataPrep
 
 /// Mean absolute a*b* error: the mean over every pixel of both |Δa*| and |Δb*|
 /// (so it is in CIELAB units, comparable with the 1…2 units of a just
@@ -14,7 +13,7 @@ public enum ChromaError {
         return meanAbsoluteDifference(predicted.baseAddress!, truth.baseAddress!, count: predicted.count)
     }
 
-    /// The a* and b* planes of an sRGB image (SPEC §1, double precision).
+    /// The a* and b* planes of an sRGB image (docs/format.md §Colour, double precision).
     public static func abPlanes(of image: RGBImage) -> [Float] {
         let n = image.pixelCount
         var ab = [Float](repeating: 0, count: 2 * n)

@@ -4,7 +4,7 @@ import Net
 /// work out the network it belongs to and to check it against that network
 /// before a single value is copied.
 struct ModelTensors {
-    /// PyTorch shape of each tensor the file holds, by SPEC §5 name.
+    /// PyTorch shape of each tensor the file holds, by name (docs/format.md §Tensor names).
     var shapes: [String: [Int]]
     /// Element type of each tensor ("F32", "I64", …; checkpoints are all F32).
     var dtypes: [String: String]
@@ -16,7 +16,7 @@ struct ModelTensors {
     /// and ignored rather than rejected as an unknown tensor.
     static func isBatchCounter(_ name: String) -> Bool { name.hasSuffix(".num_batches_tracked") }
 
-    /// Names of the discriminator (SPEC §5: `layer1…3`, `head`).
+    /// Names of the discriminator (docs/format.md §Tensor names: `layer1…3`, `head`).
     static func isDiscriminatorName(_ name: String) -> Bool {
         name.hasPrefix("layer") || name.hasPrefix("head.")
     }

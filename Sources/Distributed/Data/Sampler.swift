@@ -1,4 +1,5 @@
 import Net
+import ModelFiles
 
 /// One training sample: `clipLength` consecutive frames of one sequence,
 /// starting at `startFrame`.
@@ -18,18 +19,6 @@ public struct Clip: Hashable, Codable, Sendable, CustomStringConvertible {
     public var description: String { "\(sequenceID)@\(startFrame)" }
 }
 
-/// Where training is in the data: stored in checkpoints so a resumed run
-/// draws exactly the batches the interrupted one would have drawn.
-public struct SamplerCursor: Hashable, Codable, Sendable {
-    public var epoch: Int
-    public var stepInEpoch: Int
-
-    public init(epoch: Int = 0, stepInEpoch: Int = 0) {
-        self.epoch = epoch
-        self.stepInEpoch = stepInEpoch
-    }
-}
-
 /// Data cannot make a single training step for the requested geometry.
 public struct SamplerError: Error, CustomStringConvertible {
     public let description: String
@@ -45,7 +34,7 @@ public struct SequenceInfo: Hashable, Sendable {
     }
 }
 
-/// The deterministic clip sampler of data-parallel training (SPEC §4).
+/// The deterministic clip sampler of data-parallel training (docs/format.md §Data parallelism).
 ///
 /// Every rank computes the whole plan of an epoch from (seed, epoch) alone,
 /// so all ranks agree on the step count and on who trains on what without

@@ -1,4 +1,4 @@
-/// lab8 ⇄ network tensors (SPEC §1/§2): `L_in = L/50 − 1` with `L = code·100/255`,
+/// lab8 ⇄ network tensors (docs/format.md §Colour): `L_in = L/50 − 1` with `L = code·100/255`,
 /// `ab = (code − 128)/110`; and back from network output to sRGB 8-bit.
 ///
 /// Planes are NCHW-style: a lab8 frame is `[3, H, W]` (L, a, b planes); the network

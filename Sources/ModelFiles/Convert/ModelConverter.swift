@@ -1,10 +1,9 @@
-import Distributed
 import Foundation
 import Net
 
-/// `vcolor convert`: a training checkpoint ⇄ a safetensors file (SPEC §5).
+/// `vcolor convert`: a training checkpoint ⇄ a safetensors file (docs/format.md §Safetensors).
 ///
-/// Safetensors files hold exactly the SPEC §5 names, float32, PyTorch shapes,
+/// Safetensors files hold exactly the names of docs/format.md §Tensor names, float32, PyTorch shapes,
 /// in network order, and our `ModelConfig` as JSON under `__metadata__["config"]`.
 /// With `.all` the discriminator's tensors go in next to the generator's under
 /// their plain names (`layer*`, `head.*` never clash with `down*`, `up*`, `lstm.*`).
