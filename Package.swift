@@ -49,11 +49,16 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
+        // Helpers the test targets share (and only they depend on): finding the
+        // built `vcolor`, running a process with a deadline, mpirun, ffmpeg test media.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+
         .testTarget(name: "NetTests", dependencies: ["Net", "ModelFiles"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "DataPrepTests", dependencies: ["DataPrep", "Imaging", "HDF5Kit"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "DistributedTests", dependencies: ["Distributed", "ModelFiles", "Imaging", "Net", "DataPrep", "HDF5Kit"]),
+        .testTarget(name: "HDF5KitTests", dependencies: ["HDF5Kit"]),
+        .testTarget(name: "DataPrepTests", dependencies: ["DataPrep", "Imaging", "HDF5Kit", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "DistributedTests", dependencies: ["Distributed", "ModelFiles", "Imaging", "Net", "DataPrep", "HDF5Kit", "TestSupport"]),
         .testTarget(name: "ColorizeTests", dependencies: ["Colorize", "ModelFiles", "Imaging", "Net", "DataPrep"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "VcolorTests", dependencies: ["vcolor", "DataPrep"]),
+        .testTarget(name: "VcolorTests", dependencies: ["vcolor", "DataPrep", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

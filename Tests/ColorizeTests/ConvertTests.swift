@@ -154,17 +154,27 @@ final class ConvertTests: XCTestCase {
         XCTAssertThrowsError(try ModelFile.load(odd)) { XCTAssertTrue("\($0)".contains("multiple of 128"), "\($0)") }
     }
 
+    /// Each bad conversion throws one line that names the file it is about.
     func testBadArgumentsAreOneLineErrors() throws {
         let dir = try temporaryDirectory(self)
         let input = try colorizeFixture("tiny-lstm.safetensors")
-        XCTAssertThrowsError(try ModelConverter.convert(input, to: dir + "/x.safetensors", contents: .generator))
-        XCTAssertThrowsError(try ModelConverter.convert(input, to: dir + "/x.pt", contents: .generator))
-        XCTAssertThrowsError(try ModelConverter.convert(dir + "/none.h5", to: dir + "/x.safetensors", contents: .generator)) {
-            XCTAssertTrue("\($0)".contains("no such model file"), "\($0)")
-        }
         let notHDF5 = dir + "/text.h5"
         try "hello".write(toFile: notHDF5, atomically: true, encoding: .utf8)
-        XCTAssertThrowsError(try ModelConverter.convert(notHDF5, to: dir + "/x.safetensors", contents: .generator))
+        for (from, to, names, fragment) in [
+            (input, dir + "/x.safetensors", dir + "/x.safetensors", ""),
+            (input, dir + "/x.pt", dir + "/x.pt", ""),
+            (dir + "/none.h5", dir + "/x.safetensors", dir + "/none.h5", "no such model file"),
+            (notHDF5, dir + "/x.safetensors", notHDF5, ""),
+        ] {
+            XCTAssertThrowsError(try ModelConverter.convert(from, to: to, contents: .generator), "\(from) → \(to)") {
+                let text = "\($0)"
+                XCTAssertFalse(text.isEmpty)
+                XCTAssertFalse(text.contains("\n"), "not one line: \(text)")
+                XCTAssertTrue(text.contains(names), "does not name \(names): \(text)")
+                if !fragment.isEmpty { XCTAssertTrue(text.contains(fragment), "\(text)") }
+            }
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/x.safetensors"), "nothing written")
     }
 
     /// Random byte flips and truncations of a real file: every outcome is a

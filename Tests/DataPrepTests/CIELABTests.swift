@@ -29,6 +29,31 @@ final class CIELABTests: XCTestCase {
         XCTAssertLessThan(worst, 1e-6, "largest |Δ| vs skimage")
     }
 
+    /// The lab8 quantiser (docs/dataprep.md: `round(L·255/100)`, `round(a)+128`,
+    /// `round(b)+128`, clipped to 0…255) on values worked out by hand, including
+    /// both sides of a rounding step and the clipping. (Exact .5 ties are not
+    /// pinned: Double Lab values never land on them.)
+    func testLab8QuantiserOnHandWorkedValues() {
+        let cases: [(lab: (Double, Double, Double), codes: (UInt8, UInt8, UInt8))] = [
+            ((0, 0, 0), (0, 128, 128)),
+            ((100, 0, 0), (255, 128, 128)),
+            ((49.9, -0.4, 0.4), (127, 128, 128)),        // 127.245 → 127
+            ((50.1, -0.6, 0.6), (128, 127, 129)),        // 127.755 → 128
+            ((0.19, 10.49, -10.49), (0, 138, 118)),      // 0.4845 → 0
+            ((0.2, 10.51, -10.51), (1, 139, 117)),       // 0.51 → 1
+            ((53.24, 80.09, 67.2), (136, 208, 195)),     // sRGB red: 135.762 → 136
+            ((87.73, -86.18, 83.18), (224, 42, 211)),    // sRGB green: 223.7115 → 224
+            ((32.3, 79.19, -107.86), (82, 207, 20)),     // sRGB blue: 82.365 → 82
+            ((99.9, 127.4, -128.4), (255, 255, 0)),      // 254.745 → 255; 255.4 and −0.4 round into range
+            ((101, 127.6, -128.6), (255, 255, 0)),       // beyond the ends: clipped
+            ((-3, 300, -300), (0, 255, 0)),
+        ]
+        for (lab, codes) in cases {
+            let got = CIELAB.lab8(l: lab.0, a: lab.1, b: lab.2)
+            XCTAssertTrue(got == codes, "L*a*b* \(lab): got \(got), want \(codes)")
+        }
+    }
+
     /// The fast converter's codes vs the codes of skimage's Lab: within one on every pixel.
     func testFastConverterWithinOneCodeOfSkimage() {
         let f = Self.fixture

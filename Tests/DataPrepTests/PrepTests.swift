@@ -1,5 +1,6 @@
 import Foundation
 import HDF5Kit
+import TestSupport
 import XCTest
 @testable import DataPrep
 @testable import Imaging
@@ -183,9 +184,30 @@ final class PrepTests: XCTestCase {
         XCTAssertTrue(try DatasetIndex.load(out).sequences.allSatisfy { $0.split == "val" })
     }
 
-    /// Fit modes on a portrait clip: pad leaves black bars left and right, crop
-    /// and stretch fill the frame.
+    /// Fit modes on the portrait 96×128 clip, each against ffmpeg's rendering
+    /// of the first frame through filters written out here by hand (centre
+    /// 96×96 square for crop, the whole frame squeezed for stretch, 96×128
+    /// between two 16-pixel black bars for pad), turned into L* codes with the
+    /// reference colour maths. Each mode must match its own rendering (within
+    /// the converters' one code) and be far from the other two, so swapping
+    /// two modes fails.
     func testFitModes() throws {
+        let references: [FitMode: String] = [
+            .crop: "crop=96:96:0:16,scale=128:128:flags=area",
+            .stretch: "scale=128:128:flags=area",
+            .pad: "scale=96:128:flags=area,pad=128:128:16:0:color=black",
+        ]
+        var expectedL: [FitMode: [Double]] = [:]
+        for (fit, filter) in references {
+            let rgb = try SyntheticMedia.rgbFrame(Self.media + "/b.mp4", index: 0, filter: filter)
+            XCTAssertEqual(rgb.count, 3 * 128 * 128, fit.rawValue)
+            expectedL[fit] = (0..<(128 * 128)).map { p in
+                CIELAB.lab(r: rgb[3 * p], g: rgb[3 * p + 1], b: rgb[3 * p + 2]).l * 255 / 100
+            }
+        }
+        func meanDifference(_ a: [UInt8], _ b: [Double]) -> Double {
+            zip(a, b).reduce(0.0) { $0 + abs(Double($1.0) - $1.1) } / Double(b.count)
+        }
         for fit in FitMode.allCases {
             var o = options(["b.mp4"])
             o.fit = fit
@@ -196,11 +218,43 @@ final class PrepTests: XCTestCase {
             var frame = [UInt8](repeating: 0, count: 3 * 128 * 128)
             try frame.withUnsafeMutableBufferPointer { try reader.readFrames(index.sequences[0].id, start: 0, count: 1, into: $0) }
             reader.close()
-            // Left column (x = 0..3) of the L plane: black when padded (96x128 → 96 wide + 16 each side).
-            var leftEdge = 0
-            for y in 0..<128 { for x in 0..<4 { leftEdge = max(leftEdge, Int(frame[y * 128 + x])) } }
-            if fit == .pad { XCTAssertEqual(leftEdge, 0, "pad") } else { XCTAssertGreaterThan(leftEdge, 50, fit.rawValue) }
+            let lPlane = Array(frame[0..<(128 * 128)])
+            let own = meanDifference(lPlane, try XCTUnwrap(expectedL[fit]))
+            XCTAssertLessThan(own, 1, "\(fit.rawValue) vs its reference rendering")
+            for other in FitMode.allCases where other != fit {
+                let distance = meanDifference(lPlane, try XCTUnwrap(expectedL[other]))
+                XCTAssertGreaterThan(distance, max(3, 10 * own), "\(fit.rawValue) is as close to \(other.rawValue)")
+            }
         }
+    }
+
+    /// One worker and two give the same data set: the same index.json and the
+    /// same bytes in every sequence (workers finish in any order; the output
+    /// must not depend on it). One shard: with several, which shard a sequence
+    /// lands in follows the order the workers finish (docs/dataprep.md).
+    func testOneAndTwoWorkersGiveTheSameDataSet() throws {
+        var contents: [(DatasetIndex, [String: [UInt8]])] = []
+        for workers in [1, 2] {
+            var o = options(["a.mp4", "b.mp4", "c", "d.mkv"])
+            o.workers = workers
+            o.valFraction = 0.5
+            o.overwrite = true
+            _ = try Prep.run(o)
+            let index = try DatasetIndex.load(out)
+            var frames: [String: [UInt8]] = [:]
+            for sequence in index.sequences {
+                let reader = try ShardReader(path: out + "/" + sequence.shard)
+                var bytes = [UInt8](repeating: 0, count: sequence.frames * 3 * 128 * 128)
+                try bytes.withUnsafeMutableBufferPointer { try reader.readFrames(sequence.id, start: 0, count: sequence.frames, into: $0) }
+                reader.close()
+                frames[sequence.id] = bytes
+            }
+            contents.append((index, frames))
+        }
+        XCTAssertEqual(contents[0].0, contents[1].0, "index.json")
+        XCTAssertEqual(contents[0].1.keys.sorted(), contents[1].1.keys.sorted())
+        for (id, bytes) in contents[0].1 { XCTAssertTrue(bytes == contents[1].1[id], "sequence \(id)") }
+        XCTAssertEqual(contents[0].1.count, 7)
     }
 
     func testResumeWithDifferentOptionsIsRefused() throws {

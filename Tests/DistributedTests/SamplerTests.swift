@@ -1,3 +1,4 @@
+import TestSupport
 import XCTest
 @testable import Distributed
 @testable import ModelFiles
@@ -23,6 +24,45 @@ final class SamplerTests: XCTestCase {
         for r in 0..<3 {
             XCTAssertEqual(try allBatches(a[r], epochs: 3), try allBatches(b[r], epochs: 3))
         }
+    }
+
+    /// A small plan written out: 6 sequences, 2 ranks, clips of 4, batch 1, seed 11.
+    static func smallPlan(epoch: Int) throws -> [[String]] {
+        let sequences = [9, 13, 4, 21, 8, 12].enumerated().map { SequenceInfo(id: "s\($0.offset)", frames: $0.element) }
+        let s = try Sampler(sequences: sequences, clipLength: 4, batch: 1, seed: 11, rank: 0, worldSize: 2)
+        return s.plan(epoch: epoch).clipsByRank.map { $0.map(\.description) }
+    }
+
+    /// Recorded from the implementation once: any change to the shuffle, the
+    /// split over ranks or the clip offsets, and anything that differs from
+    /// process to process (Swift's hashing is seeded per process), breaks it.
+    static let pinnedPlans: [[[String]]] = [
+        [["s5@0", "s1@9", "s1@5", "s0@5", "s5@4", "s1@1", "s0@1", "s5@8"],
+         ["s3@5", "s4@0", "s3@9", "s3@17", "s3@1", "s2@0", "s3@13", "s4@4"]],
+        [["s0@5", "s5@8", "s1@4", "s0@1", "s5@0", "s1@0", "s5@4", "s1@8"],
+         ["s3@16", "s2@0", "s3@4", "s4@0", "s3@12", "s3@0", "s4@4", "s3@8"]],
+    ]
+
+    /// The plan is the pinned one here and in a second process (this test
+    /// bundle run again for this one test, writing its plan to a file): ranks
+    /// are separate processes and must compute the same plan.
+    func testPinnedPlanIsTheSameInAnotherProcess() throws {
+        let plans = try (0..<2).map { try Self.smallPlan(epoch: $0) }
+        if let out = ProcessInfo.processInfo.environment["VCOLOR_SAMPLER_PLAN_OUT"] {
+            try JSONEncoder().encode(plans).write(to: URL(fileURLWithPath: out))
+            return
+        }
+        XCTAssertEqual(plans, Self.pinnedPlans, "\(plans)")
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("plan-\(UUID().uuidString).json").path
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        var environment = environmentWithoutMPI()
+        environment["VCOLOR_SAMPLER_PLAN_OUT"] = out
+        let bundle = URL(fileURLWithPath: ProcessInfo.processInfo.arguments[0])
+        let child = try runProcess(bundle, ["DistributedTests.SamplerTests/testPinnedPlanIsTheSameInAnotherProcess"],
+                                   environment: environment, timeout: 120)
+        XCTAssertEqual(child.status, 0, child.stderr)
+        let other = try JSONDecoder().decode([[[String]]].self, from: Data(contentsOf: URL(fileURLWithPath: out)))
+        XCTAssertEqual(other, plans, "another process computed another plan")
     }
 
     func testEpochsAndSeedsDiffer() throws {

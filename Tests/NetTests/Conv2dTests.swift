@@ -166,10 +166,15 @@ final class Conv2dTests: XCTestCase {
     }
 
     /// With two threads the parallel kernels split the work; results must
-    /// equal the single-thread ones (sizes above the serial cut-off).
+    /// equal the single-thread ones bit for bit. The sizes put even one
+    /// image's im2col and channel-major reorder above the serial cut-off, so
+    /// the "chunks of 1" plans run in parallel too.
     func testTwoThreadsMatchOne() {
         var rng = RandomGenerator(seed: 5)
-        let t = ConvCase(n: 4, inC: 8, outC: 6, h: 16, w: 16, bias: true)
+        let t = ConvCase(n: 4, inC: 16, outC: 16, h: 64, w: 64, bias: true)
+        let positions = (t.h / 2) * (t.w / 2)
+        XCTAssertGreaterThanOrEqual(t.inC * t.k * t.k * positions, ComputeThreads.serialWork, "im2col of one image")
+        XCTAssertGreaterThanOrEqual(t.outC * positions, ComputeThreads.serialWork, "channel-major reorder of one image")
         let (conv, ps) = makeConv(t, &rng)
         let x = randomTensor(Shape(t.n, t.inC, t.h, t.w), &rng)
         let expected = naiveConv2d(x, weight: Array(conv.weight.values), bias: Array(conv.bias!.values),

@@ -146,7 +146,10 @@ final class ConvTranspose2dTests: XCTestCase {
 
     func testTwoThreadsMatchOne() {
         var rng = RandomGenerator(seed: 5)
-        let t = ConvCase(n: 4, inC: 8, outC: 6, h: 8, w: 8, bias: true)
+        // Above the serial cut-off for one image (see Conv2dTests.testTwoThreadsMatchOne).
+        let t = ConvCase(n: 4, inC: 16, outC: 16, h: 32, w: 32, bias: true)
+        XCTAssertGreaterThanOrEqual(t.outC * t.k * t.k * t.h * t.w, ComputeThreads.serialWork, "col2im of one image")
+        XCTAssertGreaterThanOrEqual(t.inC * t.h * t.w, ComputeThreads.serialWork, "channel-major reorder of one image")
         let (layer, ps) = makeConvT(t, &rng)
         let x = randomTensor(Shape(t.n, t.inC, t.h, t.w), &rng)
         let expected = naiveConvTranspose2d(x, weight: Array(layer.weight.values), bias: Array(layer.bias!.values),

@@ -26,8 +26,16 @@ final class TensorTests: XCTestCase {
         var rng = RandomGenerator(seed: 1)
         set.initialize(using: &rng)
         XCTAssertEqual(Array(b.values), [1, 1, 1, 1])
-        let mean = w.values.reduce(0, +) / Float(w.count)
-        XCTAssertEqual(mean, 0, accuracy: 0.01)
+        // N(0, 0.02) over 72 values: the sample mean is within 3 standard
+        // errors (3 · 0.02/√72 ≈ 0.007) of 0, the sample deviation within ±30% of
+        // 0.02 (its standard error is ≈ 8%), and the values differ. A zero, constant
+        // or N(0, 1) initialiser fails.
+        let values = w.values.map(Double.init)
+        let mean = values.reduce(0, +) / Double(w.count)
+        let std = (values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(w.count - 1)).squareRoot()
+        XCTAssertEqual(mean, 0, accuracy: 0.007)
+        XCTAssertEqual(std, 0.02, accuracy: 0.006)
+        XCTAssertEqual(Set(values).count, w.count, "every weight drawn separately")
         XCTAssertEqual(set.entries.map(\.name), ["a.weight", "a.running_mean", "a.bias"])
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// `vcolor bench` end to end on a tiny model: JSON lines on stdout, progress on

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// Runs the built `vcolor` binary, as a user would.
@@ -8,38 +9,15 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(result.status, 0)
         XCTAssertTrue(result.stdout.contains("USAGE"), result.stdout)
     }
-}
 
-struct ProcessResult {
-    var status: Int32
-    var stdout: String
-    var stderr: String
-}
-
-/// The `vcolor` executable next to this test bundle in the build products folder.
-func vcolorExecutable() -> URL {
-    var dir = Bundle(for: CLITests.self).bundleURL
-    while dir.pathExtension != "" || !FileManager.default.fileExists(atPath: dir.appendingPathComponent("vcolor").path) {
-        dir.deleteLastPathComponent()
-        if dir.path == "/" { break }
+    /// TestSupport's deadline: a child still running at it is killed and the
+    /// call throws at once, so a hung `vcolor` fails its test instead of blocking CI.
+    func testAProcessPastItsDeadlineIsKilledAndReported() throws {
+        let start = Date()
+        XCTAssertThrowsError(try runProcess(URL(fileURLWithPath: "/bin/sleep"), ["30"], timeout: 1)) { error in
+            XCTAssertTrue(error is ProcessTimedOut, "\(error)")
+            XCTAssertTrue("\(error)".hasPrefix("sleep 30 did not finish within 1 s and was killed"), "\(error)")
+        }
+        XCTAssertLessThan(Date().timeIntervalSince(start), 10)
     }
-    return dir.appendingPathComponent("vcolor")
-}
-
-func runVcolor(_ arguments: [String], environment: [String: String]? = nil) throws -> ProcessResult {
-    let process = Process()
-    process.executableURL = vcolorExecutable()
-    process.arguments = arguments
-    if let environment { process.environment = environment }
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    let errData = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return ProcessResult(status: process.terminationStatus,
-                         stdout: String(decoding: outData, as: UTF8.self),
-                         stderr: String(decoding: errData, as: UTF8.self))
 }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// The PyTorch-made fixtures of ColorizeTests, read from the source tree.
@@ -35,8 +36,7 @@ final class ConvertCLITests: XCTestCase {
         ] {
             let r = try runVcolor(arguments)
             XCTAssertNotEqual(r.status, 0, arguments.joined(separator: " "))
-            let lines = r.stderr.split(separator: "\n").filter { !$0.isEmpty && !$0.hasPrefix("Usage") && !$0.hasPrefix("  See") }
-            XCTAssertEqual(lines.count, 1, r.stderr)
+            XCTAssertNil(oneLineErrorProblem(r), arguments.joined(separator: " "))
         }
     }
 }

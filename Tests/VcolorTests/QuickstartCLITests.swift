@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 final class QuickstartCLITests: XCTestCase {
@@ -90,8 +91,7 @@ final class EvalCLITests: XCTestCase {
         ] {
             let f = try runVcolor(arguments)
             XCTAssertNotEqual(f.status, 0)
-            let lines = f.stderr.split(separator: "\n").filter { !$0.isEmpty && !$0.hasPrefix("Usage") && !$0.hasPrefix("  See") }
-            XCTAssertEqual(lines.count, 1, f.stderr)
+            XCTAssertNil(oneLineErrorProblem(f), arguments.joined(separator: " "))
         }
         // An uncreatable folder is one line (was Foundation's NSError dump); a huge --frames
         // is refused before ffmpeg spends hours on it.

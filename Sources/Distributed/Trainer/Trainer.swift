@@ -255,10 +255,16 @@ public final class Trainer {
     /// stored one; with another rank count (or data) the epoch has another
     /// number of steps, so the position inside the epoch is scaled.
     func rescaledCursor(_ state: CheckpointState, sampler: Sampler) -> SamplerCursor {
-        guard state.stepsPerEpoch != sampler.stepsPerEpoch else { return state.cursor }
+        Self.rescaled(state.cursor, from: state.stepsPerEpoch, to: sampler.stepsPerEpoch)
+    }
+
+    /// `cursor` of an epoch of `old` steps moved to the same fraction of an
+    /// epoch of `new` steps (rounded down), clamped to the epoch's last step.
+    static func rescaled(_ cursor: SamplerCursor, from old: Int, to new: Int) -> SamplerCursor {
+        guard old != new else { return cursor }
         // In Double: stepInEpoch × stepsPerEpoch may not fit an Int; the result is below stepsPerEpoch.
-        let scaled = Int(Double(state.cursor.stepInEpoch) * Double(sampler.stepsPerEpoch) / Double(max(1, state.stepsPerEpoch)))
-        return SamplerCursor(epoch: state.cursor.epoch, stepInEpoch: min(scaled, sampler.stepsPerEpoch - 1))
+        let scaled = Int(Double(cursor.stepInEpoch) * Double(new) / Double(max(1, old)))
+        return SamplerCursor(epoch: cursor.epoch, stepInEpoch: min(scaled, new - 1))
     }
 
     func networks(_ model: Pix2PixTrainer) -> Checkpoint.Networks {

@@ -2,14 +2,17 @@ import Foundation
 
 /// Test media made with `ffmpeg -f lavfi`: clips of synthetic sources joined at
 /// known frames, so every cut's frame is known exactly.
-enum SyntheticMedia {
-    struct Clip {
-        var source: String  // a lavfi source: testsrc2, mandelbrot, smptebars, cellauto, …
-        var frames: Int
-        var filter = ""  // extra filters for this clip, e.g. "fade=t=out:start_frame=10:nb_frames=5"
+public enum SyntheticMedia {
+    public struct Clip {
+        public var source: String  // a lavfi source: testsrc2, mandelbrot, smptebars, cellauto, …
+        public var frames: Int
+        public var filter: String  // extra filters for this clip, e.g. "fade=t=out:start_frame=10:nb_frames=5"
+        public init(source: String, frames: Int, filter: String = "") {
+            self.source = source; self.frames = frames; self.filter = filter
+        }
     }
 
-    static var ffmpeg: String {
+    public static var ffmpeg: String {
         for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin").split(separator: ":") {
             let path = "\(dir)/ffmpeg"
             if FileManager.default.isExecutableFile(atPath: path) { return path }
@@ -17,26 +20,22 @@ enum SyntheticMedia {
         return "/usr/bin/ffmpeg"
     }
 
+    /// Runs ffmpeg (or the absolute path in `arguments[0]`) with a deadline;
+    /// its stdout, or an error naming the command and ffmpeg's message.
     @discardableResult
-    static func run(_ arguments: [String]) throws -> Data {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: arguments[0].hasPrefix("/") ? arguments[0] : ffmpeg)
-        process.arguments = arguments[0].hasPrefix("/") ? Array(arguments.dropFirst()) : arguments
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw NSError(domain: "ffmpeg", code: Int(process.terminationStatus),
-                          userInfo: [NSLocalizedDescriptionKey: "ffmpeg failed: \(arguments.joined(separator: " "))"])
+    public static func run(_ arguments: [String]) throws -> Data {
+        let absolute = arguments[0].hasPrefix("/")
+        let result = try runProcess(URL(fileURLWithPath: absolute ? arguments[0] : ffmpeg),
+                                    absolute ? Array(arguments.dropFirst()) : arguments)
+        guard result.status == 0 else {
+            throw NSError(domain: "ffmpeg", code: Int(result.status),
+                          userInfo: [NSLocalizedDescriptionKey: "ffmpeg failed: \(arguments.joined(separator: " ")): \(result.stderr)"])
         }
-        return data
+        return result.stdoutData
     }
 
     /// Joins `clips` into one H.264 (or `codec`) video of `size` ("WxH") at 25 fps.
-    static func video(_ path: String, _ clips: [Clip], size: String = "160x120", codec: [String] = ["-c:v", "libx264", "-preset", "ultrafast"],
+    public static func video(_ path: String, _ clips: [Clip], size: String = "160x120", codec: [String] = ["-c:v", "libx264", "-preset", "ultrafast"],
                       output: [String] = []) throws {
         var arguments = ["-hide_banner", "-loglevel", "error", "-y"]
         for clip in clips { arguments += ["-f", "lavfi", "-i", "\(clip.source)=size=\(size):rate=25"] }
@@ -51,14 +50,14 @@ enum SyntheticMedia {
     }
 
     /// Writes `count` PNG frames of a lavfi source into `directory` as f1.png … fN.png.
-    static func images(_ directory: String, source: String, count: Int, size: String = "96x64") throws {
+    public static func images(_ directory: String, source: String, count: Int, size: String = "96x64") throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         try run(["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "\(source)=size=\(size):rate=25",
                  "-frames:v", "\(count)", directory + "/f%d.png"])
     }
 
     /// Frames ffprobe counts by decoding the whole stream.
-    static func countFrames(_ path: String) throws -> Int {
+    public static func countFrames(_ path: String) throws -> Int {
         let ffprobe = (ffmpeg as NSString).deletingLastPathComponent + "/ffprobe"
         let data = try run([ffprobe, "-v", "error", "-count_frames", "-select_streams", "v:0",
                             "-show_entries", "stream=nb_read_frames", "-of", "csv=p=0", path])
@@ -66,7 +65,7 @@ enum SyntheticMedia {
     }
 
     /// Frame `index` of `path` as ffmpeg renders it to rgb24 with `filter`.
-    static func rgbFrame(_ path: String, index: Int, filter: String) throws -> [UInt8] {
+    public static func rgbFrame(_ path: String, index: Int, filter: String) throws -> [UInt8] {
         let data = try run(["-hide_banner", "-loglevel", "error", "-i", path, "-fps_mode", "passthrough",
                             "-vf", "select=eq(n\\,\(index)),\(filter)", "-frames:v", "1", "-pix_fmt", "rgb24", "-f", "rawvideo", "pipe:1"])
         return [UInt8](data)

@@ -2,7 +2,7 @@ import Foundation
 import HDF5Kit
 import XCTest
 
-final class HDF5KitTests: XCTestCase {
+final class HDF5RoundTripTests: XCTestCase {
     var directory: String!
 
     override func setUpWithError() throws {

@@ -1,0 +1,32 @@
+import Foundation
+
+/// `mpirun` from the PATH, or nil.
+public func mpirun() -> URL? { executableOnPath("mpirun") }
+
+/// This process's environment without MPI's variables: once the test process
+/// has become an MPI singleton (CommunicatorTests), OpenMPI has put PMIX_RANK
+/// and friends into it, and a child inheriting them would join this
+/// process's MPI job instead of starting its own.
+public func environmentWithoutMPI() -> [String: String] {
+    ProcessInfo.processInfo.environment.filter { key, _ in
+        !["OMPI_", "PMIX_", "OPAL_", "ORTE_"].contains { key.hasPrefix($0) }
+    }
+}
+
+/// The environment `mpirun` needs to start as root (as in CI containers).
+public func mpirunEnvironment() -> [String: String] {
+    var env = environmentWithoutMPI()
+    env["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
+    env["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
+    return env
+}
+
+/// `mpirun -np ranks --oversubscribe vcolor arguments…` with a deadline.
+public func runUnderMPI(ranks: Int, _ arguments: [String], timeout: TimeInterval) throws -> ProcessOutput {
+    guard let mpirun = mpirun() else {
+        throw CocoaError(.fileNoSuchFile, userInfo: [NSLocalizedDescriptionKey:
+            "mpirun is not on PATH (apt install openmpi-bin)"])
+    }
+    return try runProcess(mpirun, ["-np", String(ranks), "--oversubscribe", vcolorBinary().path] + arguments,
+                          environment: mpirunEnvironment(), timeout: timeout)
+}
