@@ -1,5 +1,6 @@
 import Foundation
 import HDF5Kit
+import Media
 import XCTest
 @testable import DataPrep
 @testable import Imaging

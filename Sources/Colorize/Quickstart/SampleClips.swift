@@ -1,4 +1,5 @@
 import Foundation
+import Media
 
 /// The quickstart's sample footage, made by ffmpeg's built-in sources (lavfi):
 /// distinct, colourful and moving, a few of them joined with hard cuts, so a
@@ -46,7 +47,7 @@ enum SampleClips {
         arguments += ["-filter_complex", graph + "[v]", "-map", "[v]"]
         if audio { arguments += ["-map", "\(clip.sources.count):a", "-c:a", "aac"] }
         arguments += ["-c:v", "libx264", "-preset", "veryfast", "-crf", "16", "-pix_fmt", "yuv420p", "file:" + path]
-        let result = try FFmpeg.run(try FFmpeg.ffmpegPath(), arguments)
+        let result = try ExternalProcess.run(try FFmpeg.ffmpegPath(), arguments)
         guard result.status == 0 else {
             throw MediaError("making the sample clip \(clip.name) failed (ffmpeg: \(FFmpeg.lastLine(result.stderr)))")
         }
