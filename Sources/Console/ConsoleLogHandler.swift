@@ -18,6 +18,8 @@ public struct ConsoleLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
+    // The pre-1.16 requirement, so every swift-log the package accepts (from 1.6.0)
+    // builds; 1.16 reaches it through its `log(event:)` bridge (a deprecation warning).
     public func log(level: Logger.Level, message: Logger.Message, metadata extra: Logger.Metadata?,
                     source: String, file: String, function: String, line: UInt) {
         Console.writeLine(Self.format(label: label, rank: Console.rankLabel, level: level, message: "\(message)",

@@ -55,8 +55,6 @@ public final class ProgressLine: @unchecked Sendable {
         Console.writeProgress(label + ": " + text, final: final)
     }
 
-    /// Seconds since the line was made.
-    public var elapsed: Double { Date().timeIntervalSince(start) }
 
     func text(_ done: Int, now: Date) -> String {
         let seconds = max(now.timeIntervalSince(start), 1e-9)

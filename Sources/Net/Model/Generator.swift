@@ -1,4 +1,3 @@
-import CBLAS
 
 /// The colourising generator: a pix2pix U-Net with an LSTM at its bottleneck (docs/model.md).
 ///
