@@ -11,6 +11,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
     ],
     targets: [
         .systemLibrary(
@@ -28,24 +29,28 @@ let package = Package(
 
         // Durable files: atomic replace (temporary name, fsync, rename), directories, errors in words.
         .target(name: "Storage"),
+        // What goes to stderr: the one log handler (swift-log) and the one progress line.
+        .target(name: "Console", dependencies: [.product(name: "Logging", package: "swift-log")]),
         // Colour maths (CIELAB, lab8, network normalisation), RGB images, PNG, quality metrics.
         .target(name: "Imaging", dependencies: ["Storage", "CZlib"]),
+        // ffmpeg and ffprobe: tool lookup, probing, frame reader and writer, media paths, scene cuts.
+        .target(name: "Media", dependencies: ["Imaging", "Storage"]),
         // Compute only: tensors, layers with hand-written backward passes, the GAN, Adam.
         .target(name: "Net", dependencies: ["CBLAS"]),
         // A thin, serialised Swift layer over the HDF5 C API (shards and checkpoints).
         .target(name: "HDF5Kit", dependencies: ["HDF5Shim"]),
         // Decode (ffmpeg), scene cuts, HDF5 shards and the data-set index.
-        .target(name: "DataPrep", dependencies: ["HDF5Kit", "Imaging", "Storage"]),
+        .target(name: "DataPrep", dependencies: ["HDF5Kit", "Imaging", "Media", "Storage", "Console"]),
         // Model files: checkpoints, safetensors, the model loader, convert. No MPI.
         .target(name: "ModelFiles", dependencies: ["Net", "HDF5Kit", "Storage"]),
         // Data-parallel training: ranks and collectives (MPI/), sampling and loading (Data/), the trainer.
-        .target(name: "Distributed", dependencies: ["Net", "DataPrep", "ModelFiles", "Imaging", "HDF5Kit", "MPIShim"]),
+        .target(name: "Distributed", dependencies: ["Net", "DataPrep", "ModelFiles", "Imaging", "Media", "HDF5Kit", "MPIShim", "Console"]),
         // From a model file to a coloured film: colorize, eval, quickstart. No MPI.
-        .target(name: "Colorize", dependencies: ["Net", "DataPrep", "ModelFiles", "Imaging", "Storage", "HDF5Kit"]),
+        .target(name: "Colorize", dependencies: ["Net", "DataPrep", "ModelFiles", "Imaging", "Media", "Storage", "HDF5Kit", "Console"]),
         .executableTarget(
             name: "vcolor",
             dependencies: [
-                "Net", "DataPrep", "Distributed", "ModelFiles", "Imaging", "HDF5Kit", "Colorize", "CBLAS",
+                "Net", "DataPrep", "Distributed", "ModelFiles", "Colorize", "Console", "Media",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -55,9 +60,9 @@ let package = Package(
 
         .testTarget(name: "NetTests", dependencies: ["Net", "ModelFiles"], resources: [.copy("Fixtures")]),
         .testTarget(name: "HDF5KitTests", dependencies: ["HDF5Kit"]),
-        .testTarget(name: "DataPrepTests", dependencies: ["DataPrep", "Imaging", "HDF5Kit", "TestSupport"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "DistributedTests", dependencies: ["Distributed", "ModelFiles", "Imaging", "Net", "DataPrep", "HDF5Kit", "TestSupport"]),
-        .testTarget(name: "ColorizeTests", dependencies: ["Colorize", "ModelFiles", "Imaging", "Net", "DataPrep"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "DataPrepTests", dependencies: ["DataPrep", "Media", "Imaging", "HDF5Kit", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "DistributedTests", dependencies: ["Distributed", "Console", "ModelFiles", "Imaging", "Net", "DataPrep", "HDF5Kit", "TestSupport"]),
+        .testTarget(name: "ColorizeTests", dependencies: ["Colorize", "Console", "Media", "ModelFiles", "Imaging", "Net", "DataPrep", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VcolorTests", dependencies: ["vcolor", "DataPrep", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]

@@ -1,7 +1,7 @@
 /// Data preparation: any video → HDF5 shards of lab8 frame sequences (docs/format.md §Shards).
 ///
 /// Pipeline (see `Prep`): `InputScanner` expands the command line into inputs;
-/// several workers each run one `FrameDecoder` (ffmpeg on a pipe) →
+/// several workers each run one `FrameReader` (ffmpeg on a pipe) →
 /// `Lab8Converter` → `SceneCutDetector` → `SequenceSplitter`; one `ShardWriter`
 /// thread owns the HDF5 files and `DatasetIndex`. Readers use `DatasetIndex` and
 /// `ShardReader`.

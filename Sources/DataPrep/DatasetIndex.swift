@@ -143,7 +143,7 @@ public struct DatasetIndex: Codable, Equatable {
             guard sequence.frames > 0 else { throw fail("sequence \(sequence.id) has no frames") }
             (totalFrames, overflow) = totalFrames.addingReportingOverflow(sequence.frames)
             if overflow { throw fail("sequence lengths add up to more than \(Int.max) frames") }
-            guard sequence.split == "train" || sequence.split == "val" else { throw fail("sequence \(sequence.id) has split '\(sequence.split)'") }
+            guard Split(rawValue: sequence.split) != nil else { throw fail("sequence \(sequence.id) has split '\(sequence.split)'") }
         }
         for shard in shards {
             for id in shard.sequences where !ids.contains(id) {
@@ -174,6 +174,9 @@ public struct DatasetIndex: Codable, Equatable {
     // MARK: queries
 
     public func sequences(split: String) -> [Sequence] { sequences.filter { $0.split == split } }
+
+    /// The sequences of one part of the data set.
+    public func sequences(_ split: Split) -> [Sequence] { sequences(split: split.rawValue) }
 
     /// Path of a shard file of the data set in `directory`.
     public static func shardPath(_ directory: String, _ file: String) -> String {

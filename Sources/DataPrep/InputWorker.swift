@@ -1,6 +1,7 @@
 import Foundation
 import HDF5Kit
 import Imaging
+import Media
 
 /// One decoding thread's tools and the per-input loop:
 /// ffmpeg frames → lab8 → histogram score → deflate → `SequenceSplitter`.
@@ -11,37 +12,32 @@ final class InputWorker {
     let detector: SceneCutDetector
     let minFrames: Int
     let maxFrames: Int
-    let ffmpeg: String
     let temporaryDirectory: String
     let queue: BlockingQueue<WriterMessage>
     let stats: PrepStats
     let cancelled: () -> Bool
     private let converter = Lab8Converter()
     private var deflate: Deflate
-    private let rgb: UnsafeMutablePointer<UInt8>
     private let lab: UnsafeMutablePointer<UInt8>
     private var histograms = [Int32](repeating: 0, count: 2 * SceneCutDetector.histogramSize)
 
     init(size: Int, fit: FitMode, detector: SceneCutDetector, minFrames: Int, maxFrames: Int, deflateLevel: Int,
-         ffmpeg: String, temporaryDirectory: String, queue: BlockingQueue<WriterMessage>, stats: PrepStats,
+         temporaryDirectory: String, queue: BlockingQueue<WriterMessage>, stats: PrepStats,
          cancelled: @escaping () -> Bool) {
         self.size = size
         self.fit = fit
         self.detector = detector
         self.minFrames = minFrames
         self.maxFrames = maxFrames
-        self.ffmpeg = ffmpeg
         self.temporaryDirectory = temporaryDirectory
         self.queue = queue
         self.stats = stats
         self.cancelled = cancelled
         deflate = Deflate(level: deflateLevel)
-        rgb = .allocate(capacity: size * size * 3)
         lab = .allocate(capacity: size * size * 3)
     }
 
     deinit {
-        rgb.deallocate()
         lab.deallocate()
     }
 
@@ -53,11 +49,12 @@ final class InputWorker {
 
     /// Decodes one input and sends its sequences; returns what became of it.
     /// `alreadyStored`: ordinals of its sequences a previous run stored.
-    func process(_ input: PrepInput, ordinal: Int, info: MediaInfo, split: String, alreadyStored: Set<Int>) -> Outcome {
-        let decoder: FrameDecoder
+    func process(_ input: PrepInput, ordinal: Int, info: MediaInfo, split: Split, alreadyStored: Set<Int>) -> Outcome {
+        let reader: FrameReader
         do {
-            decoder = try FrameDecoder(input: input, info: info, size: size, fit: fit, ffmpeg: ffmpeg,
-                                       temporaryDirectory: temporaryDirectory)
+            reader = try FrameReader(input.kind == .imageSequence ? .images(input.images) : .file(input.path),
+                                     width: size, height: size, filter: fit.filter(size: size, info: info),
+                                     temporaryDirectory: temporaryDirectory)
         } catch {
             return .skipped(SkippedInput(path: input.path, reason: "cannot start ffmpeg: \(error)"))
         }
@@ -68,33 +65,26 @@ final class InputWorker {
             minFrames: minFrames, maxFrames: maxFrames, alreadyStored: alreadyStored,
             makeMeta: { sequence, firstFrame in
                 SequenceMeta(id: String(format: "%05d-%04d", ordinal, sequence), inputOrdinal: ordinal,
-                             source: input.name, sourcePath: input.path, fps: fps, firstFrame: firstFrame, split: split)
+                             source: input.name, sourcePath: input.path, fps: fps, firstFrame: firstFrame, split: split.rawValue)
             },
             send: { queue.put($0) })
+        var tracker = CutTracker(detector: detector)
         var pending: [UInt8] = []
-        var scorePending = 0.0, scoreBefore = 0.0
-        var cuts = 0
         var t = 0
         var sinceReport = 0
         var wasCancelled = false
         histograms.withUnsafeMutableBufferPointer { h in
             var previous = h.baseAddress!, currentHistogram = h.baseAddress! + SceneCutDetector.histogramSize
-            while decoder.read(into: rgb) {
+            while let rgb = reader.next() {
                 if cancelled() { wasCancelled = true; break }
                 converter.convert(rgb: rgb, pixels: pixels, lab: lab)
                 SceneCutDetector.histogram(lab, pixels: pixels, into: currentHistogram)
                 let score = t == 0 ? 0 : SceneCutDetector.distance(previous, currentHistogram, pixels: pixels)
-                if t > 0 {
-                    // Frame t−1's cut decision needs the score after it (fade guard).
-                    let cut = t > 1 && detector.isCut(previous: scoreBefore, current: scorePending, next: score)
-                    if cut { cuts += 1 }
-                    splitter.append(pending[...], frameIndex: t - 1, cutBefore: cut)
-                }
+                // Frame t−1's cut decision needs the score after it (fade guard).
+                if let cut = tracker.push(score: score) { splitter.append(pending[...], frameIndex: t - 1, cutBefore: cut) }
                 let n = deflate.compress(UnsafeRawBufferPointer(start: lab, count: 3 * pixels))
                 pending.removeAll(keepingCapacity: true)
                 pending.append(contentsOf: deflate.output[0..<n])
-                scoreBefore = scorePending
-                scorePending = score
                 swap(&previous, &currentHistogram)
                 t += 1
                 sinceReport += 1
@@ -103,28 +93,25 @@ final class InputWorker {
         }
         stats.addDecoded(sinceReport)
         if wasCancelled {
-            decoder.cancel()
+            reader.cancel()
             return .cancelled
         }
-        if t > 0 {
-            let cut = t > 1 && detector.isCut(previous: scoreBefore, current: scorePending, next: 0)
-            if cut { cuts += 1 }
-            splitter.append(pending[...], frameIndex: t - 1, cutBefore: cut)
-        }
-        let result = decoder.finish()
-        let ffmpegSays = MediaProbe.lastLine(result.message, path: input.path)
+        if let cut = tracker.finish() { splitter.append(pending[...], frameIndex: t - 1, cutBefore: cut) }
+        let cuts = tracker.cuts
+        let result = reader.finish()
+        let ffmpegSays = FFmpeg.lastLine(result.message, path: input.path)
         if t == 0 {
             let why = result.message.isEmpty ? "no frames decoded" : "no frames decoded (ffmpeg: \(ffmpegSays))"
             return .skipped(SkippedInput(path: input.path, reason: why))
         }
         splitter.finish()
         var warning: String?
-        if result.status != 0 || decoder.endedMidFrame || !result.message.isEmpty {
+        if result.status != 0 || result.endedMidFrame || !result.message.isEmpty {
             warning = "decoding stopped or reported errors after \(t) frames; the decoded frames are kept"
                 + (result.message.isEmpty ? "" : " (ffmpeg: \(ffmpegSays))")
         }
         let source = DatasetIndex.Source(
-            path: input.path, name: input.name, kind: input.kind.rawValue, split: split,
+            path: input.path, name: input.name, kind: input.kind.rawValue, split: split.rawValue,
             sequences: splitter.kept, frames: t, framesKept: splitter.keptFrames, cuts: cuts,
             droppedShort: splitter.droppedShort, warning: warning)
         return .done(InputReport(ordinal: ordinal, source: source, sequenceIDs: splitter.keptIDs))

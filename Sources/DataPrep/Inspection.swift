@@ -27,16 +27,16 @@ public enum Inspection {
     static func dataset(_ path: String) throws -> (json: [String: Any], text: String) {
         let index = try DatasetIndex.load(path, requireComplete: false, checkShardFiles: false)
         let bytes = index.shards.reduce(0) { $0 + $1.bytes }
-        func frames(_ split: String) -> Int { index.sequences(split: split).reduce(0) { $0 + $1.frames } }
-        let trainSources = index.sources.filter { $0.split == "train" }.count
+        func frames(_ split: Split) -> Int { index.sequences(split).reduce(0) { $0 + $1.frames } }
+        let trainSources = index.sources.filter { $0.split == Split.train.rawValue }.count
         let summary: [String: Any] = [
             "kind": "dataset", "path": path, "complete": index.complete,
             "height": index.height, "width": index.width, "encoding": index.encoding,
             "seed": index.seed, "val_fraction": index.valFraction,
             "shards": index.shards.count, "bytes": bytes,
-            "sequences": ["total": index.sequences.count, "train": index.sequences(split: "train").count,
-                          "val": index.sequences(split: "val").count],
-            "frames": ["total": frames("train") + frames("val"), "train": frames("train"), "val": frames("val")],
+            "sequences": ["total": index.sequences.count, "train": index.sequences(.train).count,
+                          "val": index.sequences(.val).count],
+            "frames": ["total": frames(.train) + frames(.val), "train": frames(.train), "val": frames(.val)],
             "sources": ["total": index.sources.count, "train": trainSources, "val": index.sources.count - trainSources],
             "cuts": index.sources.reduce(0) { $0 + $1.cuts },
             "dropped_short": index.sources.reduce(0) { $0 + $1.droppedShort },
@@ -49,8 +49,8 @@ public enum Inspection {
             "data set \(path)" + (index.complete ? "" : "  (INCOMPLETE: prep was interrupted)"),
             "  frames     \(index.width)×\(index.height) \(index.encoding)",
             "  shards     \(index.shards.count), \(PrepSummary.bytes(bytes))",
-            "  sequences  \(index.sequences.count) (train \(index.sequences(split: "train").count), val \(index.sequences(split: "val").count))",
-            "  frames     \(frames("train") + frames("val")) (train \(frames("train")), val \(frames("val")))",
+            "  sequences  \(index.sequences.count) (train \(index.sequences(.train).count), val \(index.sequences(.val).count))",
+            "  frames     \(frames(.train) + frames(.val)) (train \(frames(.train)), val \(frames(.val)))",
             "  sources    \(index.sources.count) (train \(trainSources), val \(index.sources.count - trainSources)); "
                 + "\(summary["cuts"]!) cuts, \(summary["dropped_short"]!) short sequences dropped",
             "  split      seed \(index.seed), val fraction \(index.valFraction)",

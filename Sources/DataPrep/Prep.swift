@@ -1,59 +1,24 @@
 import Foundation
+import Media
 
 /// Runs `vcolor prep`: scan → probe → split → decode on worker threads → one
 /// shard writer → index. Resumes an interrupted run in the same directory.
 public enum Prep {
     public static func run(_ options: PrepOptions) throws -> PrepSummary {
         try options.validate()
-        let ffmpeg = try ExternalProcess.require("ffmpeg")
-        let ffprobe = try ExternalProcess.require("ffprobe")
+        // Both tools before anything is written: a missing one is one clear error.
+        _ = try FFmpeg.ffmpegPath()
+        _ = try FFmpeg.ffprobePath()
         let stats = PrepStats()
-        let reporter = ProgressReporter(stats: stats, enabled: options.progress)
-        let note: @Sendable (String) -> Void = { reporter.log("vcolor prep: " + $0) }
-
+        let progress = PrepProgress(stats: stats, enabled: options.progress)
         let directory = InputScanner.absolute(options.output)
         try prepareDirectory(directory, overwrite: options.overwrite)
         let existing = try loadExisting(directory)
 
-        // Scan and probe.
-        let scan = InputScanner.scan(options.inputs)
-        var skipped = scan.skipped
-        if options.strict, let first = skipped.first { throw PrepError("\(first.path): \(first.reason)") }
-        for s in scan.skipped { note("skipping \(s.path): \(s.reason)") }
-        let probes = probeAll(scan.inputs, ffprobe: ffprobe, workers: options.workers)
-        var usable: [(input: PrepInput, info: MediaInfo)] = []
-        for (input, probe) in zip(scan.inputs, probes) {
-            switch probe {
-            case .success(let info): usable.append((input, info))
-            case .failure(let error):
-                let s = SkippedInput(path: input.path, reason: "\(error)")
-                if options.strict { throw PrepError("\(s.path): \(s.reason)") }
-                note("skipping \(s.path): \(s.reason)")
-                skipped.append(s)
-            }
-        }
-        let inputs = usable
-        let paths = inputs.map(\.input.path)
+        let (inputs, skipped) = try usableInputs(options, progress: progress)
         let splits = Split.assign(count: inputs.count, valFraction: options.valFraction, seed: options.seed)
-
-        // A fresh index, or the interrupted run's (same inputs and options only).
-        var index = DatasetIndex(complete: false, height: options.size, width: options.size, seed: options.seed,
-                                 valFraction: options.valFraction, options: options.indexOptions, inputs: paths)
-        if let existing {
-            try checkResumable(existing, against: index, directory: directory)
-            index.shards = existing.shards
-            index.sequences = existing.sequences
-            index.sources = existing.sources
-        }
-        try removeStrayFiles(directory, keeping: Set(index.shards.map(\.file)))
-        try index.write(to: directory)
-
+        let index = try startIndex(options, inputs: inputs.map(\.input.path), existing: existing, directory: directory)
         let done = Set(index.sources.map(\.path))
-        var storedOrdinals: [String: Set<Int>] = [:]
-        for sequence in index.sequences {
-            if let ordinal = Int(sequence.id.split(separator: "-").last ?? "") { storedOrdinals[sequence.sourcePath, default: []].insert(ordinal) }
-        }
-        let stored = storedOrdinals
         let todo = inputs.indices.filter { !done.contains(inputs[$0].input.path) }
         stats.setPlan(inputs: todo.count, estimatedFrames: todo.reduce(0) { $0 + (inputs[$1].info.estimatedFrames ?? 0) })
 
@@ -70,57 +35,80 @@ public enum Prep {
             writerError.error = writer.run(queue: queue, workers: workerCount, onError: { control.cancel() })
             writerDone.signal()
         }
-        reporter.start()
-        let temporary = NSTemporaryDirectory()
+        progress.start()
+        let plan = WorkPlan(options: options, inputs: inputs, splits: splits, todo: todo,
+                            stored: storedOrdinals(index), queue: queue, stats: stats, control: control, progress: progress)
         let group = DispatchGroup()
         for _ in 0..<workerCount {
             group.enter()
             Thread.detachNewThread {
-                let worker = InputWorker(
-                    size: options.size, fit: options.fit, detector: SceneCutDetector(threshold: options.cutThreshold),
-                    minFrames: options.minFrames, maxFrames: options.maxSequenceFrames, deflateLevel: options.deflate,
-                    ffmpeg: ffmpeg, temporaryDirectory: temporary, queue: queue, stats: stats,
-                    cancelled: { control.isCancelled })
-                while !control.isCancelled, let k = control.next(todo.count) {
-                    let i = todo[k]
-                    let (input, info) = inputs[i]
-                    let outcome = worker.process(input, ordinal: i, info: info, split: splits[i],
-                                                 alreadyStored: stored[input.path] ?? [])
-                    switch outcome {
-                    case .done(let report):
-                        stats.inputFinished(estimated: info.estimatedFrames ?? 0, actual: report.source.frames)
-                        queue.put(.inputDone(report))
-                        if let warning = report.source.warning { note("\(input.path): \(warning)") }
-                        if !reporter.isTerminal {
-                            let s = report.source
-                            let snapshot = stats.snapshot()
-                            reporter.log("prep: [\(snapshot.inputsDone)/\(snapshot.inputsTotal)] \(s.name): \(s.frames) frames, "
-                                         + "\(s.sequences) sequences, \(s.cuts) cuts, \(s.droppedShort) short dropped (\(s.split))")
-                        }
-                    case .skipped(let s):
-                        stats.inputFinished(estimated: info.estimatedFrames ?? 0, actual: 0)
-                        note("skipping \(s.path): \(s.reason)")
-                        queue.put(.inputSkipped(ordinal: i, s))
-                        if options.strict { control.cancel() }
-                    case .cancelled:
-                        break
-                    }
-                }
-                queue.put(.workerExit)
+                plan.work()
                 group.leave()
             }
         }
         group.wait()
         writerDone.wait()
-        reporter.stop()
+        progress.stop()
         if let error = writerError.error { throw error }
         try writer.close(complete: !control.isCancelled, skipped: skipped)
+        return summary(of: writer.index, inputs: inputs.count, alreadyDone: done.count, stats: stats)
+    }
 
-        // Summary over the whole data set (this run and any earlier one).
-        let final = writer.index
+    /// The inputs that exist and ffprobe can read; the others, skipped (named on
+    /// stderr), or the first of them thrown with `--strict`.
+    static func usableInputs(_ options: PrepOptions, progress: PrepProgress) throws
+        -> (inputs: [(input: PrepInput, info: MediaInfo)], skipped: [SkippedInput]) {
+        let scan = InputScanner.scan(options.inputs)
+        var skipped = scan.skipped
+        if options.strict, let first = skipped.first { throw PrepError("\(first.path): \(first.reason)") }
+        for s in scan.skipped { progress.note("skipping \(s.path): \(s.reason)") }
+        var usable: [(input: PrepInput, info: MediaInfo)] = []
+        for (input, probe) in zip(scan.inputs, probeAll(scan.inputs, workers: options.workers)) {
+            switch probe {
+            case .success(let info): usable.append((input, info))
+            case .failure(let error):
+                let s = SkippedInput(path: input.path, reason: "\(error)")
+                if options.strict { throw PrepError("\(s.path): \(s.reason)") }
+                progress.note("skipping \(s.path): \(s.reason)")
+                skipped.append(s)
+            }
+        }
+        return (usable, skipped)
+    }
+
+    /// A fresh index, or the interrupted run's (same inputs and options only),
+    /// written before any shard so the directory always has one.
+    static func startIndex(_ options: PrepOptions, inputs paths: [String], existing: DatasetIndex?,
+                           directory: String) throws -> DatasetIndex {
+        var index = DatasetIndex(complete: false, height: options.size, width: options.size, seed: options.seed,
+                                 valFraction: options.valFraction, options: options.indexOptions, inputs: paths)
+        if let existing {
+            try checkResumable(existing, against: index, directory: directory)
+            index.shards = existing.shards
+            index.sequences = existing.sequences
+            index.sources = existing.sources
+        }
+        try removeStrayFiles(directory, keeping: Set(index.shards.map(\.file)))
+        try index.write(to: directory)
+        return index
+    }
+
+    /// Sequence ordinals an earlier run already stored, by source path.
+    static func storedOrdinals(_ index: DatasetIndex) -> [String: Set<Int>] {
+        var stored: [String: Set<Int>] = [:]
+        for sequence in index.sequences {
+            if let ordinal = Int(sequence.id.split(separator: "-").last ?? "") {
+                stored[sequence.sourcePath, default: []].insert(ordinal)
+            }
+        }
+        return stored
+    }
+
+    /// The summary over the whole data set (this run and any earlier one).
+    static func summary(of final: DatasetIndex, inputs: Int, alreadyDone: Int, stats: PrepStats) -> PrepSummary {
         var summary = PrepSummary()
-        summary.inputs = inputs.count
-        summary.alreadyDone = done.count
+        summary.inputs = inputs
+        summary.alreadyDone = alreadyDone
         summary.sequences = final.sequences.count
         summary.frames = final.sequences.reduce(0) { $0 + $1.frames }
         summary.framesDecoded = stats.snapshot().frames
@@ -131,12 +119,12 @@ public enum Prep {
         summary.bytes = final.shards.reduce(0) { $0 + $1.bytes }
         summary.elapsed = stats.snapshot().elapsed
         summary.complete = final.complete
-        summary.trainSequences = final.sequences(split: "train").count
-        summary.valSequences = final.sequences(split: "val").count
+        summary.trainSequences = final.sequences(.train).count
+        summary.valSequences = final.sequences(.val).count
         return summary
     }
 
-    static func probeAll(_ inputs: [PrepInput], ffprobe: String, workers: Int) -> [Result<MediaInfo, Error>] {
+    static func probeAll(_ inputs: [PrepInput], workers: Int) -> [Result<MediaInfo, Error>] {
         final class Results: @unchecked Sendable {
             var values: [Result<MediaInfo, Error>]
             init(_ n: Int) { values = .init(repeating: .failure(PrepError("not probed")), count: n) }
@@ -149,7 +137,7 @@ public enum Prep {
             group.enter()
             Thread.detachNewThread {
                 while let i = control.next(inputs.count) {
-                    let result = Result { try MediaProbe.probe(inputs[i], ffprobe: ffprobe) }
+                    let result = Result { try MediaProbe.probe(inputs[i]) }
                     lock.lock(); results.values[i] = result; lock.unlock()
                 }
                 group.leave()

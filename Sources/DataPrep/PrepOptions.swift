@@ -1,4 +1,5 @@
 import Foundation
+import Media
 
 /// Options of `vcolor prep` (docs/format.md §Command line plus the additions).
 public struct PrepOptions {
@@ -36,7 +37,7 @@ public struct PrepOptions {
                              maxSequenceFrames: maxSequenceFrames, deflate: deflate, shardMB: shardMB)
     }
 
-    func validate() throws {
+    public func validate() throws {
         guard size > 0, size % 128 == 0 else { throw PrepError("--size must be a positive multiple of 128 (got \(size))") }
         // The bounds below keep size²·3 (a frame), 4·workers (the queue) and
         // shard-mb·2²⁰ (the byte limit) far from Int's range.

@@ -1,10 +1,15 @@
-/// The train/validation split by source input: deterministic from the seed.
-public enum Split {
+/// The two parts of a data set: sequences to train on and held-out sequences to
+/// validate and evaluate on. The split is by source input, deterministic from
+/// the seed; `index.json` stores the raw value.
+public enum Split: String, Codable, CaseIterable, Sendable {
+    case train
+    case val
+
     /// Split of each of `count` inputs (in path order). `round(count·valFraction)`
     /// inputs go to validation (so the default 0.1 holds one out from 5 inputs
     /// on), but never all of them when the fraction is below 1; which ones is a
     /// seeded shuffle.
-    public static func assign(count: Int, valFraction: Double, seed: UInt64) -> [String] {
+    public static func assign(count: Int, valFraction: Double, seed: UInt64) -> [Split] {
         var nVal = Int((Double(count) * valFraction).rounded())
         if valFraction < 1 && nVal == count { nVal = count - 1 }
         var order = Array(0..<count)
@@ -21,8 +26,8 @@ public enum Split {
                 order.swapAt(i, Int(next() % UInt64(i + 1)))
             }
         }
-        var splits = [String](repeating: "train", count: count)
-        for i in order.prefix(nVal) { splits[i] = "val" }
+        var splits = [Split](repeating: .train, count: count)
+        for i in order.prefix(nVal) { splits[i] = .val }
         return splits
     }
 }

@@ -1,11 +1,10 @@
 import ArgumentParser
 import Colorize
 import Foundation
-import Net
 import ModelFiles
 
 /// `vcolor colorize --model FILE INPUT --out OUTPUT`.
-struct ColorizeCommand: ParsableCommand {
+struct ColorizeCommand: LoggedCommand {
     static let configuration = CommandConfiguration(
         commandName: "colorize",
         abstract: "Colourise a video, an image or a directory of images with a trained model.",
@@ -42,27 +41,26 @@ struct ColorizeCommand: ParsableCommand {
     @Option(help: "Frame rate of a video made from images.")
     var fps: String = "25"
 
-    @Option(help: "Compute threads (default: one per core).")
-    var threads: Int?
+    @OptionGroup var threads: ThreadOptions
 
     @Flag(help: "No progress line.")
     var quiet = false
+    @OptionGroup var logging: LoggingOptions
+
+    var options: ColorizeJob.Options {
+        var o = ColorizeJob.Options()
+        (o.batch, o.crf, o.codec, o.preset, o.imageFrameRate, o.progress) = (batch, crf, codec, preset, fps, !quiet)
+        return o
+    }
+
+    func validate() throws {
+        try threads.check()
+        try options.validate()
+    }
 
     func run() throws {
-        // The cap keeps a typo from becoming a failed multi-terabyte allocation (a trap, not an error).
-        guard (1...1024).contains(batch) else { throw ValidationError("--batch must be in 1…1024, got \(batch)") }
-        guard (0...51).contains(crf) else { throw ValidationError("--crf must be in 0…51, got \(crf)") }
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
-        ComputeThreads.set(threads ?? ComputeThreads.defaultCount())
-        let loaded = try ModelFile.load(model)
-        var options = ColorizeJob.Options()
-        options.batch = batch
-        options.crf = crf
-        options.codec = codec
-        options.preset = preset
-        options.imageFrameRate = fps
-        options.progress = !quiet
-        let s = try ColorizeJob(model: loaded, options: options).run(input: input, output: output)
+        threads.apply()
+        let s = try ColorizeJob(model: try ModelFile.load(model), options: options).run(input: input, output: output)
         print("\(output): \(s.frames) frame\(s.frames == 1 ? "" : "s") of \(s.width)×\(s.height), "
               + "\(s.cuts) scene cut\(s.cuts == 1 ? "" : "s"), "
               + String(format: "%.1f frames/s", s.framesPerSecond))

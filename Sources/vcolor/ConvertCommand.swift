@@ -4,7 +4,7 @@ import Foundation
 import ModelFiles
 
 /// `vcolor convert IN OUT`: checkpoint ⇄ safetensors with the names of docs/format.md §Tensor names.
-struct ConvertCommand: ParsableCommand {
+struct ConvertCommand: LoggedCommand {
     static let configuration = CommandConfiguration(
         commandName: "convert",
         abstract: "Convert a checkpoint (.h5) to safetensors (.safetensors) or back.",
@@ -24,12 +24,19 @@ struct ConvertCommand: ParsableCommand {
 
     @Option(help: "What to convert: generator or all (generator and discriminator).")
     var what: String = "generator"
+    @OptionGroup var logging: LoggingOptions
+
+    /// `--what` stays a string checked here (not an `ExpressibleByArgument` enum):
+    /// ArgumentParser's own message for a bad enum value adds a "Help:" line, and
+    /// a bad option is one line.
+    var contents: ModelConverter.Contents? { ModelConverter.Contents(rawValue: what) }
+
+    func validate() throws {
+        guard contents != nil else { throw ValidationError("--what must be generator or all, got '\(what)'") }
+    }
 
     func run() throws {
-        guard let contents = ModelConverter.Contents(rawValue: what) else {
-            throw ValidationError("--what must be generator or all, got '\(what)'")
-        }
-        let s = try ModelConverter.convert(input, to: output, contents: contents)
+        let s = try ModelConverter.convert(input, to: output, contents: contents!)
         var line = "\(output): \(s.tensors) tensors, \(s.values) values, base width \(s.config.baseWidth), "
             + "temporal \(s.config.temporal.rawValue), size \(s.config.size)"
         if !s.skipped.isEmpty {

@@ -1,12 +1,12 @@
 import ArgumentParser
 import Colorize
+import Console
+import DataPrep
 import Foundation
-import Net
 import ModelFiles
-import Imaging
 
 /// `vcolor eval --model FILE [--model FILE2 …] --data DIR`.
-struct EvalCommand: ParsableCommand {
+struct EvalCommand: LoggedCommand {
     static let configuration = CommandConfiguration(
         commandName: "eval",
         abstract: "Score models side by side on a data set's held-out sequences.",
@@ -28,7 +28,7 @@ struct EvalCommand: ParsableCommand {
     var data: String
 
     @Option(help: "Which sequences: the index's split name.")
-    var split: String = "val"
+    var split: String = Split.val.rawValue
 
     @Flag(help: "Print one JSON object instead of the table.")
     var json = false
@@ -39,26 +39,23 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Frames per network call.")
     var batch: Int = 8
 
-    @Option(help: "Compute threads (default: one per core).")
-    var threads: Int?
+    @OptionGroup var threads: ThreadOptions
+    @OptionGroup var logging: LoggingOptions
 
-    func run() throws {
+    func validate() throws {
         guard !models.isEmpty else { throw ValidationError("give at least one --model") }
         // The cap keeps a typo from becoming a failed multi-terabyte allocation (a trap, not an error).
         guard (1...1024).contains(batch) else { throw ValidationError("--batch must be in 1…1024, got \(batch)") }
         if let maxFrames, maxFrames < 1 { throw ValidationError("--max-frames must be at least 1, got \(maxFrames)") }
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
-        ComputeThreads.set(threads ?? ComputeThreads.defaultCount())
+        try threads.check()
+    }
+
+    func run() throws {
+        threads.apply()
         let loaded = try models.map { try ModelFile.load($0) }
         let progress = json ? nil : ProgressLine(label: "eval", total: nil)
         let report = try Evaluator(models: loaded, batch: batch)
             .run(data: data, split: split, maxFrames: maxFrames, progress: progress)
-        if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            print(String(decoding: try encoder.encode(report), as: UTF8.self))
-        } else {
-            print(report.table())
-        }
+        print(json ? try JSONText.sorted(report) : report.table())
     }
 }

@@ -3,7 +3,7 @@ import DataPrep
 import Foundation
 
 /// `vcolor inspect PATH`: what is in a data set, a shard or a checkpoint.
-struct InspectCommand: ParsableCommand {
+struct InspectCommand: LoggedCommand {
     static let configuration = CommandConfiguration(
         commandName: "inspect",
         abstract: "Summarise a data set (directory or index.json), a shard, or a checkpoint / any HDF5 file.")
@@ -13,15 +13,10 @@ struct InspectCommand: ParsableCommand {
 
     @Flag(help: "Print JSON for scripts.")
     var json = false
+    @OptionGroup var logging: LoggingOptions
 
     func run() throws {
-        let result: (json: [String: Any], text: String)
-        do {
-            result = try Inspection.inspect(path)
-        } catch {
-            FileHandle.standardError.write(Data("vcolor inspect: \(error)\n".utf8))
-            throw ExitCode.failure
-        }
+        let result = try Inspection.inspect(path)
         if json {
             let data = try JSONSerialization.data(withJSONObject: result.json, options: [.prettyPrinted, .sortedKeys])
             print(String(decoding: data, as: UTF8.self))

@@ -1,10 +1,10 @@
 import ArgumentParser
 import DataPrep
+import Media
 import Foundation
-import Imaging
 
 /// `vcolor prep`: videos, images and image folders → a data set of HDF5 shards.
-struct PrepCommand: ParsableCommand {
+struct PrepCommand: LoggedCommand {
     static let configuration = CommandConfiguration(
         commandName: "prep",
         abstract: "Turn videos, images and image folders into HDF5 shards of CIELAB frame sequences.",
@@ -25,7 +25,7 @@ struct PrepCommand: ParsableCommand {
     var size = 128
 
     @Option(help: "How frames become square: crop, pad or stretch.")
-    var fit: String = FitMode.crop.rawValue
+    var fit: FitMode = .crop
 
     @Option(name: .long, help: "Fraction of source videos held out for validation (0…1).")
     var valFraction = 0.1
@@ -59,42 +59,22 @@ struct PrepCommand: ParsableCommand {
 
     @Flag(help: "Print the summary as JSON on stdout.")
     var json = false
+    @OptionGroup var logging: LoggingOptions
+
+    var options: PrepOptions {
+        var o = PrepOptions(inputs: inputs, output: out)
+        (o.size, o.fit, o.valFraction, o.seed, o.workers) = (size, fit, valFraction, seed, workers)
+        (o.shardMB, o.cutThreshold, o.minFrames, o.maxSequenceFrames) = (shardMb, cutThreshold, minFrames, maxSequence)
+        (o.deflate, o.strict, o.overwrite) = (deflate, strict, overwrite)
+        return o
+    }
+
+    func validate() throws { try options.validate() }
 
     func run() throws {
-        guard let fitMode = FitMode(rawValue: fit) else {
-            throw ValidationError("--fit must be one of crop, pad, stretch")
-        }
-        var options = PrepOptions(inputs: inputs, output: out)
-        options.size = size
-        options.fit = fitMode
-        options.valFraction = valFraction
-        options.seed = seed
-        options.workers = workers
-        options.shardMB = shardMb
-        options.cutThreshold = cutThreshold
-        options.minFrames = minFrames
-        options.maxSequenceFrames = maxSequence
-        options.deflate = deflate
-        options.strict = strict
-        options.overwrite = overwrite
-        let summary: PrepSummary
-        do {
-            summary = try Prep.run(options)
-        } catch {
-            FileHandle.standardError.write(Data("vcolor prep: \(error)\n".utf8))
-            throw ExitCode.failure
-        }
-        if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            print(String(decoding: try encoder.encode(summary), as: UTF8.self))
-        } else {
-            print(summary.text)
-        }
-        if !summary.skipped.isEmpty {
-            FileHandle.standardError.write(Data("vcolor prep: \(summary.skipped.count) input(s) skipped\n".utf8))
-            throw ExitCode.failure
-        }
+        let summary = try Prep.run(options)
+        print(json ? try JSONText.sorted(summary) : summary.text)
+        if !summary.skipped.isEmpty { throw PrepError("\(summary.skipped.count) input(s) skipped") }
         if !summary.complete { throw ExitCode.failure }
     }
 }

@@ -4,7 +4,7 @@ import Foundation
 import Net
 
 /// `vcolor quickstart [--dir DIR] [--steps N] [--compare]`.
-struct QuickstartCommand: ParsableCommand {
+struct QuickstartCommand: LoggedCommand {
     static let configuration = CommandConfiguration(
         commandName: "quickstart",
         abstract: "Try the whole workflow on generated footage: prep, train, colorize, eval.",
@@ -40,21 +40,19 @@ struct QuickstartCommand: ParsableCommand {
 
     @Option(help: "Frames per generated source clip.")
     var frames: Int = 48
+    @OptionGroup var logging: LoggingOptions
+
+    var options: Quickstart.Options {
+        var o = Quickstart.Options(executable: Self.ownExecutable())
+        (o.directory, o.steps, o.compare, o.report, o.ranks) = (dir, steps, compare, report, ranks)
+        (o.baseWidth, o.size, o.framesPerSource) = (base, size, frames)
+        return o
+    }
+
+    func validate() throws { try options.validate() }
 
     func run() throws {
-        if let ranks, ranks < 1 { throw ValidationError("--ranks must be at least 1, got \(ranks)") }
-        guard base >= 1 else { throw ValidationError("--base must be at least 1, got \(base)") }
-        guard size >= 128, size % 128 == 0 else { throw ValidationError("--size must be a positive multiple of 128, got \(size)") }
         ComputeThreads.set(ComputeThreads.defaultCount())
-        var options = Quickstart.Options(executable: Self.ownExecutable())
-        options.directory = dir
-        options.steps = steps
-        options.compare = compare
-        options.report = report
-        options.ranks = ranks
-        options.baseWidth = base
-        options.size = size
-        options.framesPerSource = frames
         let r = try Quickstart(options: options).run()
         print(r.report.table())
         print("""

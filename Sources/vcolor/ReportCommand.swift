@@ -1,9 +1,9 @@
 import ArgumentParser
 import Colorize
-import Foundation
+import Console
 
 /// `vcolor report RUN... [--eval FILE.json] --out report.html`.
-struct ReportCommand: ParsableCommand {
+struct ReportCommand: LoggedCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
         abstract: "Write one self-contained HTML page about training runs and an evaluation.",
@@ -25,9 +25,14 @@ struct ReportCommand: ParsableCommand {
     @Option(help: "The HTML file to write.")
     var out: String
 
-    func run() throws {
+    @OptionGroup var logging: LoggingOptions
+
+    func validate() throws {
         guard !runs.isEmpty else { throw ValidationError("give at least one RUN directory") }
+    }
+
+    func run() throws {
         let bytes = try Report.write(runs: runs, eval: eval, to: out)
-        FileHandle.standardError.write(Data("report: \(out) (\(bytes / 1024) KiB)\n".utf8))
+        Logger(label: "report").info("\(out) (\(bytes / 1024) KiB)")
     }
 }

@@ -1,11 +1,10 @@
 import ArgumentParser
 import Distributed
 import Foundation
-import Net
 
 /// `vcolor train`: data-parallel pix2pix training (docs/format.md §Data parallelism, §Command line). Run it under
 /// `mpirun -np N` for N ranks, or directly for one.
-struct TrainCommand: ParsableCommand {
+struct TrainCommand: LoggedCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
         abstract: "Train the colourising GAN on a prepared data set (under mpirun for several ranks).")
@@ -36,20 +35,14 @@ struct TrainCommand: ParsableCommand {
     var syncBN = false
     @Option(help: "MB per bucket of generator gradients averaged during its backward pass (0: one all-reduce after it).")
     var bucketMB: Double = 25
-    @Option(help: "Compute threads per rank (default: cores / ranks on the node).")
-    var threads: Int?
-    @Option(help: "lstm or none.")
-    var temporal: String = "lstm"
-    @Option(help: "Base channel width of the model.")
-    var base: Int = 64
+    @OptionGroup var threads: ThreadOptions
+    @OptionGroup var shape: ModelShapeOptions
     @Option(help: "Frame size (default: the data's; must match it).")
     var size: Int?
     @Option(help: "Steps between sample strips RUN/samples/step-N.png (0: none).")
     var sampleEvery: Int = 0
     @Option(help: "Validation clips per evaluation.")
     var validationClips: Int = 32
-    @Option(help: "quiet, info or debug.")
-    var logLevel: String = "info"
     @Flag(help: .hidden)
     var printChecksum = false
     @Option(help: .hidden)
@@ -58,7 +51,11 @@ struct TrainCommand: ParsableCommand {
     var killAtStep: Int?
     @Option(help: .hidden)
     var nanAtStep: Int?
+    @OptionGroup var logging: LoggingOptions
 
+    /// The library's options. Their checks (`TrainingOptions.validate`) run inside
+    /// the job, not in `validate()`: a bad option must end every rank through the
+    /// same agreement as a data error, so that rank 0 alone reports it.
     func options() throws -> TrainingOptions {
         var o = TrainingOptions(data: data, run: runDirectory)
         switch (steps, epochs) {
@@ -76,19 +73,12 @@ struct TrainCommand: ParsableCommand {
         o.initFrom = initFrom
         o.syncBN = syncBN
         o.bucketMB = bucketMB
-        o.threads = threads
-        guard let t = ModelConfig.Temporal(rawValue: temporal) else {
-            throw TrainingError("--temporal must be lstm or none, got \(temporal)")
-        }
-        o.temporal = t
-        o.baseWidth = base
+        o.threads = threads.threads
+        o.temporal = shape.temporal
+        o.baseWidth = shape.base
         o.size = size
         o.sampleEvery = sampleEvery
         o.validationClips = validationClips
-        guard let level = TrainingOptions.LogLevel(rawValue: logLevel) else {
-            throw TrainingError("--log-level must be quiet, info or debug, got \(logLevel)")
-        }
-        o.logLevel = level
         o.printChecksum = printChecksum
         o.killRank = killRank
         o.killAtStep = killAtStep
@@ -111,10 +101,8 @@ struct TrainCommand: ParsableCommand {
             } catch let failure as AgreedFailure {
                 // Every rank knows: finish MPI cleanly, rank 0 says why, all exit non-zero.
                 Communicator.finalize()
-                if failure.reporter {
-                    FileHandle.standardError.write(Data("Error: \(failure.message)\n".utf8))
-                }
-                Foundation.exit(1)
+                // ArgumentParser's own error line ("Error: …") on rank 0, silence elsewhere.
+                Self.exit(withError: failure.reporter ? failure : ExitCode.failure)
             }
         }
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Console
 
 /// The `vcolor` command: prepare video, train the colourising GAN over MPI,
 /// colourise, evaluate, report and convert checkpoints.
@@ -21,4 +22,15 @@ struct VColor: ParsableCommand {
             QuickstartCommand.self,
         ]
     )
+
+    /// Parses, installs the log handler at the command's `--log-level`, runs.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            Console.bootstrap(level: (command as? any LoggedCommand)?.logging.logLevel.loggerLevel ?? .info)
+            try command.run()
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

@@ -1,5 +1,6 @@
 import DataPrep
 import Foundation
+import Media
 import Net
 import XCTest
 @testable import Colorize
@@ -8,13 +9,13 @@ import XCTest
 
 /// Decodes an image file into an RGBImage with ffmpeg (tests only).
 func decodeImage(_ path: String) throws -> RGBImage {
-    let info = try VideoInfo.probe(path)
-    let reader = try FrameReader(path: path, width: info.width, height: info.height)
+    let info = try MediaInfo.probe(path)
+    let reader = try FrameReader(.file(path), width: info.width, height: info.height)
     let frame = try XCTUnwrap(reader.next())
     let image = RGBImage(width: info.width, height: info.height,
                          pixels: Array(UnsafeBufferPointer(start: frame, count: info.width * info.height * 3)))
     XCTAssertNil(reader.next())
-    try reader.finish()
+    try reader.finishOrThrow()
     return image
 }
 

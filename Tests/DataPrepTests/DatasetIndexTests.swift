@@ -80,16 +80,16 @@ final class DatasetIndexTests: XCTestCase {
 
     func testSplitIsDeterministicAndBySource() {
         XCTAssertEqual(Split.assign(count: 10, valFraction: 0.1, seed: 5), Split.assign(count: 10, valFraction: 0.1, seed: 5))
-        XCTAssertEqual(Split.assign(count: 10, valFraction: 0.1, seed: 5).filter { $0 == "val" }.count, 1)
-        XCTAssertEqual(Split.assign(count: 10, valFraction: 0.25, seed: 5).filter { $0 == "val" }.count, 3)
-        let seeds = (0..<20).map { Split.assign(count: 10, valFraction: 0.1, seed: UInt64($0)).firstIndex(of: "val")! }
+        XCTAssertEqual(Split.assign(count: 10, valFraction: 0.1, seed: 5).filter { $0 == .val }.count, 1)
+        XCTAssertEqual(Split.assign(count: 10, valFraction: 0.25, seed: 5).filter { $0 == .val }.count, 3)
+        let seeds = (0..<20).map { Split.assign(count: 10, valFraction: 0.1, seed: UInt64($0)).firstIndex(of: .val)! }
         XCTAssertGreaterThan(Set(seeds).count, 3, "the seed chooses which input is held out")
-        XCTAssertEqual(Split.assign(count: 4, valFraction: 0, seed: 1), ["train", "train", "train", "train"])
-        XCTAssertEqual(Split.assign(count: 4, valFraction: 1, seed: 1), ["val", "val", "val", "val"])
-        XCTAssertEqual(Split.assign(count: 1, valFraction: 0.1, seed: 1), ["train"])
-        XCTAssertEqual(Split.assign(count: 4, valFraction: 0.1, seed: 1).filter { $0 == "val" }.count, 0)
-        XCTAssertEqual(Split.assign(count: 5, valFraction: 0.1, seed: 1).filter { $0 == "val" }.count, 1)
-        XCTAssertEqual(Split.assign(count: 2, valFraction: 0.9, seed: 1).filter { $0 == "val" }.count, 1, "training data left")
+        XCTAssertEqual(Split.assign(count: 4, valFraction: 0, seed: 1), [.train, .train, .train, .train])
+        XCTAssertEqual(Split.assign(count: 4, valFraction: 1, seed: 1), [.val, .val, .val, .val])
+        XCTAssertEqual(Split.assign(count: 1, valFraction: 0.1, seed: 1), [.train])
+        XCTAssertEqual(Split.assign(count: 4, valFraction: 0.1, seed: 1).filter { $0 == .val }.count, 0)
+        XCTAssertEqual(Split.assign(count: 5, valFraction: 0.1, seed: 1).filter { $0 == .val }.count, 1)
+        XCTAssertEqual(Split.assign(count: 2, valFraction: 0.9, seed: 1).filter { $0 == .val }.count, 1, "training data left")
     }
 
     func testInputScannerNaturalOrderAndImageFolders() throws {

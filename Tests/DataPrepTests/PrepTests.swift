@@ -1,6 +1,7 @@
 import Foundation
 import HDF5Kit
 import TestSupport
+import Media
 import XCTest
 @testable import DataPrep
 @testable import Imaging

@@ -273,7 +273,7 @@ extension CheckpointTests {
 
         let wider = makeNetwork(seed: 4, widen: true)
         XCTAssertThrowsError(try Checkpoint.loadWeights(path, generator: wider.0, discriminator: nil)) {
-            XCTAssertTrue(String(describing: $0).contains("down2.bn.weight has shape [4], the model needs [5]"), "\($0)")
+            XCTAssertTrue(String(describing: $0).contains("down2.bn.weight has shape [4], expected [5]"), "\($0)")
         }
         // Both networks in one file (`convert --what all`).
         let d = makeDiscriminator(seed: 7)

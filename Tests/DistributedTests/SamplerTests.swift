@@ -5,8 +5,8 @@ import XCTest
 
 final class SamplerTests: XCTestCase {
     /// 40 sequences of 3…60 frames (some shorter than a clip), deterministic.
-    let sequences: [SequenceInfo] = (0..<40).map { i in
-        SequenceInfo(id: String(format: "%05d", i), frames: 3 + (i * 37) % 58)
+    let sequences: [ClipSequence] = (0..<40).map { i in
+        ClipSequence(id: String(format: "%05d", i), shard: "s.h5", frames: 3 + (i * 37) % 58)
     }
 
     func samplers(world: Int, clip: Int = 8, batch: Int = 2, seed: UInt64 = 7) throws -> [Sampler] {
@@ -141,7 +141,7 @@ final class SamplerTests: XCTestCase {
 
     func testBalancesWholeSequences() throws {
         // Clip counts 6, 3, 3, 2, 2 over 2 ranks: largest first gives 8 and 8.
-        let seqs = [6, 3, 3, 2, 2].enumerated().map { SequenceInfo(id: "s\($0.offset)", frames: $0.element * 4) }
+        let seqs = [6, 3, 3, 2, 2].enumerated().map { ClipSequence(id: "s\($0.offset)", shard: "s.h5", frames: $0.element * 4) }
         let s = try Sampler(sequences: seqs, clipLength: 4, batch: 4, seed: 1, rank: 0, worldSize: 2)
         XCTAssertEqual(s.stepsPerEpoch, 2)
         for epoch in 0..<5 {
@@ -170,7 +170,7 @@ final class SamplerTests: XCTestCase {
 
     func testTooLittleDataIsAClearError() {
         // 3 clips of 8 frames for 2 ranks × batch 4.
-        let three = [SequenceInfo(id: "a", frames: 16), SequenceInfo(id: "b", frames: 9), SequenceInfo(id: "c", frames: 5)]
+        let three = [ClipSequence(id: "a", shard: "s.h5", frames: 16), ClipSequence(id: "b", shard: "s.h5", frames: 9), ClipSequence(id: "c", shard: "s.h5", frames: 5)]
         XCTAssertThrowsError(try Sampler(sequences: three, clipLength: 8, batch: 4, seed: 0, rank: 0, worldSize: 2)) { error in
             let text = String(describing: error)
             XCTAssertTrue(text.contains("3 training clips of 8 frames"), text)
@@ -178,7 +178,7 @@ final class SamplerTests: XCTestCase {
             XCTAssertTrue(text.contains("need at least 8 clips"), text)
         }
         // Enough clips, but all in one sequence, which cannot be split between ranks.
-        let one = [SequenceInfo(id: "long", frames: 800)]
+        let one = [ClipSequence(id: "long", shard: "s.h5", frames: 800)]
         XCTAssertThrowsError(try Sampler(sequences: one, clipLength: 8, batch: 4, seed: 0, rank: 1, worldSize: 2)) { error in
             XCTAssertTrue(String(describing: error).contains("smallest share is 0"), String(describing: error))
         }

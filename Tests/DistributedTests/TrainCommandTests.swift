@@ -1,3 +1,4 @@
+import Console
 import Foundation
 import Net
 import TestSupport
@@ -329,8 +330,8 @@ final class TrainCommandTests: XCTestCase {
         XCTAssertEqual(epochs.status, SIGKILL, epochs.stderr)
         XCTAssertTrue(epochs.stderr.contains("training \(Int.max) steps from step 0"), epochs.stderr)
         // An ETA beyond Int seconds is "?", not a trap.
-        XCTAssertEqual(TrainingLog.duration(1e300), "?")
-        XCTAssertEqual(TrainingLog.duration(3725), "1h02m")
+        XCTAssertEqual(ProgressLine.duration(1e300), "?")
+        XCTAssertEqual(ProgressLine.duration(3725), "1h02m")
     }
 
     func testIndexFrameCountsNotBackedByTheShardAreAnError() throws {

@@ -145,7 +145,7 @@ final class PrepCLITests: XCTestCase {
         try "hello".write(toFile: path("x.h5"), atomically: true, encoding: .utf8)
         let bad = try runVcolor(["inspect", path("x.h5")])
         XCTAssertNotEqual(bad.status, 0)
-        XCTAssertEqual(bad.stderr, "vcolor inspect: \(path("x.h5")): not an HDF5 file\n")
+        XCTAssertEqual(bad.stderr, "Error: \(path("x.h5")): not an HDF5 file\n")
     }
 
     func testBadOptionIsOneLineError() throws {

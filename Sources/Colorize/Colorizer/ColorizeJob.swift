@@ -1,4 +1,6 @@
+import Console
 import Foundation
+import Media
 import Net
 import ModelFiles
 
@@ -16,6 +18,13 @@ public struct ColorizeJob {
         public var imageFrameRate = "25"
         public var progress = true
         public init() {}
+
+        /// One-line errors for options no encoder or network call can use.
+        public func validate() throws {
+            // The cap keeps a typo from becoming a failed multi-terabyte allocation (a trap, not an error).
+            guard (1...1024).contains(batch) else { throw ColorizeOptionError("--batch must be in 1…1024, got \(batch)") }
+            guard (0...51).contains(crf) else { throw ColorizeOptionError("--crf must be in 0…51, got \(crf)") }
+        }
     }
 
     public struct Summary: Equatable, Sendable {
@@ -45,12 +54,12 @@ public struct ColorizeJob {
         let started = Date()
 
         // The frames, one input file after another.
-        var files: [(path: String, info: VideoInfo)] = []
+        var files: [(path: String, info: MediaInfo)] = []
         switch source {
         case let .video(path), let .image(path):
-            files = [(path, try VideoInfo.probe(path))]
+            files = [(path, try MediaInfo.probe(path))]
         case let .imageDirectory(_, images):
-            files = try images.map { ($0, try VideoInfo.probe($0)) }
+            files = try images.map { ($0, try MediaInfo.probe($0)) }
         }
         if case .video = source, files[0].info.width < 1 { throw MediaError("\(input): no frames") }
         var singleFrame = false
@@ -72,13 +81,13 @@ public struct ColorizeJob {
         }
         do {
             for file in files {
-                let reader = try FrameReader(path: file.path, width: file.info.width, height: file.info.height)
+                let reader = try FrameReader(.file(file.path), width: file.info.width, height: file.info.height)
                 var count = 0
                 while let frame = reader.next() {
                     try colorizer.push(rgb: frame, width: reader.width, height: reader.height, emit: emit)
                     count += 1
                 }
-                try reader.finish()
+                try reader.finishOrThrow()
                 if case .video = source {} else if count != 1 {
                     throw MediaError("\(file.path): expected one image, decoded \(count) frames")
                 }
@@ -101,10 +110,10 @@ public struct ColorizeJob {
         let source: MediaPath
         let options: Options
         let input: String
-        let infos: [VideoInfo]
+        let infos: [MediaInfo]
         private var video: FrameWriter?
 
-        init(target: MediaPath, source: MediaPath, files: [VideoInfo], options: Options, input: String) throws {
+        init(target: MediaPath, source: MediaPath, files: [MediaInfo], options: Options, input: String) throws {
             self.target = target
             self.source = source
             self.options = options
@@ -162,4 +171,10 @@ public struct ColorizeJob {
         func finish() throws { try video?.finish() }
         func cancel() { video?.cancel() }
     }
+}
+
+/// A colorize option out of range; one line.
+public struct ColorizeOptionError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
 }

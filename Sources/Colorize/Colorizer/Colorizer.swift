@@ -1,8 +1,7 @@
-import DataPrep
-import Dispatch
 import Net
 import ModelFiles
 import Imaging
+import Media
 
 /// Colourises a film frame by frame, streaming.
 ///
@@ -10,7 +9,7 @@ import Imaging
 /// colour here); L* area-resized to the model's size and normalised
 /// (`L/50 − 1`); the generator on a chunk of up to `batch` frames of one shot,
 /// its LSTM state carried from chunk to chunk and reset at scene cuts (found
-/// with prep's `SceneCutDetector` on model-size L*a*b* histograms, one frame
+/// with the `CutTracker` prep uses too on model-size L*a*b* histograms, one frame
 /// of look-ahead); the predicted a*b* (×110) upsampled bilinearly to the frame's
 /// resolution and joined with the frame's own L*; back to sRGB 8-bit.
 ///
@@ -19,11 +18,11 @@ import Imaging
 public final class Colorizer {
     public let model: LoadedModel
     public let batch: Int
-    public let detector: SceneCutDetector
+    public var detector: SceneCutDetector { tracker.detector }
     public private(set) var framesIn = 0
     public private(set) var framesOut = 0
     /// Scene cuts found so far (LSTM resets).
-    public private(set) var cuts = 0
+    public var cuts: Int { tracker.cuts }
 
     /// A colourised frame, valid only during the `emit` call.
     public struct Frame {
@@ -40,7 +39,7 @@ public final class Colorizer {
     private var chunk: [FrameSlot] = []
     private var held: FrameSlot?
     private var previousHistogram: FrameSlot?
-    private var scoreBeforeHeld = 0.0, scoreHeld = 0.0
+    private var tracker: CutTracker
     private let input: Tensor
     private var resizer: AreaResizer?
     private var upsampler: BilinearUpsampler?
@@ -55,7 +54,7 @@ public final class Colorizer {
         precondition(batch >= 1)
         self.model = model
         self.batch = batch
-        self.detector = detector
+        tracker = CutTracker(detector: detector)
         size = model.config.size
         stream = GeneratorStream(model.generator)
         input = Tensor(Shape(batch, 1, size, size))
@@ -83,29 +82,26 @@ public final class Colorizer {
         } ?? 0
         // From here on only this frame's histogram is compared with.
         previousHistogram = slot
-        if held != nil { try settleHeld(next: score, emit: emit) }
+        if let cut = tracker.push(score: score) { try settleHeld(cutBefore: cut, emit: emit) }
         held = slot
-        scoreBeforeHeld = scoreHeld
-        scoreHeld = score
     }
 
     /// Colourises what is still waiting; call once after the last frame.
     public func finish(emit: Emit) throws {
-        if held != nil { try settleHeld(next: 0, emit: emit) }
+        if let cut = tracker.finish() { try settleHeld(cutBefore: cut, emit: emit) }
         held = nil
         previousHistogram = nil
         try flush(emit: emit)
         stream.reset()
     }
 
-    /// Decides whether a cut precedes the held frame (now that the next
-    /// frame's score is known) and moves it into the chunk.
-    private func settleHeld(next: Double, emit: Emit) throws {
+    /// Moves the held frame into the chunk, first ending the shot (flush, LSTM
+    /// reset) when the tracker found a cut before it.
+    private func settleHeld(cutBefore: Bool, emit: Emit) throws {
         guard let frame = held else { return }
-        if frame.index > 0 && detector.isCut(previous: scoreBeforeHeld, current: scoreHeld, next: next) {
+        if cutBefore {
             try flush(emit: emit)
             stream.reset()
-            cuts += 1
         }
         chunk.append(frame)
         held = nil
@@ -115,7 +111,7 @@ public final class Colorizer {
     /// L* at full and model size, and the model-size histogram.
     private func prepare(_ slot: FrameSlot, rgb: UnsafePointer<UInt8>, width: Int, height: Int) {
         slot.reserve(width: width, height: height)
-        parallelRows(height) { rows in
+        ParallelChunks.run(height, grain: 16) { rows in
             LightnessPlane.compute(rgb: rgb + rows.lowerBound * width * 3, pixels: rows.count * width,
                                    into: slot.lightness + rows.lowerBound * width)
         }
@@ -148,7 +144,7 @@ public final class Colorizer {
         let plane = size * size
         for (i, slot) in chunk.enumerated() {
             let dst = input.data + i * plane
-            for p in 0..<plane { dst[p] = slot.small[p] / 50 - 1 }
+            for p in 0..<plane { dst[p] = LabCodec.network(lightness: slot.small[p]) }
         }
         let ab = stream.forward(L: input, frames: n)
         for (i, slot) in chunk.enumerated() {
@@ -171,7 +167,7 @@ public final class Colorizer {
         if upsampler?.outputWidth != w || upsampler?.outputHeight != h {
             upsampler = BilinearUpsampler(from: size, size, to: w, h)
         }
-        let threads = max(1, min(ComputeThreads.count, h))
+        let threads = ParallelChunks.chunks(h, grain: 1)
         if 5 * w * threads > rowScratchCapacity {
             rowScratch.deallocate()
             rowScratchCapacity = 5 * w * threads
@@ -179,22 +175,14 @@ public final class Colorizer {
         }
         let up = upsampler!, out = output, scratch = rowScratch, plane = size * size
         let light = slot.lightness
-        DispatchQueue.concurrentPerform(iterations: threads) { k in
+        let chroma = Float(LabCodec.chromaRange)
+        ParallelChunks.runIndexed(h, grain: 1) { k, rows in
             let a = scratch + 5 * w * k, b = a + w, linear = b + w
-            for y in (h * k / threads)..<(h * (k + 1) / threads) {
-                up.row(y, of: ab, scale: 110, into: a)
-                up.row(y, of: ab + plane, scale: 110, into: b)
+            for y in rows {
+                up.row(y, of: ab, scale: chroma, into: a)
+                up.row(y, of: ab + plane, scale: chroma, into: b)
                 LabToRGB8.convert(l: light + y * w, a: a, b: b, count: w, into: out + y * w * 3, scratch: linear)
             }
-        }
-    }
-
-    /// Runs `body` over row ranges on the compute threads.
-    private func parallelRows(_ rows: Int, _ body: (Range<Int>) -> Void) {
-        let threads = max(1, min(ComputeThreads.count, rows / 16))
-        if threads == 1 { body(0..<rows); return }
-        DispatchQueue.concurrentPerform(iterations: threads) { k in
-            body((rows * k / threads)..<(rows * (k + 1) / threads))
         }
     }
 }

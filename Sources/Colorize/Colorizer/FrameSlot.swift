@@ -1,4 +1,4 @@
-import DataPrep
+import Media
 
 /// One input frame waiting for the network: its full-resolution L (which the
 /// output keeps), its L at the model's size, and the L*a*b* histograms the

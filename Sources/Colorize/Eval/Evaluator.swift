@@ -1,5 +1,7 @@
 import DataPrep
+import Console
 import Foundation
+import Media
 import Net
 import ModelFiles
 import Imaging

@@ -1,5 +1,7 @@
 import DataPrep
 import Foundation
+import Media
+import Console
 import Net
 import ModelFiles
 
@@ -29,9 +31,22 @@ public struct Quickstart {
         public var clip = 4
         /// The `vcolor` executable to run `train` with.
         public var executable: String
-        public var log: @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+        public var log: @Sendable (String) -> Void = { Logger(label: "quickstart").info("\($0)") }
 
         public init(executable: String) { self.executable = executable }
+
+        /// One-line errors for options the demo cannot run with.
+        public func validate() throws {
+            if let ranks, ranks < 1 { throw MediaError("--ranks must be at least 1, got \(ranks)") }
+            guard baseWidth >= 1 else { throw MediaError("--base must be at least 1, got \(baseWidth)") }
+            try ModelConfig.checkFrameSize(size, name: "--size")
+            guard steps >= 1 else { throw MediaError("--steps must be at least 1") }
+            guard framesPerSource >= 2 * clip else {
+                throw MediaError("--frames must be at least \(2 * clip) (two clips of \(clip) frames)")
+            }
+            // A demo: a typo like --frames 100000000000000 would mean hours of ffmpeg, not a demo.
+            guard framesPerSource <= 10_000 else { throw MediaError("--frames must be at most 10000, got \(framesPerSource)") }
+        }
     }
 
     public struct Result: Sendable {
@@ -55,12 +70,7 @@ public struct Quickstart {
 
     public func run() throws -> Result {
         let o = options
-        guard o.steps >= 1 else { throw MediaError("--steps must be at least 1") }
-        guard o.framesPerSource >= 2 * o.clip else {
-            throw MediaError("--frames must be at least \(2 * o.clip) (two clips of \(o.clip) frames)")
-        }
-        // A demo: a typo like --frames 100000000000000 would mean hours of ffmpeg, not a demo.
-        guard o.framesPerSource <= 10_000 else { throw MediaError("--frames must be at most 10000, got \(o.framesPerSource)") }
+        try o.validate()
         try MediaPath.createDirectory(path("sources"), for: "quickstart folder")
         try MediaPath.createDirectory(path("held-out"), for: "quickstart folder")
 
@@ -73,7 +83,7 @@ public struct Quickstart {
         var runs: [String] = [], checkpoints: [String] = [], resume = ""
         for temporal in variants {
             let run = path("run-\(temporal.rawValue)")
-            o.log("quickstart: 3/5 vcolor train --temporal \(temporal.rawValue), \(o.steps) steps, "
+            o.log("3/5 vcolor train --temporal \(temporal.rawValue), \(o.steps) steps, "
                   + "\(ranks) rank\(ranks == 1 ? "" : "s") → \(run)")
             if resume.isEmpty {
                 let more = trainCommand(data: data, run: run, temporal: temporal, ranks: ranks, steps: 4 * o.steps)
@@ -83,7 +93,7 @@ public struct Quickstart {
             // A quickstart starts over: its own earlier run in this folder is replaced
             // (like its data set, prepped again above with overwrite).
             if FileManager.default.fileExists(atPath: run) {
-                o.log("quickstart:     replacing the earlier quickstart run in \(run)")
+                o.log("    replacing the earlier quickstart run in \(run)")
                 try FileManager.default.removeItem(atPath: run)
             }
             try train(trainCommand(data: data, run: run, temporal: temporal, ranks: ranks, steps: o.steps), ranks: ranks)
@@ -96,7 +106,7 @@ public struct Quickstart {
 
         // 4. Colourise the held-out clip (black and white, with a cut and sound).
         let video = path("colorized.mp4"), strip = path("strip.png")
-        o.log("quickstart: 4/5 vcolor colorize \(grey) → \(video)")
+        o.log("4/5 vcolor colorize \(grey) → \(video)")
         let model = try ModelFile.load(checkpoints[0])
         var job = ColorizeJob.Options()
         job.progress = false
@@ -104,9 +114,9 @@ public struct Quickstart {
         try StripImage.write(rows: [grey, video, original], columns: 6, to: strip)
 
         // 5. Evaluate on the validation split.
-        o.log("quickstart: 5/5 vcolor eval on the validation split")
+        o.log("5/5 vcolor eval on the validation split")
         let models = try checkpoints.map { try ModelFile.load($0) }
-        let report = try Evaluator(models: models).run(data: data, split: "val")
+        let report = try Evaluator(models: models).run(data: data, split: Split.val.rawValue)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
         try encoder.encode(report).write(to: URL(fileURLWithPath: path("eval.json")), options: .atomic)
@@ -124,7 +134,7 @@ public struct Quickstart {
     func makeFootage() throws -> (training: [String], original: String, grey: String) {
         let o = options
         let width = o.size * 3 / 2, height = o.size * 9 / 8, rate = 12
-        o.log("quickstart: 1/5 making \(SampleClips.training.count) sample clips with ffmpeg in \(path("sources"))")
+        o.log("1/5 making \(SampleClips.training.count) sample clips with ffmpeg in \(path("sources"))")
         var inputs: [String] = []
         for clip in SampleClips.training {
             let file = path("sources/\(clip.name).mp4")
@@ -143,7 +153,7 @@ public struct Quickstart {
     func prepData(_ inputs: [String]) throws -> String {
         let o = options
         let data = path("data")
-        o.log("quickstart: 2/5 vcolor prep → \(data)")
+        o.log("2/5 vcolor prep → \(data)")
         var prep = PrepOptions(inputs: inputs, output: data)
         prep.size = o.size
         prep.valFraction = 0.34
@@ -151,13 +161,13 @@ public struct Quickstart {
         prep.progress = false
         prep.overwrite = true
         let summary = try Prep.run(prep)
-        o.log("quickstart:     \(summary.sequences) sequences, \(summary.frames) frames, \(summary.cuts) cuts")
+        o.log("    \(summary.sequences) sequences, \(summary.frames) frames, \(summary.cuts) cuts")
         return data
     }
 
     /// 2 ranks when mpirun is on the PATH and there are at least two cores.
     static func defaultRanks() -> Int {
-        (try? FFmpeg.locate("mpirun", override: "VCOLOR_MPIRUN")) != nil
+        (try? ExternalProcess.require("mpirun", override: "VCOLOR_MPIRUN")) != nil
             && ProcessInfo.processInfo.activeProcessorCount >= 2 ? 2 : 1
     }
 
@@ -179,7 +189,7 @@ public struct Quickstart {
         var environment = ProcessInfo.processInfo.environment
         if ranks > 1 {
             arguments = ["-np", "\(ranks)", "--oversubscribe", o.executable] + arguments
-            executable = try FFmpeg.locate("mpirun", override: "VCOLOR_MPIRUN")
+            executable = try ExternalProcess.require("mpirun", override: "VCOLOR_MPIRUN")
             if getuid() == 0 {
                 environment["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
                 environment["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"

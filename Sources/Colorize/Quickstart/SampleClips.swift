@@ -1,4 +1,5 @@
 import Foundation
+import Media
 
 /// The quickstart's sample footage, made by ffmpeg's built-in sources (lavfi):
 /// moving fractals, cellular automata and test patterns, a few joined with
@@ -60,7 +61,7 @@ enum SampleClips {
         arguments += ["-filter_complex", graph + "[v]", "-map", "[v]"]
         if audio { arguments += ["-map", "\(clip.sources.count):a", "-c:a", "aac"] }
         arguments += ["-c:v", "libx264", "-preset", "veryfast", "-crf", "16", "-pix_fmt", "yuv420p", "file:" + path]
-        let result = try FFmpeg.run(try FFmpeg.ffmpegPath(), arguments)
+        let result = try ExternalProcess.run(try FFmpeg.ffmpegPath(), arguments)
         guard result.status == 0 else {
             throw MediaError("making the sample clip \(clip.name) failed (ffmpeg: \(FFmpeg.lastLine(result.stderr)))")
         }

@@ -1,4 +1,6 @@
 import Foundation
+import Imaging
+import Media
 
 /// A PNG contact sheet: one row per video (e.g. input, colourised, original),
 /// `columns` frames taken evenly through each, side by side. All videos must
@@ -8,7 +10,7 @@ enum StripImage {
         var sheet: [UInt8] = []
         var frameWidth = 0, frameHeight = 0
         for (row, video) in videos.enumerated() {
-            let info = try VideoInfo.probe(video)
+            let info = try MediaInfo.probe(video)
             if row == 0 {
                 frameWidth = info.width
                 frameHeight = info.height
@@ -18,12 +20,12 @@ enum StripImage {
                 throw MediaError("\(video): \(info.width)×\(info.height) frames, the strip's are \(frameWidth)×\(frameHeight)")
             }
             // Decode everything (quickstart clips are short), then pick evenly spaced frames.
-            let reader = try FrameReader(path: video, width: info.width, height: info.height)
+            let reader = try FrameReader(.file(video), width: info.width, height: info.height)
             var frames: [[UInt8]] = []
             while let f = reader.next() {
                 frames.append(Array(UnsafeBufferPointer(start: f, count: reader.frameBytes)))
             }
-            try reader.finish()
+            try reader.finishOrThrow()
             guard !frames.isEmpty else { throw MediaError("\(video): no frames") }
             let stride = columns * frameWidth * 3
             for column in 0..<columns {
@@ -35,8 +37,6 @@ enum StripImage {
                 }
             }
         }
-        let writer = try FrameWriter(image: path, width: columns * frameWidth, height: videos.count * frameHeight)
-        try sheet.withUnsafeBufferPointer { try writer.write($0.baseAddress!) }
-        try writer.finish()
+        try PNGWriter.write(rgb: sheet, width: columns * frameWidth, height: videos.count * frameHeight, to: path)
     }
 }

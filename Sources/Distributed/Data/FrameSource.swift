@@ -1,3 +1,4 @@
+import DataPrep
 import Foundation
 
 /// Where the frames of sequences come from: a shard file (DataPrep's
@@ -8,11 +9,17 @@ public protocol FrameSource: AnyObject {
     func readFrames(_ id: String, start: Int, count: Int, into buffer: UnsafeMutableBufferPointer<UInt8>) throws
 }
 
-/// One sequence a loader can cut clips from: its id, its shard file, its length.
+/// One sequence as training sees it (the sampler plans clips from its id and
+/// length, the loader reads them from its shard): the part of the index's
+/// `DatasetIndex.Sequence` the trainer needs, under one name.
 public struct ClipSequence: Hashable, Sendable {
     public var id: String
     public var shard: String
     public var frames: Int
+
+    public init(_ sequence: DatasetIndex.Sequence) {
+        self.init(id: sequence.id, shard: sequence.shard, frames: sequence.frames)
+    }
 
     public init(id: String, shard: String, frames: Int) {
         self.id = id

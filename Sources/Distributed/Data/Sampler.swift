@@ -24,16 +24,6 @@ public struct SamplerError: Error, CustomStringConvertible {
     public let description: String
 }
 
-/// A training sequence as the sampler sees it.
-public struct SequenceInfo: Hashable, Sendable {
-    public var id: String
-    public var frames: Int
-    public init(id: String, frames: Int) {
-        self.id = id
-        self.frames = frames
-    }
-}
-
 /// The deterministic clip sampler of data-parallel training (docs/format.md §Data parallelism).
 ///
 /// Every rank computes the whole plan of an epoch from (seed, epoch) alone,
@@ -54,7 +44,7 @@ public struct SequenceInfo: Hashable, Sendable {
 /// and step 3 depends only on those counts, so the per-rank clip counts, and
 /// `stepsPerEpoch = min over ranks of clips / batch`, are the same every epoch.
 public final class Sampler {
-    public let sequences: [SequenceInfo]
+    public let sequences: [ClipSequence]
     public let clipLength: Int
     public let batch: Int
     public let seed: UInt64
@@ -71,7 +61,7 @@ public final class Sampler {
 
     private var cached: EpochPlan?
 
-    public init(sequences: [SequenceInfo], clipLength: Int, batch: Int, seed: UInt64,
+    public init(sequences: [ClipSequence], clipLength: Int, batch: Int, seed: UInt64,
                 rank: Int, worldSize: Int) throws {
         guard clipLength >= 1 else { throw SamplerError(description: "clip length must be at least 1 frame, got \(clipLength)") }
         guard batch >= 1 else { throw SamplerError(description: "batch must be at least 1 clip, got \(batch)") }
@@ -144,7 +134,7 @@ public final class Sampler {
 
     // MARK: - The plan
 
-    static func makePlan(sequences: [SequenceInfo], clipLength T: Int, seed: UInt64, epoch: Int, ranks: Int) -> EpochPlan {
+    static func makePlan(sequences: [ClipSequence], clipLength T: Int, seed: UInt64, epoch: Int, ranks: Int) -> EpochPlan {
         var rng = RandomGenerator(seed: epochSeed(seed: seed, epoch: epoch))
 
         // 1. Shuffle the sequences.

@@ -1,3 +1,4 @@
+import Console
 import Foundation
 import MPIShim
 
@@ -56,6 +57,7 @@ public final class Communicator: @unchecked Sendable {
         if finalized { throw CommunicatorError("MPI was already finalised in this process") }
         let c = try Communicator()
         shared = c
+        Console.setRank(c.rank, of: c.size)
         return c
     }
 
@@ -136,8 +138,8 @@ public final class Communicator: @unchecked Sendable {
     /// Use it for any error one rank cannot recover from, because the other
     /// ranks would otherwise block in their next collective.
     public func abort(_ message: String, code: Int32 = 1) -> Never {
-        let prefix = size > 1 ? "vcolor: rank \(rank)/\(size) on \(hostname): " : "vcolor: "
-        FileHandle.standardError.write(Data((prefix + message + "\n").utf8))
+        // The rank is in every line already (Console.setRank); the host says where it died.
+        Logger(label: "vcolor").critical("\(message)", metadata: size > 1 ? ["host": "\(hostname)"] : [:])
         MPI_Abort(vc_mpi_comm_world(), code)
         exit(code)  // MPI_Abort does not return; this is for the type checker.
     }

@@ -43,8 +43,8 @@ public final class Trainer {
     }
 
     func note(_ text: String) {
-        guard comm.isRoot, options.logLevel != .quiet else { return }
-        FileHandle.standardError.write(Data(("vcolor: " + text + "\n").utf8))
+        guard comm.isRoot else { return }
+        TrainingLog.logger.notice("\(text)")
     }
 
     // MARK: - Run
@@ -60,7 +60,7 @@ public final class Trainer {
             try model.validate()
             let config = TrainingConfiguration(model: model, batch: options.batch, clip: options.clip,
                                                seed: options.seed, syncBN: options.syncBN)
-            let sampler = try Sampler(sequences: data.train.map { SequenceInfo(id: $0.id, frames: $0.frames) },
+            let sampler = try Sampler(sequences: data.train,
                                       clipLength: options.clip, batch: options.batch, seed: options.seed,
                                       rank: comm.rank, worldSize: comm.size)
             setup = (data, config, sampler)

@@ -1,4 +1,5 @@
 import DataPrep
+import Net
 import Foundation
 
 extension ShardReader: FrameSource {}
@@ -24,16 +25,14 @@ public struct TrainingData {
             throw DataError("\(directory): frames are \(index.width)×\(index.height); training needs square frames (prep with --size)")
         }
         let size = index.height
-        guard size >= 128, size % 128 == 0 else {
-            throw DataError("\(directory): frame size \(size) is not a multiple of 128 (the U-Net halves it seven times)")
-        }
+        do { try ModelConfig.checkFrameSize(size) } catch { throw DataError("\(directory): \(error)") }
         if let expectedSize, expectedSize != size {
             throw DataError("\(directory): frames are \(size)×\(size) but --size \(expectedSize) was given (omit --size to use the data's)")
         }
-        func sequences(_ split: String) -> [ClipSequence] {
-            index.sequences(split: split).map { ClipSequence(id: $0.id, shard: $0.shard, frames: $0.frames) }
+        func sequences(_ split: Split) -> [ClipSequence] {
+            index.sequences(split).map(ClipSequence.init)
         }
-        let train = sequences("train"), validation = sequences("val")
+        let train = sequences(.train), validation = sequences(.val)
         guard !train.isEmpty else { throw DataError("\(directory): the data set has no training sequences") }
         let shards = ShardSet(directory: directory) { path in try ShardReader(path: path) }
         for name in Set((train + validation).map(\.shard)).sorted() {

@@ -1,3 +1,4 @@
+import Console
 import Foundation
 import Imaging
 
@@ -27,13 +28,15 @@ struct StepRecord {
     }
 }
 
-/// Rank 0's output: a progress line on stderr (at most about one a second,
-/// and the last one), and one JSON object per event appended to RUN/metrics.jsonl.
+/// Rank 0's output: the progress line (at most about one a second, every step
+/// at `--log-level debug`, and the last one), log messages, and one JSON object
+/// per event appended to RUN/metrics.jsonl.
 final class TrainingLog {
+    static let logger = Logger(label: "train")
     let options: TrainingOptions
     let metrics: FileHandle
     let worldSize: Int
-    private var lastPrint = 0.0
+    private let progress = ProgressLine(label: "train", fileInterval: 1)
     private var smoothedStep: Double?
     private let started = Date()
 
@@ -60,11 +63,6 @@ final class TrainingLog {
         metrics.write(data + Data("\n".utf8))
     }
 
-    func stderr(_ line: String) {
-        guard options.logLevel != .quiet else { return }
-        FileHandle.standardError.write(Data((line + "\n").utf8))
-    }
-
     func step(_ r: StepRecord, remainingSteps: Int) {
         let lossG = r.lossGAN + r.lambda * r.lossL1
         let share = r.seconds > 0 ? r.reduceSeconds / r.seconds : 0
@@ -74,38 +72,28 @@ final class TrainingLog {
                "rank_compute_s": r.rankComputeSeconds, "slowest_rank": r.slowestRank.rank,
                "time": Date().timeIntervalSince1970])
         smoothedStep = smoothedStep.map { 0.9 * $0 + 0.1 * r.seconds } ?? r.seconds
-        let now = Date().timeIntervalSince(started)
-        guard options.logLevel == .debug || remainingSteps == 0 || now - lastPrint >= 1 else { return }
-        lastPrint = now
-        let total = r.step + remainingSteps
+        // The remaining-step count saturates at Int.max (absurd --epochs); so does the total.
+        let total = remainingSteps > Int.max - r.step ? Int.max : r.step + remainingSteps
         let slowest = r.slowestRank
         let ranks = worldSize > 1 ? String(format: " slowest rank %d %+.0f%%", slowest.rank, 100 * slowest.excess) : ""
-        stderr(String(format: "step %d/%d epoch %d loss_D %.4f loss_G %.4f (GAN %.4f + L1 %.4f×%g) %.1f frames/s all-reduce %.0f%%%@ ETA %@",
+        let text = String(format: "step %d/%d epoch %d loss_D %.4f loss_G %.4f (GAN %.4f + L1 %.4f×%g) %.1f frames/s all-reduce %.0f%%%@ ETA %@",
                       r.step, total, r.epoch, r.lossD, lossG, r.lossGAN, r.lossL1, r.lambda, r.frames / r.seconds,
-                      100 * share, ranks, Self.duration(Double(remainingSteps) * (smoothedStep ?? 0))))
+                      100 * share, ranks, ProgressLine.duration(Double(remainingSteps) * (smoothedStep ?? 0)))
+        progress.show(text, force: Self.logger.logLevel <= .debug, final: remainingSteps == 0)
     }
 
     func validation(step: Int, epoch: Int, _ v: ValidationResult) {
         write(["event": "validation", "step": step, "epoch": epoch, "val_l1": v.l1, "val_psnr": v.psnr,
                "clips": v.clips, "time": Date().timeIntervalSince1970])
-        stderr(String(format: "validation after step %d (epoch %d): L1 %.4f, PSNR %.2f dB over %d clips", step, epoch, v.l1, v.psnr, v.clips))
+        Self.logger.info("\(String(format: "validation after step %d (epoch %d): L1 %.4f, PSNR %.2f dB over %d clips", step, epoch, v.l1, v.psnr, v.clips))")
     }
 
     func checkpoint(step: Int, path: String) {
         write(["event": "checkpoint", "step": step, "path": path, "time": Date().timeIntervalSince1970])
-        if options.logLevel == .debug { stderr("checkpoint \(path)") }
+        Self.logger.debug("checkpoint \(path)")
     }
 
     func finish(step: Int) {
-        stderr("done at step \(step) after \(Self.duration(Date().timeIntervalSince(started)))")
-    }
-
-    static func duration(_ s: Double) -> String {
-        // Past ~30 million years an ETA means nothing, and Int(s) would trap beyond Int.max.
-        guard s.isFinite, s >= 0, s < 1e15 else { return "?" }
-        let t = Int(s.rounded())
-        if t >= 3600 { return "\(t / 3600)h\(String(format: "%02d", t % 3600 / 60))m" }
-        if t >= 60 { return "\(t / 60)m\(String(format: "%02d", t % 60))s" }
-        return "\(t)s"
+        Self.logger.info("done at step \(step) after \(ProgressLine.duration(Date().timeIntervalSince(started)))")
     }
 }

@@ -8,10 +8,6 @@ public struct TrainingOptions {
         case epochs(Int)
     }
 
-    public enum LogLevel: String, CaseIterable {
-        case quiet, info, debug
-    }
-
     public var data: String
     public var run: String
     public var length: Length = .epochs(10)
@@ -37,7 +33,6 @@ public struct TrainingOptions {
     public var sampleEvery = 0
     /// Validation clips (spread over the validation sequences).
     public var validationClips = 32
-    public var logLevel: LogLevel = .info
     /// Print each rank's parameter checksum at the end (tests).
     public var printChecksum = false
     /// Rank `killRank` kills itself with SIGKILL after step `killAtStep` (tests).
@@ -64,7 +59,7 @@ public struct TrainingOptions {
         guard keep >= 0 else { throw fail("--keep must not be negative, got \(keep)") }
         guard baseWidth >= 1 else { throw fail("--base must be at least 1, got \(baseWidth)") }
         if let threads, threads < 1 { throw fail("--threads must be at least 1, got \(threads)") }
-        if let size, size < 128 || size % 128 != 0 { throw fail("--size must be a positive multiple of 128, got \(size)") }
+        if let size { do { try ModelConfig.checkFrameSize(size, name: "--size") } catch { throw fail("\(error)") } }
         // The upper bound keeps bucketMB × 2²⁰ bytes an Int; more than a terabyte is one bucket anyway.
         guard bucketMB >= 0, bucketMB <= 1_000_000 else {
             throw fail("--bucket-mb must be a number in 0…1000000, got \(bucketMB)")

@@ -4,10 +4,18 @@
 /// Planes are NCHW-style: a lab8 frame is `[3, H, W]` (L, a, b planes); the network
 /// sees L as `[1, H, W]` and ab as `[2, H, W]` per frame.
 public enum LabCodec {
+    /// The network's normalisation, defined here once: `L_in = L/lightnessHalfRange − 1`
+    /// (L* 0…100 → −1…1) and `ab_in = ab/chromaRange`.
+    public static let lightnessHalfRange = 50.0
+    public static let chromaRange = 110.0
+
+    /// The network's L input for a lightness L*.
+    @inlinable public static func network(lightness L: Float) -> Float { L / Float(lightnessHalfRange) - 1 }
+
     /// L_in for each L code.
-    static let lTable: [Float] = (0..<256).map { Float(Double($0) * 100 / 255 / 50 - 1) }
+    static let lTable: [Float] = (0..<256).map { Float(Double($0) * 100 / 255 / lightnessHalfRange - 1) }
     /// ab/110 for each a or b code.
-    static let abTable: [Float] = (0..<256).map { Float((Double($0) - 128) / 110) }
+    static let abTable: [Float] = (0..<256).map { Float((Double($0) - 128) / chromaRange) }
 
     /// Splits `frames` lab8 frames of `pixels` pixels each into the network's L
     /// input (`frames × pixels`) and ab target (`frames × 2 × pixels`).
@@ -26,9 +34,9 @@ public enum LabCodec {
     }
 
     /// L* of a network L input value.
-    @inlinable public static func lightness(fromNetwork v: Float) -> Double { (Double(v) + 1) * 50 }
+    @inlinable public static func lightness(fromNetwork v: Float) -> Double { (Double(v) + 1) * lightnessHalfRange }
     /// a* or b* of a network ab value.
-    @inlinable public static func chroma(fromNetwork v: Float) -> Double { Double(v) * 110 }
+    @inlinable public static func chroma(fromNetwork v: Float) -> Double { Double(v) * chromaRange }
 
     /// Turns network L input and ab output planes (`pixels` each; ab is a plane
     /// then b plane) into interleaved sRGB 8-bit (rgb24), via `CIELAB.rgb8`.

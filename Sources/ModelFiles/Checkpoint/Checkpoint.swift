@@ -211,29 +211,13 @@ public enum Checkpoint {
         let hasDiscriminator = discriminator != nil && file.names.contains { discriminatorNames.contains($0) }
         var sets = [generator]
         if hasDiscriminator, let discriminator { sets.append(discriminator) }
-        var problems: [String] = []
-        var known = Set<String>()
-        for set in sets {
-            for p in set.entries {
-                known.insert(p.name)
-                guard let info = file.info(p.name) else { problems.append("\(p.name) is missing"); continue }
-                if info.shape != p.shape { problems.append("\(p.name) has shape \(info.shape), the model needs \(p.shape)") }
-                else if info.dtype != "F32" { problems.append("\(p.name) is \(info.dtype), expected F32") }
-            }
-        }
-        // A generator-only load tolerates discriminator tensors (`--what all`), nothing else.
-        let isDiscriminatorName = { (n: String) in n.hasPrefix("layer") || n.hasPrefix("head.") }
-        for name in file.names where !known.contains(name) && !(discriminator == nil && isDiscriminatorName(name)) {
-            problems.append("\(name) is not in the model")
+        // The model-file loader's checks and copy; a generator-only load tolerates
+        // discriminator tensors (`--what all`), nothing else.
+        let problems = ModelFile.tensors(of: file).problems(filling: sets) {
+            discriminator == nil && ModelTensors.isDiscriminatorName($0)
         }
         try report(problems, path: path)
-        for set in sets {
-            for p in set.entries {
-                do { try file.copy(p.name, into: p.value, count: p.count) } catch {
-                    throw CheckpointError(String(describing: error))
-                }
-            }
-        }
+        do { try ModelFile.copyValues(sets, from: file) } catch { throw CheckpointError(String(describing: error)) }
         return LoadedWeights(discriminatorLoaded: hasDiscriminator)
     }
 

@@ -121,6 +121,11 @@ public enum ModelFile {
             tolerateDiscriminator && ModelTensors.isDiscriminatorName($0)
         }
         try ModelTensors.report(problems, source: file.source, model: config)
+        try copyValues(networks, from: file)
+    }
+
+    /// Copies every parameter's and buffer's values from `file` (names already checked).
+    static func copyValues(_ networks: [ParameterSet], from file: SafeTensors) throws {
         for set in networks {
             for p in set.entries {
                 try file.copy(p.name, into: p.value, count: p.count)

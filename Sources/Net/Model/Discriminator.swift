@@ -22,8 +22,7 @@ public final class Discriminator {
     public init(config: ModelConfig, rng: inout RandomGenerator) throws {
         try config.validate()
         self.config = config
-        let w = config.baseWidth
-        let widths = [3, w, 2 * w, 4 * w]
+        let widths = config.discriminatorWidths
         var convs: [Conv2d] = [], norms: [BatchNorm2d] = [], activations: [LeakyReLU] = []
         for i in 1...3 {
             convs.append(Conv2d("layer\(i).conv", in: widths[i - 1], out: widths[i], bias: false,
@@ -31,7 +30,7 @@ public final class Discriminator {
             norms.append(BatchNorm2d("layer\(i).bn", channels: widths[i], parameters: parameters))
             activations.append(LeakyReLU(slope: 0.2))
         }
-        head = Conv2d("head", in: 4 * w, out: 1, kernel: 4, stride: 1, padding: 1, bias: true,
+        head = Conv2d("head", in: widths[3], out: 1, kernel: 4, stride: 1, padding: 1, bias: true,
                       parameters: parameters)
         self.convs = convs
         self.norms = norms

@@ -32,19 +32,7 @@ public final class GeneratorStream {
         guard let lstm else { return generator.forward(L: L, batch: frames, time: 1) }
         let s = generator.config.size
         precondition(L.shape == Shape(frames, 1, s, s), "stream input \(L.shape), expected [\(frames), 1, \(s), \(s)]")
-        var skips: [Tensor] = []
-        skips.reserveCapacity(7)
-        var x = L
-        for block in generator.encoder {
-            x = block.forward(x)
-            skips.append(x)
-        }
-        x = lstm.forward(x)
-        x = generator.decoder[6].forward(x, skip: nil)
-        for i in stride(from: 5, through: 0, by: -1) {
-            x = generator.decoder[i].forward(x, skip: skips[i])
-        }
-        return x
+        return generator.walk(L) { lstm.forward($0) }
     }
 }
 

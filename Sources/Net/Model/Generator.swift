@@ -1,4 +1,3 @@
-import CBLAS
 
 /// The colourising generator: a pix2pix U-Net with an LSTM at its bottleneck (docs/model.md).
 ///
@@ -48,9 +47,8 @@ public final class Generator {
     public init(config: ModelConfig, rng: inout RandomGenerator) throws {
         try config.validate()
         self.config = config
-        let w = config.baseWidth
         // Encoder widths: down_i outputs enc[i-1] channels.
-        let enc = [w, 2 * w, 4 * w, 8 * w, 8 * w, 8 * w, 8 * w]
+        let enc = config.encoderWidths
         var encoder: [EncoderBlock] = []
         for i in 0..<7 {
             encoder.append(EncoderBlock("down\(i + 1)", in: i == 0 ? 1 : enc[i - 1], out: enc[i],
@@ -58,7 +56,7 @@ public final class Generator {
                                         parameters: parameters))
         }
         lstm = config.temporal == .lstm
-            ? LSTM("lstm", input: 8 * w, hidden: 8 * w, parameters: parameters) : nil
+            ? LSTM("lstm", input: config.bottleneckWidth, hidden: config.bottleneckWidth, parameters: parameters) : nil
         // Decoder, declared up7 first so names appear in network order. up_i
         // outputs enc[i-2] channels (up1: 2) and takes up_{i+1}'s output
         // (enc[i-1] channels) concatenated with down_i's (enc[i-1] channels);
@@ -94,13 +92,20 @@ public final class Generator {
         let s = config.size
         precondition(L.shape == Shape(batch * time, 1, s, s),
                      "generator input \(L.shape), expected [\(batch * time), 1, \(s), \(s)]")
+        return walk(L) { x in lstm.map { $0.forward(x, batch: batch, time: time) } ?? x }
+    }
+
+    /// The U-Net's one forward walk, shared with `GeneratorStream`: down1…down7
+    /// (each output kept as its level's skip), `bottleneck` on down7's output,
+    /// then up7…up1, each joined with its skip.
+    func walk(_ L: Tensor, bottleneck: (Tensor) -> Tensor) -> Tensor {
         skips.removeAll(keepingCapacity: true)
         var x = L
         for block in encoder {
             x = block.forward(x)
             skips.append(x)
         }
-        if let lstm { x = lstm.forward(x, batch: batch, time: time) }
+        x = bottleneck(x)
         x = decoder[6].forward(x, skip: nil)
         for i in stride(from: 5, through: 0, by: -1) {
             x = decoder[i].forward(x, skip: skips[i])

@@ -44,6 +44,19 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     public static let maximumBaseWidth = 1024
     public static let maximumSize = 8192
 
+    /// The one rule for frame sizes: square frames whose side the U-Net can halve
+    /// `levels` times (a positive multiple of 128), at most `maximumSize`.
+    /// `name` is how the message calls the size (an option, or "frame size").
+    public static func checkFrameSize(_ size: Int, name: String = "frame size") throws {
+        let multiple = 1 << levels
+        guard size >= multiple, size % multiple == 0 else {
+            throw ModelConfigError("\(name) must be a positive multiple of \(multiple), got \(size)")
+        }
+        guard size <= maximumSize else {
+            throw ModelConfigError("\(name) must be at most \(maximumSize), got \(size)")
+        }
+    }
+
     /// Checks every field; the error's description is a one-line message for the user.
     public func validate() throws {
         guard baseWidth >= 1 else {
@@ -52,12 +65,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         guard baseWidth <= Self.maximumBaseWidth else {
             throw ModelConfigError("base width must be at most \(Self.maximumBaseWidth), got \(baseWidth)")
         }
-        guard size >= 128, size % 128 == 0 else {
-            throw ModelConfigError("frame size must be a positive multiple of 128, got \(size)")
-        }
-        guard size <= Self.maximumSize else {
-            throw ModelConfigError("frame size must be at most \(Self.maximumSize), got \(size)")
-        }
+        try Self.checkFrameSize(size)
         guard lambdaL1.isFinite, lambdaL1 >= 0 else {
             throw ModelConfigError("lambdaL1 must be a finite number ≥ 0, got \(lambdaL1)")
         }

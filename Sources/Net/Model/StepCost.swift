@@ -22,7 +22,6 @@ public struct StepCost: Equatable, Sendable {
 
     public init(config: ModelConfig, batch: Int, time: Int) {
         let n = Double(batch * time)
-        let w = config.baseWidth
         func conv(_ cin: Int, _ cout: Int, outSide: Int, k: Int = 4) -> Double {
             n * Double(cout * outSide * outSide * cin * k * k)
         }
@@ -30,7 +29,7 @@ public struct StepCost: Equatable, Sendable {
             n * Double(cin * inSide * inSide * cout * 16)
         }
         // Generator.
-        let enc = [w, 2 * w, 4 * w, 8 * w, 8 * w, 8 * w, 8 * w]
+        let enc = config.encoderWidths
         var side = config.size
         var input = 1
         var downMACs = 0.0, down1MACs = 0.0
@@ -48,7 +47,7 @@ public struct StepCost: Equatable, Sendable {
             upMACs += convT(cin, cout, inSide: side)
             side *= 2
         }
-        let h = Double(8 * w)
+        let h = Double(config.bottleneckWidth)
         let positions = Double(config.bottleneckSize * config.bottleneckSize)
         let lstmMACs = config.temporal == .lstm ? n * positions * 4 * h * (h + h) : 0
         let gForward = 2 * (downMACs + upMACs + lstmMACs)
@@ -56,9 +55,10 @@ public struct StepCost: Equatable, Sendable {
 
         // Discriminator.
         let s = config.size
-        let layer1 = conv(3, w, outSide: s / 2)
-        let dMACs = layer1 + conv(w, 2 * w, outSide: s / 4) + conv(2 * w, 4 * w, outSide: s / 8)
-            + conv(4 * w, 1, outSide: s / 8 - 1)
+        let d = config.discriminatorWidths
+        let layer1 = conv(d[0], d[1], outSide: s / 2)
+        let dMACs = layer1 + conv(d[1], d[2], outSide: s / 4) + conv(d[2], d[3], outSide: s / 8)
+            + conv(d[3], 1, outSide: s / 8 - 1)
         let dForward = 2 * dMACs
         let dUpdateCall = 3 * dForward - 2 * layer1   // real and fake: fwd + full bwd but layer1's dx
         let dGeneratorCall = 2 * dForward              // fwd + input gradients only

@@ -1,4 +1,3 @@
-import DataPrep
 import Foundation
 import Storage
 
@@ -10,9 +9,9 @@ import Storage
 /// the same muxer) that `finish()` renames into place once the encoder has
 /// succeeded: a failed or interrupted run never leaves a half video that looks
 /// complete, and never destroys an earlier output (or the input) of that name.
-final class FrameWriter {
-    let width: Int, height: Int
-    let path: String
+public final class FrameWriter {
+    public let width: Int, height: Int
+    public let path: String
     /// Where ffmpeg writes until `finish()` renames it to `path`.
     let temporary: String
     private let process = Process()
@@ -20,21 +19,27 @@ final class FrameWriter {
     private let stderr: StderrCollector
     private var broken = false
 
-    struct VideoOptions {
-        var frameRate: String
-        var codec = "libx264"
-        var crf = 18
+    public struct VideoOptions {
+        public var frameRate: String
+        public var codec = "libx264"
+        public var crf = 18
         /// x264/x265 speed preset (nil: the encoder's default, medium).
-        var preset: String?
-        var sampleAspectRatio = "1:1"
+        public var preset: String?
+        public var sampleAspectRatio = "1:1"
         /// A file whose first audio stream is copied into the output (nil: no audio).
-        var audioFrom: String?
+        public var audioFrom: String?
         /// Re-encode the audio to AAC (when the container cannot hold the original codec).
-        var transcodeAudio = false
+        public var transcodeAudio = false
+
+        public init(frameRate: String, codec: String = "libx264", crf: Int = 18) {
+            self.frameRate = frameRate
+            self.codec = codec
+            self.crf = crf
+        }
     }
 
     /// A video writer.
-    convenience init(video path: String, width: Int, height: Int, options: VideoOptions) throws {
+    public convenience init(video path: String, width: Int, height: Int, options: VideoOptions) throws {
         var arguments = ["-nostdin", "-hide_banner", "-loglevel", "error", "-y",
                          "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", "\(width)x\(height)",
                          "-framerate", options.frameRate, "-i", "pipe:0"]
@@ -56,7 +61,7 @@ final class FrameWriter {
     }
 
     /// A single-image writer (the format follows `path`'s extension).
-    convenience init(image path: String, width: Int, height: Int) throws {
+    public convenience init(image path: String, width: Int, height: Int) throws {
         try self.init(path: path, width: width, height: height, arguments: [
             "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
             "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", "\(width)x\(height)", "-i", "pipe:0",
@@ -101,7 +106,7 @@ final class FrameWriter {
     }
 
     /// Writes one frame (`width × height × 3` bytes).
-    func write(_ frame: UnsafePointer<UInt8>) throws {
+    public func write(_ frame: UnsafePointer<UInt8>) throws {
         guard !broken else { return }
         let fd = stdin.fileDescriptor
         var done = 0
@@ -116,7 +121,7 @@ final class FrameWriter {
     }
 
     /// Closes the pipe and waits for ffmpeg; throws with its complaint if it failed.
-    func finish() throws {
+    public func finish() throws {
         try? stdin.close()
         process.waitUntilExit()
         let text = stderr.wait()
@@ -133,7 +138,7 @@ final class FrameWriter {
     }
 
     /// Stops ffmpeg and removes what it wrote; `path` is left as it was.
-    func cancel() {
+    public func cancel() {
         try? stdin.close()
         if process.isRunning { process.terminate() }
         process.waitUntilExit()

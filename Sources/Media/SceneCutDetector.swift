@@ -55,3 +55,44 @@ public struct SceneCutDetector {
         current >= threshold && current >= peakRatio * max(previous, next)
     }
 }
+
+/// The detector's one frame of look-ahead, for a stream of frames: the cut
+/// decision for a frame is known only when the score after it is. Prep and
+/// colorize both feed every frame's score here and act on the decision for the
+/// frame before it.
+public struct CutTracker {
+    public let detector: SceneCutDetector
+    /// Frames pushed since the start (or `finish`).
+    private var count = 0
+    private var scoreBefore = 0.0, scoreHeld = 0.0
+    /// Cuts found so far.
+    public private(set) var cuts = 0
+
+    public init(detector: SceneCutDetector) { self.detector = detector }
+
+    /// Takes the score between the previous frame and this one (0 for the first
+    /// frame); returns whether a cut precedes the previous frame, or nil when
+    /// this is the first frame (nothing held yet).
+    public mutating func push(score: Double) -> Bool? {
+        defer {
+            scoreBefore = scoreHeld
+            scoreHeld = score
+            count += 1
+        }
+        return count == 0 ? nil : decide(next: score)
+    }
+
+    /// After the last frame: whether a cut precedes it (nil when there were no
+    /// frames). Starts over for the next stream.
+    public mutating func finish() -> Bool? {
+        defer { (count, scoreBefore, scoreHeld) = (0, 0, 0) }
+        return count == 0 ? nil : decide(next: 0)
+    }
+
+    /// The held frame is frame `count − 1`; the first frame of a stream never follows a cut.
+    private mutating func decide(next: Double) -> Bool {
+        let cut = count > 1 && detector.isCut(previous: scoreBefore, current: scoreHeld, next: next)
+        if cut { cuts += 1 }
+        return cut
+    }
+}

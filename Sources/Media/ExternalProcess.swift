@@ -1,8 +1,8 @@
 import Foundation
 
-/// Finding and running ffmpeg, ffprobe and friends: always an argument vector,
-/// never a shell, so file names with spaces or quotes are just names. Shared by
-/// prep and colorize.
+/// Finding and running external tools (ffmpeg, ffprobe, mpirun): always an
+/// argument vector, never a shell, so file names with spaces or quotes are just
+/// names. The one place a tool is looked up on PATH.
 public enum ExternalProcess {
     /// `$override` if set and non-empty, else the full path of `tool` on PATH, or nil.
     public static func find(_ tool: String, override: String? = nil) -> String? {
@@ -15,9 +15,10 @@ public enum ExternalProcess {
         return nil
     }
 
-    static func require(_ tool: String) throws -> String {
-        guard let path = find(tool) else {
-            throw PrepError("\(tool) not found on PATH (install the Debian 'ffmpeg' package)")
+    /// `find`, or a one-line error naming the tool and the variable that overrides it.
+    public static func require(_ tool: String, override: String) throws -> String {
+        guard let path = find(tool, override: override) else {
+            throw MediaError("\(tool) not found on the PATH (install it, or set \(override))")
         }
         return path
     }
@@ -67,10 +68,4 @@ public final class StderrCollector: @unchecked Sendable {
         done.signal()
         return String(decoding: text, as: UTF8.self)
     }
-}
-
-/// A one-line error for the user.
-public struct PrepError: Error, CustomStringConvertible {
-    public let description: String
-    public init(_ description: String) { self.description = description }
 }

@@ -1,8 +1,7 @@
-import Distributed
 import Foundation
 
 /// All-reduce timing of a large buffer, the slowest rank's time per repeat.
-struct BandwidthReport: Codable {
+public struct BandwidthReport: Codable {
     var megabytes: Double
     var ranks: Int
     /// Median over repeats of the slowest rank's time, seconds.
@@ -48,7 +47,7 @@ enum DoctorBandwidth {
 }
 
 /// What rank 0 prints.
-struct DoctorReport: Codable {
+public struct DoctorReport: Codable {
     var mpiLibrary: String
     var size: Int
     var nodes: Int

@@ -12,7 +12,7 @@ public enum MediaPath: Equatable, Sendable {
     public static let imageExtensions: Set<String> = ["png", "jpg", "jpeg", "bmp", "tif", "tiff", "webp", "ppm", "pgm"]
     public static let videoExtensions: Set<String> = ["mp4", "m4v", "mov", "mkv", "avi", "webm", "mpg", "mpeg", "ts", "gif"]
 
-    static func pathExtension(_ path: String) -> String { (path as NSString).pathExtension.lowercased() }
+    public static func pathExtension(_ path: String) -> String { (path as NSString).pathExtension.lowercased() }
 
     /// Classifies an existing input.
     public static func input(_ path: String) throws -> MediaPath {
@@ -44,7 +44,7 @@ public enum MediaPath: Equatable, Sendable {
     }
 
     /// Creates `path` and its parents, or throws one line with the reason.
-    static func createDirectory(_ path: String, for what: String) throws {
+    public static func createDirectory(_ path: String, for what: String) throws {
         if let why = Directories.make(path) { throw MediaError("\(path): cannot create the \(what) (\(why))") }
     }
 }

@@ -1,5 +1,3 @@
-import Net
-
 /// `vcolor bench --layers`: every convolution of the model timed on its own at
 /// the step's batch size, to show which layer holds a step back.
 ///
@@ -21,8 +19,7 @@ enum LayerBench {
 
     /// The convolutions of G and D for `config` (G's down1…down7, up7…up1, D's layer1…3 and head).
     static func specs(_ config: ModelConfig) -> [Spec] {
-        let w = config.baseWidth
-        let enc = [w, 2 * w, 4 * w, 8 * w, 8 * w, 8 * w, 8 * w]
+        let enc = config.encoderWidths
         var specs: [Spec] = []
         var side = config.size
         for i in 0..<7 {
@@ -35,20 +32,20 @@ enum LayerBench {
                               outChannels: i == 1 ? 2 : enc[i - 2], inSide: side, bias: i == 1))
             side *= 2
         }
-        let d = [3, w, 2 * w, 4 * w]
+        let d = config.discriminatorWidths
         for i in 1...3 {
             specs.append(Spec(name: "D.layer\(i)", transposed: false, inChannels: d[i - 1], outChannels: d[i],
                               inSide: config.size >> (i - 1)))
         }
-        specs.append(Spec(name: "D.head", transposed: false, inChannels: 4 * w, outChannels: 1,
+        specs.append(Spec(name: "D.head", transposed: false, inChannels: d[3], outChannels: 1,
                           inSide: config.size / 8, stride: 1, padding: 1, bias: true))
         return specs
     }
 
-    static func run(config: ModelConfig, batch: Int, time: Int, repeats: Int) -> [[(String, JSONValue)]] {
+    static func run(config: ModelConfig, batch: Int, time: Int, repeats: Int) -> [[(String, BenchValue)]] {
         let n = batch * time
         var rng = RandomGenerator(seed: 5)
-        var lines: [[(String, JSONValue)]] = []
+        var lines: [[(String, BenchValue)]] = []
         for spec in specs(config) {
             let parameters = ParameterSet()
             let forward: (Tensor) -> Tensor
@@ -77,18 +74,14 @@ enum LayerBench {
 
             var forwardTimes: [Double] = [], backwardTimes: [Double] = []
             for _ in 0..<max(1, repeats) {
-                var start = BenchCommand.now()
-                _ = forward(x)
-                forwardTimes.append(BenchCommand.now() - start)
-                start = BenchCommand.now()
-                _ = backward(dy)
-                backwardTimes.append(BenchCommand.now() - start)
+                forwardTimes.append(BenchClock.seconds { _ = forward(x) })
+                backwardTimes.append(BenchClock.seconds { _ = backward(dy) })
             }
             // MACs: every output (conv) / input (ConvT) element takes in·16 of them.
             let macs = spec.transposed
                 ? Double(x.count) * Double(spec.outChannels * 16)
                 : Double(y.count) * Double(spec.inChannels * 16)
-            let f = BenchCommand.median(forwardTimes), b = BenchCommand.median(backwardTimes)
+            let f = BenchClock.median(forwardTimes), b = BenchClock.median(backwardTimes)
             lines.append([
                 ("benchmark", .string("conv_layer")), ("layer", .string(spec.name)),
                 ("transposed", .int(spec.transposed ? 1 : 0)),

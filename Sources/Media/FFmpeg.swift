@@ -1,0 +1,35 @@
+import Foundation
+
+/// ffmpeg and ffprobe: where they are and how their complaints read.
+public enum FFmpeg {
+    /// `$VCOLOR_FFMPEG` or `ffmpeg` on the PATH.
+    public static func ffmpegPath() throws -> String { try ExternalProcess.require("ffmpeg", override: "VCOLOR_FFMPEG") }
+    /// `$VCOLOR_FFPROBE` or `ffprobe` on the PATH.
+    public static func ffprobePath() throws -> String { try ExternalProcess.require("ffprobe", override: "VCOLOR_FFPROBE") }
+
+    /// The last non-empty line of a tool's stderr (its actual complaint), without
+    /// the repeated input path when one is given.
+    public static func lastLine(_ text: String, path: String? = nil) -> String {
+        var line = text.split(separator: "\n").last.map { String($0).trimmingCharacters(in: .whitespaces) } ?? "failed"
+        if let path {
+            line = line.replacingOccurrences(of: "file:" + path + ": ", with: "")
+                .replacingOccurrences(of: path + ": ", with: "")
+        }
+        return line
+    }
+}
+
+/// A medium that cannot be read or written; one line for stderr. `reason` is the
+/// message without the path, for callers that name the path themselves.
+public struct MediaError: Error, CustomStringConvertible, Equatable {
+    public let description: String
+    public let reason: String
+    public init(_ description: String) {
+        self.description = description
+        reason = description
+    }
+    public init(path: String, reason: String) {
+        description = "\(path): \(reason)"
+        self.reason = reason
+    }
+}

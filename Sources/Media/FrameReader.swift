@@ -1,0 +1,161 @@
+import Foundation
+
+/// Decodes a video, an image or a list of images with ffmpeg into rgb24 frames
+/// of `width × height`, every frame exactly once (`-fps_mode passthrough`: no
+/// frame is duplicated or dropped for a frame rate, so variable-frame-rate
+/// files keep exactly the frames they contain). An optional filter chain
+/// (prep's crop and scale, `FitMode.filter`) runs inside ffmpeg.
+///
+/// A reader thread keeps up to `depth` frames decoded ahead, so ffmpeg's
+/// decoding and the pipe copy overlap the caller's work instead of waiting for it.
+public final class FrameReader: @unchecked Sendable {
+    public enum Input: Sendable {
+        case file(String)
+        /// Images read in this order as one stream (each may differ in size; the filter makes them equal).
+        case images([String])
+    }
+
+    public let width: Int, height: Int
+    public var frameBytes: Int { width * height * 3 }
+    private let process = Process()
+    private let stderr: StderrCollector
+    private let name: String
+    private var listFile: String?
+
+    private let lock = NSCondition()
+    private var ready: [UnsafeMutablePointer<UInt8>] = []
+    private var free: [UnsafeMutablePointer<UInt8>] = []
+    private var all: [UnsafeMutablePointer<UInt8>] = []
+    private var finished = false
+    private var cancelled = false
+    private var endedMidFrame = false
+    private var current: UnsafeMutablePointer<UInt8>?
+
+    public init(_ input: Input, width: Int, height: Int, filter: String? = nil, depth: Int = 3,
+                temporaryDirectory: String = NSTemporaryDirectory()) throws {
+        self.width = width
+        self.height = height
+        var arguments = ["-nostdin", "-hide_banner", "-loglevel", "error"]
+        switch input {
+        case .file(let path):
+            name = path
+            arguments += ["-i", "file:" + path]
+        case .images(let images):
+            name = images.first ?? "images"
+            let list = (temporaryDirectory as NSString).appendingPathComponent("images-\(UUID().uuidString).ffconcat")
+            var text = "ffconcat version 1.0\n"
+            for image in images {
+                text += "file '" + image.replacingOccurrences(of: "'", with: "'\\''") + "'\nduration 0.04\n"
+            }
+            try text.write(toFile: list, atomically: false, encoding: .utf8)
+            listFile = list
+            arguments += ["-f", "concat", "-safe", "0", "-i", list]
+        }
+        arguments += ["-map", "0:v:0", "-an", "-sn", "-dn", "-fps_mode", "passthrough"]
+        if let filter { arguments += ["-vf", filter] }
+        arguments += ["-pix_fmt", "rgb24", "-f", "rawvideo", "pipe:1"]
+        process.executableURL = URL(fileURLWithPath: try FFmpeg.ffmpegPath())
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        // A 64 KB pipe holds about one 128² frame, so ffmpeg and this reader
+        // would take turns; a 1 MB pipe lets them run side by side.
+        _ = fcntl(out.fileHandleForWriting.fileDescriptor, 1031 /* F_SETPIPE_SZ */, Int32(1 << 20))
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        stderr = StderrCollector(err.fileHandleForReading)
+        for _ in 0..<max(1, depth) {
+            let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: width * height * 3)
+            all.append(buffer)
+            free.append(buffer)
+        }
+        let handle = out.fileHandleForReading
+        Thread.detachNewThread { [self] in
+            readLoop(handle.fileDescriptor)
+            try? handle.close()
+        }
+    }
+
+    deinit {
+        cancel()
+        lock.lock()
+        while !finished { lock.wait() }
+        lock.unlock()
+        for b in all { b.deallocate() }
+        if let listFile { try? FileManager.default.removeItem(atPath: listFile) }
+    }
+
+    private func readLoop(_ fd: Int32) {
+        let bytes = frameBytes
+        while true {
+            lock.lock()
+            while free.isEmpty && !cancelled { lock.wait() }
+            if cancelled { lock.unlock(); break }
+            let buffer = free.removeLast()
+            lock.unlock()
+            var filled = 0
+            while filled < bytes {
+                let n = read(fd, buffer + filled, bytes - filled)
+                if n > 0 { filled += n; continue }
+                if n < 0 && errno == EINTR { continue }
+                break
+            }
+            lock.lock()
+            if filled == bytes {
+                ready.append(buffer)
+                lock.broadcast()
+                lock.unlock()
+                continue
+            }
+            endedMidFrame = filled > 0
+            free.append(buffer)
+            lock.unlock()
+            break
+        }
+        lock.lock()
+        finished = true
+        lock.broadcast()
+        lock.unlock()
+    }
+
+    /// The next frame (valid until the next call), or nil at the end.
+    public func next() -> UnsafeMutablePointer<UInt8>? {
+        lock.lock()
+        defer { lock.unlock() }
+        if let current { free.append(current); lock.broadcast() }
+        current = nil
+        while ready.isEmpty && !finished { lock.wait() }
+        guard !ready.isEmpty else { return nil }
+        current = ready.removeFirst()
+        return current
+    }
+
+    /// Waits for ffmpeg: its exit status, what it said on stderr, and whether
+    /// the stream ended inside a frame. For callers that keep a damaged input's frames.
+    public func finish() -> (status: Int32, message: String, endedMidFrame: Bool) {
+        process.waitUntilExit()
+        let text = stderr.wait()
+        lock.lock()
+        defer { lock.unlock() }
+        return (process.terminationStatus, text, endedMidFrame)
+    }
+
+    /// Waits for ffmpeg; throws if it failed or stopped inside a frame.
+    public func finishOrThrow() throws {
+        let result = finish()
+        guard result.status == 0 else {
+            throw MediaError(path: name, reason: "decoding failed (ffmpeg: \(FFmpeg.lastLine(result.message)))")
+        }
+        if result.endedMidFrame { throw MediaError(path: name, reason: "the decoder stopped inside a frame") }
+    }
+
+    /// Stops ffmpeg early (errors, strict mode, a cancelled run).
+    public func cancel() {
+        lock.lock()
+        cancelled = true
+        lock.broadcast()
+        lock.unlock()
+        if process.isRunning { process.terminate() }
+    }
+}
