@@ -28,7 +28,7 @@ final class SamplerTests: XCTestCase {
 
     /// A small plan written out: 6 sequences, 2 ranks, clips of 4, batch 1, seed 11.
     static func smallPlan(epoch: Int) throws -> [[String]] {
-        let sequences = [9, 13, 4, 21, 8, 12].enumerated().map { SequenceInfo(id: "s\($0.offset)", frames: $0.element) }
+        let sequences = [9, 13, 4, 21, 8, 12].enumerated().map { ClipSequence(id: "s\($0.offset)", shard: "x", frames: $0.element) }
         let s = try Sampler(sequences: sequences, clipLength: 4, batch: 1, seed: 11, rank: 0, worldSize: 2)
         return s.plan(epoch: epoch).clipsByRank.map { $0.map(\.description) }
     }

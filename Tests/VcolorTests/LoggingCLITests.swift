@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// `--log-level` on any subcommand goes through the one log handler: one line
@@ -24,13 +25,10 @@ final class LoggingCLITests: XCTestCase {
     func testQuietPrepKeepsWarningsAndTheErrorOnly() throws {
         let dir = try scratchDirectory(self)
         let good = dir + "/good.mp4", bad = dir + "/bad.mp4"
-        let ffmpeg = Process()
-        ffmpeg.executableURL = URL(fileURLWithPath: "/usr/bin/ffmpeg")
-        ffmpeg.arguments = ["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=25",
-                            "-frames:v", "12", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", good]
-        try ffmpeg.run()
-        ffmpeg.waitUntilExit()
-        XCTAssertEqual(ffmpeg.terminationStatus, 0)
+        let ffmpeg = try runTool("ffmpeg", ["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi",
+                                            "-i", "testsrc2=size=160x120:rate=25", "-frames:v", "12",
+                                            "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", good])
+        XCTAssertEqual(ffmpeg.status, 0, ffmpeg.stderr)
         try "not a video\n".write(toFile: bad, atomically: true, encoding: .utf8)
 
         let info = try runVcolor(["prep", good, bad, "--out", dir + "/a"])

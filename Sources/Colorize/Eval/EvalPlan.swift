@@ -1,3 +1,4 @@
+import Media
 import DataPrep
 import ModelFiles
 

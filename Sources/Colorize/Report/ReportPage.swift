@@ -1,4 +1,5 @@
 import Foundation
+import Media
 
 /// The report: one self-contained HTML page (inline CSS and SVG, sample
 /// strips as data: URIs; no script, nothing fetched) with the training curves

@@ -1,4 +1,5 @@
 import Foundation
+import Media
 
 /// What a training run left behind, as the report shows it: the curves of
 /// RUN/metrics.jsonl and the newest sample strip of RUN/samples.
