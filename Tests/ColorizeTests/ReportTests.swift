@@ -1,5 +1,6 @@
 import Foundation
 import Media
+import TestSupport
 import XCTest
 @testable import Colorize
 
@@ -153,30 +154,15 @@ final class ReportTests: XCTestCase {
     /// Debian's `chromium` (or $VCOLOR_CHROMIUM), nil when absent.
     static func chromium() -> String? {
         if let path = ProcessInfo.processInfo.environment["VCOLOR_CHROMIUM"] { return path }
-        let directories = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
-        for name in ["chromium", "chromium-browser"] {
-            for d in directories where FileManager.default.isExecutableFile(atPath: "\(d)/\(name)") { return "\(d)/\(name)" }
-        }
-        return nil
+        return (executableOnPath("chromium") ?? executableOnPath("chromium-browser"))?.path
     }
 
     /// The DOM Chromium builds from `page`, serialised (`--dump-dom`); at most 120 s.
     static func dumpDOM(_ chromium: String, _ page: String, profile: String) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: chromium)
-        process.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir=" + profile,
-                             "--dump-dom", URL(fileURLWithPath: page).absoluteString]
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let killer = DispatchWorkItem { process.terminate() }
-        DispatchQueue.global().asyncAfter(deadline: .now() + 120, execute: killer)
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        killer.cancel()
-        XCTAssertEqual(process.terminationStatus, 0, "chromium --dump-dom failed")
-        return String(decoding: data, as: UTF8.self)
+        let result = try runProcess(URL(fileURLWithPath: chromium),
+                                    ["--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir=" + profile,
+                                     "--dump-dom", URL(fileURLWithPath: page).absoluteString], timeout: 120)
+        XCTAssertEqual(result.status, 0, "chromium --dump-dom failed: \(result.stderr)")
+        return result.stdout
     }
 }

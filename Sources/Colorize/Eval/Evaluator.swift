@@ -99,7 +99,8 @@ final class SequenceRun {
                 let ab = stream.forward(L: L, frames: n)
                 for f in 0..<n {
                     let out = ab.data + f * 2 * plane
-                    for p in 0..<(2 * plane) { outputAB[p] = out[p] * 110 }
+                    let scale = Float(LabCodec.chromaRange)
+                    for p in 0..<(2 * plane) { outputAB[p] = out[p] * scale }
                     try outputAB.withUnsafeBufferPointer { try rows[m].add(ab: $0, truth: truths[f]) }
                 }
             }
