@@ -39,13 +39,13 @@ let package = Package(
         // Model files: checkpoints, safetensors, the model loader, convert. No MPI.
         .target(name: "ModelFiles", dependencies: ["Net", "HDF5Kit", "Storage"]),
         // Data-parallel training: ranks and collectives (MPI/), sampling and loading (Data/), the trainer.
-        .target(name: "Distributed", dependencies: ["Net", "DataPrep", "ModelFiles", "Imaging", "HDF5Kit", "MPIShim"]),
+        .target(name: "Distributed", dependencies: ["Net", "DataPrep", "ModelFiles", "Imaging", "HDF5Kit", "MPIShim", "Storage"]),
         // From a model file to a coloured film: colorize, eval, quickstart. No MPI.
         .target(name: "Colorize", dependencies: ["Net", "DataPrep", "ModelFiles", "Imaging", "Storage", "HDF5Kit"]),
         .executableTarget(
             name: "vcolor",
             dependencies: [
-                "Net", "DataPrep", "Distributed", "ModelFiles", "Imaging", "HDF5Kit", "Colorize", "CBLAS",
+                "Net", "DataPrep", "Distributed", "ModelFiles", "Imaging", "HDF5Kit", "Colorize", "CBLAS", "Storage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 

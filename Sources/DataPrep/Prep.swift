@@ -1,4 +1,5 @@
 import Foundation
+import Storage
 
 /// Runs `vcolor prep`: scan → probe → split → decode on worker threads → one
 /// shard writer → index. Resumes an interrupted run in the same directory.
@@ -12,7 +13,8 @@ public enum Prep {
         let note: @Sendable (String) -> Void = { reporter.log("vcolor prep: " + $0) }
 
         let directory = InputScanner.absolute(options.output)
-        try prepareDirectory(directory, overwrite: options.overwrite)
+        let lock = try prepareDirectory(directory, overwrite: options.overwrite)
+        defer { withExtendedLifetime(lock) {} }
         let existing = try loadExisting(directory)
 
         // Scan and probe.
@@ -33,6 +35,10 @@ public enum Prep {
             }
         }
         let inputs = usable
+        guard !inputs.isEmpty else {
+            throw PrepError("no usable input: \(skipped.count) input\(skipped.count == 1 ? " was" : "s were") skipped"
+                            + (skipped.first.map { " (first: \($0.path): \($0.reason))" } ?? ""))
+        }
         let paths = inputs.map(\.input.path)
         let splits = Split.assign(count: inputs.count, valFraction: options.valFraction, seed: options.seed)
 
@@ -80,8 +86,8 @@ public enum Prep {
                     size: options.size, fit: options.fit, detector: SceneCutDetector(threshold: options.cutThreshold),
                     minFrames: options.minFrames, maxFrames: options.maxSequenceFrames, deflateLevel: options.deflate,
                     ffmpeg: ffmpeg, temporaryDirectory: temporary, queue: queue, stats: stats,
-                    cancelled: { control.isCancelled })
-                while !control.isCancelled, let k = control.next(todo.count) {
+                    cancelled: { control.isCancelled || StopSignal.received != nil })
+                while !control.isCancelled, StopSignal.received == nil, let k = control.next(todo.count) {
                     let i = todo[k]
                     let (input, info) = inputs[i]
                     let outcome = worker.process(input, ordinal: i, info: info, split: splits[i],
@@ -114,7 +120,10 @@ public enum Prep {
         writerDone.wait()
         reporter.stop()
         if let error = writerError.error { throw error }
-        try writer.close(complete: !control.isCancelled, skipped: skipped)
+        let signal = StopSignal.received
+        try writer.close(complete: !control.isCancelled && signal == nil, skipped: skipped)
+        // The index says what is stored; an interrupted prep continues from it when run again.
+        if let signal { throw StoppedBySignal(signal) }
 
         // Summary over the whole data set (this run and any earlier one).
         let final = writer.index
@@ -165,7 +174,8 @@ public enum Prep {
         shardPattern.firstMatch(in: name, range: NSRange(name.startIndex..., in: name)) != nil
     }
 
-    static func prepareDirectory(_ directory: String, overwrite: Bool) throws {
+    /// Creates or checks `--out` and locks it (one prep at a time) before anything in it is touched.
+    static func prepareDirectory(_ directory: String, overwrite: Bool) throws -> DirectoryLock {
         let fm = FileManager.default
         var isDirectory: ObjCBool = false
         if fm.fileExists(atPath: directory, isDirectory: &isDirectory) {
@@ -175,6 +185,8 @@ public enum Prep {
                 throw PrepError("cannot create \(directory): \(error.localizedDescription)")
             }
         }
+        let lock: DirectoryLock
+        do { lock = try DirectoryLock(directory, for: "prep") } catch { throw PrepError(String(describing: error)) }
         let names = (try? fm.contentsOfDirectory(atPath: directory)) ?? []
         if overwrite {
             for name in names where isShardFile(name) || name == DataPrep.indexFileName || name == DataPrep.indexFileName + ".tmp" {
@@ -183,6 +195,7 @@ public enum Prep {
         } else if !names.contains(DataPrep.indexFileName), names.contains(where: isShardFile) {
             throw PrepError("\(directory) holds shard files but no index.json; use --overwrite to start afresh")
         }
+        return lock
     }
 
     static func loadExisting(_ directory: String) throws -> DatasetIndex? {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Colorize
 import Foundation
+import Storage
 import Net
 import ModelFiles
 
@@ -62,7 +63,13 @@ struct ColorizeCommand: ParsableCommand {
         options.preset = preset
         options.imageFrameRate = fps
         options.progress = !quiet
-        let s = try ColorizeJob(model: loaded, options: options).run(input: input, output: output)
+        StopSignal.install()
+        let s: ColorizeJob.Summary
+        do { s = try ColorizeJob(model: loaded, options: options).run(input: input, output: output) } catch let stop as StoppedBySignal {
+            // The temporary output is gone and `output` is as it was: die by the signal, as the caller expects.
+            FileHandle.standardError.write(Data("vcolor: colorize \(stop); \(output) was not written\n".utf8))
+            StopSignal.dieBy(stop.signal)
+        }
         print("\(output): \(s.frames) frame\(s.frames == 1 ? "" : "s") of \(s.width)×\(s.height), "
               + "\(s.cuts) scene cut\(s.cuts == 1 ? "" : "s"), "
               + String(format: "%.1f frames/s", s.framesPerSecond))

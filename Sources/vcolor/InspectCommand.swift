@@ -14,10 +14,13 @@ struct InspectCommand: ParsableCommand {
     @Flag(help: "Print JSON for scripts.")
     var json = false
 
+    @Flag(help: "Read every frame of every shard of a data set (slow: decompresses everything).")
+    var verify = false
+
     func run() throws {
         let result: (json: [String: Any], text: String)
         do {
-            result = try Inspection.inspect(path)
+            result = try Inspection.inspect(path, verify: verify)
         } catch {
             FileHandle.standardError.write(Data("vcolor inspect: \(error)\n".utf8))
             throw ExitCode.failure
@@ -27,6 +30,11 @@ struct InspectCommand: ParsableCommand {
             print(String(decoding: data, as: UTF8.self))
         } else {
             print(result.text)
+        }
+        // A data set whose shards disagree with index.json is not healthy, whatever else is printed.
+        if let problems = result.json["problems"] as? [String], !problems.isEmpty {
+            FileHandle.standardError.write(Data("vcolor inspect: \(problems.count) problem\(problems.count == 1 ? "" : "s"): \(problems[0])\n".utf8))
+            throw ExitCode.failure
         }
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import DataPrep
 import Foundation
+import Storage
 import Imaging
 
 /// `vcolor prep`: videos, images and image folders → a data set of HDF5 shards.
@@ -78,8 +79,12 @@ struct PrepCommand: ParsableCommand {
         options.strict = strict
         options.overwrite = overwrite
         let summary: PrepSummary
+        StopSignal.install()
         do {
             summary = try Prep.run(options)
+        } catch let stop as StoppedBySignal {
+            FileHandle.standardError.write(Data("vcolor prep: \(stop); what is stored is kept, run the same command again to continue\n".utf8))
+            StopSignal.dieBy(stop.signal)
         } catch {
             FileHandle.standardError.write(Data("vcolor prep: \(error)\n".utf8))
             throw ExitCode.failure

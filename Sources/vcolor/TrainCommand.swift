@@ -50,6 +50,10 @@ struct TrainCommand: ParsableCommand {
     var validationClips: Int = 32
     @Option(help: "quiet, info or debug.")
     var logLevel: String = "info"
+    @Option(help: "Seconds a collective may wait for the other ranks before the job ends, naming the ranks that did not arrive.")
+    var collectiveTimeout: Double = 300
+    @Flag(help: "Allow --resume on a data set other than the one the checkpoint was trained on.")
+    var allowDataChange = false
     @Flag(help: .hidden)
     var printChecksum = false
     @Option(help: .hidden)
@@ -58,6 +62,8 @@ struct TrainCommand: ParsableCommand {
     var killAtStep: Int?
     @Option(help: .hidden)
     var nanAtStep: Int?
+    @Option(help: .hidden)
+    var killSignal: String = "KILL"
 
     func options() throws -> TrainingOptions {
         var o = TrainingOptions(data: data, run: runDirectory)
@@ -93,6 +99,12 @@ struct TrainCommand: ParsableCommand {
         o.killRank = killRank
         o.killAtStep = killAtStep
         o.nanAtStep = nanAtStep
+        guard let signal = FaultInjection.signal(named: killSignal) else {
+            throw TrainingError("--kill-signal must be KILL, TERM, INT, USR1 or STOP, got \(killSignal)")
+        }
+        o.killSignal = signal
+        o.collectiveTimeout = collectiveTimeout
+        o.allowDataChange = allowDataChange
         return o
     }
 
@@ -115,6 +127,11 @@ struct TrainCommand: ParsableCommand {
                     FileHandle.standardError.write(Data("Error: \(failure.message)\n".utf8))
                 }
                 Foundation.exit(1)
+            } catch let stop as GracefulStop {
+                // Every rank agreed and the checkpoint is written: a distinct status, so scripts can requeue.
+                Communicator.finalize()
+                if stop.reporter { FileHandle.standardError.write(Data("vcolor: \(stop)\n".utf8)) }
+                Foundation.exit(GracefulStop.exitStatus)
             }
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Storage
 import Net
 import ModelFiles
 
@@ -59,6 +60,7 @@ public struct ColorizeJob {
             throw MediaError("\(output) is one image but \(input) has many frames; give a directory or a video file")
         }
 
+        try OverwriteGuard.check(source: source, target: target)
         let sink = try Sink(target: target, source: source, files: files.map(\.info), options: options, input: input)
         let colorizer = Colorizer(model: model, batch: options.batch)
         var estimated: Int? = nil
@@ -75,9 +77,12 @@ public struct ColorizeJob {
                 let reader = try FrameReader(path: file.path, width: file.info.width, height: file.info.height)
                 var count = 0
                 while let frame = reader.next() {
+                    // A stop signal (StopSignal) ends the job between frames; the catch below removes the temporary.
+                    if let signal = StopSignal.received { throw StoppedBySignal(signal) }
                     try colorizer.push(rgb: frame, width: reader.width, height: reader.height, emit: emit)
                     count += 1
                 }
+                if let signal = StopSignal.received { throw StoppedBySignal(signal) }
                 try reader.finish()
                 if case .video = source {} else if count != 1 {
                     throw MediaError("\(file.path): expected one image, decoded \(count) frames")
@@ -88,6 +93,8 @@ public struct ColorizeJob {
             try sink.finish()
         } catch {
             sink.cancel()
+            // Ctrl-C reaches ffmpeg too, whose failure would otherwise be reported instead of the signal.
+            if let signal = StopSignal.received { throw StoppedBySignal(signal) }
             throw error
         }
         progress?.finish(colorizer.framesOut)

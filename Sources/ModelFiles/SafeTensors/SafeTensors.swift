@@ -133,6 +133,20 @@ public struct SafeTensors {
         self.infos = infos
         self.storage = bytes
         self.dataStart = dataStart
+        // Poison is refused at the door: a NaN weight makes a uniformly wrong film.
+        let poisoned = ordered.map(\.key).filter { name in
+            guard let info = infos[name], info.dtype == "F32", info.count > 0 else { return false }
+            return bytes.withUnsafeBytes { raw in
+                let start = raw.baseAddress! + dataStart + info.byteRange.lowerBound
+                var bits: UInt32 = 0
+                for i in 0..<info.count {
+                    memcpy(&bits, start + 4 * i, 4)
+                    if UInt32(littleEndian: bits) & 0x7f80_0000 == 0x7f80_0000 { return true }
+                }
+                return false
+            }
+        }
+        if !poisoned.isEmpty { throw SafeTensorsError.nonFinite(source: source, names: poisoned) }
     }
 
     /// Validates one header entry: known dtype, non-negative shape whose byte

@@ -1,0 +1,103 @@
+import Foundation
+import XCTest
+
+/// Issue 10 on the command line: signals to colorize, prep with nothing usable.
+final class FaultCLITests: XCTestCase {
+    /// SIGTERM while colorize encodes: the hidden temporary is removed, the
+    /// output never appears, and the process dies by SIGTERM as the caller expects.
+    func testColorizeRemovesItsTemporaryOnASignal() throws {
+        let dir = try scratchDirectory(self)
+        let clip = dir + "/long.mp4"
+        let make = try runTool("ffmpeg", ["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
+                                          "testsrc2=size=320x240:rate=25:duration=120", "-c:v", "libx264",
+                                          "-preset", "ultrafast", clip])
+        XCTAssertEqual(make.status, 0, make.stderr)
+        let out = dir + "/out.mp4"
+        let process = Process()
+        process.executableURL = vcolorExecutable()
+        process.arguments = ["colorize", "--model", colorizeFixturePath("tiny-none.safetensors"), clip, "--out", out, "--quiet"]
+        let errURL = URL(fileURLWithPath: dir + "/stderr.txt")
+        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        process.standardError = try FileHandle(forWritingTo: errURL)
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        // Wait for the temporary (ffmpeg is encoding), then a while longer.
+        let deadline = Date().addingTimeInterval(60)
+        func temporaries() -> [String] {
+            ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasPrefix(".out.tmp-") }
+        }
+        while Date() < deadline, process.isRunning, temporaries().isEmpty { usleep(20_000) }
+        XCTAssertFalse(temporaries().isEmpty, "no temporary output appeared")
+        usleep(500_000)
+        XCTAssertTrue(process.isRunning, "colorize finished before the signal; make the clip longer")
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        let stderr = try String(contentsOf: errURL, encoding: .utf8)
+        XCTAssertEqual(process.terminationReason, .uncaughtSignal, stderr)
+        XCTAssertEqual(process.terminationStatus, SIGTERM, stderr)
+        XCTAssertTrue(stderr.contains("colorize stopped by SIGTERM; \(out) was not written"), stderr)
+        XCTAssertEqual(temporaries(), [])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out))
+    }
+
+    /// A prep writing into `--out` holds its lock: a second prep there is
+    /// refused before touching anything, naming the holder's process id.
+    func testSecondPrepIntoALockedDirectoryIsRefused() throws {
+        let dir = try scratchDirectory(self)
+        let out = dir + "/out"
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        let fd = open(out + "/.vcolor.lock", O_RDWR | O_CREAT, 0o644)
+        XCTAssertGreaterThanOrEqual(fd, 0)
+        defer { close(fd) }
+        XCTAssertEqual(flock(fd, LOCK_EX | LOCK_NB), 0)
+        _ = "pid 4242\n".withCString { write(fd, $0, 9) }
+        try "x".write(toFile: out + "/shard-00000.h5", atomically: true, encoding: .utf8)
+        let r = try runVcolor(["prep", colorizeFixturePath("input"), "--out", out, "--overwrite"])
+        XCTAssertEqual(r.status, 1, r.stderr)
+        XCTAssertTrue(r.stderr.contains("in use by another vcolor prep (pid 4242)"), r.stderr)
+        XCTAssertEqual(try String(contentsOfFile: out + "/shard-00000.h5", encoding: .utf8), "x", "--overwrite must not have started")
+    }
+
+    /// An output that resolves to an input is refused before any work, and the
+    /// original is untouched: the same file, a hard link, a symbolic link, the
+    /// same directory of frames.
+    func testOutputsThatAreTheInputAreRefused() throws {
+        let dir = try scratchDirectory(self)
+        let model = colorizeFixturePath("tiny-none.safetensors")
+        let frames = dir + "/frames"
+        try FileManager.default.copyItem(atPath: colorizeFixturePath("input"), toPath: frames)
+        let original = try FileManager.default.contentsOfDirectory(atPath: frames).sorted()
+        let image = frames + "/" + original.first { $0.hasSuffix(".png") }!
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: image))
+        XCTAssertEqual(link(image, dir + "/hard.png"), 0)
+        try FileManager.default.createSymbolicLink(atPath: dir + "/soft.png", withDestinationPath: image)
+        try FileManager.default.createSymbolicLink(atPath: dir + "/framelink", withDestinationPath: frames)
+        let cases: [(String, String, String)] = [
+            (image, image, "the output is the input"),
+            (image, dir + "/hard.png", "the same file under another name"),
+            (image, dir + "/soft.png", "the same file under another name"),
+            (frames, frames, "the output directory is the input directory"),
+            (frames, dir + "/framelink", "the output directory is the input directory"),
+        ]
+        for (input, output, message) in cases {
+            let r = try runVcolor(["colorize", "--model", model, input, "--out", output, "--quiet"])
+            XCTAssertEqual(r.status, 1, "\(input) → \(output): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains(message), "\(input) → \(output): \(r.stderr)")
+            XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
+        }
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: image)), bytes)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: frames).sorted(), original)
+    }
+
+    /// Only unusable inputs (empty file, missing path, empty directory): one
+    /// clear error and exit 1; it used to trap in the train/val split.
+    func testPrepWithNoUsableInputIsAnErrorNotATrap() throws {
+        let dir = try scratchDirectory(self)
+        FileManager.default.createFile(atPath: dir + "/empty.mp4", contents: Data())
+        try FileManager.default.createDirectory(atPath: dir + "/nothing", withIntermediateDirectories: true)
+        let r = try runVcolor(["prep", dir + "/empty.mp4", dir + "/missing.mp4", dir + "/nothing", "--out", dir + "/out"])
+        XCTAssertEqual(r.status, 1, r.stderr)
+        XCTAssertTrue(r.stderr.contains("no usable input: 3 inputs were skipped"), r.stderr)
+    }
+}
