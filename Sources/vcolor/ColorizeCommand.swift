@@ -70,6 +70,9 @@ struct ColorizeCommand: ParsableCommand {
             FileHandle.standardError.write(Data("vcolor: colorize \(stop); \(output) was not written\n".utf8))
             StopSignal.dieBy(stop.signal)
         }
+        if let claimed = s.missingFrom {
+            FileHandle.standardError.write(Data("vcolor colorize: warning: \(input) yielded \(s.frames) of the \(claimed) frames its container claims (truncated or damaged?); \(output) has \(s.frames)\n".utf8))
+        }
         print("\(output): \(s.frames) frame\(s.frames == 1 ? "" : "s") of \(s.width)×\(s.height), "
               + "\(s.cuts) scene cut\(s.cuts == 1 ? "" : "s"), "
               + String(format: "%.1f frames/s", s.framesPerSecond))

@@ -90,6 +90,28 @@ final class FaultCLITests: XCTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: frames).sorted(), original)
     }
 
+    /// A video cut short (its index still claims every frame) is colourised as
+    /// far as it decodes, with a warning saying how many frames came of how many.
+    func testTruncatedVideoIsColourisedWithAWarning() throws {
+        let dir = try scratchDirectory(self)
+        let whole = dir + "/whole.mp4"
+        let make = try runTool("ffmpeg", ["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
+                                          "testsrc2=size=160x120:rate=25", "-frames:v", "50", "-c:v", "libx264",
+                                          "-preset", "ultrafast", "-g", "5", "-movflags", "+faststart", whole])
+        XCTAssertEqual(make.status, 0, make.stderr)
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: whole))
+        try bytes.prefix(bytes.count / 2).write(to: URL(fileURLWithPath: dir + "/cut.mp4"))
+        let r = try runVcolor(["colorize", "--model", colorizeFixturePath("tiny-none.safetensors"), dir + "/cut.mp4",
+                               "--out", dir + "/out.mp4", "--quiet"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let warning = try XCTUnwrap(r.stderr.split(separator: "\n").first { $0.contains("warning") }, r.stderr)
+        XCTAssertTrue(warning.contains("of the 50 frames its container claims"), String(warning))
+        let intact = try runVcolor(["colorize", "--model", colorizeFixturePath("tiny-none.safetensors"), whole,
+                                    "--out", dir + "/whole-out.mp4", "--quiet"])
+        XCTAssertEqual(intact.status, 0, intact.stderr)
+        XCTAssertFalse(intact.stderr.contains("warning"), intact.stderr)
+    }
+
     /// Only unusable inputs (empty file, missing path, empty directory): one
     /// clear error and exit 1; it used to trap in the train/val split.
     func testPrepWithNoUsableInputIsAnErrorNotATrap() throws {

@@ -25,6 +25,9 @@ public struct ColorizeJob {
         public var seconds: Double
         public var width: Int
         public var height: Int
+        /// Frames the input's container claims when fewer were decoded (a
+        /// truncated or damaged file); nil when all came.
+        public var missingFrom: Int? = nil
         public var framesPerSecond: Double { seconds > 0 ? Double(frames) / seconds : 0 }
     }
 
@@ -98,8 +101,12 @@ public struct ColorizeJob {
             throw error
         }
         progress?.finish(colorizer.framesOut)
-        return Summary(frames: colorizer.framesOut, cuts: colorizer.cuts,
-                       seconds: Date().timeIntervalSince(started), width: size.0, height: size.1)
+        var summary = Summary(frames: colorizer.framesOut, cuts: colorizer.cuts,
+                              seconds: Date().timeIntervalSince(started), width: size.0, height: size.1)
+        if case .video = source, let claimed = files[0].info.claimedFrames, colorizer.framesOut < claimed {
+            summary.missingFrom = claimed
+        }
+        return summary
     }
 
     /// Where colourised frames go.

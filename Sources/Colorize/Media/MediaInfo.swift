@@ -11,6 +11,9 @@ public struct VideoInfo: Equatable, Sendable {
     public var fps: Double
     /// Frames, if the container says or duration × fps allows (for the ETA only).
     public var estimatedFrames: Int?
+    /// Frames the container states (nb_frames), when it states them: fewer
+    /// decoded frames mean a truncated or damaged file.
+    public var claimedFrames: Int?
     /// Sample aspect ratio "N:D" (kept on the output).
     public var sampleAspectRatio: String
     /// The first audio stream's codec, nil when there is none.
@@ -42,6 +45,7 @@ public struct VideoInfo: Equatable, Sendable {
         let rate = rates.first { Self.rate($0) != nil } ?? "25/1"
         let fps = Self.rate(rate) ?? 25
         var frames = Int(video["nb_frames"] as? String ?? "")
+        let claimed = frames.flatMap { $0 > 0 ? $0 : nil }
         if frames == nil, let d = Double(video["duration"] as? String
                                            ?? (json["format"] as? [String: Any])?["duration"] as? String ?? "") {
             // A container's duration can be anything ("inf", 1e300): only a sane estimate is kept.
@@ -52,7 +56,7 @@ public struct VideoInfo: Equatable, Sendable {
         var sar = video["sample_aspect_ratio"] as? String ?? "1:1"
         if sar.hasPrefix("0:") || !sar.contains(":") { sar = "1:1" }
         return VideoInfo(width: width, height: height, frameRate: rate, fps: fps, estimatedFrames: frames,
-                         sampleAspectRatio: sar, audioCodec: audio?["codec_name"] as? String)
+                         claimedFrames: claimed, sampleAspectRatio: sar, audioCodec: audio?["codec_name"] as? String)
     }
 
     static func rate(_ text: String) -> Double? {
