@@ -50,12 +50,7 @@ struct ColorizeCommand: ParsableCommand {
     var quiet = false
 
     func run() throws {
-        // The cap keeps a typo from becoming a failed multi-terabyte allocation (a trap, not an error).
-        guard (1...1024).contains(batch) else { throw ValidationError("--batch must be in 1…1024, got \(batch)") }
-        guard (0...51).contains(crf) else { throw ValidationError("--crf must be in 0…51, got \(crf)") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
-        ComputeThreads.set(threads ?? ComputeThreads.defaultCount())
-        let loaded = try ModelFile.load(model)
         var options = ColorizeJob.Options()
         options.batch = batch
         options.crf = crf
@@ -63,6 +58,9 @@ struct ColorizeCommand: ParsableCommand {
         options.preset = preset
         options.imageFrameRate = fps
         options.progress = !quiet
+        try options.validate()
+        ComputeThreads.set(threads ?? ComputeThreads.defaultCount())
+        let loaded = try ModelFile.load(model)
         StopSignal.install()
         let s: ColorizeJob.Summary
         do { s = try ColorizeJob(model: loaded, options: options).run(input: input, output: output) } catch let stop as StoppedBySignal {

@@ -112,6 +112,42 @@ final class FaultCLITests: XCTestCase {
         XCTAssertFalse(intact.stderr.contains("warning"), intact.stderr)
     }
 
+    /// Containers that cannot hold the codec, unknown codecs and absurd frame
+    /// rates are errors before the network pass, in one line with the reason.
+    func testOutputFormatAndFrameRateAreCheckedBeforeWork() throws {
+        let dir = try scratchDirectory(self)
+        let model = colorizeFixturePath("tiny-none.safetensors")
+        let input = colorizeFixturePath("input")
+        for (out, extra, message) in [("x.gif", [String](), "ffmpeg cannot write libx264 video into a .gif file"),
+                                      ("x.webm", [], "ffmpeg cannot write libx264 video into a .webm file"),
+                                      ("x.mp4", ["--codec", "no-such-codec"], "ffmpeg cannot write no-such-codec video"),
+                                      ("x.mp4", ["--fps", "0"], "--fps must be a frame rate above 0"),
+                                      ("x.mp4", ["--fps", "nan"], "--fps must be a frame rate above 0"),
+                                      ("x.mp4", ["--fps", "1/0"], "--fps must be a frame rate above 0")] {
+            let r = try runVcolor(["colorize", "--model", model, input, "--out", dir + "/" + out, "--quiet"] + extra)
+            XCTAssertEqual(r.status, 1, "\(out) \(extra): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains(message), "\(out) \(extra): \(r.stderr)")
+            XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/" + out))
+        }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir), [])
+    }
+
+    /// A symbolic link back up the tree is followed once, not forever.
+    func testPrepDirectoryWithASymlinkCycleEnds() throws {
+        let dir = try scratchDirectory(self)
+        try FileManager.default.createDirectory(atPath: dir + "/films/sub", withIntermediateDirectories: true)
+        let make = try runTool("ffmpeg", ["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
+                                          "testsrc2=size=160x120:rate=25", "-frames:v", "20", "-c:v", "libx264",
+                                          "-preset", "ultrafast", dir + "/films/sub/a.mp4"])
+        XCTAssertEqual(make.status, 0, make.stderr)
+        try FileManager.default.createSymbolicLink(atPath: dir + "/films/sub/loop", withDestinationPath: dir + "/films")
+        let r = try runVcolor(["prep", dir + "/films", "--out", dir + "/out", "--val-fraction", "0", "--json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let summary = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(summary["inputs"] as? Int, 1, r.stdout)
+    }
+
     /// Only unusable inputs (empty file, missing path, empty directory): one
     /// clear error and exit 1; it used to trap in the train/val split.
     func testPrepWithNoUsableInputIsAnErrorNotATrap() throws {

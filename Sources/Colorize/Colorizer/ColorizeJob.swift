@@ -17,6 +17,18 @@ public struct ColorizeJob {
         public var imageFrameRate = "25"
         public var progress = true
         public init() {}
+
+        /// Range checks, before any work; one-line messages.
+        public func validate() throws {
+            // The cap keeps a typo from becoming a failed multi-terabyte allocation (a trap, not an error).
+            guard (1...1024).contains(batch) else { throw MediaError("--batch must be in 1…1024, got \(batch)") }
+            guard (0...51).contains(crf) else { throw MediaError("--crf must be in 0…51, got \(crf)") }
+            let parts = imageFrameRate.split(separator: "/", omittingEmptySubsequences: false).map { Double($0) }
+            let rate: Double? = parts.count == 1 ? parts[0] : parts.count == 2 ? parts[0].flatMap { n in parts[1].map { n / $0 } } : nil
+            guard let rate, rate.isFinite, rate > 0, rate <= 1000 else {
+                throw MediaError("--fps must be a frame rate above 0 and at most 1000, such as 25 or 30000/1001; got \(imageFrameRate)")
+            }
+        }
     }
 
     public struct Summary: Equatable, Sendable {
@@ -64,6 +76,11 @@ public struct ColorizeJob {
         }
 
         try OverwriteGuard.check(source: source, target: target)
+        if case let .video(path) = target {
+            var check = FrameWriter.VideoOptions(frameRate: options.imageFrameRate, codec: options.codec, crf: options.crf)
+            check.preset = options.preset
+            try FrameWriter.checkVideoOutput(path, options: check)
+        }
         let sink = try Sink(target: target, source: source, files: files.map(\.info), options: options, input: input)
         let colorizer = Colorizer(model: model, batch: options.batch)
         var estimated: Int? = nil

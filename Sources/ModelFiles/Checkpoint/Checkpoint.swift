@@ -213,6 +213,7 @@ public enum Checkpoint {
         do { file = try SafeTensors.load(contentsOf: URL(fileURLWithPath: path)) } catch {
             throw CheckpointError("\(path): neither an HDF5 checkpoint nor a readable safetensors file: \(error)")
         }
+        do { try file.refuseNonFinite() } catch { throw CheckpointError(String(describing: error)) }
         let discriminatorNames = discriminator.map { Set($0.entries.map(\.name)) } ?? []
         let hasDiscriminator = discriminator != nil && file.names.contains { discriminatorNames.contains($0) }
         var sets = [generator]
