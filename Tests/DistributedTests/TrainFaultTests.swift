@@ -44,6 +44,13 @@ final class TrainFaultTests: XCTestCase {
         return try JSONDecoder().decode([String: [String]].self, from: Data(line.utf8))["checksums"] ?? []
     }
 
+    /// Waits up to `seconds` for `process` to end (a broken stop must fail the test, not hang it).
+    func waitForExit(_ process: Process, seconds: TimeInterval) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while process.isRunning && Date() < deadline { usleep(20_000) }
+        return !process.isRunning
+    }
+
     func files(_ run: String) -> [String] {
         (try? FileManager.default.contentsOfDirectory(atPath: (run as NSString).appendingPathComponent("checkpoints")))?.sorted() ?? []
     }
@@ -97,11 +104,11 @@ final class TrainFaultTests: XCTestCase {
               ((try? String(contentsOfFile: metrics, encoding: .utf8)) ?? "").components(separatedBy: "\"event\":\"step\"").count < 3 {
             usleep(50_000)
         }
-        XCTAssertTrue(process.isRunning, "the run ended before two steps")
+        guard process.isRunning else { return XCTFail("the run ended before two steps") }
         kill(process.processIdentifier, SIGUSR1)
         let end = Date().addingTimeInterval(30)
         while process.isRunning && Date() < end { usleep(50_000) }
-        XCTAssertFalse(process.isRunning, "mpirun did not end within 30 s of SIGUSR1")
+        guard !process.isRunning else { return XCTFail("mpirun did not end within 30 s of SIGUSR1") }
         let stderr = try String(contentsOf: errURL, encoding: .utf8)
         XCTAssertEqual(process.terminationStatus, 75, stderr)
         let line = try XCTUnwrap(stderr.split(separator: "\n").first { $0.contains("stopped at step") }, stderr)
@@ -138,7 +145,7 @@ final class TrainFaultTests: XCTestCase {
         }
         kill(process.processIdentifier, SIGINT)
         kill(process.processIdentifier, SIGTERM)
-        process.waitUntilExit()
+        guard waitForExit(process, seconds: 30) else { return XCTFail("train did not end within 30 s of two signals") }
         XCTAssertEqual(process.terminationReason, .uncaughtSignal)
         XCTAssertTrue([SIGINT, SIGTERM].contains(process.terminationStatus), "\(process.terminationStatus)")
     }
@@ -168,7 +175,7 @@ final class TrainFaultTests: XCTestCase {
         XCTAssertTrue(second.stderr.contains("in use by another vcolor train (pid \(first.processIdentifier))"), second.stderr)
         XCTAssertTrue(first.isRunning)
         kill(first.processIdentifier, SIGTERM)
-        first.waitUntilExit()
+        guard waitForExit(first, seconds: 30) else { return XCTFail("train did not stop within 30 s of SIGTERM") }
         XCTAssertEqual(first.terminationStatus, 75)
         // The lock went with the process: the run resumes.
         let resumed = try train(["--data", data, "--run", run, "--steps", String(CheckpointDirectory(run: run).checkpoints().last!.step + 1), "--resume"])

@@ -32,7 +32,9 @@ final class FaultCLITests: XCTestCase {
         usleep(500_000)
         XCTAssertTrue(process.isRunning, "colorize finished before the signal; make the clip longer")
         kill(process.processIdentifier, SIGTERM)
-        process.waitUntilExit()
+        let end = Date().addingTimeInterval(30)
+        while process.isRunning && Date() < end { usleep(20_000) }
+        guard !process.isRunning else { return XCTFail("colorize did not stop within 30 s of SIGTERM") }
         let stderr = try String(contentsOf: errURL, encoding: .utf8)
         XCTAssertEqual(process.terminationReason, .uncaughtSignal, stderr)
         XCTAssertEqual(process.terminationStatus, SIGTERM, stderr)
