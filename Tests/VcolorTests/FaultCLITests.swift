@@ -150,6 +150,48 @@ final class FaultCLITests: XCTestCase {
         XCTAssertEqual(summary["inputs"] as? Int, 1, r.stdout)
     }
 
+    /// SIGTERM during prep: the shard being written (`.partial`) is removed,
+    /// the index says incomplete, prep dies by the signal, and the same
+    /// command run again finishes the data set.
+    func testPrepRemovesItsPartialShardOnASignalAndResumes() throws {
+        let dir = try scratchDirectory(self)
+        let clip = dir + "/long.mp4"
+        let make = try runTool("ffmpeg", ["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
+                                          "testsrc2=size=320x240:rate=25:duration=60", "-c:v", "libx264",
+                                          "-preset", "ultrafast", clip])
+        XCTAssertEqual(make.status, 0, make.stderr)
+        let out = dir + "/out"
+        let process = Process()
+        process.executableURL = vcolorExecutable()
+        process.arguments = ["prep", clip, "--out", out, "--val-fraction", "0"]
+        let errURL = URL(fileURLWithPath: dir + "/stderr.txt")
+        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        process.standardError = try FileHandle(forWritingTo: errURL)
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        func partials() -> [String] {
+            ((try? FileManager.default.contentsOfDirectory(atPath: out)) ?? []).filter { $0.hasSuffix(".partial") }
+        }
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline, process.isRunning, partials().isEmpty { usleep(10_000) }
+        guard process.isRunning, !partials().isEmpty else { return XCTFail("prep wrote no .partial shard while running") }
+        kill(process.processIdentifier, SIGTERM)
+        let end = Date().addingTimeInterval(30)
+        while process.isRunning && Date() < end { usleep(20_000) }
+        guard !process.isRunning else { return XCTFail("prep did not stop within 30 s of SIGTERM") }
+        let stderr = try String(contentsOf: errURL, encoding: .utf8)
+        XCTAssertEqual(process.terminationReason, .uncaughtSignal, stderr)
+        XCTAssertEqual(process.terminationStatus, SIGTERM, stderr)
+        XCTAssertTrue(stderr.contains("vcolor prep: stopped by SIGTERM; what is stored is kept"), stderr)
+        XCTAssertEqual(partials(), [])
+        let index = try String(contentsOfFile: out + "/index.json", encoding: .utf8)
+        XCTAssertTrue(index.contains("\"complete\" : false") || index.contains("\"complete\":false"), index.prefix(300).description)
+        let again = try runVcolor(["prep", clip, "--out", out, "--val-fraction", "0"])
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertEqual(partials(), [])
+    }
+
     /// Only unusable inputs (empty file, missing path, empty directory): one
     /// clear error and exit 1; it used to trap in the train/val split.
     func testPrepWithNoUsableInputIsAnErrorNotATrap() throws {
