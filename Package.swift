@@ -44,13 +44,13 @@ let package = Package(
         // Model files: checkpoints, safetensors, the model loader, convert. No MPI.
         .target(name: "ModelFiles", dependencies: ["Net", "HDF5Kit", "Storage"]),
         // Data-parallel training: ranks and collectives (MPI/), sampling and loading (Data/), the trainer.
-        .target(name: "Distributed", dependencies: ["Net", "DataPrep", "ModelFiles", "Imaging", "Media", "HDF5Kit", "MPIShim", "Console"]),
+        .target(name: "Distributed", dependencies: ["Net", "DataPrep", "ModelFiles", "Imaging", "Media", "HDF5Kit", "MPIShim", "Console", "Storage"]),
         // From a model file to a coloured film: colorize, eval, quickstart. No MPI.
         .target(name: "Colorize", dependencies: ["Net", "DataPrep", "ModelFiles", "Imaging", "Media", "Storage", "HDF5Kit", "Console"]),
         .executableTarget(
             name: "vcolor",
             dependencies: [
-                "Net", "DataPrep", "Distributed", "ModelFiles", "Colorize", "Console", "Media",
+                "Net", "DataPrep", "Distributed", "ModelFiles", "Colorize", "Console", "Media", "Storage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 

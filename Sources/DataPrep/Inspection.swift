@@ -6,13 +6,20 @@ import HDF5Kit
 /// as a checkpoint (listed generically: groups, datasets, attributes).
 public enum Inspection {
     /// A JSON-ready description and its human-readable rendering.
-    public static func inspect(_ path: String) throws -> (json: [String: Any], text: String) {
+    ///
+    /// A data set is also checked against its shards: every listed shard must
+    /// exist and open as a shard, and hold every sequence index.json puts in
+    /// it with the frame count it says (uint8 `[T, 3, H, W]`); with `verify`
+    /// every frame is read too (decompressing and checksumming every chunk).
+    /// What disagrees is listed under `problems` (non-empty: the command
+    /// exits non-zero).
+    public static func inspect(_ path: String, verify: Bool = false) throws -> (json: [String: Any], text: String) {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw PrepError("\(path): no such file or directory")
         }
         if isDirectory.boolValue || (path as NSString).lastPathComponent == DataPrep.indexFileName {
-            return try dataset(path)
+            return try dataset(path, verify: verify)
         }
         let file = try HDF5File.open(path)
         defer { try? file.close() }
@@ -24,8 +31,10 @@ public enum Inspection {
 
     // MARK: data set
 
-    static func dataset(_ path: String) throws -> (json: [String: Any], text: String) {
+    static func dataset(_ path: String, verify: Bool) throws -> (json: [String: Any], text: String) {
         let index = try DatasetIndex.load(path, requireComplete: false, checkShardFiles: false)
+        let problems = checkShards(index, directory: path.hasSuffix(DataPrep.indexFileName) ? (path as NSString).deletingLastPathComponent : path,
+                                   verify: verify)
         let bytes = index.shards.reduce(0) { $0 + $1.bytes }
         func frames(_ split: Split) -> Int { index.sequences(split).reduce(0) { $0 + $1.frames } }
         let trainSources = index.sources.filter { $0.split == Split.train.rawValue }.count
@@ -41,6 +50,7 @@ public enum Inspection {
             "cuts": index.sources.reduce(0) { $0 + $1.cuts },
             "dropped_short": index.sources.reduce(0) { $0 + $1.droppedShort },
             "skipped": index.skipped.map { ["path": $0.path, "reason": $0.reason] },
+            "problems": problems, "verified": verify,
             "source_list": index.sources.map {
                 ["name": $0.name, "path": $0.path, "split": $0.split, "frames": $0.frames, "sequences": $0.sequences, "cuts": $0.cuts] as [String: Any]
             },
@@ -55,6 +65,9 @@ public enum Inspection {
                 + "\(summary["cuts"]!) cuts, \(summary["dropped_short"]!) short sequences dropped",
             "  split      seed \(index.seed), val fraction \(index.valFraction)",
         ]
+        lines.append(problems.isEmpty ? "  shards     agree with index.json" + (verify ? "; every frame read" : "")
+                                      : "  PROBLEMS   \(problems.count)")
+        for p in problems { lines.append("    " + p) }
         if !index.skipped.isEmpty {
             lines.append("  skipped    \(index.skipped.count)")
             for s in index.skipped { lines.append("    \(s.path): \(s.reason)") }
@@ -66,6 +79,49 @@ public enum Inspection {
             }
         }
         return (summary, lines.joined(separator: "\n"))
+    }
+
+    /// What the shards say against index.json, one line per disagreement.
+    static func checkShards(_ index: DatasetIndex, directory: String, verify: Bool) -> [String] {
+        var problems: [String] = []
+        for shard in index.shards {
+            let path = (directory as NSString).appendingPathComponent(shard.file)
+            guard FileManager.default.fileExists(atPath: path) else { problems.append("\(shard.file) is missing"); continue }
+            let reader: ShardReader
+            do { reader = try ShardReader(path: path) } catch { problems.append(String(describing: error)); continue }
+            defer { reader.close() }
+            if reader.height != index.height || reader.width != index.width {
+                problems.append("\(shard.file): frames are \(reader.width)×\(reader.height), index.json says \(index.width)×\(index.height)")
+                continue
+            }
+            let listed = index.sequences.filter { $0.shard == shard.file }
+            let stored = Set((try? reader.sequenceIDs()) ?? [])
+            for id in stored.subtracting(listed.map(\.id)).sorted() {
+                problems.append("\(shard.file): sequence \(id) is not in index.json")
+            }
+            var frame = [UInt8](repeating: 0, count: 3 * reader.height * reader.width)
+            for sequence in listed {
+                guard stored.contains(sequence.id) else {
+                    problems.append("\(shard.file): sequence \(sequence.id) is missing (index.json lists it)")
+                    continue
+                }
+                do {
+                    let frames = try reader.frameCount(sequence.id)
+                    guard frames == sequence.frames else {
+                        problems.append("\(shard.file): sequence \(sequence.id) has \(frames) frames, index.json says \(sequence.frames)")
+                        continue
+                    }
+                    if verify {
+                        for t in 0..<frames {
+                            try frame.withUnsafeMutableBufferPointer { try reader.readFrames(sequence.id, start: t, count: 1, into: $0) }
+                        }
+                    }
+                } catch {
+                    problems.append(String(describing: error))
+                }
+            }
+        }
+        return problems
     }
 
     // MARK: shard

@@ -1,5 +1,6 @@
 import Foundation
 import Media
+import Storage
 
 /// Runs `vcolor prep`: scan → probe → split → decode on worker threads → one
 /// shard writer → index. Resumes an interrupted run in the same directory.
@@ -12,10 +13,15 @@ public enum Prep {
         let stats = PrepStats()
         let progress = PrepProgress(stats: stats, enabled: options.progress)
         let directory = InputScanner.absolute(options.output)
-        try prepareDirectory(directory, overwrite: options.overwrite)
+        let lock = try prepareDirectory(directory, overwrite: options.overwrite)
+        defer { withExtendedLifetime(lock) {} }
         let existing = try loadExisting(directory)
 
         let (inputs, skipped) = try usableInputs(options, progress: progress)
+        guard !inputs.isEmpty else {
+            throw PrepError("no usable input: \(skipped.count) input\(skipped.count == 1 ? " was" : "s were") skipped"
+                            + (skipped.first.map { " (first: \($0.path): \($0.reason))" } ?? ""))
+        }
         let splits = Split.assign(count: inputs.count, valFraction: options.valFraction, seed: options.seed)
         let index = try startIndex(options, inputs: inputs.map(\.input.path), existing: existing, directory: directory)
         let done = Set(index.sources.map(\.path))
@@ -50,7 +56,10 @@ public enum Prep {
         writerDone.wait()
         progress.stop()
         if let error = writerError.error { throw error }
-        try writer.close(complete: !control.isCancelled, skipped: skipped)
+        let signal = StopSignal.received
+        try writer.close(complete: !control.isCancelled && signal == nil, skipped: skipped)
+        // The index says what is stored; an interrupted prep continues from it when run again.
+        if let signal { throw StoppedBySignal(signal) }
         return summary(of: writer.index, inputs: inputs.count, alreadyDone: done.count, stats: stats)
     }
 
@@ -153,7 +162,8 @@ public enum Prep {
         shardPattern.firstMatch(in: name, range: NSRange(name.startIndex..., in: name)) != nil
     }
 
-    static func prepareDirectory(_ directory: String, overwrite: Bool) throws {
+    /// Creates or checks `--out` and locks it (one prep at a time) before anything in it is touched.
+    static func prepareDirectory(_ directory: String, overwrite: Bool) throws -> DirectoryLock {
         let fm = FileManager.default
         var isDirectory: ObjCBool = false
         if fm.fileExists(atPath: directory, isDirectory: &isDirectory) {
@@ -163,6 +173,8 @@ public enum Prep {
                 throw PrepError("cannot create \(directory): \(error.localizedDescription)")
             }
         }
+        let lock: DirectoryLock
+        do { lock = try DirectoryLock(directory, for: "prep") } catch { throw PrepError(String(describing: error)) }
         let names = (try? fm.contentsOfDirectory(atPath: directory)) ?? []
         if overwrite {
             for name in names where isShardFile(name) || name == DataPrep.indexFileName || name == DataPrep.indexFileName + ".tmp" {
@@ -171,6 +183,7 @@ public enum Prep {
         } else if !names.contains(DataPrep.indexFileName), names.contains(where: isShardFile) {
             throw PrepError("\(directory) holds shard files but no index.json; use --overwrite to start afresh")
         }
+        return lock
     }
 
     static func loadExisting(_ directory: String) throws -> DatasetIndex? {

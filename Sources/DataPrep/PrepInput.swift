@@ -54,7 +54,8 @@ public enum InputScanner {
                 continue
             }
             if isDirectory.boolValue {
-                let found = scanDirectory(path)
+                var visited = Set<DirectoryIdentity>()
+                let found = scanDirectory(path, visited: &visited)
                 if found.isEmpty {
                     skipped.append(SkippedInput(path: argument, reason: "directory holds no video or image files"))
                 }
@@ -77,8 +78,18 @@ public enum InputScanner {
         return url.standardizedFileURL.path
     }
 
-    static func scanDirectory(_ directory: String) -> [PrepInput] {
+    /// A directory's device and inode: a directory reached twice (a symbolic
+    /// link back up the tree, a loop of links) is read once, so the walk ends.
+    struct DirectoryIdentity: Hashable {
+        let device: UInt64
+        let inode: UInt64
+    }
+
+    static func scanDirectory(_ directory: String, visited: inout Set<DirectoryIdentity>) -> [PrepInput] {
         let fm = FileManager.default
+        var info = stat()
+        guard stat(directory, &info) == 0,
+              visited.insert(DirectoryIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))).inserted else { return [] }
         guard let names = try? fm.contentsOfDirectory(atPath: directory) else { return [] }
         var images: [String] = []
         var inputs: [PrepInput] = []
@@ -87,7 +98,7 @@ public enum InputScanner {
             var isDirectory: ObjCBool = false
             guard fm.fileExists(atPath: path, isDirectory: &isDirectory) else { continue }
             if isDirectory.boolValue {
-                inputs += scanDirectory(path)
+                inputs += scanDirectory(path, visited: &visited)
             } else if isImage(path) {
                 images.append(path)
             } else if isVideo(path) {

@@ -42,17 +42,19 @@ public struct PrepOptions {
         // The bounds below keep size²·3 (a frame), 4·workers (the queue) and
         // shard-mb·2²⁰ (the byte limit) far from Int's range.
         guard size <= Self.maximumSize else { throw PrepError("--size must be at most \(Self.maximumSize) (got \(size))") }
-        guard (0...1).contains(valFraction) else { throw PrepError("--val-fraction must be in [0, 1] (got \(valFraction))") }
+        guard valFraction.isFinite, (0...1).contains(valFraction) else { throw PrepError("--val-fraction must be in [0, 1] (got \(valFraction))") }
         guard (1...Self.maximumWorkers).contains(workers) else {
             throw PrepError("--workers must be 1…\(Self.maximumWorkers) (got \(workers))")
         }
-        guard shardMB > 0, shardMB <= Self.maximumShardMB else {
+        guard shardMB.isFinite, shardMB > 0, shardMB <= Self.maximumShardMB else {
             throw PrepError("--shard-mb must be positive and at most \(Int(Self.maximumShardMB)) (got \(shardMB))")
         }
         guard minFrames >= 1 else { throw PrepError("--min-frames must be at least 1") }
         guard maxSequenceFrames >= minFrames else { throw PrepError("--max-sequence must be at least --min-frames") }
         guard (0...9).contains(deflate) else { throw PrepError("--deflate must be 0…9") }
-        guard cutThreshold >= 0 else { throw PrepError("--cut-threshold must not be negative") }
+        guard cutThreshold.isFinite, cutThreshold >= 0 else {
+            throw PrepError("--cut-threshold must be a number ≥ 0 (got \(cutThreshold))")
+        }
         guard !inputs.isEmpty else { throw PrepError("no inputs given") }
     }
 }

@@ -51,8 +51,15 @@ public final class ShardReader {
     private func dataset(_ id: String) throws -> (dataset: HDF5Dataset, frames: Int) {
         if let entry = datasets[id] { return entry }
         let dataset = try sequencesGroup.openDataset("\(id)/lab")
+        // Type first: HDF5 would silently convert float32 or int16 to the uint8 we ask for.
+        let type = try dataset.typeDescription()
+        guard type == "uint8" else {
+            dataset.close()
+            throw PrepError("\(path): sequence \(id): lab is \(type), expected uint8 (lab8 encoding)")
+        }
         let shape = try dataset.shape()
         guard shape.count == 4, shape[1] == 3, shape[2] == height, shape[3] == width else {
+            dataset.close()
             throw PrepError("\(path): sequence \(id) has shape \(shape), expected [T, 3, \(height), \(width)]")
         }
         datasets[id] = (dataset, shape[0])

@@ -10,6 +10,8 @@ public enum Split: String, Codable, CaseIterable, Sendable {
     /// on), but never all of them when the fraction is below 1; which ones is a
     /// seeded shuffle.
     public static func assign(count: Int, valFraction: Double, seed: UInt64) -> [Split] {
+        // No inputs, no split (the "never all" rule below would ask for -1 validation inputs).
+        guard count > 0 else { return [] }
         var nVal = Int((Double(count) * valFraction).rounded())
         if valFraction < 1 && nVal == count { nVal = count - 1 }
         var order = Array(0..<count)

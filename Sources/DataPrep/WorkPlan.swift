@@ -1,5 +1,6 @@
 import Foundation
 import Media
+import Storage
 
 /// What every decoding worker shares: the inputs still to do, where results
 /// go, and how to stop. `work()` is one worker's loop: take the next input,
@@ -23,8 +24,8 @@ struct WorkPlan: @unchecked Sendable {
             size: options.size, fit: options.fit, detector: SceneCutDetector(threshold: options.cutThreshold),
             minFrames: options.minFrames, maxFrames: options.maxSequenceFrames, deflateLevel: options.deflate,
             temporaryDirectory: NSTemporaryDirectory(), queue: queue, stats: stats,
-            cancelled: { control.isCancelled })
-        while !control.isCancelled, let k = control.next(todo.count) {
+            cancelled: { control.isCancelled || StopSignal.received != nil })
+        while !control.isCancelled, StopSignal.received == nil, let k = control.next(todo.count) {
             let i = todo[k]
             let (input, info) = inputs[i]
             switch worker.process(input, ordinal: i, info: info, split: splits[i], alreadyStored: stored[input.path] ?? []) {

@@ -1,3 +1,4 @@
+import Foundation
 import HDF5Shim
 
 /// A failed HDF5 operation: what was being done, to which file/object, and HDF5's
@@ -27,7 +28,20 @@ public struct HDF5Error: Error, CustomStringConvertible, Equatable {
         var outer = [CChar](repeating: 0, count: 512)
         vc_h5e_messages(&inner, &outer)
         vc_h5e_clear()
-        let reason = String(cString: inner)
-        return HDF5Error(path: path, message: message, reason: reason)
+        return HDF5Error(path: path, message: message, reason: inWords(String(cString: inner)))
+    }
+
+    /// HDF5's file-driver messages dump a whole record ("file write failed:
+    /// time = …, filename = …, errno = 28, error message = 'No space left on
+    /// device', buf = …") over several lines; one line keeps what matters:
+    /// "file write failed: No space left on device".
+    static func inWords(_ reason: String) -> String {
+        guard let errnoRange = reason.range(of: "errno = ") else {
+            return reason.split(whereSeparator: \.isNewline).joined(separator: " ")
+        }
+        let digits = reason[errnoRange.upperBound...].prefix { $0.isNumber }
+        let what = reason.split(separator: ":", maxSplits: 1).first.map(String.init) ?? "failed"
+        guard let code = Int32(digits) else { return what }
+        return "\(what): \(String(cString: strerror(code)))"
     }
 }

@@ -9,7 +9,15 @@ import HDF5Shim
 /// never enter the library at once. The lock is recursive so an object can be
 /// closed (in `deinit`) while another call on the same thread holds it.
 public enum HDF5Lock {
-    private static let lock = NSRecursiveLock()
+    /// Created (once, thread-safely) before the first HDF5 call, which is when
+    /// HDF5's exit handler must be declined: at exit it closes every file still
+    /// open, and one whose write failed (disk full) makes it crash after the
+    /// error was already reported. vcolor closes (or abandons and deletes)
+    /// every file it writes itself, so the handler has nothing to save.
+    private static let lock: NSRecursiveLock = {
+        H5dont_atexit()
+        return NSRecursiveLock()
+    }()
 
     /// Per-thread flag: has this thread silenced HDF5's automatic error printing?
     /// (With a thread-safe build the error stack, and its auto-print setting, is per thread.)

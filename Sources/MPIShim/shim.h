@@ -34,6 +34,7 @@ static inline void *vc_mpi_in_place(void) { return MPI_IN_PLACE; }
 static inline MPI_Request vc_mpi_request_null(void) { return MPI_REQUEST_NULL; }
 static inline MPI_Status *vc_mpi_status_ignore(void) { return MPI_STATUS_IGNORE; }
 static inline int vc_mpi_undefined(void) { return MPI_UNDEFINED; }
+static inline int vc_mpi_any_source(void) { return MPI_ANY_SOURCE; }
 static inline int vc_mpi_success(void) { return MPI_SUCCESS; }
 
 // Thread levels (enum constants in OpenMPI, but macros in other MPIs).

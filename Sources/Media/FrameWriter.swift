@@ -60,6 +60,28 @@ public final class FrameWriter {
         try self.init(path: path, width: width, height: height, arguments: arguments)
     }
 
+    /// Encodes one tiny frame with `options` into a scratch file of `path`'s
+    /// extension, so an encoder the container cannot hold (`--out x.gif` with
+    /// H.264, `.webm`), an unknown codec or preset fails in a second with the
+    /// reason, not after the whole network pass.
+    static func checkVideoOutput(_ path: String, options: VideoOptions) throws {
+        let ext = (path as NSString).pathExtension
+        let scratch = (NSTemporaryDirectory() as NSString).appendingPathComponent("vcolor-check-\(getpid()).\(ext)")
+        defer { unlink(scratch) }
+        var arguments = ["-nostdin", "-hide_banner", "-loglevel", "error", "-y",
+                         "-f", "lavfi", "-i", "color=c=gray:size=16x16:rate=25", "-frames:v", "1", "-c:v", options.codec]
+        if options.codec == "libx264" || options.codec == "libx265" {
+            arguments += ["-crf", "\(options.crf)"]
+            if let preset = options.preset { arguments += ["-preset", preset] }
+        }
+        arguments += ["-pix_fmt", "yuv420p", "file:" + scratch]
+        let result = try FFmpeg.run(try FFmpeg.ffmpegPath(), arguments)
+        guard result.status == 0 else {
+            throw MediaError("\(path): ffmpeg cannot write \(options.codec) video into a .\(ext) file"
+                             + " (\(FFmpeg.lastLine(result.stderr))); choose another --codec or output extension")
+        }
+    }
+
     /// A single-image writer (the format follows `path`'s extension).
     public convenience init(image path: String, width: Int, height: Int) throws {
         try self.init(path: path, width: width, height: height, arguments: [

@@ -16,6 +16,9 @@ public struct MediaInfo: Equatable, Sendable {
     public var fps: Double
     /// Frames, if the container says or duration × fps allows (for ETAs only).
     public var estimatedFrames: Int?
+    /// Frames the container states (nb_frames), when it states them: fewer
+    /// decoded frames mean a truncated or damaged file.
+    public var claimedFrames: Int?
     public var codec: String
     public var format: String
     /// The first audio stream's codec, nil when there is none.
@@ -67,6 +70,7 @@ public struct MediaInfo: Equatable, Sendable {
         }
         if let n = Int(video["nb_frames"] as? String ?? ""), n > 0 {
             info.estimatedFrames = n
+            info.claimedFrames = n
         } else if let d = Double(video["duration"] as? String ?? format["duration"] as? String ?? "") {
             // A container's duration can be anything ("inf", 1e300): only a sane estimate is kept.
             let estimate = (d * fps).rounded()

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Colorize
+import Console
 import Foundation
 import ModelFiles
 
@@ -60,7 +61,13 @@ struct ColorizeCommand: LoggedCommand {
 
     func run() throws {
         threads.apply()
-        let s = try ColorizeJob(model: try ModelFile.load(model), options: options).run(input: input, output: output)
+        let loaded = try ModelFile.load(model)
+        let s = try stoppable("colorize", kept: "\(output) was not written") {
+            try ColorizeJob(model: loaded, options: options).run(input: input, output: output)
+        }
+        if let claimed = s.missingFrom {
+            Logger(label: "colorize").warning("\(input) yielded \(s.frames) of the \(claimed) frames its container claims (truncated or damaged?); \(output) has \(s.frames)")
+        }
         print("\(output): \(s.frames) frame\(s.frames == 1 ? "" : "s") of \(s.width)×\(s.height), "
               + "\(s.cuts) scene cut\(s.cuts == 1 ? "" : "s"), "
               + String(format: "%.1f frames/s", s.framesPerSecond))

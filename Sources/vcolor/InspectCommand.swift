@@ -15,13 +15,20 @@ struct InspectCommand: LoggedCommand {
     var json = false
     @OptionGroup var logging: LoggingOptions
 
+    @Flag(help: "Read every frame of every shard of a data set (slow: decompresses everything).")
+    var verify = false
+
     func run() throws {
-        let result = try Inspection.inspect(path)
+        let result = try Inspection.inspect(path, verify: verify)
         if json {
             let data = try JSONSerialization.data(withJSONObject: result.json, options: [.prettyPrinted, .sortedKeys])
             print(String(decoding: data, as: UTF8.self))
         } else {
             print(result.text)
+        }
+        // A data set whose shards disagree with index.json is not healthy, whatever else is printed.
+        if let problems = result.json["problems"] as? [String], !problems.isEmpty {
+            throw PrepError("\(problems.count) problem\(problems.count == 1 ? "" : "s"): \(problems[0])")
         }
     }
 }

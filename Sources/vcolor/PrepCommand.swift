@@ -72,7 +72,9 @@ struct PrepCommand: LoggedCommand {
     func validate() throws { try options.validate() }
 
     func run() throws {
-        let summary = try Prep.run(options)
+        let summary = try stoppable("prep", kept: "what is stored is kept, run the same command again to continue") {
+            try Prep.run(options)
+        }
         print(json ? try JSONText.sorted(summary) : summary.text)
         if !summary.skipped.isEmpty { throw PrepError("\(summary.skipped.count) input(s) skipped") }
         if !summary.complete { throw ExitCode.failure }

@@ -43,6 +43,10 @@ struct TrainCommand: LoggedCommand {
     var sampleEvery: Int = 0
     @Option(help: "Validation clips per evaluation.")
     var validationClips: Int = 32
+    @Option(help: "Seconds a collective may wait for the other ranks before the job ends, naming the ranks that did not arrive.")
+    var collectiveTimeout: Double = 300
+    @Flag(help: "Allow --resume on a data set other than the one the checkpoint was trained on.")
+    var allowDataChange = false
     @Flag(help: .hidden)
     var printChecksum = false
     @Option(help: .hidden)
@@ -52,6 +56,8 @@ struct TrainCommand: LoggedCommand {
     @Option(help: .hidden)
     var nanAtStep: Int?
     @OptionGroup var logging: LoggingOptions
+    @Option(help: .hidden)
+    var killSignal: String = "KILL"
 
     /// The library's options. Their checks (`TrainingOptions.validate`) run inside
     /// the job, not in `validate()`: a bad option must end every rank through the
@@ -83,6 +89,12 @@ struct TrainCommand: LoggedCommand {
         o.killRank = killRank
         o.killAtStep = killAtStep
         o.nanAtStep = nanAtStep
+        guard let signal = FaultInjection.signal(named: killSignal) else {
+            throw TrainingError("--kill-signal must be KILL, TERM, INT, USR1 or STOP, got \(killSignal)")
+        }
+        o.killSignal = signal
+        o.collectiveTimeout = collectiveTimeout
+        o.allowDataChange = allowDataChange
         return o
     }
 
@@ -103,6 +115,11 @@ struct TrainCommand: LoggedCommand {
                 Communicator.finalize()
                 // ArgumentParser's own error line ("Error: …") on rank 0, silence elsewhere.
                 Self.exit(withError: failure.reporter ? failure : ExitCode.failure)
+            } catch let stop as GracefulStop {
+                // Every rank agreed and the checkpoint is written: a distinct status, so scripts can requeue.
+                Communicator.finalize()
+                if stop.reporter { Logger(label: "train").notice("\(stop)") }
+                Foundation.exit(GracefulStop.exitStatus)
             }
         }
     }

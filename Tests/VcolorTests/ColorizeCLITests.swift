@@ -198,7 +198,9 @@ final class ColorizeCLITests: XCTestCase {
         let failed = try runVcolor(["colorize", "--model", model, colorizeFixturePath("input"), "--out", out,
                                     "--codec", "no-such-encoder", "--quiet"])
         XCTAssertEqual(failed.status, 1, failed.stderr)
-        XCTAssertTrue(failed.stderr.contains("\(out): encoding failed"), failed.stderr)
+        // Found by the encoder check before the network pass (an encoder that dies
+        // mid-video takes the same path: FrameWriter.finish removes the temporary).
+        XCTAssertTrue(failed.stderr.contains("\(out): ffmpeg cannot write no-such-encoder video"), failed.stderr)
         XCTAssertEqual(try String(contentsOfFile: out, encoding: .utf8), "an earlier result")
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir), ["out.mp4"])
 

@@ -1,6 +1,7 @@
 import Console
 import Foundation
 import Media
+import Storage
 import Net
 import ModelFiles
 
@@ -19,11 +20,16 @@ public struct ColorizeJob {
         public var progress = true
         public init() {}
 
-        /// One-line errors for options no encoder or network call can use.
+        /// One-line errors for options no encoder or network call can use, before any work.
         public func validate() throws {
             // The cap keeps a typo from becoming a failed multi-terabyte allocation (a trap, not an error).
             guard (1...1024).contains(batch) else { throw ColorizeOptionError("--batch must be in 1…1024, got \(batch)") }
             guard (0...51).contains(crf) else { throw ColorizeOptionError("--crf must be in 0…51, got \(crf)") }
+            let parts = imageFrameRate.split(separator: "/", omittingEmptySubsequences: false).map { Double($0) }
+            let rate: Double? = parts.count == 1 ? parts[0] : parts.count == 2 ? parts[0].flatMap { n in parts[1].map { n / $0 } } : nil
+            guard let rate, rate.isFinite, rate > 0, rate <= 1000 else {
+                throw ColorizeOptionError("--fps must be a frame rate above 0 and at most 1000, such as 25 or 30000/1001; got \(imageFrameRate)")
+            }
         }
     }
 
@@ -33,6 +39,9 @@ public struct ColorizeJob {
         public var seconds: Double
         public var width: Int
         public var height: Int
+        /// Frames the input's container claims when fewer were decoded (a
+        /// truncated or damaged file); nil when all came.
+        public var missingFrom: Int? = nil
         public var framesPerSecond: Double { seconds > 0 ? Double(frames) / seconds : 0 }
     }
 
@@ -68,6 +77,12 @@ public struct ColorizeJob {
             throw MediaError("\(output) is one image but \(input) has many frames; give a directory or a video file")
         }
 
+        try OverwriteGuard.check(source: source, target: target)
+        if case let .video(path) = target {
+            var check = FrameWriter.VideoOptions(frameRate: options.imageFrameRate, codec: options.codec, crf: options.crf)
+            check.preset = options.preset
+            try FrameWriter.checkVideoOutput(path, options: check)
+        }
         let sink = try Sink(target: target, source: source, files: files.map(\.info), options: options, input: input)
         let colorizer = Colorizer(model: model, batch: options.batch)
         var estimated: Int? = nil
@@ -84,9 +99,12 @@ public struct ColorizeJob {
                 let reader = try FrameReader(.file(file.path), width: file.info.width, height: file.info.height)
                 var count = 0
                 while let frame = reader.next() {
+                    // A stop signal (StopSignal) ends the job between frames; the catch below removes the temporary.
+                    if let signal = StopSignal.received { throw StoppedBySignal(signal) }
                     try colorizer.push(rgb: frame, width: reader.width, height: reader.height, emit: emit)
                     count += 1
                 }
+                if let signal = StopSignal.received { throw StoppedBySignal(signal) }
                 try reader.finishOrThrow()
                 if case .video = source {} else if count != 1 {
                     throw MediaError("\(file.path): expected one image, decoded \(count) frames")
@@ -97,11 +115,17 @@ public struct ColorizeJob {
             try sink.finish()
         } catch {
             sink.cancel()
+            // Ctrl-C reaches ffmpeg too, whose failure would otherwise be reported instead of the signal.
+            if let signal = StopSignal.received { throw StoppedBySignal(signal) }
             throw error
         }
         progress?.finish(colorizer.framesOut)
-        return Summary(frames: colorizer.framesOut, cuts: colorizer.cuts,
-                       seconds: Date().timeIntervalSince(started), width: size.0, height: size.1)
+        var summary = Summary(frames: colorizer.framesOut, cuts: colorizer.cuts,
+                              seconds: Date().timeIntervalSince(started), width: size.0, height: size.1)
+        if case .video = source, let claimed = files[0].info.claimedFrames, colorizer.framesOut < claimed {
+            summary.missingFrom = claimed
+        }
+        return summary
     }
 
     /// Where colourised frames go.

@@ -11,9 +11,12 @@ public final class AllReduceRequest {
     var request: MPI_Request? = vc_mpi_request_null()
     /// The buffer being reduced in place.
     public let buffer: UnsafeMutableBufferPointer<Float>
+    /// Waits go through its deadline (`CollectiveDeadline`).
+    let communicator: Communicator
 
-    init(buffer: UnsafeMutableBufferPointer<Float>) {
+    init(buffer: UnsafeMutableBufferPointer<Float>, communicator: Communicator) {
         self.buffer = buffer
+        self.communicator = communicator
     }
 
     /// A request dropped in flight is completed first: MPI still writes into
@@ -25,10 +28,10 @@ public final class AllReduceRequest {
     /// True once the result is in `buffer`.
     public var isComplete: Bool { request == vc_mpi_request_null() }
 
-    /// Blocks until the reduction has finished.
+    /// Blocks until the reduction has finished (or the collective deadline ends the job).
     public func wait() throws {
         guard !isComplete else { return }
-        try mpiCheck(MPI_Wait(&request, vc_mpi_status_ignore()), "MPI_Wait")
+        try communicator.complete(&request, "MPI_Iallreduce of \(buffer.count) floats")
     }
 
     /// Advances the reduction; true once it has finished.

@@ -14,8 +14,11 @@ extension Communicator {
         var offset = 0
         while offset < buffer.count {
             let n = min(maxElementsPerCall, buffer.count - offset)
-            try mpiCheck(MPI_Allreduce(vc_mpi_in_place(), base + offset, Int32(n), T.mpiDatatype, operation.mpiOp, comm),
-                         "MPI_Allreduce of \(n) elements")
+            var request: MPI_Request? = vc_mpi_request_null()
+            collectiveSequence &+= 1
+            try mpiCheck(MPI_Iallreduce(vc_mpi_in_place(), base + offset, Int32(n), T.mpiDatatype, operation.mpiOp, comm,
+                                        &request), "MPI_Iallreduce of \(n) elements")
+            try complete(&request, "MPI_Allreduce of \(n) elements")
             offset += n
         }
     }
@@ -52,11 +55,12 @@ extension Communicator {
     /// buffer must stay alive and untouched until the request completes.
     /// Every rank must start its non-blocking collectives in the same order.
     public func startAllReduceSum(_ buffer: UnsafeMutableBufferPointer<Float>) throws -> AllReduceRequest {
-        let request = AllReduceRequest(buffer: buffer)
+        let request = AllReduceRequest(buffer: buffer, communicator: self)
         guard size > 1, let base = buffer.baseAddress, buffer.count > 0 else { return request }
         guard buffer.count <= maxElementsPerCall else {
             throw CommunicatorError("non-blocking all-reduce of \(buffer.count) elements: split it into buckets")
         }
+        collectiveSequence &+= 1
         try mpiCheck(MPI_Iallreduce(vc_mpi_in_place(), base, Int32(buffer.count), vc_mpi_float(), vc_mpi_sum(),
                                     comm, &request.request),
                      "MPI_Iallreduce of \(buffer.count) floats")
@@ -71,7 +75,11 @@ extension Communicator {
         var offset = 0
         while offset < buffer.count {
             let n = min(maxElementsPerCall, buffer.count - offset)
-            try mpiCheck(MPI_Bcast(base + offset, Int32(n), T.mpiDatatype, Int32(root), comm), "MPI_Bcast of \(n) elements")
+            var request: MPI_Request? = vc_mpi_request_null()
+            collectiveSequence &+= 1
+            try mpiCheck(MPI_Ibcast(base + offset, Int32(n), T.mpiDatatype, Int32(root), comm, &request),
+                         "MPI_Ibcast of \(n) elements")
+            try complete(&request, "MPI_Bcast of \(n) elements")
             offset += n
         }
     }
@@ -112,8 +120,11 @@ extension Communicator {
         guard size > 1 else { return all }
         try withUnsafeMutablePointer(to: &mine) { send in
             try all.withUnsafeMutableBufferPointer { receive in
-                try mpiCheck(MPI_Allgather(send, 1, T.mpiDatatype, receive.baseAddress, 1, T.mpiDatatype, comm),
-                             "MPI_Allgather")
+                var request: MPI_Request? = vc_mpi_request_null()
+                collectiveSequence &+= 1
+                try mpiCheck(MPI_Iallgather(send, 1, T.mpiDatatype, receive.baseAddress, 1, T.mpiDatatype, comm, &request),
+                             "MPI_Iallgather")
+                try complete(&request, "MPI_Allgather")
             }
         }
         return all
@@ -133,9 +144,16 @@ extension Communicator {
         var send = bytes
         try send.withUnsafeMutableBufferPointer { s in
             try receive.withUnsafeMutableBufferPointer { r in
-                try mpiCheck(MPI_Allgatherv(s.baseAddress, Int32(bytes.count), vc_mpi_byte(),
-                                            r.baseAddress, counts, displacements, vc_mpi_byte(), comm),
-                             "MPI_Allgatherv")
+                try counts.withUnsafeBufferPointer { c in
+                    try displacements.withUnsafeBufferPointer { d in
+                        var request: MPI_Request? = vc_mpi_request_null()
+                        collectiveSequence &+= 1
+                        try mpiCheck(MPI_Iallgatherv(s.baseAddress, Int32(bytes.count), vc_mpi_byte(),
+                                                     r.baseAddress, c.baseAddress, d.baseAddress, vc_mpi_byte(), comm, &request),
+                                     "MPI_Iallgatherv")
+                        try complete(&request, "MPI_Allgatherv")
+                    }
+                }
             }
         }
         return (0..<size).map { r in

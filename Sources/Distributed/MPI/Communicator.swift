@@ -40,6 +40,20 @@ public final class Communicator: @unchecked Sendable {
     /// messages of other code using the world communicator.
     let comm: MPI_Comm
     let nodeComm: MPI_Comm
+    /// A second duplicate for the roll call of `CollectiveDeadline`, so its
+    /// point-to-point messages never mix with the collectives.
+    let watchComm: MPI_Comm
+
+    /// Seconds any collective may wait for the other ranks before the job is
+    /// ended (`--collective-timeout`); see `CollectiveDeadline`.
+    public var collectiveTimeout: Double = Communicator.defaultCollectiveTimeout
+    /// Five minutes: longer than rank 0 ever keeps the others waiting while it
+    /// writes a checkpoint or validates, far shorter than a lost night.
+    public static let defaultCollectiveTimeout: Double = 300
+    /// The training step in progress, if any, for the deadline message.
+    public var step: Int?
+    /// Collectives completed or waited for so far: equal on ranks in step.
+    var collectiveSequence = 0
 
     public var isRoot: Bool { rank == 0 }
 
@@ -103,6 +117,10 @@ public final class Communicator: @unchecked Sendable {
         try mpiCheck(MPI_Comm_dup(world, &dup), "MPI_Comm_dup")
         comm = dup!
         try mpiCheck(MPI_Comm_set_errhandler(comm, vc_mpi_errors_return()), "MPI_Comm_set_errhandler")
+        var watch: MPI_Comm? = nil
+        try mpiCheck(MPI_Comm_dup(world, &watch), "MPI_Comm_dup")
+        watchComm = watch!
+        try mpiCheck(MPI_Comm_set_errhandler(watchComm, vc_mpi_errors_return()), "MPI_Comm_set_errhandler")
 
         var r: Int32 = 0, s: Int32 = 0
         try mpiCheck(MPI_Comm_rank(comm, &r), "MPI_Comm_rank")
@@ -130,7 +148,11 @@ public final class Communicator: @unchecked Sendable {
 
     /// Waits until every rank has arrived.
     public func barrier() throws {
-        try mpiCheck(MPI_Barrier(comm), "MPI_Barrier")
+        guard size > 1 else { return }
+        var request: MPI_Request? = vc_mpi_request_null()
+        collectiveSequence &+= 1
+        try mpiCheck(MPI_Ibarrier(comm, &request), "MPI_Ibarrier")
+        try complete(&request, "MPI_Barrier")
     }
 
     /// Ends the whole job: prints `message` (one line, prefixed with the rank)
@@ -158,6 +180,8 @@ public final class Communicator: @unchecked Sendable {
             if done == 0 {
                 if let shared {
                     var c: MPI_Comm? = shared.nodeComm
+                    MPI_Comm_free(&c)
+                    c = shared.watchComm
                     MPI_Comm_free(&c)
                     c = shared.comm
                     MPI_Comm_free(&c)

@@ -2,6 +2,7 @@ import DataPrep
 import Foundation
 import Net
 import ModelFiles
+import Storage
 
 /// Data-parallel pix2pix training (docs/model.md, docs/format.md): every rank holds a replica,
 /// trains on its own clips, and averages gradients before each Adam step, so
@@ -16,14 +17,22 @@ import ModelFiles
 ///    resuming, Adam moments and the state) to the others;
 /// 3. steps: the loader reads the next batch while this one computes; the
 ///    model's gradient hooks average D's and G's flat gradient buffers across
-///    ranks; losses are averaged too, so every rank sees a NaN at the same
-///    step and stops together;
-/// 4. rank 0 logs, validates each epoch and checkpoints; BatchNorm running
-///    statistics are averaged across ranks first, so checkpoint and replicas agree.
+///    ranks; one all-reduce after the step averages the losses and the
+///    BatchNorm running statistics and carries every rank's stop request, so
+///    every rank sees a NaN or a signal at the same step and stops together,
+///    and the replicas stay bit-identical, buffers included;
+/// 4. after each step rank 0 logs; every epoch the ranks validate; rank 0
+///    checkpoints (every `--checkpoint-every` steps, at the end, and on a
+///    graceful stop).
+///
+/// Faults injected by tests (hidden options) live in `FaultInjection`, called
+/// once before and once after each step, never inside it.
 public final class Trainer {
     public let options: TrainingOptions
     public let comm: Communicator
     private let timer = StepTimer()
+    /// Rank 0's lock on the run directory (one writer per place), held until the trainer goes.
+    private var runLock: DirectoryLock?
 
     public init(options: TrainingOptions, communicator: Communicator) {
         self.options = options
@@ -49,10 +58,31 @@ public final class Trainer {
 
     // MARK: - Run
 
+    /// Set up, then steps (each followed by its bookkeeping) until the run is
+    /// long enough or a stop signal arrives, then finish.
     public func run() throws {
-        // 1. Options and data, on every rank.
+        StopSignal.install()
+        let session = try setUp()
+        let faults = FaultInjection(options: options, rank: comm.rank)
+        while !session.finished(session.step, session.cursor) {
+            comm.step = session.step + 1
+            let outcome = try trainStep(session, faults: faults)
+            try afterStep(session, outcome)
+            faults.afterStep(session.step)
+            // A signal during the last step changes nothing: the run is complete.
+            if let signal = outcome.stopSignal, !session.finished(session.step, session.cursor) {
+                try stop(session, by: signal)
+            }
+        }
+        comm.step = nil
+        try finish(session)
+    }
+
+    /// Everything a run needs before its first step, agreed by every rank.
+    func setUp() throws -> TrainingSession {
+        // Options and data, on every rank; the ranks agree on the outcome.
         var failure: Error?
-        var setup: (data: TrainingData, config: TrainingConfiguration, sampler: Sampler)?
+        var checked: (data: TrainingData, config: TrainingConfiguration, sampler: Sampler)?
         do {
             try options.validate()
             let data = try TrainingData.load(options.data, expectedSize: options.size)
@@ -63,133 +93,153 @@ public final class Trainer {
             let sampler = try Sampler(sequences: data.train,
                                       clipLength: options.clip, batch: options.batch, seed: options.seed,
                                       rank: comm.rank, worldSize: comm.size)
-            setup = (data, config, sampler)
+            checked = (data, config, sampler)
         } catch { failure = error }
         try agree(failure)
-        let (data, config, sampler) = setup!
+        let (data, config, sampler) = checked!
+        comm.collectiveTimeout = options.collectiveTimeout
 
         ComputeThreads.set(options.threads ?? ComputeThreads.defaultCount(ranksOnNode: comm.localSize))
 
-        // 2. The model, identical on every rank; rank 0 reads the run directory.
+        // The model, identical on every rank; rank 0 reads the run directory.
         var rng = RandomGenerator(seed: options.seed)
         let model = try Pix2PixTrainer(config: config.model, rng: &rng)
         let checkpoints = CheckpointDirectory(run: options.run)
         var start: Start? = nil
         failure = nil
         if comm.isRoot {
-            do { start = try prepareRunDirectory(checkpoints, model: model, config: config) } catch { failure = error }
+            do { start = try prepareRunDirectory(checkpoints, model: model, config: config, data: data) } catch { failure = error }
         }
         try agree(failure)
         start = try comm.broadcast(json: start)
         try broadcastModel(model, optimiser: start!.resumed != nil)
-        var step = 0
-        var cursor = SamplerCursor()
-        if let state = start!.resumed {
-            rng = RandomGenerator(state: state.rngState)
-            step = state.step
-            cursor = rescaledCursor(state, sampler: sampler)
-        }
 
-        // 3. Hooks: gradient averaging and (optionally) synchronised BatchNorm.
         try installHooks(model, syncBN: config.syncBN)
-
-        let loader = ClipLoader(sequences: data.train, shards: data.shards, frameSize: data.frameSize,
-                                clipLength: options.clip, capacity: options.batch)
-        let validator = Validator(data: data, model: model, options: options, comm: comm)
-        let log = comm.isRoot ? try TrainingLog(run: options.run, options: options, comm: comm) : nil
-        func finished(_ step: Int, _ cursor: SamplerCursor) -> Bool {
-            switch options.length {
-            case .steps(let n): return step >= n
-            case .epochs(let n): return cursor.epoch >= n
-            }
+        let session = TrainingSession(
+            options: options, data: data, config: config, sampler: sampler, model: model, rng: rng,
+            checkpoints: checkpoints, worldSize: comm.size,
+            loader: ClipLoader(sequences: data.train, shards: data.shards, frameSize: data.frameSize,
+                               clipLength: options.clip, capacity: options.batch),
+            validator: Validator(data: data, model: model, options: options, comm: comm),
+            log: comm.isRoot ? try TrainingLog(run: options.run, options: options, comm: comm) : nil)
+        if let state = start!.resumed {
+            session.rng = RandomGenerator(state: state.rngState)
+            session.step = state.step
+            session.cursor = rescaledCursor(state, sampler: sampler)
+            session.lastCheckpoint = state.step
         }
-        func remaining(_ step: Int, _ cursor: SamplerCursor) -> Int {
-            switch options.length {
-            case .steps(let n): return max(0, n - step)
-            case .epochs(let n):
-                // Saturates: --epochs is the user's and may be absurdly large.
-                let (steps, overflow) = max(0, n - cursor.epoch).multipliedReportingOverflow(by: sampler.stepsPerEpoch)
-                return overflow ? Int.max : max(0, steps - cursor.stepInEpoch)
-            }
-        }
-        if finished(step, cursor) {
-            note("the run is already at step \(step); nothing to do (raise --steps or --epochs to train further)")
+        if session.finished(session.step, session.cursor) {
+            note("the run is already at step \(session.step); nothing to do (raise --steps or --epochs to train further)")
         } else {
-            note("training \(remaining(step, cursor)) steps from step \(step): \(comm.size) rank(s) × \(options.batch) clips × \(options.clip) frames of \(data.frameSize)², \(sampler.stepsPerEpoch) steps per epoch, \(ComputeThreads.count) thread(s) per rank")
+            note("training \(session.remaining(session.step, session.cursor)) steps from step \(session.step): \(comm.size) rank(s) × \(options.batch) clips × \(options.clip) frames of \(data.frameSize)², \(sampler.stepsPerEpoch) steps per epoch, \(ComputeThreads.count) thread(s) per rank")
+            session.loader.prefetch(try sampler.batch(at: session.cursor))
         }
+        return session
+    }
 
-        // 4. Steps.
-        var lastCheckpoint = start!.resumed?.step
-        let framesPerStep = Double(options.batch * options.clip * comm.size)
-        if !finished(step, cursor) { loader.prefetch(try sampler.batch(at: cursor)) }
-        while !finished(step, cursor) {
-            let batch = try loader.next()
-            let nextCursor = sampler.next(after: cursor)
-            if !finished(step + 1, nextCursor) { loader.prefetch(try sampler.batch(at: nextCursor)) }
+    /// What one step produced, the same on every rank.
+    struct StepOutcome {
+        /// Losses averaged over ranks: D, G's GAN part, G's L1 part.
+        var losses: [Double]
+        var seconds: Double
+        var rankComputeSeconds: [Double]
+        /// The epoch the step belonged to.
+        var epoch: Int
+        /// A stop signal some rank received before the step's all-reduce.
+        var stopSignal: Int32?
+    }
 
-            if options.nanAtStep == step + 1 { batch.L.data[0] = .nan }
-            timer.reset()
-            let began = DispatchTime.now().uptimeNanoseconds
-            let local = model.step(L: batch.L, ab: batch.ab, batch: options.batch, time: options.clip)
-            var losses = [Double(local.discriminator), Double(local.generatorGAN), Double(local.generatorL1)]
-            try losses.withUnsafeMutableBufferPointer { try comm.allReduceAverage($0) }
-            let seconds = Double(DispatchTime.now().uptimeNanoseconds - began) / 1e9
-            // Every rank's own compute time (its step less the time spent in collectives,
-            // which includes waiting for the others), so a slow rank can be found.
-            let rankCompute = comm.size > 1 ? try comm.allGather(seconds - timer.reduceSeconds) : [seconds]
-            step += 1
-            let epochOfStep = cursor.epoch
-            cursor = nextCursor
+    /// One step: the batch, G's and D's updates (gradients averaged by the
+    /// hooks), then one all-reduce that averages the losses and the BatchNorm
+    /// running statistics and tells every rank whether any was asked to stop.
+    func trainStep(_ s: TrainingSession, faults: FaultInjection) throws -> StepOutcome {
+        let batch = try s.loader.next()
+        let nextCursor = s.sampler.next(after: s.cursor)
+        if !s.finished(s.step + 1, nextCursor) { s.loader.prefetch(try s.sampler.batch(at: nextCursor)) }
+        faults.beforeStep(s.step + 1, input: batch.L)
 
-            let names = ["loss_D", "loss_G (GAN part)", "loss_G (L1 part)"]
-            if let bad = losses.indices.first(where: { !losses[$0].isFinite }) {
-                throw AgreedFailure(message: "step \(step): \(names[bad]) is \(losses[bad].isNaN ? "NaN" : "infinite"); stopping without writing a checkpoint"
-                                    + " (the newest checkpoint is \(lastCheckpoint.map { "step \($0)" } ?? "none"))",
-                                    reporter: comm.isRoot)
-            }
-            log?.step(StepRecord(step: step, epoch: epochOfStep, lossD: losses[0], lossGAN: losses[1], lossL1: losses[2],
-                                 lambda: Double(config.model.lambdaL1), seconds: seconds,
-                                 reduceSeconds: timer.reduceSeconds, frames: framesPerStep,
-                                 rankComputeSeconds: rankCompute),
-                      remainingSteps: remaining(step, cursor))
+        timer.reset()
+        let began = DispatchTime.now().uptimeNanoseconds
+        let local = s.model.step(L: batch.L, ab: batch.ab, batch: options.batch, time: options.clip)
+        let stopSignal = try s.summary.reduce(losses: local, stopSignal: StopSignal.received, comm: comm)
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - began) / 1e9
+        // Every rank's own compute time (its step less the time spent in collectives,
+        // which includes waiting for the others), so a slow rank can be found.
+        let rankCompute = comm.size > 1 ? try comm.allGather(seconds - timer.reduceSeconds) : [seconds]
 
-            let done = finished(step, cursor)
-            if cursor.stepInEpoch == 0 || done, validator.hasData {
-                try averageBatchNormStatistics(model)
-                if let result = try validator.run() {
-                    log?.validation(step: step, epoch: epochOfStep, result)
-                }
-            }
-            if comm.isRoot, options.sampleEvery > 0, step % options.sampleEvery == 0, validator.hasData {
-                do { try validator.writeSample(step: step, run: options.run) } catch {
-                    note("warning: could not write the sample strip: \(error)")
-                }
-            }
-            if step % options.checkpointEvery == 0 || done {
-                try averageBatchNormStatistics(model)
-                if comm.isRoot {
-                    let state = CheckpointState(
-                        step: step, epoch: cursor.epoch, cursor: cursor, stepsPerEpoch: sampler.stepsPerEpoch,
-                        worldSize: comm.size, rngState: rng.stateWords,
-                        generatorAdamSteps: model.generatorOptimizer.stepCount,
-                        discriminatorAdamSteps: model.discriminatorOptimizer.stepCount,
-                        configuration: try config.jsonText())
-                    let path = checkpoints.path(step: step)
-                    try Checkpoint.write(networks(model), state: state, to: path)
-                    checkpoints.prune(keep: options.keep)
-                    log?.checkpoint(step: step, path: path)
-                }
-                lastCheckpoint = step
-            }
-            if let killRank = options.killRank, killRank == comm.rank, options.killAtStep == step {
-                kill(getpid(), SIGKILL)
+        let outcome = StepOutcome(losses: s.summary.losses, seconds: seconds, rankComputeSeconds: rankCompute,
+                                  epoch: s.cursor.epoch, stopSignal: stopSignal)
+        s.step += 1
+        s.cursor = nextCursor
+        let names = ["loss_D", "loss_G (GAN part)", "loss_G (L1 part)"]
+        if let bad = outcome.losses.indices.first(where: { !outcome.losses[$0].isFinite }) {
+            throw AgreedFailure(message: "step \(s.step): \(names[bad]) is \(outcome.losses[bad].isNaN ? "NaN" : "infinite"); stopping without writing a checkpoint"
+                                + " (the newest checkpoint is \(s.lastCheckpoint.map { "step \($0)" } ?? "none"))",
+                                reporter: comm.isRoot)
+        }
+        return outcome
+    }
+
+    /// The step's bookkeeping: log, validation at the end of an epoch and of
+    /// the run, sample strips, checkpoints.
+    func afterStep(_ s: TrainingSession, _ outcome: StepOutcome) throws {
+        let losses = outcome.losses
+        s.log?.step(StepRecord(step: s.step, epoch: outcome.epoch, lossD: losses[0], lossGAN: losses[1], lossL1: losses[2],
+                               lambda: Double(s.config.model.lambdaL1), seconds: outcome.seconds,
+                               reduceSeconds: timer.reduceSeconds, frames: s.framesPerStep,
+                               rankComputeSeconds: outcome.rankComputeSeconds),
+                    remainingSteps: s.remaining(s.step, s.cursor))
+        let done = s.finished(s.step, s.cursor)
+        if s.cursor.stepInEpoch == 0 || done, s.validator.hasData, let result = try s.validator.run() {
+            s.log?.validation(step: s.step, epoch: outcome.epoch, result)
+        }
+        if comm.isRoot, options.sampleEvery > 0, s.step % options.sampleEvery == 0, s.validator.hasData {
+            do { try s.validator.writeSample(step: s.step, run: options.run) } catch {
+                note("warning: could not write the sample strip: \(error)")
             }
         }
+        if s.step % options.checkpointEvery == 0 || done { try checkpoint(s) }
+    }
+
+    /// Writes the checkpoint of the current step (rank 0; the replicas are
+    /// identical, BatchNorm statistics included, so any rank's model is the
+    /// run's). Weights that are no longer finite are never written: every rank
+    /// finds them (same replicas), so all stop together.
+    func checkpoint(_ s: TrainingSession) throws {
+        if let bad = NonFinite.firstTensor(in: [("generator", s.model.generator.parameters),
+                                                ("discriminator", s.model.discriminator.parameters)]) {
+            throw AgreedFailure(message: "step \(s.step): \(bad) holds a NaN or infinite weight; stopping without writing a checkpoint"
+                                + " (the newest checkpoint is \(s.lastCheckpoint.map { "step \($0)" } ?? "none"))",
+                                reporter: comm.isRoot)
+        }
+        if comm.isRoot {
+            let state = CheckpointState(
+                step: s.step, epoch: s.cursor.epoch, cursor: s.cursor, stepsPerEpoch: s.sampler.stepsPerEpoch,
+                worldSize: comm.size, rngState: s.rng.stateWords,
+                generatorAdamSteps: s.model.generatorOptimizer.stepCount,
+                discriminatorAdamSteps: s.model.discriminatorOptimizer.stepCount,
+                configuration: try s.config.jsonText(), dataFingerprint: s.data.fingerprint)
+            let path = s.checkpoints.path(step: s.step)
+            try Checkpoint.write(networks(s.model), state: state, to: path)
+            s.checkpoints.prune(keep: options.keep)
+            s.log?.checkpoint(step: s.step, path: path)
+        }
+        s.lastCheckpoint = s.step
+    }
+
+    /// A graceful stop: the ranks agreed (through the step's all-reduce) to
+    /// stop after this step; the step is checkpointed unless it just was.
+    func stop(_ s: TrainingSession, by signal: Int32) throws -> Never {
+        if s.lastCheckpoint != s.step { try checkpoint(s) }
         try comm.barrier()
-        log?.finish(step: step)
+        throw GracefulStop(step: s.step, signal: signal, reporter: comm.isRoot)
+    }
 
+    func finish(_ s: TrainingSession) throws {
+        try comm.barrier()
+        s.log?.finish(step: s.step)
         if options.printChecksum {
-            let all = try comm.allGather(json: [Self.checksum(model)])
+            let all = try comm.allGather(json: [Self.checksum(s.model)])
             if comm.isRoot {
                 let line = try JSONEncoder().encode(["checksums": all.map { $0[0] }])
                 FileHandle.standardOutput.write(line + Data("\n".utf8))
@@ -208,8 +258,11 @@ public final class Trainer {
     /// Rank 0: creates the run directory; loads the checkpoint to resume from
     /// or the `--init` weights into `model`.
     func prepareRunDirectory(_ checkpoints: CheckpointDirectory, model: Pix2PixTrainer,
-                             config: TrainingConfiguration) throws -> Start {
+                             config: TrainingConfiguration, data: TrainingData) throws -> Start {
         try checkpoints.create()
+        // Before anything in the run directory is touched: a second train here
+        // would delete the first's in-progress checkpoint and share its metrics.jsonl.
+        runLock = try DirectoryLock(options.run, for: "train")
         for stale in checkpoints.removeStaleTemporaries() {
             note("removed \(stale), left by an interrupted checkpoint write")
         }
@@ -230,6 +283,13 @@ public final class Trainer {
             guard differences.isEmpty else {
                 throw TrainingError("--resume: \(newest.path) was trained with another configuration: "
                                     + differences.joined(separator: "; ") + " (use the same options, or --init to start a new run from its weights)")
+            }
+            if let trained = newest.state.dataFingerprint, trained != data.fingerprint {
+                guard options.allowDataChange else {
+                    throw TrainingError("--resume: \(newest.path) was trained on another data set than \(options.data)"
+                                        + " (its sequences, frame counts or split differ); pass --allow-data-change to continue on this one")
+                }
+                note("warning: \(newest.path) was trained on another data set; continuing on \(options.data) (--allow-data-change)")
             }
             try Checkpoint.read(newest.path, into: networks(model))
             if newest.state.worldSize != comm.size {
@@ -326,14 +386,6 @@ public final class Trainer {
             model.generator.setBatchNormReducer(reduce)
             model.discriminator.setBatchNormReducer(reduce)
         }
-    }
-
-    /// Running statistics differ per rank (each saw its own batches); their
-    /// mean is what one would have with all ranks' data. Applied in place on
-    /// every rank, so replicas stay identical.
-    func averageBatchNormStatistics(_ model: Pix2PixTrainer) throws {
-        try comm.allReduceAverage(model.generator.parameters.bufferValues)
-        try comm.allReduceAverage(model.discriminator.parameters.bufferValues)
     }
 
     /// A fingerprint of everything that must agree across replicas.

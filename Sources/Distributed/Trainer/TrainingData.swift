@@ -13,6 +13,21 @@ public struct TrainingData {
     public let validation: [ClipSequence]
     public let shards: ShardSet
 
+    /// A hash of what is trained on: every sequence's id, frame count and
+    /// split, in index order (FNV-1a, hex). Recorded in checkpoints; another
+    /// data set under the same `--data` path has another fingerprint.
+    public var fingerprint: String {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for (split, list) in [("train", train), ("val", validation)] {
+            for s in list {
+                for byte in "\(split):\(s.id):\(s.frames)\n".utf8 {
+                    h = (h ^ UInt64(byte)) &* 0x100_0000_01b3
+                }
+            }
+        }
+        return String(h, radix: 16)
+    }
+
     /// Loads the index, checks the frame size (square, a multiple of 128, and
     /// `expectedSize` when given) and opens every shard once so a missing or
     /// foreign shard fails before training starts.

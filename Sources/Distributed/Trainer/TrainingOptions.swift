@@ -1,3 +1,4 @@
+import Foundation
 import Net
 
 /// Everything `vcolor train` was asked to do. `configuration` is the part a
@@ -33,6 +34,11 @@ public struct TrainingOptions {
     public var sampleEvery = 0
     /// Validation clips (spread over the validation sequences).
     public var validationClips = 32
+    /// Seconds any collective may wait for the other ranks before the job is
+    /// ended with a message naming the ranks that did not arrive.
+    public var collectiveTimeout: Double = 300
+    /// `--resume` onto a data set other than the checkpoint's (by fingerprint) is allowed.
+    public var allowDataChange = false
     /// Print each rank's parameter checksum at the end (tests).
     public var printChecksum = false
     /// Rank `killRank` kills itself with SIGKILL after step `killAtStep` (tests).
@@ -40,6 +46,8 @@ public struct TrainingOptions {
     public var killAtStep: Int?
     /// Step (1-based) whose input is poisoned with a NaN (tests of the NaN stop).
     public var nanAtStep: Int?
+    /// The signal `killRank` sends itself (tests of graceful stops and hangs).
+    public var killSignal: Int32 = SIGKILL
 
     public init(data: String, run: String) {
         self.data = data
@@ -66,6 +74,9 @@ public struct TrainingOptions {
         }
         guard validationClips >= 0 else { throw fail("--validation-clips must not be negative, got \(validationClips)") }
         guard sampleEvery >= 0 else { throw fail("--sample-every must not be negative") }
+        guard collectiveTimeout.isFinite, collectiveTimeout >= 1, collectiveTimeout <= 1e7 else {
+            throw fail("--collective-timeout must be a number of seconds in 1…10000000, got \(collectiveTimeout)")
+        }
         if resume, initFrom != nil { throw fail("--resume and --init exclude each other (resume continues a run; init starts a new one from weights)") }
     }
 }
@@ -74,6 +85,23 @@ public struct TrainingOptions {
 public struct TrainingError: Error, CustomStringConvertible {
     public let description: String
     public init(_ description: String) { self.description = description }
+}
+
+/// The ranks agreed to stop after `step` because of a signal; the checkpoint
+/// of that step is written. The command line prints one line and exits with
+/// `GracefulStop.exitStatus`.
+public struct GracefulStop: Error, CustomStringConvertible {
+    public let step: Int
+    public let signal: Int32
+    /// True on the rank that should print it (rank 0).
+    public let reporter: Bool
+    /// EX_TEMPFAIL of sysexits.h: "try again later", which is what a
+    /// stopped run means; batch scripts requeue on it.
+    public static let exitStatus: Int32 = 75
+    public var description: String {
+        let name = [SIGINT: "SIGINT", SIGTERM: "SIGTERM", SIGUSR1: "SIGUSR1"][signal] ?? "signal \(signal)"
+        return "stopped at step \(step) by \(name); continue with --resume"
+    }
 }
 
 /// A failure every rank knows about (they agreed on it through a collective),

@@ -86,6 +86,7 @@ public enum Checkpoint {
         try root.setAttribute("rng_state", jsonText(state.rngState))
         try root.setAttribute("generator_adam_steps", state.generatorAdamSteps)
         try root.setAttribute("discriminator_adam_steps", state.discriminatorAdamSteps)
+        if let fingerprint = state.dataFingerprint { try root.setAttribute("data_fingerprint", fingerprint) }
 
         func writeNetwork(_ group: String, _ parameters: ParameterSet, _ optimizer: Adam?) throws {
             let g = try root.createGroup(group)
@@ -156,10 +157,12 @@ public enum Checkpoint {
         }
         try report(problems, path: path)
 
-        // 2. Read.
+        // 2. Read; weights or buffers holding NaN or ±∞ are refused, by name.
+        var poisoned: [String] = []
         for item in plan {
             for p in item.parameters.entries {
                 try readTensor(root, "\(item.group)/\(p.name)", into: p.values)
+                if !NonFinite.allFinite(UnsafeBufferPointer(p.values)) { poisoned.append("\(item.group)/\(p.name)") }
             }
             if let optimizer = item.optimizer {
                 for p in item.parameters.entries where p.kind == .trainable {
@@ -168,6 +171,9 @@ public enum Checkpoint {
                     try readTensor(root, "optimizer/\(item.group)/\(p.name)/v", into: UnsafeMutableBufferPointer(rebasing: optimizer.v[range]))
                 }
             }
+        }
+        guard poisoned.isEmpty else {
+            throw CheckpointError("\(path): NaN or infinite values in \(poisoned.count) tensor\(poisoned.count == 1 ? "" : "s"): \(NonFinite.list(poisoned)); refusing the weights")
         }
         networks.generatorOptimizer?.stepCount = state.generatorAdamSteps
         networks.discriminatorOptimizer?.stepCount = state.discriminatorAdamSteps
@@ -207,6 +213,7 @@ public enum Checkpoint {
         do { file = try SafeTensors.load(contentsOf: URL(fileURLWithPath: path)) } catch {
             throw CheckpointError("\(path): neither an HDF5 checkpoint nor a readable safetensors file: \(error)")
         }
+        do { try file.refuseNonFinite() } catch { throw CheckpointError(String(describing: error)) }
         let discriminatorNames = discriminator.map { Set($0.entries.map(\.name)) } ?? []
         let hasDiscriminator = discriminator != nil && file.names.contains { discriminatorNames.contains($0) }
         var sets = [generator]
@@ -262,7 +269,8 @@ public enum Checkpoint {
             rngState: rng,
             generatorAdamSteps: try attribute("generator_adam_steps", root.intAttribute),
             discriminatorAdamSteps: try attribute("discriminator_adam_steps", root.intAttribute),
-            configuration: try attribute("configuration", root.stringAttribute))
+            configuration: try attribute("configuration", root.stringAttribute),
+            dataFingerprint: root.hasAttribute("data_fingerprint") ? try attribute("data_fingerprint", root.stringAttribute) : nil)
         try check(state, path: path)
         return state
     }

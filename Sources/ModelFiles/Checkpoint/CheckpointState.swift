@@ -23,10 +23,14 @@ public struct CheckpointState: Codable, Equatable, Sendable {
     /// The run's configuration (model + training options) as JSON, opaque here:
     /// the trainer decodes and compares it.
     public var configuration: String
+    /// What the run trained on (sequence ids, frame counts and splits of the
+    /// data set, hashed), so `--resume` on another data set is noticed. Nil in
+    /// checkpoints written before it was recorded.
+    public var dataFingerprint: String?
 
     public init(step: Int, epoch: Int, cursor: SamplerCursor, stepsPerEpoch: Int, worldSize: Int,
                 rngState: [UInt64], generatorAdamSteps: Int, discriminatorAdamSteps: Int,
-                configuration: String) {
+                configuration: String, dataFingerprint: String? = nil) {
         self.step = step
         self.epoch = epoch
         self.cursor = cursor
@@ -36,6 +40,7 @@ public struct CheckpointState: Codable, Equatable, Sendable {
         self.generatorAdamSteps = generatorAdamSteps
         self.discriminatorAdamSteps = discriminatorAdamSteps
         self.configuration = configuration
+        self.dataFingerprint = dataFingerprint
     }
 }
 

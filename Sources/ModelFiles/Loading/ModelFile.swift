@@ -107,6 +107,7 @@ public enum ModelFile {
 
     static func loadSafeTensors(_ path: String, discriminator: Bool) throws -> LoadedModel {
         let file = try SafeTensors.load(contentsOf: URL(fileURLWithPath: path))
+        try file.refuseNonFinite()
         let config = try configuration(of: file)
         let (g, d) = try makeNetworks(config, discriminator: discriminator)
         try fill([g.parameters] + (d.map { [$0.parameters] } ?? []), from: file, config: config,

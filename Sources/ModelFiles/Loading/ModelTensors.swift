@@ -32,10 +32,16 @@ struct ModelTensors {
     /// the seed's 128.
     func configuration(stored: ModelConfigJSON.Partial?) throws -> ModelConfig {
         var width: Int?
-        if let s = shapes["down1.conv.weight"], s.count == 4, s[0] > 0 {
+        // The width is read off the first convolution, whose other dimensions are
+        // fixed ([w, 1, 4, 4] in G, [w, 3, 4, 4] in D): a tensor of another shape
+        // (permuted, say) is reported as that shape, not as a wrong base width.
+        for (name, inputs) in [("down1.conv.weight", 1), ("layer1.conv.weight", 3)] {
+            guard let s = shapes[name] else { continue }
+            guard s.count == 4, s[0] > 0, s[1] == inputs, s[2] == 4, s[3] == 4 else {
+                throw ModelFileError("\(source): \(name) has shape \(s), expected [width, \(inputs), 4, 4]")
+            }
             width = s[0]
-        } else if let s = shapes["layer1.conv.weight"], s.count == 4, s[0] > 0 {
-            width = s[0]
+            break
         }
         let temporal: ModelConfig.Temporal = shapes.keys.contains { $0.hasPrefix("lstm.") } ? .lstm : .none
         if let stored {

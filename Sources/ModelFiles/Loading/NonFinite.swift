@@ -1,0 +1,44 @@
+import Net
+
+/// Finds NaN and ±∞ in weights. A model file holding them produces a
+/// uniformly wrong picture (or trains on, writing more of them), so every
+/// reader refuses them by name, and training never writes them.
+public enum NonFinite {
+    /// True when every value is finite. Exponent bits all set means NaN or
+    /// ±∞; the integer OR-reduction vectorises (≈ memory speed).
+    public static func allFinite(_ values: UnsafeBufferPointer<Float>) -> Bool {
+        guard let p = values.baseAddress else { return true }
+        return UnsafeRawPointer(p).withMemoryRebound(to: UInt32.self, capacity: values.count) { bits in
+            var i = 0
+            while i < values.count {
+                let end = min(values.count, i + 4096)
+                var any: UInt32 = 0
+                for k in i..<end { any |= UInt32((bits[k] & 0x7f80_0000) == 0x7f80_0000 ? 1 : 0) }
+                if any != 0 { return false }
+                i = end
+            }
+            return true
+        }
+    }
+
+    /// The names ("generator/down1.weight") of the tensors, buffers included,
+    /// that hold a non-finite value.
+    public static func tensors(in networks: [(group: String, parameters: ParameterSet)]) -> [String] {
+        var bad: [String] = []
+        for (group, set) in networks {
+            for p in set.entries where !allFinite(UnsafeBufferPointer(p.values)) { bad.append("\(group)/\(p.name)") }
+        }
+        return bad
+    }
+
+    /// The first such tensor, or nil.
+    public static func firstTensor(in networks: [(group: String, parameters: ParameterSet)]) -> String? {
+        tensors(in: networks).first
+    }
+
+    /// "a, b, c and 4 more" for messages.
+    public static func list(_ names: [String], limit: Int = 6) -> String {
+        let shown = names.prefix(limit).joined(separator: ", ")
+        return names.count > limit ? "\(shown) and \(names.count - limit) more" : shown
+    }
+}

@@ -1,0 +1,205 @@
+import Foundation
+import XCTest
+
+/// Issue 10 on the command line: signals to colorize, prep with nothing usable.
+final class FaultCLITests: XCTestCase {
+    /// SIGTERM while colorize encodes: the hidden temporary is removed, the
+    /// output never appears, and the process dies by SIGTERM as the caller expects.
+    func testColorizeRemovesItsTemporaryOnASignal() throws {
+        let dir = try scratchDirectory(self)
+        let clip = dir + "/long.mp4"
+        let make = try runTool("ffmpeg", ["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
+                                          "testsrc2=size=320x240:rate=25:duration=120", "-c:v", "libx264",
+                                          "-preset", "ultrafast", clip])
+        XCTAssertEqual(make.status, 0, make.stderr)
+        let out = dir + "/out.mp4"
+        let process = Process()
+        process.executableURL = vcolorExecutable()
+        process.arguments = ["colorize", "--model", colorizeFixturePath("tiny-none.safetensors"), clip, "--out", out, "--quiet"]
+        let errURL = URL(fileURLWithPath: dir + "/stderr.txt")
+        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        process.standardError = try FileHandle(forWritingTo: errURL)
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        // Wait for the temporary (ffmpeg is encoding), then a while longer.
+        let deadline = Date().addingTimeInterval(60)
+        func temporaries() -> [String] {
+            ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasPrefix(".out.tmp-") }
+        }
+        while Date() < deadline, process.isRunning, temporaries().isEmpty { usleep(20_000) }
+        XCTAssertFalse(temporaries().isEmpty, "no temporary output appeared")
+        usleep(500_000)
+        XCTAssertTrue(process.isRunning, "colorize finished before the signal; make the clip longer")
+        kill(process.processIdentifier, SIGTERM)
+        let end = Date().addingTimeInterval(30)
+        while process.isRunning && Date() < end { usleep(20_000) }
+        guard !process.isRunning else { return XCTFail("colorize did not stop within 30 s of SIGTERM") }
+        let stderr = try String(contentsOf: errURL, encoding: .utf8)
+        XCTAssertEqual(process.terminationReason, .uncaughtSignal, stderr)
+        XCTAssertEqual(process.terminationStatus, SIGTERM, stderr)
+        XCTAssertTrue(stderr.contains("colorize: error: stopped by SIGTERM; \(out) was not written"), stderr)
+        XCTAssertEqual(temporaries(), [])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out))
+    }
+
+    /// A prep writing into `--out` holds its lock: a second prep there is
+    /// refused before touching anything, naming the holder's process id.
+    func testSecondPrepIntoALockedDirectoryIsRefused() throws {
+        let dir = try scratchDirectory(self)
+        let out = dir + "/out"
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        let fd = open(out + "/.vcolor.lock", O_RDWR | O_CREAT, 0o644)
+        XCTAssertGreaterThanOrEqual(fd, 0)
+        defer { close(fd) }
+        XCTAssertEqual(flock(fd, LOCK_EX | LOCK_NB), 0)
+        _ = "pid 4242\n".withCString { write(fd, $0, 9) }
+        try "x".write(toFile: out + "/shard-00000.h5", atomically: true, encoding: .utf8)
+        let r = try runVcolor(["prep", colorizeFixturePath("input"), "--out", out, "--overwrite"])
+        XCTAssertEqual(r.status, 1, r.stderr)
+        XCTAssertTrue(r.stderr.contains("in use by another vcolor prep (pid 4242)"), r.stderr)
+        XCTAssertEqual(try String(contentsOfFile: out + "/shard-00000.h5", encoding: .utf8), "x", "--overwrite must not have started")
+    }
+
+    /// An output that resolves to an input is refused before any work, and the
+    /// original is untouched: the same file, a hard link, a symbolic link, the
+    /// same directory of frames.
+    func testOutputsThatAreTheInputAreRefused() throws {
+        let dir = try scratchDirectory(self)
+        let model = colorizeFixturePath("tiny-none.safetensors")
+        let frames = dir + "/frames"
+        try FileManager.default.copyItem(atPath: colorizeFixturePath("input"), toPath: frames)
+        let original = try FileManager.default.contentsOfDirectory(atPath: frames).sorted()
+        let image = frames + "/" + original.first { $0.hasSuffix(".png") }!
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: image))
+        XCTAssertEqual(link(image, dir + "/hard.png"), 0)
+        try FileManager.default.createSymbolicLink(atPath: dir + "/soft.png", withDestinationPath: image)
+        try FileManager.default.createSymbolicLink(atPath: dir + "/framelink", withDestinationPath: frames)
+        let cases: [(String, String, String)] = [
+            (image, image, "the output is the input"),
+            (image, dir + "/hard.png", "the same file under another name"),
+            (image, dir + "/soft.png", "the same file under another name"),
+            (frames, frames, "the output directory is the input directory"),
+            (frames, dir + "/framelink", "the output directory is the input directory"),
+        ]
+        for (input, output, message) in cases {
+            let r = try runVcolor(["colorize", "--model", model, input, "--out", output, "--quiet"])
+            XCTAssertEqual(r.status, 1, "\(input) → \(output): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains(message), "\(input) → \(output): \(r.stderr)")
+            XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
+        }
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: image)), bytes)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: frames).sorted(), original)
+    }
+
+    /// A video cut short (its index still claims every frame) is colourised as
+    /// far as it decodes, with a warning saying how many frames came of how many.
+    func testTruncatedVideoIsColourisedWithAWarning() throws {
+        let dir = try scratchDirectory(self)
+        let whole = dir + "/whole.mp4"
+        let make = try runTool("ffmpeg", ["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
+                                          "testsrc2=size=160x120:rate=25", "-frames:v", "50", "-c:v", "libx264",
+                                          "-preset", "ultrafast", "-g", "5", "-movflags", "+faststart", whole])
+        XCTAssertEqual(make.status, 0, make.stderr)
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: whole))
+        try bytes.prefix(bytes.count / 2).write(to: URL(fileURLWithPath: dir + "/cut.mp4"))
+        let r = try runVcolor(["colorize", "--model", colorizeFixturePath("tiny-none.safetensors"), dir + "/cut.mp4",
+                               "--out", dir + "/out.mp4", "--quiet"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let warning = try XCTUnwrap(r.stderr.split(separator: "\n").first { $0.contains("warning") }, r.stderr)
+        XCTAssertTrue(warning.contains("of the 50 frames its container claims"), String(warning))
+        let intact = try runVcolor(["colorize", "--model", colorizeFixturePath("tiny-none.safetensors"), whole,
+                                    "--out", dir + "/whole-out.mp4", "--quiet"])
+        XCTAssertEqual(intact.status, 0, intact.stderr)
+        XCTAssertFalse(intact.stderr.contains("warning"), intact.stderr)
+    }
+
+    /// Containers that cannot hold the codec, unknown codecs and absurd frame
+    /// rates are errors before the network pass, in one line with the reason.
+    func testOutputFormatAndFrameRateAreCheckedBeforeWork() throws {
+        let dir = try scratchDirectory(self)
+        let model = colorizeFixturePath("tiny-none.safetensors")
+        let input = colorizeFixturePath("input")
+        for (out, extra, message) in [("x.gif", [String](), "ffmpeg cannot write libx264 video into a .gif file"),
+                                      ("x.webm", [], "ffmpeg cannot write libx264 video into a .webm file"),
+                                      ("x.mp4", ["--codec", "no-such-codec"], "ffmpeg cannot write no-such-codec video"),
+                                      ("x.mp4", ["--fps", "0"], "--fps must be a frame rate above 0"),
+                                      ("x.mp4", ["--fps", "nan"], "--fps must be a frame rate above 0"),
+                                      ("x.mp4", ["--fps", "1/0"], "--fps must be a frame rate above 0")] {
+            let r = try runVcolor(["colorize", "--model", model, input, "--out", dir + "/" + out, "--quiet"] + extra)
+            XCTAssertEqual(r.status, 1, "\(out) \(extra): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains(message), "\(out) \(extra): \(r.stderr)")
+            XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/" + out))
+        }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir), [])
+    }
+
+    /// A symbolic link back up the tree is followed once, not forever.
+    func testPrepDirectoryWithASymlinkCycleEnds() throws {
+        let dir = try scratchDirectory(self)
+        try FileManager.default.createDirectory(atPath: dir + "/films/sub", withIntermediateDirectories: true)
+        let make = try runTool("ffmpeg", ["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
+                                          "testsrc2=size=160x120:rate=25", "-frames:v", "20", "-c:v", "libx264",
+                                          "-preset", "ultrafast", dir + "/films/sub/a.mp4"])
+        XCTAssertEqual(make.status, 0, make.stderr)
+        try FileManager.default.createSymbolicLink(atPath: dir + "/films/sub/loop", withDestinationPath: dir + "/films")
+        let r = try runVcolor(["prep", dir + "/films", "--out", dir + "/out", "--val-fraction", "0", "--json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let summary = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(summary["inputs"] as? Int, 1, r.stdout)
+    }
+
+    /// SIGTERM during prep: the shard being written (`.partial`) is removed,
+    /// the index says incomplete, prep dies by the signal, and the same
+    /// command run again finishes the data set.
+    func testPrepRemovesItsPartialShardOnASignalAndResumes() throws {
+        let dir = try scratchDirectory(self)
+        let clip = dir + "/long.mp4"
+        let make = try runTool("ffmpeg", ["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
+                                          "testsrc2=size=320x240:rate=25:duration=60", "-c:v", "libx264",
+                                          "-preset", "ultrafast", clip])
+        XCTAssertEqual(make.status, 0, make.stderr)
+        let out = dir + "/out"
+        let process = Process()
+        process.executableURL = vcolorExecutable()
+        process.arguments = ["prep", clip, "--out", out, "--val-fraction", "0"]
+        let errURL = URL(fileURLWithPath: dir + "/stderr.txt")
+        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        process.standardError = try FileHandle(forWritingTo: errURL)
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        func partials() -> [String] {
+            ((try? FileManager.default.contentsOfDirectory(atPath: out)) ?? []).filter { $0.hasSuffix(".partial") }
+        }
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline, process.isRunning, partials().isEmpty { usleep(10_000) }
+        guard process.isRunning, !partials().isEmpty else { return XCTFail("prep wrote no .partial shard while running") }
+        kill(process.processIdentifier, SIGTERM)
+        let end = Date().addingTimeInterval(30)
+        while process.isRunning && Date() < end { usleep(20_000) }
+        guard !process.isRunning else { return XCTFail("prep did not stop within 30 s of SIGTERM") }
+        let stderr = try String(contentsOf: errURL, encoding: .utf8)
+        XCTAssertEqual(process.terminationReason, .uncaughtSignal, stderr)
+        XCTAssertEqual(process.terminationStatus, SIGTERM, stderr)
+        XCTAssertTrue(stderr.contains("prep: error: stopped by SIGTERM; what is stored is kept"), stderr)
+        XCTAssertEqual(partials(), [])
+        let index = try String(contentsOfFile: out + "/index.json", encoding: .utf8)
+        XCTAssertTrue(index.contains("\"complete\" : false") || index.contains("\"complete\":false"), index.prefix(300).description)
+        let again = try runVcolor(["prep", clip, "--out", out, "--val-fraction", "0"])
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertEqual(partials(), [])
+    }
+
+    /// Only unusable inputs (empty file, missing path, empty directory): one
+    /// clear error and exit 1; it used to trap in the train/val split.
+    func testPrepWithNoUsableInputIsAnErrorNotATrap() throws {
+        let dir = try scratchDirectory(self)
+        FileManager.default.createFile(atPath: dir + "/empty.mp4", contents: Data())
+        try FileManager.default.createDirectory(atPath: dir + "/nothing", withIntermediateDirectories: true)
+        let r = try runVcolor(["prep", dir + "/empty.mp4", dir + "/missing.mp4", dir + "/nothing", "--out", dir + "/out"])
+        XCTAssertEqual(r.status, 1, r.stderr)
+        XCTAssertTrue(r.stderr.contains("no usable input: 3 inputs were skipped"), r.stderr)
+    }
+}
