@@ -64,7 +64,7 @@ public final class FrameWriter {
     /// extension, so an encoder the container cannot hold (`--out x.gif` with
     /// H.264, `.webm`), an unknown codec or preset fails in a second with the
     /// reason, not after the whole network pass.
-    static func checkVideoOutput(_ path: String, options: VideoOptions) throws {
+    public static func checkVideoOutput(_ path: String, options: VideoOptions) throws {
         let ext = (path as NSString).pathExtension
         let scratch = (NSTemporaryDirectory() as NSString).appendingPathComponent("vcolor-check-\(getpid()).\(ext)")
         defer { unlink(scratch) }
@@ -75,7 +75,7 @@ public final class FrameWriter {
             if let preset = options.preset { arguments += ["-preset", preset] }
         }
         arguments += ["-pix_fmt", "yuv420p", "file:" + scratch]
-        let result = try FFmpeg.run(try FFmpeg.ffmpegPath(), arguments)
+        let result = try ExternalProcess.run(try FFmpeg.ffmpegPath(), arguments)
         guard result.status == 0 else {
             throw MediaError("\(path): ffmpeg cannot write \(options.codec) video into a .\(ext) file"
                              + " (\(FFmpeg.lastLine(result.stderr))); choose another --codec or output extension")

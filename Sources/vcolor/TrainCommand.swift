@@ -1,5 +1,6 @@
 import ArgumentParser
 import Distributed
+import Console
 import Foundation
 
 /// `vcolor train`: data-parallel pix2pix training (docs/format.md §Data parallelism, §Command line). Run it under

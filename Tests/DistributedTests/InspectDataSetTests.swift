@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// `vcolor inspect DATA` checks the shards against index.json (and, with

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// Issue 10 on the command line: signals to colorize, prep with nothing usable.
@@ -14,7 +15,7 @@ final class FaultCLITests: XCTestCase {
         XCTAssertEqual(make.status, 0, make.stderr)
         let out = dir + "/out.mp4"
         let process = Process()
-        process.executableURL = vcolorExecutable()
+        process.executableURL = vcolorBinary()
         process.arguments = ["colorize", "--model", colorizeFixturePath("tiny-none.safetensors"), clip, "--out", out, "--quiet"]
         let errURL = URL(fileURLWithPath: dir + "/stderr.txt")
         FileManager.default.createFile(atPath: errURL.path, contents: nil)
@@ -162,7 +163,7 @@ final class FaultCLITests: XCTestCase {
         XCTAssertEqual(make.status, 0, make.stderr)
         let out = dir + "/out"
         let process = Process()
-        process.executableURL = vcolorExecutable()
+        process.executableURL = vcolorBinary()
         process.arguments = ["prep", clip, "--out", out, "--val-fraction", "0"]
         let errURL = URL(fileURLWithPath: dir + "/stderr.txt")
         FileManager.default.createFile(atPath: errURL.path, contents: nil)

@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Foundation
+import Media
 
 /// The input is never overwritten: an output that resolves to an input (the
 /// same file, the same directory of frames, a hard link or a symbolic link to
