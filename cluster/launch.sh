@@ -15,14 +15,17 @@
 #   -i IFACE  network interface or CIDR for MPI traffic, e.g. eth0 or 10.0.0.0/24
 #   -b PATH   vcolor binary (default: vcolor on PATH, else .build/release/vcolor)
 #   -o        allow more ranks than cores (--oversubscribe; testing only)
+#   -t        TCP only, no shared memory (--mca btl tcp,self; testbed hosts share a kernel)
+#   -N        bind no rank to cores (testbed hosts share the same cores)
 #   -n        dry run: print the mpirun command and exit
 # Examples:
 #   cluster/launch.sh -r 2 -- doctor
 #   cluster/launch.sh -H cluster/hostfile -r 2 -i eth0 -- train --data /shared/data --run /shared/runs/a
+#   cluster/testbed.sh run 1 -- sh -c 'cluster/launch.sh -H "$VCOLOR_TESTBED_HOSTFILE" -t -N -i 198.18.0.0/24 -- doctor'
 set -euo pipefail
 
-hostfile="" ranks_per_node=1 cores="" iface="" binary="" oversubscribe=0 dry_run=0
-while getopts "H:r:c:i:b:onh" opt; do
+hostfile="" ranks_per_node=1 cores="" iface="" binary="" oversubscribe=0 dry_run=0 tcp_only=0 unbound=0
+while getopts "H:r:c:i:b:ontNh" opt; do
   case "$opt" in
     H) hostfile="$OPTARG" ;;
     r) ranks_per_node="$OPTARG" ;;
@@ -31,7 +34,9 @@ while getopts "H:r:c:i:b:onh" opt; do
     b) binary="$OPTARG" ;;
     o) oversubscribe=1 ;;
     n) dry_run=1 ;;
-    h) sed -n '2,24p' "$0"; exit 0 ;;
+    t) tcp_only=1 ;;
+    N) unbound=1 ;;
+    h) sed -n '2,27p' "$0"; exit 0 ;;
     *) echo "launch.sh: unknown option (see -h)" >&2; exit 2 ;;
   esac
 done
@@ -61,7 +66,10 @@ total=$((nodes * ranks_per_node))
 threads=$((cores / ranks_per_node))
 args=(mpirun -np "$total")
 [[ -n "$hostfile" ]] && args+=(--hostfile "$hostfile")
-if [[ "$threads" -ge 1 ]]; then
+if [[ "$unbound" == 1 ]]; then
+  threads=$(( threads >= 1 ? threads : 1 ))
+  args+=(--map-by "ppr:${ranks_per_node}:node" --bind-to none)
+elif [[ "$threads" -ge 1 ]]; then
   # ppr: R ranks per node; PE: each rank owns `threads` cores it is bound to.
   args+=(--map-by "ppr:${ranks_per_node}:node:PE=${threads}" --bind-to core)
 else
@@ -74,7 +82,11 @@ fi
 
 # Plain Ethernet: ob1 with TCP between nodes, shared memory within a node;
 # no InfiniBand probing (openib warnings and slow start-up on Ethernet nodes).
-args+=(--mca pml ob1 --mca btl tcp,vader,self)
+if [[ "$tcp_only" == 1 ]]; then
+  args+=(--mca pml ob1 --mca btl tcp,self)
+else
+  args+=(--mca pml ob1 --mca btl tcp,vader,self)
+fi
 if [[ -n "$iface" ]]; then
   args+=(--mca btl_tcp_if_include "$iface" --mca oob_tcp_if_include "$iface")
 fi
