@@ -15,6 +15,8 @@
 #   cluster/testbed.sh up N [--rate 10gbit|1gbit|RATE] [--delay MS]
 #   cluster/testbed.sh run H -- COMMAND...    # run COMMAND on host H (1-based)
 #   cluster/testbed.sh link H up|down         # plug / unplug host H's cable
+#   cluster/testbed.sh kill H                 # SIGKILL every process on host H (a dead node)
+#   cluster/testbed.sh bytes H                # bytes host H has sent on its link so far
 #   cluster/testbed.sh status
 #   cluster/testbed.sh down                   # always safe; removes everything
 #
@@ -130,7 +132,12 @@ up() {
     shape "$br" "${name}b${h}"
     # The holder: in the host's network namespace and a new UTS namespace
     # with the host's name; it sleeps until `down` kills it.
-    ip netns exec "$ns" unshare --uts sh -c "hostname ${name}-h$h && exec sleep infinity" </dev/null >/dev/null 2>&1 &
+    # It keeps no descriptor of ours open beyond 0-2 (a caller waiting for
+    # EOF on a pipe it gave us would otherwise wait for the holder).
+    (
+      for fd in /proc/$BASHPID/fd/*; do fd=${fd##*/}; (( fd > 2 )) && eval "exec $fd>&-" 2>/dev/null; done
+      exec ip netns exec "$ns" unshare --uts sh -c "hostname ${name}-h$h && exec sleep infinity"
+    ) </dev/null >/dev/null 2>&1 &
     echo $! > "$state/host$h.pid"
     echo "$subnet.$h slots=$slots" >> "$state/hostfile"
     echo "$subnet.$h $h ${name}-h$h" >> "$state/hosts"
@@ -166,6 +173,14 @@ link() {
   ip -n "${name}-h$h" link set eth0 "$how"
 }
 
+kill_host() {  # every process in host H's namespace but its holder
+  local h="$1" pid holder; holder="$(holder_pid "$h")"
+  [[ -n "$holder" ]] || die "host $h of testbed '$name' is not up"
+  for pid in $(ip netns pids "${name}-h$h"); do
+    [[ "$pid" == "$holder" ]] || kill -9 "$pid" 2>/dev/null || true
+  done
+}
+
 cmd="${1:-}"; shift || true
 rate="" delay=""
 case "$cmd" in
@@ -183,10 +198,14 @@ case "$cmd" in
   down) down ;;
   run) [[ $# -ge 2 ]] || die "usage: run H -- COMMAND..."; run "$@" ;;
   link) [[ $# -eq 2 ]] || die "usage: link H up|down"; link "$1" "$2" ;;
+  kill) [[ $# -eq 1 ]] || die "usage: kill H"; kill_host "$1" ;;
+  bytes)
+    [[ $# -eq 1 ]] || die "usage: bytes H"
+    ip netns exec "${name}-h$1" cat /sys/class/net/eth0/statistics/tx_bytes ;;
   status)
     [[ -d "$state" ]] || { echo "testbed '$name' is down"; exit 0; }
     cat "$state/hosts" ;;
   check) check_capable ;;
-  -h|--help|"") sed -n '2,34p' "$0" ;;
-  *) die "unknown command '$cmd' (up, down, run, link, status, check)" ;;
+  -h|--help|"") sed -n '2,36p' "$0" ;;
+  *) die "unknown command '$cmd' (up, down, run, link, kill, bytes, status, check)" ;;
 esac

@@ -28,6 +28,13 @@ struct DoctorCommand: ParsableCommand {
     @Option(name: .long, help: "Timed all-reduce repetitions.")
     var repeats: Int = 3
 
+    @Option(name: .customLong("allreduce-precision"),
+            help: "Precision of the timed all-reduce: fp32, or bf16 (as train --allreduce-precision bf16).")
+    var allreducePrecision: AllReducePrecision = .fp32
+
+    @Option(name: .long, help: "Data set directory every rank must see identically (checks DIR/index.json on each host).")
+    var data: String?
+
     @Option(name: .long, help: .hidden)
     var failRank: Int?
 
@@ -63,10 +70,12 @@ struct DoctorCommand: ParsableCommand {
             }
             ComputeThreads.set(threads ?? ComputeThreads.defaultCount(ranksOnNode: comm.localSize))
             var mine = try DoctorChecks.run(on: comm)
+            mine.dataIndex = data.map { DoctorChecks.indexDigest(dataDirectory: $0) }
             mine.ffmpeg = tools[0]
             mine.ffprobe = tools[1]
             let ranks = try comm.allGather(json: mine)
             let bandwidth = try DoctorBandwidth.measure(on: comm, megabytes: megabytes, repeats: repeats,
+                                                        precision: allreducePrecision,
                                                         gradientParameters: comm.size > 1 && megabytes > 0
                                                             ? try Self.seedGradientParameters(on: comm) : 0)
             let report = DoctorReport(comm: comm, ranks: ranks, bandwidth: bandwidth)
@@ -96,9 +105,16 @@ struct RankReport: Codable {
     var allReduceMismatches: Int
     var averageMismatches: Int
     var bucketMismatches: Int
+    /// Elements of the bf16 average off the directly computed rounding
+    /// (exact for 2 ranks; within the rounding bound for more).
+    var bf16Mismatches: Int
+    /// FNV-1a of the bf16-averaged buffer: equal on all ranks.
+    var bf16Checksum: String
     var broadcastOK: Bool
     /// FNV-1a of the averaged buffer (hex): equal on all ranks when replicas stay identical.
     var checksum: String
+    /// `--data DIR`: FNV-1a of DIR/index.json as this rank reads it, or "missing: …".
+    var dataIndex: String?
     var ffmpeg: ToolVersion?
     var ffprobe: ToolVersion?
 }
@@ -159,6 +175,24 @@ enum DoctorChecks {
             return (0..<g.count).filter { abs(g[$0] - mean * pattern($0)) > 1e-6 * mean * pattern($0) }.count
         }
 
+        // bf16 average: values that bf16 cannot hold exactly, so both the
+        // rounding of each contribution and of the sum are exercised.
+        let value = { (r: Int, i: Int) -> Float in Float(r + 1) * (1 + Float(i % 997) / 1013) * (i % 2 == 0 ? 1 : -0.37) }
+        var half = [Float](repeating: 0, count: n)
+        for i in 0..<n { half[i] = value(comm.rank, i) }
+        let average = BFloat16Average(communicator: comm, count: n)
+        try half.withUnsafeMutableBufferPointer { try average.average($0) }
+        let bf16Mismatches = (0..<n).filter { i in
+            if comm.size == 1 { return half[i] != value(0, i) }
+            if comm.size == 2 {  // the one reduction step MPI can take: bf16(bf16(a) + bf16(b)), then × 1/2 in fp32
+                let sum = BFloat16.narrow(BFloat16.widen(BFloat16.narrow(value(0, i))) + BFloat16.widen(BFloat16.narrow(value(1, i))))
+                return half[i] != BFloat16.widen(sum) * (1 / Float(2))
+            }
+            // More ranks: the summation order is MPI's; each of the 2N roundings is within 2⁻⁸ relative.
+            let exact = (0..<comm.size).map { Double(value($0, i)) }.reduce(0, +) / Double(comm.size)
+            return abs(Double(half[i]) - exact) > Double(2 * comm.size) * 0x1p-8 * abs(exact)
+        }.count
+
         // Broadcast: floats and a JSON payload from rank 0.
         var weights = [Float](repeating: comm.isRoot ? 0 : -1, count: 4096)
         if comm.isRoot { for i in weights.indices { weights[i] = Float(i) * 0.5 } }
@@ -174,8 +208,20 @@ enum DoctorChecks {
             threadLevel: threadLevelName(comm.threadLevel),
             allReduceSum: observedSum,
             allReduceMismatches: sumMismatches, averageMismatches: averageMismatches,
-            bucketMismatches: bucketMismatches, broadcastOK: broadcastOK,
-            checksum: String(grads.withUnsafeBufferPointer { fnv1a($0) }, radix: 16), ffmpeg: nil, ffprobe: nil)
+            bucketMismatches: bucketMismatches, bf16Mismatches: bf16Mismatches,
+            bf16Checksum: String(half.withUnsafeBufferPointer { fnv1a($0) }, radix: 16), broadcastOK: broadcastOK,
+            checksum: String(grads.withUnsafeBufferPointer { fnv1a($0) }, radix: 16), dataIndex: nil,
+            ffmpeg: nil, ffprobe: nil)
+    }
+
+    /// FNV-1a of DIR/index.json's bytes (hex), or why it cannot be read: equal
+    /// on every host when the data set is shared (or copied identically).
+    static func indexDigest(dataDirectory: String) -> String {
+        let path = (dataDirectory as NSString).appendingPathComponent("index.json")
+        guard let bytes = FileManager.default.contents(atPath: path) else { return "missing: cannot read \(path)" }
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in bytes { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+        return String(h, radix: 16)
     }
 
     static func threadLevelName(_ level: Int32) -> String {

@@ -36,6 +36,14 @@ struct TrainCommand: ParsableCommand {
     var syncBN = false
     @Option(help: "MB per bucket of generator gradients averaged during its backward pass (0: one all-reduce after it).")
     var bucketMB: Double = 25
+
+    @Option(name: .customLong("allreduce-precision"),
+            help: "Gradients on the wire: fp32, or bf16 (half the bytes; sums in fp32, replicas stay identical).")
+    var allreducePrecision: AllReducePrecision = .fp32
+
+    @Option(name: .customLong("progress-us"),
+            help: "While gradient buckets are in flight, let MPI advance them every N microseconds from a helper thread (0: only between generator blocks).")
+    var progressMicroseconds: Int = 1000
     @Option(help: "Compute threads per rank (default: cores / ranks on the node).")
     var threads: Int?
     @Option(help: "lstm or none.")
@@ -76,6 +84,8 @@ struct TrainCommand: ParsableCommand {
         o.initFrom = initFrom
         o.syncBN = syncBN
         o.bucketMB = bucketMB
+        o.allreducePrecision = allreducePrecision
+        o.progressMicroseconds = progressMicroseconds
         o.threads = threads
         guard let t = ModelConfig.Temporal(rawValue: temporal) else {
             throw TrainingError("--temporal must be lstm or none, got \(temporal)")
@@ -119,3 +129,5 @@ struct TrainCommand: ParsableCommand {
         }
     }
 }
+
+extension AllReducePrecision: ExpressibleByArgument {}

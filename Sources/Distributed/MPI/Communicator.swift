@@ -39,6 +39,8 @@ public final class Communicator: @unchecked Sendable {
     /// messages of other code using the world communicator.
     let comm: MPI_Comm
     let nodeComm: MPI_Comm
+    /// The bf16 sum (`BFloat16.makeSumOperation`) for `--allreduce-precision bf16`.
+    let bf16Sum: MPI_Op
 
     public var isRoot: Bool { rank == 0 }
 
@@ -122,6 +124,7 @@ public final class Communicator: @unchecked Sendable {
         var length: Int32 = 0
         try mpiCheck(MPI_Get_processor_name(&name, &length), "MPI_Get_processor_name")
         hostname = String(cString: name)
+        bf16Sum = try BFloat16.makeSumOperation()
     }
 
     // MARK: - Life cycle
@@ -155,6 +158,8 @@ public final class Communicator: @unchecked Sendable {
             MPI_Finalized(&done)
             if done == 0 {
                 if let shared {
+                    var op: MPI_Op? = shared.bf16Sum
+                    MPI_Op_free(&op)
                     var c: MPI_Comm? = shared.nodeComm
                     MPI_Comm_free(&c)
                     c = shared.comm
