@@ -35,15 +35,15 @@ final class OverlappedAverage {
     /// Gradients at offsets ≥ `offset` are final: start their buckets, and
     /// let MPI advance the ones in flight.
     func gradientsFinal(from offset: Int) throws {
+        let first = next == buckets.count - 1
         try exclusive {
-            let first = next == buckets.count - 1
             while next >= 0, buckets.ranges[next].lowerBound >= offset {
                 try buckets.bucketReady(next)
                 next -= 1
             }
             try buckets.progress()
-            if first, next < buckets.count - 1 { progress?.activate() }
         }
+        if first, next < buckets.count - 1 { progress?.activate() }
     }
 
     /// Runs `body` (which may call MPI) while the progress thread stays out of MPI.
