@@ -19,7 +19,9 @@
 # all-reduce s (and % of the step), and the bytes host 2 sends per step
 # (its link's counter, from a STEPS run less a 1-step run, / (STEPS-1)).
 # SHAPES="none 10gbit 1gbit" and MODES="0:fp32 0:bf16 25:fp32 25:bf16"
-# (bucket MB:precision) narrow it down.
+# (bucket MB:precision[:progress-us], e.g. 25:fp32:0 for buckets advanced
+# only between blocks) choose the runs. EXTRA_ARGS is appended to every
+# train command (e.g. EXTRA_ARGS="--base 8" for a quick check that it runs).
 set -eu
 TRANSPORT=shm
 if [ "${1:-}" = tcp ]; then TRANSPORT=tcp; shift; set -- 2 "$@"; fi
@@ -42,7 +44,7 @@ summary() {  # metrics.jsonl → "median step_s, median allreduce_s" over steps 
         sort -n | awk '{ s[NR] = $1; a[NR] = $2 } END { m = int((NR + 1) / 2); printf "%.3f %.3f\n", s[m], a[m] }'
 }
 
-common="--data $WORK/data --steps $STEPS --threads 1 --validation-clips 0 --checkpoint-every 100000 --log-level quiet"
+common="--data $WORK/data --steps $STEPS --threads 1 --validation-clips 0 --checkpoint-every 100000 --log-level quiet ${EXTRA_ARGS:-}"
 rm -rf "$WORK/one" "$WORK/many"
 OPENBLAS_NUM_THREADS=1 "$VCOLOR" train $common --run "$WORK/one"
 
@@ -58,26 +60,28 @@ if [ "$TRANSPORT" = tcp ]; then
     echo "1 rank alone: $one s/step"
     echo "| link | G averaging | wire | s/step per rank | ratio | exposed all-reduce | MB sent per step |"
     echo "|---|---|---|---|---|---|---|"
-    tcp_train() {  # tcp_train RUN STEPS BUCKET PRECISION: 2 hosts x 1 rank; prints host 2's bytes sent
+    tcp_train() {  # tcp_train RUN STEPS BUCKET PRECISION PROGRESS: 2 hosts x 1 rank; prints host 2's bytes sent
         before=$("$here/cluster/testbed.sh" bytes 2)
         "$here/cluster/testbed.sh" run 1 -- sh -c 'exec "$0" -H "$VCOLOR_TESTBED_HOSTFILE" "$@"' "$here/cluster/launch.sh" \
             -t -N -c 1 -i 198.18.0.0/24 -b "$VCOLOR" -- train $common --steps "$2" --run "$1" \
-            --bucket-mb "$3" --allreduce-precision "$4" >&2
+            --bucket-mb "$3" --allreduce-precision "$4" --progress-us "$5" >&2
         echo $(( $("$here/cluster/testbed.sh" bytes 2) - before ))
     }
     for shape in ${SHAPES:-none 10gbit 1gbit}; do
         if [ "$shape" = none ]; then "$here/cluster/testbed.sh" up 2 >&2; else "$here/cluster/testbed.sh" up 2 --rate "$shape" >&2; fi
         for mode in ${MODES:-0:fp32 25:fp32 0:bf16 25:bf16}; do
-            bucket=${mode%%:*} precision=${mode#*:}
-            run="$WORK/tcp-$shape-$bucket-$precision"
+            bucket=${mode%%:*} rest=${mode#*:}
+            precision=${rest%%:*} progress=1000
+            [ "$rest" != "$precision" ] && progress=${rest#*:}
+            run="$WORK/tcp-$shape-$bucket-$precision-$progress"
             rm -rf "$run" "$run-1"
-            first=$(tcp_train "$run-1" 1 "$bucket" "$precision")
-            all=$(tcp_train "$run" "$STEPS" "$bucket" "$precision")
+            first=$(tcp_train "$run-1" 1 "$bucket" "$precision" "$progress")
+            all=$(tcp_train "$run" "$STEPS" "$bucket" "$precision" "$progress")
             set -- $(summary "$run/metrics.jsonl")
-            awk -v shape="$shape" -v bucket="$bucket" -v p="$precision" -v one="$one" -v many="$1" -v reduce="$2" \
+            awk  -v shape="$shape" -v bucket="$bucket" -v p="$precision" -v progress="$progress" -v one="$one" -v many="$1" -v reduce="$2" \
                 -v bytes="$(( (all - first) / (STEPS - 1) ))" 'BEGIN {
-                printf "| %s | %s | %s | %.2f | %.2f | %.2f s (%.0f%%) | %.0f |\n", shape == "none" ? "unshaped" : shape,
-                    bucket == 0 ? "blocking" : bucket " MB buckets", p, many, many / one, reduce, 100 * reduce / many, bytes / 1e6
+                printf "| %s | %s | %s | %.2f | %.2f | %.2f s (%.0f%%) | %.1f |\n", shape == "none" ? "unshaped" : shape,
+                    bucket == 0 ? "blocking" : bucket " MB buckets" (progress == 0 ? ", no progress thread" : ""), p, many, many / one, reduce, 100 * reduce / many, bytes / 1e6
             }'
         done
         "$here/cluster/testbed.sh" down
