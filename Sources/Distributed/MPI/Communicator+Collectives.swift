@@ -42,11 +42,13 @@ extension Communicator {
             throw CommunicatorError("bf16 all-reduce: wire buffer holds \(wire.count) elements, gradients \(buffer.count)")
         }
         BFloat16.narrow(buffer, into: wire)
+        // Non-blocking start and wait, so the wait is the one every
+        // non-blocking collective uses (AllReduceRequest.wait).
         var offset = 0
         while offset < wire.count {
             let n = min(maxElementsPerCall, wire.count - offset)
-            try mpiCheck(MPI_Allreduce(vc_mpi_in_place(), base + offset, Int32(n), vc_mpi_uint16(), bf16Sum, comm),
-                         "MPI_Allreduce of \(n) bf16 values")
+            let slice = UnsafeMutableBufferPointer(start: base + offset, count: n)
+            try startAllReduceSum(UnsafeMutableBufferPointer(rebasing: buffer[offset..<offset + n]), bf16: slice).wait()
             offset += n
         }
         BFloat16.widen(wire, into: buffer, scaledBy: 1 / Float(size))
