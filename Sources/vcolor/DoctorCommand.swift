@@ -105,6 +105,10 @@ struct RankReport: Codable {
     var allReduceMismatches: Int
     var averageMismatches: Int
     var bucketMismatches: Int
+    /// Buckets a helper thread finished while this rank made no MPI call for
+    /// 0.5 s, of `progressBuckets` (all of them when overlap can work).
+    var progressedBuckets: Int
+    var progressBuckets: Int
     /// Elements of the bf16 average off the directly computed rounding
     /// (exact for 2 ranks; within the rounding bound for more).
     var bf16Mismatches: Int
@@ -175,6 +179,23 @@ enum DoctorChecks {
             return (0..<g.count).filter { abs(g[$0] - mean * pattern($0)) > 1e-6 * mean * pattern($0) }.count
         }
 
+        // Progress while computing: start every bucket, then do no MPI call
+        // for half a second (as a rank in backward); the helper thread that
+        // training uses (--progress-us) must finish them meanwhile.
+        let (progressed, progressBuckets) = try grads.withUnsafeMutableBufferPointer { g -> (Int, Int) in
+            guard comm.size > 1 else { return (0, 0) }
+            let buckets = try GradientBuckets(communicator: comm, buffer: g, bucketBytes: 1 << 20)
+            let progress = BucketProgress(buckets: buckets, intervalMicroseconds: 1000)
+            defer { progress.stop() }
+            try comm.barrier()
+            try progress.exclusive { for b in stride(from: buckets.count - 1, through: 0, by: -1) { try buckets.bucketReady(b) } }
+            progress.activate()
+            usleep(500_000)
+            try progress.deactivate()
+            try buckets.waitAll()
+            return (buckets.finishedBeforeWait, buckets.count)
+        }
+
         // bf16 average: values that bf16 cannot hold exactly, so both the
         // rounding of each contribution and of the sum are exercised.
         let value = { (r: Int, i: Int) -> Float in Float(r + 1) * (1 + Float(i % 997) / 1013) * (i % 2 == 0 ? 1 : -0.37) }
@@ -208,7 +229,8 @@ enum DoctorChecks {
             threadLevel: threadLevelName(comm.threadLevel),
             allReduceSum: observedSum,
             allReduceMismatches: sumMismatches, averageMismatches: averageMismatches,
-            bucketMismatches: bucketMismatches, bf16Mismatches: bf16Mismatches,
+            bucketMismatches: bucketMismatches,
+            progressedBuckets: progressed, progressBuckets: progressBuckets, bf16Mismatches: bf16Mismatches,
             bf16Checksum: String(half.withUnsafeBufferPointer { fnv1a($0) }, radix: 16), broadcastOK: broadcastOK,
             checksum: String(grads.withUnsafeBufferPointer { fnv1a($0) }, radix: 16), dataIndex: nil,
             ffmpeg: nil, ffprobe: nil)

@@ -82,6 +82,9 @@ struct DoctorReport: Codable {
             }
             if r.averageMismatches > 0 { problems.append("rank \(r.rank): all-reduce average wrong in \(r.averageMismatches) elements") }
             if r.bucketMismatches > 0 { problems.append("rank \(r.rank): bucketed all-reduce wrong in \(r.bucketMismatches) elements") }
+            if r.progressedBuckets < r.progressBuckets {
+                problems.append("rank \(r.rank): only \(r.progressedBuckets) of \(r.progressBuckets) non-blocking buckets progressed while the rank computed (gradient averaging would not overlap backward)")
+            }
             if r.bf16Mismatches > 0 { problems.append("rank \(r.rank): bf16 all-reduce average wrong in \(r.bf16Mismatches) elements") }
             if let index = r.dataIndex, index.hasPrefix("missing") { problems.append("rank \(r.rank) on \(r.host): data set \(index)") }
             if !r.broadcastOK { problems.append("rank \(r.rank): broadcast from rank 0 arrived wrong") }
@@ -133,7 +136,7 @@ struct DoctorReport: Codable {
         }
         let expected = size * (size + 1) / 2
         lines.append("collectives: " + (ok
-            ? "ok (sum of rank+1 = \(expected) on every rank; average, bucketed Iallreduce, bf16 average, broadcast; replicas identical)"
+            ? "ok (sum of rank+1 = \(expected) on every rank; average, bucketed Iallreduce and its progress during compute, bf16 average, broadcast; replicas identical)"
             : "FAILED"))
         for p in problems { lines.append("  problem: \(p)") }
         let indexes = Set(ranks.compactMap(\.dataIndex))

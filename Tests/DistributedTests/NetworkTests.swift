@@ -61,6 +61,8 @@ final class NetworkTests: XCTestCase {
         for r in ranks {
             XCTAssertEqual(r["localSize"] as? Int, 1, "one rank per host")
             XCTAssertEqual(r["bf16Mismatches"] as? Int, 0)
+            XCTAssertEqual(r["progressedBuckets"] as? Int, r["progressBuckets"] as? Int,
+                           "the progress thread finishes buckets over TCP while the ranks compute")
             XCTAssertNotNil(r["dataIndex"] as? String)
         }
         XCTAssertEqual(Set(ranks.compactMap { $0["dataIndex"] as? String }).count, 1, "both hosts read the same index.json")

@@ -18,7 +18,7 @@ import Foundation
 /// active (starting buckets, sync-BN reductions) goes through `exclusive`,
 /// and `deactivate` (before the final wait) returns only once the helper has
 /// left MPI; between steps the helper sleeps on a condition and costs nothing.
-final class BucketProgress: @unchecked Sendable {
+public final class BucketProgress: @unchecked Sendable {
     private let condition = NSCondition()
     private var active = false
     private var stopped = false
@@ -27,7 +27,7 @@ final class BucketProgress: @unchecked Sendable {
     private let interval: UInt32
 
     /// `intervalMicroseconds`: time between two MPI_Test rounds while active.
-    init(buckets: GradientBuckets, intervalMicroseconds: Int) {
+    public init(buckets: GradientBuckets, intervalMicroseconds: Int) {
         self.buckets = buckets
         interval = UInt32(clamping: max(1, intervalMicroseconds))
         let thread = Thread { [self] in loop() }
@@ -51,7 +51,7 @@ final class BucketProgress: @unchecked Sendable {
     }
 
     /// Runs `body`, which may call MPI, while the helper stays out of MPI.
-    func exclusive<T>(_ body: () throws -> T) throws -> T {
+    public func exclusive<T>(_ body: () throws -> T) throws -> T {
         condition.lock()
         defer { condition.unlock() }
         if let failure { throw failure }
@@ -59,7 +59,7 @@ final class BucketProgress: @unchecked Sendable {
     }
 
     /// Starts polling (buckets are in flight).
-    func activate() {
+    public func activate() {
         condition.lock()
         active = true
         condition.signal()
@@ -68,7 +68,7 @@ final class BucketProgress: @unchecked Sendable {
 
     /// Stops polling; once this returns the helper makes no MPI call until
     /// `activate`. Rethrows an error the helper met.
-    func deactivate() throws {
+    public func deactivate() throws {
         condition.lock()
         defer { condition.unlock() }
         active = false
@@ -79,7 +79,7 @@ final class BucketProgress: @unchecked Sendable {
     }
 
     /// Ends the thread (it must not outlive MPI).
-    func stop() {
+    public func stop() {
         condition.lock()
         stopped = true
         active = false
