@@ -107,7 +107,8 @@ up() {
   [[ "$n" =~ ^[1-9][0-9]*$ && "$n" -le 250 ]] || die "N must be 1…250, got '$n'"
   check_capable
   [[ -d "$state" ]] && die "testbed '$name' is already up (cluster/testbed.sh down first)"
-  trap 'echo "testbed.sh: up failed; cleaning up" >&2; down' ERR
+  # Whatever fails from here on (a command under set -e, or die), nothing stays behind.
+  trap 'rc=$?; if [[ $rc != 0 ]]; then echo "testbed.sh: up failed; cleaning up" >&2; down; fi' EXIT
   mkdir -p "$state"
   local br="${name}-br"
   ip netns add "$br"
@@ -151,7 +152,7 @@ up() {
     [[ "$(nsenter -t "$(holder_pid "$h")" -u hostname 2>/dev/null)" == "${name}-h$h" ]] || die "host $h did not come up"
   done
   echo "$n" > "$state/size"
-  trap - ERR
+  trap - EXIT
   echo "testbed '$name': $n host(s) $subnet.1…$subnet.$n${rate:+, links at $rate}${delay:+, +${delay} ms}; hostfile $state/hostfile"
 }
 
