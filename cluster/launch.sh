@@ -15,14 +15,19 @@
 #   -i IFACE  network interface or CIDR for MPI traffic, e.g. eth0 or 10.0.0.0/24
 #   -b PATH   vcolor binary (default: vcolor on PATH, else .build/release/vcolor)
 #   -o        allow more ranks than cores (--oversubscribe; testing only)
+#   -t        TCP only, no shared memory (--mca btl tcp,self; testbed hosts share a kernel)
+#   -N        bind no rank to cores (testbed hosts share the same cores)
+#   -k SECS   declare a node lost after about SECS of silence on its daemon's
+#             connection (TCP keepalive; default 20 → ~35 s; 0: OpenMPI's ~8 min)
 #   -n        dry run: print the mpirun command and exit
 # Examples:
 #   cluster/launch.sh -r 2 -- doctor
 #   cluster/launch.sh -H cluster/hostfile -r 2 -i eth0 -- train --data /shared/data --run /shared/runs/a
+#   cluster/testbed.sh run 1 -- sh -c 'cluster/launch.sh -H "$VCOLOR_TESTBED_HOSTFILE" -t -N -i 198.18.0.0/24 -- doctor'
 set -euo pipefail
 
-hostfile="" ranks_per_node=1 cores="" iface="" binary="" oversubscribe=0 dry_run=0
-while getopts "H:r:c:i:b:onh" opt; do
+hostfile="" ranks_per_node=1 cores="" iface="" binary="" oversubscribe=0 dry_run=0 tcp_only=0 unbound=0 keepalive=20
+while getopts "H:r:c:i:b:ontNk:h" opt; do
   case "$opt" in
     H) hostfile="$OPTARG" ;;
     r) ranks_per_node="$OPTARG" ;;
@@ -31,7 +36,10 @@ while getopts "H:r:c:i:b:onh" opt; do
     b) binary="$OPTARG" ;;
     o) oversubscribe=1 ;;
     n) dry_run=1 ;;
-    h) sed -n '2,24p' "$0"; exit 0 ;;
+    t) tcp_only=1 ;;
+    N) unbound=1 ;;
+    k) keepalive="$OPTARG" ;;
+    h) sed -n '2,29p' "$0"; exit 0 ;;
     *) echo "launch.sh: unknown option (see -h)" >&2; exit 2 ;;
   esac
 done
@@ -46,6 +54,7 @@ if [[ -z "$binary" ]]; then
   else echo "launch.sh: no vcolor binary (build with swift build -c release, or pass -b)" >&2; exit 1; fi
 fi
 [[ "$ranks_per_node" =~ ^[1-9][0-9]*$ ]] || { echo "launch.sh: -r must be a positive integer" >&2; exit 2; }
+[[ "$keepalive" =~ ^[0-9]+$ ]] || { echo "launch.sh: -k must be whole seconds" >&2; exit 2; }
 cores="${cores:-$(nproc)}"
 
 # Nodes: non-empty, non-comment lines of the hostfile (or this node alone).
@@ -61,7 +70,10 @@ total=$((nodes * ranks_per_node))
 threads=$((cores / ranks_per_node))
 args=(mpirun -np "$total")
 [[ -n "$hostfile" ]] && args+=(--hostfile "$hostfile")
-if [[ "$threads" -ge 1 ]]; then
+if [[ "$unbound" == 1 ]]; then
+  threads=$(( threads >= 1 ? threads : 1 ))
+  args+=(--map-by "ppr:${ranks_per_node}:node" --bind-to none)
+elif [[ "$threads" -ge 1 ]]; then
   # ppr: R ranks per node; PE: each rank owns `threads` cores it is bound to.
   args+=(--map-by "ppr:${ranks_per_node}:node:PE=${threads}" --bind-to core)
 else
@@ -74,9 +86,24 @@ fi
 
 # Plain Ethernet: ob1 with TCP between nodes, shared memory within a node;
 # no InfiniBand probing (openib warnings and slow start-up on Ethernet nodes).
-args+=(--mca pml ob1 --mca btl tcp,vader,self)
+if [[ "$tcp_only" == 1 ]]; then
+  args+=(--mca pml ob1 --mca btl tcp,self)
+else
+  args+=(--mca pml ob1 --mca btl tcp,vader,self)
+fi
 if [[ -n "$iface" ]]; then
   args+=(--mca btl_tcp_if_include "$iface" --mca oob_tcp_if_include "$iface")
+fi
+
+# A node cut off from the network (cable, switch) closes no connection: by
+# default mpirun notices only after OpenMPI's TCP keepalive gives up (300 s
+# + 9 x 20 s). Probing the daemons' connections sooner ends such a job in
+# about keepalive + 3 x keepalive/4 seconds (measured on the testbed: 13 s
+# with 5 s), with "ORTE has lost communication with a remote daemon".
+if [[ "$keepalive" -gt 0 ]]; then
+  interval=$(( keepalive / 4 > 0 ? keepalive / 4 : 1 ))
+  args+=(--mca oob_tcp_keepalive_time "$keepalive" --mca oob_tcp_keepalive_intvl "$interval"
+         --mca oob_tcp_keepalive_probes 3)
 fi
 
 # Every rank gets the same thread settings and library/binary search paths.

@@ -21,6 +21,7 @@ static inline MPI_Datatype vc_mpi_double(void) { return MPI_DOUBLE; }
 static inline MPI_Datatype vc_mpi_int32(void) { return MPI_INT32_T; }
 static inline MPI_Datatype vc_mpi_int64(void) { return MPI_INT64_T; }
 static inline MPI_Datatype vc_mpi_uint64(void) { return MPI_UINT64_T; }
+static inline MPI_Datatype vc_mpi_uint16(void) { return MPI_UINT16_T; }
 static inline MPI_Datatype vc_mpi_byte(void) { return MPI_BYTE; }
 static inline MPI_Datatype vc_mpi_char(void) { return MPI_CHAR; }
 

@@ -15,6 +15,12 @@ struct DoctorCommand: LoggedCommand {
     var megabytes: Int = 100
     @Option(name: .long, help: "Timed all-reduce repetitions.")
     var repeats: Int = 3
+
+    @Option(name: .customLong("allreduce-precision"),
+            help: "Precision of the timed all-reduce: fp32, or bf16 (as train --allreduce-precision bf16).")
+    var allreducePrecision: AllReducePrecision = .fp32
+    @Option(name: .long, help: "Data set directory every rank must see identically (checks DIR/index.json on each host).")
+    var data: String?
     @Option(name: .long, help: .hidden)
     var failRank: Int?
     @OptionGroup var logging: LoggingOptions
@@ -22,6 +28,7 @@ struct DoctorCommand: LoggedCommand {
     var options: Doctor.Options {
         var o = Doctor.Options()
         (o.json, o.threads, o.megabytes, o.repeats, o.failRank) = (json, threads.threads, megabytes, repeats, failRank)
+        (o.precision, o.data) = (allreducePrecision, data)
         return o
     }
 

@@ -36,6 +36,14 @@ struct TrainCommand: LoggedCommand {
     var syncBN = false
     @Option(help: "MB per bucket of generator gradients averaged during its backward pass (0: one all-reduce after it).")
     var bucketMB: Double = 25
+
+    @Option(name: .customLong("allreduce-precision"),
+            help: "Gradients on the wire: fp32, or bf16 (half the bytes; sums in fp32, replicas stay identical).")
+    var allreducePrecision: AllReducePrecision = .fp32
+
+    @Option(name: .customLong("progress-us"),
+            help: "While gradient buckets are in flight, let MPI advance them every N microseconds from a helper thread (0: only between generator blocks).")
+    var progressMicroseconds: Int = 1000
     @OptionGroup var threads: ThreadOptions
     @OptionGroup var shape: ModelShapeOptions
     @Option(help: "Frame size (default: the data's; must match it).")
@@ -80,6 +88,8 @@ struct TrainCommand: LoggedCommand {
         o.initFrom = initFrom
         o.syncBN = syncBN
         o.bucketMB = bucketMB
+        o.allreducePrecision = allreducePrecision
+        o.progressMicroseconds = progressMicroseconds
         o.threads = threads.threads
         o.temporal = shape.temporal
         o.baseWidth = shape.base
@@ -125,3 +135,5 @@ struct TrainCommand: LoggedCommand {
         }
     }
 }
+
+extension AllReducePrecision: ExpressibleByArgument {}

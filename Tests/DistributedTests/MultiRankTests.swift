@@ -14,6 +14,9 @@ final class MultiRankTests: XCTestCase {
             var allReduceMismatches: Int
             var averageMismatches: Int
             var bucketMismatches: Int
+            var progressedBuckets: Int
+            var progressBuckets: Int
+            var bf16Mismatches: Int
             var broadcastOK: Bool
             var checksum: String
         }
@@ -39,6 +42,9 @@ final class MultiRankTests: XCTestCase {
             XCTAssertEqual(r.allReduceMismatches, 0)
             XCTAssertEqual(r.averageMismatches, 0)
             XCTAssertEqual(r.bucketMismatches, 0)
+            XCTAssertGreaterThan(r.progressBuckets, 1)
+            XCTAssertEqual(r.progressedBuckets, r.progressBuckets, "buckets must finish while the ranks compute")
+            XCTAssertEqual(r.bf16Mismatches, 0)
             XCTAssertTrue(r.broadcastOK)
             XCTAssertEqual(r.localSize, 2)
         }

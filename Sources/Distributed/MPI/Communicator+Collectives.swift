@@ -35,6 +35,28 @@ extension Communicator {
         scale(buffer, by: 1 / Float(size))
     }
 
+    /// Averages `buffer` across ranks in place with bf16 on the wire
+    /// (`AllReducePrecision.bf16`): rounds it into `wire` (same count, the
+    /// caller's scratch), sums the bf16 values with fp32 adds, and writes
+    /// sum × 1/size back in fp32, identically on every rank.
+    public func allReduceAverage(_ buffer: UnsafeMutableBufferPointer<Float>, wire: UnsafeMutableBufferPointer<UInt16>) throws {
+        guard size > 1 else { return }
+        guard wire.count == buffer.count, let base = wire.baseAddress else {
+            throw CommunicatorError("bf16 all-reduce: wire buffer holds \(wire.count) elements, gradients \(buffer.count)")
+        }
+        BFloat16.narrow(buffer, into: wire)
+        // Non-blocking start and wait, so the wait is the one every
+        // non-blocking collective uses (AllReduceRequest.wait).
+        var offset = 0
+        while offset < wire.count {
+            let n = min(maxElementsPerCall, wire.count - offset)
+            let slice = UnsafeMutableBufferPointer(start: base + offset, count: n)
+            try startAllReduceSum(UnsafeMutableBufferPointer(rebasing: buffer[offset..<offset + n]), bf16: slice).wait()
+            offset += n
+        }
+        BFloat16.widen(wire, into: buffer, scaledBy: 1 / Float(size))
+    }
+
     /// Averages `buffer` across ranks in place (double precision).
     public func allReduceAverage(_ buffer: UnsafeMutableBufferPointer<Double>) throws {
         try allReduce(buffer, .sum)
@@ -64,6 +86,22 @@ extension Communicator {
         try mpiCheck(MPI_Iallreduce(vc_mpi_in_place(), base, Int32(buffer.count), vc_mpi_float(), vc_mpi_sum(),
                                     comm, &request.request),
                      "MPI_Iallreduce of \(buffer.count) floats")
+        return request
+    }
+
+    /// Starts a non-blocking sum of bf16 values in `wire` (MPI_Iallreduce
+    /// with the bf16 sum); `buffer` is the fp32 gradient slice it stands for.
+    /// Rounding into `wire` before and widening after are the caller's.
+    public func startAllReduceSum(_ buffer: UnsafeMutableBufferPointer<Float>,
+                                  bf16 wire: UnsafeMutableBufferPointer<UInt16>) throws -> AllReduceRequest {
+        let request = AllReduceRequest(buffer: buffer)
+        guard size > 1, let base = wire.baseAddress, wire.count > 0 else { return request }
+        guard wire.count <= maxElementsPerCall else {
+            throw CommunicatorError("non-blocking all-reduce of \(wire.count) elements: split it into buckets")
+        }
+        try mpiCheck(MPI_Iallreduce(vc_mpi_in_place(), base, Int32(wire.count), vc_mpi_uint16(), bf16Sum,
+                                    comm, &request.request),
+                     "MPI_Iallreduce of \(wire.count) bf16 values")
         return request
     }
 

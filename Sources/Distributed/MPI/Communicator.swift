@@ -54,6 +54,8 @@ public final class Communicator: @unchecked Sendable {
     public var step: Int?
     /// Collectives completed or waited for so far: equal on ranks in step.
     var collectiveSequence = 0
+    /// The bf16 sum (`BFloat16.makeSumOperation`) for `--allreduce-precision bf16`.
+    let bf16Sum: MPI_Op
 
     public var isRoot: Bool { rank == 0 }
 
@@ -142,6 +144,7 @@ public final class Communicator: @unchecked Sendable {
         var length: Int32 = 0
         try mpiCheck(MPI_Get_processor_name(&name, &length), "MPI_Get_processor_name")
         hostname = String(cString: name)
+        bf16Sum = try BFloat16.makeSumOperation()
     }
 
     // MARK: - Life cycle
@@ -179,6 +182,8 @@ public final class Communicator: @unchecked Sendable {
             MPI_Finalized(&done)
             if done == 0 {
                 if let shared {
+                    var op: MPI_Op? = shared.bf16Sum
+                    MPI_Op_free(&op)
                     var c: MPI_Comm? = shared.nodeComm
                     MPI_Comm_free(&c)
                     c = shared.watchComm

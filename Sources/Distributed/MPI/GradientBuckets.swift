@@ -24,11 +24,20 @@ public final class GradientBuckets {
     public let buffer: UnsafeMutableBufferPointer<Float>
     /// The element ranges of the buckets: contiguous, in order, covering the buffer.
     public let ranges: [Range<Int>]
+    /// fp32 sums the buffer itself; bf16 rounds each bucket into `wire` when
+    /// it starts and widens the sum back when all have finished.
+    public let precision: AllReducePrecision
+    private let wire: UnsafeMutableBufferPointer<UInt16>
     private var requests: [AllReduceRequest?]
+    /// Over all steps so far: buckets already finished when `waitAll` began
+    /// (overlap that worked), and buckets waited for (diagnostics).
+    public private(set) var finishedBeforeWait = 0
+    public private(set) var bucketsWaitedFor = 0
 
     /// Buckets that start at `boundaries` (element offsets; 0 is implied, and
     /// every boundary must lie strictly inside the buffer, ascending).
-    public init(communicator: Communicator, buffer: UnsafeMutableBufferPointer<Float>, boundaries: [Int]) throws {
+    public init(communicator: Communicator, buffer: UnsafeMutableBufferPointer<Float>, boundaries: [Int],
+                precision: AllReducePrecision = .fp32) throws {
         var starts = [0]
         for b in boundaries where b != 0 {
             guard b > starts.last!, b < buffer.count else {
@@ -45,6 +54,15 @@ public final class GradientBuckets {
         self.buffer = buffer
         self.ranges = ranges
         self.requests = Array(repeating: nil, count: ranges.count)
+        self.precision = precision
+        self.wire = .allocate(capacity: precision == .bf16 ? buffer.count : 0)
+        wire.initialize(repeating: 0)
+    }
+
+    deinit {
+        // MPI may still write into the wire: finish what is in flight first.
+        for i in requests.indices { requests[i] = nil }
+        wire.deallocate()
     }
 
     /// Buckets of about `bucketBytes` each that never split a tensor:
@@ -52,10 +70,11 @@ public final class GradientBuckets {
     /// (ascending); consecutive tensors are grouped until a bucket reaches
     /// the target size. Without offsets the buffer is cut every `bucketBytes`.
     public convenience init(communicator: Communicator, buffer: UnsafeMutableBufferPointer<Float>,
-                            tensorOffsets: [Int]? = nil, bucketBytes: Int = GradientBuckets.defaultBucketBytes) throws {
+                            tensorOffsets: [Int]? = nil, bucketBytes: Int = GradientBuckets.defaultBucketBytes,
+                            precision: AllReducePrecision = .fp32) throws {
         let boundaries = GradientBuckets.boundaries(count: buffer.count, tensorOffsets: tensorOffsets,
                                                     bucketElements: max(1, bucketBytes / MemoryLayout<Float>.stride))
-        try self.init(communicator: communicator, buffer: buffer, boundaries: boundaries)
+        try self.init(communicator: communicator, buffer: buffer, boundaries: boundaries, precision: precision)
     }
 
     /// The bucket starts (excluding 0) for `count` elements: cut at the first
@@ -94,7 +113,15 @@ public final class GradientBuckets {
             throw CommunicatorError("gradient bucket \(i) was marked ready twice in one step")
         }
         let slice = UnsafeMutableBufferPointer(rebasing: buffer[ranges[i]])
-        requests[i] = try communicator.startAllReduceSum(slice)
+        switch precision {
+        case .fp32:
+            requests[i] = try communicator.startAllReduceSum(slice)
+        case .bf16:
+            guard communicator.size > 1 else { requests[i] = try communicator.startAllReduceSum(slice); break }
+            let wireSlice = UnsafeMutableBufferPointer(rebasing: wire[ranges[i]])
+            BFloat16.narrow(slice, into: wireSlice)
+            requests[i] = try communicator.startAllReduceSum(slice, bf16: wireSlice)
+        }
         try progress()
     }
 
@@ -105,9 +132,15 @@ public final class GradientBuckets {
 
     /// Starts any bucket not yet started, waits for all, scales to the mean.
     public func waitAll() throws {
+        for case let r? in requests where r.isComplete { finishedBeforeWait += 1 }
+        bucketsWaitedFor += requests.count
         for i in ranges.indices where requests[i] == nil { try bucketReady(i) }
         for case let r? in requests { try r.wait() }
-        scale(buffer, by: 1 / Float(communicator.size))
+        if precision == .bf16, communicator.size > 1 {
+            BFloat16.widen(wire, into: buffer, scaledBy: 1 / Float(communicator.size))
+        } else {
+            scale(buffer, by: 1 / Float(communicator.size))
+        }
         for i in requests.indices { requests[i] = nil }
     }
 }

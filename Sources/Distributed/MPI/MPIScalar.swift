@@ -11,6 +11,7 @@ extension Double: MPIScalar { public static var mpiDatatype: MPI_Datatype { vc_m
 extension Int64: MPIScalar { public static var mpiDatatype: MPI_Datatype { vc_mpi_int64() } }
 extension UInt64: MPIScalar { public static var mpiDatatype: MPI_Datatype { vc_mpi_uint64() } }
 extension Int32: MPIScalar { public static var mpiDatatype: MPI_Datatype { vc_mpi_int32() } }
+extension UInt16: MPIScalar { public static var mpiDatatype: MPI_Datatype { vc_mpi_uint16() } }
 extension UInt8: MPIScalar { public static var mpiDatatype: MPI_Datatype { vc_mpi_byte() } }
 
 /// The reductions the trainer needs.

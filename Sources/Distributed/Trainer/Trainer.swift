@@ -33,6 +33,8 @@ public final class Trainer {
     private let timer = StepTimer()
     /// Rank 0's lock on the run directory (one writer per place), held until the trainer goes.
     private var runLock: DirectoryLock?
+    /// G's bucketed average, when `--bucket-mb` > 0 on several ranks.
+    private var overlap: OverlappedAverage?
 
     public init(options: TrainingOptions, communicator: Communicator) {
         self.options = options
@@ -237,6 +239,9 @@ public final class Trainer {
 
     func finish(_ s: TrainingSession) throws {
         try comm.barrier()
+        if let buckets = overlap?.buckets, buckets.bucketsWaitedFor > 0 {
+            TrainingLog.logger.debug("G's gradient buckets already finished when the final wait began: \(buckets.finishedBeforeWait) of \(buckets.bucketsWaitedFor)")
+        }
         s.log?.finish(step: s.step)
         if options.printChecksum {
             let all = try comm.allGather(json: [Self.checksum(s.model)])
@@ -362,12 +367,25 @@ public final class Trainer {
             do { try body() } catch { comm.abort("\(what) failed: \(error)") }
             timer.reduceSeconds += Double(DispatchTime.now().uptimeNanoseconds - t) / 1e9
         }
-        model.discriminatorGradientsReady = { parameters in
-            timed("gradient all-reduce") { try comm.allReduceAverage(parameters.grads) }
+        let precision = options.allreducePrecision
+        // Blocking average of one network's gradients, in the chosen precision.
+        func blockingAverage(_ parameters: ParameterSet) -> (ParameterSet) -> Void {
+            switch precision {
+            case .fp32:
+                return { p in timed("gradient all-reduce") { try comm.allReduceAverage(p.grads) } }
+            case .bf16:
+                let average = BFloat16Average(communicator: comm, count: parameters.grads.count)
+                return { p in timed("gradient all-reduce") { try average.average(p.grads) } }
+            }
         }
+        model.discriminatorGradientsReady = blockingAverage(model.discriminator.parameters)
+        var overlapped: OverlappedAverage?
         if options.bucketMB > 0 {
             let overlap = try OverlappedAverage(communicator: comm, parameters: model.generator.parameters,
-                                                bucketBytes: max(4, Int(options.bucketMB * 1_048_576)))
+                                                bucketBytes: max(4, Int(options.bucketMB * 1_048_576)),
+                                                precision: precision, progressMicroseconds: options.progressMicroseconds)
+            overlapped = overlap
+            self.overlap = overlap
             model.generator.gradientsFinal = { offset in
                 timed("gradient all-reduce") { try overlap.gradientsFinal(from: offset) }
             }
@@ -375,13 +393,15 @@ public final class Trainer {
                 timed("gradient all-reduce") { try overlap.finish() }
             }
         } else {
-            model.generatorGradientsReady = { parameters in
-                timed("gradient all-reduce") { try comm.allReduceAverage(parameters.grads) }
-            }
+            model.generatorGradientsReady = blockingAverage(model.generator.parameters)
         }
         if syncBN {
+            // G's BatchNorm layers reduce during its backward, while buckets
+            // may be in flight: one MPI call at a time (see BucketProgress).
             let reduce: (UnsafeMutableBufferPointer<Double>) -> Void = { sums in
-                timed("sync-BN all-reduce") { try comm.allReduceSum(sums) }
+                timed("sync-BN all-reduce") {
+                    if let overlapped { try overlapped.exclusive { try comm.allReduceSum(sums) } } else { try comm.allReduceSum(sums) }
+                }
             }
             model.generator.setBatchNormReducer(reduce)
             model.discriminator.setBatchNormReducer(reduce)

@@ -25,6 +25,11 @@ public struct TrainingOptions {
     /// Size of the buckets G's gradients are averaged in while its backward
     /// runs; 0: one blocking all-reduce after backward.
     public var bucketMB: Double = 25
+    /// While G's buckets are in flight, a helper thread lets MPI advance them
+    /// every this many microseconds (0: only when a generator block ends).
+    public var progressMicroseconds = 1000
+    /// Precision of the averaged gradients on the wire (bf16 halves the bytes).
+    public var allreducePrecision: AllReducePrecision = .fp32
     public var threads: Int?
     public var temporal: ModelConfig.Temporal = .lstm
     public var baseWidth = 64
@@ -71,6 +76,9 @@ public struct TrainingOptions {
         // The upper bound keeps bucketMB × 2²⁰ bytes an Int; more than a terabyte is one bucket anyway.
         guard bucketMB >= 0, bucketMB <= 1_000_000 else {
             throw fail("--bucket-mb must be a number in 0…1000000, got \(bucketMB)")
+        }
+        guard progressMicroseconds >= 0, progressMicroseconds <= 1_000_000 else {
+            throw fail("--progress-us must be 0…1000000 microseconds, got \(progressMicroseconds)")
         }
         guard validationClips >= 0 else { throw fail("--validation-clips must not be negative, got \(validationClips)") }
         guard sampleEvery >= 0 else { throw fail("--sample-every must not be negative") }

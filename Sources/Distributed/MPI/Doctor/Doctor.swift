@@ -20,6 +20,10 @@ public enum Doctor {
         public var repeats = 3
         /// This rank fails on purpose (tests of the abort path).
         public var failRank: Int?
+        /// Precision of the timed all-reduce (as `train --allreduce-precision`).
+        public var precision: AllReducePrecision = .fp32
+        /// A data set every rank must see identically (its index.json is compared across hosts).
+        public var data: String?
         public init() {}
 
         public func validate() throws {
@@ -41,12 +45,13 @@ public enum Doctor {
             }
             ComputeThreads.set(options.threads ?? ComputeThreads.defaultCount(ranksOnNode: comm.localSize))
             var mine = try DoctorChecks.run(on: comm)
+            mine.dataIndex = options.data.map { DoctorChecks.indexDigest(dataDirectory: $0) }
             mine.ffmpeg = tools[0]
             mine.ffprobe = tools[1]
             let ranks = try comm.allGather(json: mine)
             let measureGradient = comm.size > 1 && options.megabytes > 0
             let bandwidth = try DoctorBandwidth.measure(
-                on: comm, megabytes: options.megabytes, repeats: options.repeats,
+                on: comm, megabytes: options.megabytes, repeats: options.repeats, precision: options.precision,
                 gradientParameters: measureGradient ? try seedGradientParameters(on: comm) : 0)
             let report = DoctorReport(comm: comm, ranks: ranks, bandwidth: bandwidth)
             if comm.isRoot { output(options.json ? try report.jsonText() : report.table()) }

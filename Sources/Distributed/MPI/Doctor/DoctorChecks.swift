@@ -16,9 +16,20 @@ public struct RankReport: Codable {
     var allReduceMismatches: Int
     var averageMismatches: Int
     var bucketMismatches: Int
+    /// Buckets a helper thread finished while this rank made no MPI call for
+    /// 0.5 s, of `progressBuckets` (all of them when overlap can work).
+    var progressedBuckets: Int
+    var progressBuckets: Int
+    /// Elements of the bf16 average off the directly computed rounding
+    /// (exact for 2 ranks; within the rounding bound for more).
+    var bf16Mismatches: Int
+    /// FNV-1a of the bf16-averaged buffer: equal on all ranks.
+    var bf16Checksum: String
     var broadcastOK: Bool
     /// FNV-1a of the averaged buffer (hex): equal on all ranks when replicas stay identical.
     var checksum: String
+    /// `--data DIR`: FNV-1a of DIR/index.json as this rank reads it, or "missing: …".
+    var dataIndex: String?
     var ffmpeg: ToolVersion?
     var ffprobe: ToolVersion?
 }
@@ -53,6 +64,41 @@ enum DoctorChecks {
             return (0..<g.count).filter { abs(g[$0] - mean * pattern($0)) > 1e-6 * mean * pattern($0) }.count
         }
 
+        // Progress while computing: start every bucket, then do no MPI call
+        // for half a second (as a rank in backward); the helper thread that
+        // training uses (--progress-us) must finish them meanwhile.
+        let (progressed, progressBuckets) = try grads.withUnsafeMutableBufferPointer { g -> (Int, Int) in
+            guard comm.size > 1 else { return (0, 0) }
+            let buckets = try GradientBuckets(communicator: comm, buffer: g, bucketBytes: 1 << 20)
+            let progress = BucketProgress(buckets: buckets, intervalMicroseconds: 1000)
+            defer { progress.stop() }
+            try comm.barrier()
+            try progress.exclusive { for b in stride(from: buckets.count - 1, through: 0, by: -1) { try buckets.bucketReady(b) } }
+            progress.activate()
+            usleep(500_000)
+            try progress.deactivate()
+            try buckets.waitAll()
+            return (buckets.finishedBeforeWait, buckets.count)
+        }
+
+        // bf16 average: values that bf16 cannot hold exactly, so both the
+        // rounding of each contribution and of the sum are exercised.
+        let value = { (r: Int, i: Int) -> Float in Float(r + 1) * (1 + Float(i % 997) / 1013) * (i % 2 == 0 ? 1 : -0.37) }
+        var half = [Float](repeating: 0, count: n)
+        for i in 0..<n { half[i] = value(comm.rank, i) }
+        let average = BFloat16Average(communicator: comm, count: n)
+        try half.withUnsafeMutableBufferPointer { try average.average($0) }
+        let bf16Mismatches = (0..<n).filter { i in
+            if comm.size == 1 { return half[i] != value(0, i) }
+            if comm.size == 2 {  // the one reduction step MPI can take: bf16(bf16(a) + bf16(b)), then × 1/2 in fp32
+                let sum = BFloat16.narrow(BFloat16.widen(BFloat16.narrow(value(0, i))) + BFloat16.widen(BFloat16.narrow(value(1, i))))
+                return half[i] != BFloat16.widen(sum) * (1 / Float(2))
+            }
+            // More ranks: the summation order is MPI's; each of the 2N roundings is within 2⁻⁸ relative.
+            let exact = (0..<comm.size).map { Double(value($0, i)) }.reduce(0, +) / Double(comm.size)
+            return abs(Double(half[i]) - exact) > Double(2 * comm.size) * 0x1p-8 * abs(exact)
+        }.count
+
         // Broadcast: floats and a JSON payload from rank 0.
         var weights = [Float](repeating: comm.isRoot ? 0 : -1, count: 4096)
         if comm.isRoot { for i in weights.indices { weights[i] = Float(i) * 0.5 } }
@@ -68,8 +114,21 @@ enum DoctorChecks {
             threadLevel: threadLevelName(comm.threadLevel),
             allReduceSum: observedSum,
             allReduceMismatches: sumMismatches, averageMismatches: averageMismatches,
-            bucketMismatches: bucketMismatches, broadcastOK: broadcastOK,
-            checksum: String(grads.withUnsafeBufferPointer { fnv1a($0) }, radix: 16), ffmpeg: nil, ffprobe: nil)
+            bucketMismatches: bucketMismatches,
+            progressedBuckets: progressed, progressBuckets: progressBuckets, bf16Mismatches: bf16Mismatches,
+            bf16Checksum: String(half.withUnsafeBufferPointer { fnv1a($0) }, radix: 16), broadcastOK: broadcastOK,
+            checksum: String(grads.withUnsafeBufferPointer { fnv1a($0) }, radix: 16), dataIndex: nil,
+            ffmpeg: nil, ffprobe: nil)
+    }
+
+    /// FNV-1a of DIR/index.json's bytes (hex), or why it cannot be read: equal
+    /// on every host when the data set is shared (or copied identically).
+    static func indexDigest(dataDirectory: String) -> String {
+        let path = (dataDirectory as NSString).appendingPathComponent("index.json")
+        guard let bytes = FileManager.default.contents(atPath: path) else { return "missing: cannot read \(path)" }
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in bytes { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+        return String(h, radix: 16)
     }
 
     static func threadLevelName(_ level: Int32) -> String {

@@ -3,6 +3,8 @@ import Foundation
 /// All-reduce timing of a large buffer, the slowest rank's time per repeat.
 public struct BandwidthReport: Codable {
     var megabytes: Double
+    /// fp32, or bf16 (half the bytes on the wire for the same buffer).
+    var precision: String
     var ranks: Int
     /// Median over repeats of the slowest rank's time, seconds.
     var seconds: Double
@@ -19,18 +21,22 @@ public struct BandwidthReport: Codable {
 enum DoctorBandwidth {
     /// Times `repeats` all-reduces of `megabytes` MB of floats; nil on one rank
     /// (nothing to reduce) or when `megabytes` is 0.
-    static func measure(on comm: Communicator, megabytes: Int, repeats: Int,
+    static func measure(on comm: Communicator, megabytes: Int, repeats: Int, precision: AllReducePrecision = .fp32,
                         gradientParameters: Int) throws -> BandwidthReport? {
         guard comm.size > 1, megabytes > 0 else { return nil }
         let count = megabytes * 1_000_000 / MemoryLayout<Float>.stride
         var buffer = [Float](repeating: 1, count: count)
         var times: [Double] = []
+        let bf16 = precision == .bf16 ? BFloat16Average(communicator: comm, count: count) : nil
+        func reduce(_ b: UnsafeMutableBufferPointer<Float>) throws {
+            if let bf16 { try bf16.average(b) } else { try comm.allReduceSum(b) }
+        }
         try buffer.withUnsafeMutableBufferPointer { b in
-            try comm.allReduceSum(b)  // warm-up: connections and buffers
+            try reduce(b)  // warm-up: connections and buffers
             for _ in 0..<repeats {
                 try comm.barrier()
                 let start = DispatchTime.now().uptimeNanoseconds
-                try comm.allReduceSum(b)
+                try reduce(b)
                 let t = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
                 times.append(try comm.allReduce(t, .max))
             }
@@ -40,7 +46,7 @@ enum DoctorBandwidth {
         let n = Double(comm.size)
         let gradientBytes = Double(gradientParameters * MemoryLayout<Float>.stride)
         return BandwidthReport(
-            megabytes: bytes / 1e6, ranks: comm.size, seconds: seconds,
+            megabytes: bytes / 1e6, precision: precision.rawValue, ranks: comm.size, seconds: seconds,
             algorithmGBps: bytes / seconds / 1e9, busGBps: bytes * 2 * (n - 1) / n / seconds / 1e9,
             gradientParameters: gradientParameters, gradientSeconds: seconds * gradientBytes / bytes)
     }
@@ -66,7 +72,7 @@ public struct DoctorReport: Codable {
         singleton = comm.isSingleton
         self.ranks = ranks
         self.bandwidth = bandwidth
-        replicasIdentical = Set(ranks.map(\.checksum)).count == 1
+        replicasIdentical = Set(ranks.map(\.checksum)).count == 1 && Set(ranks.map(\.bf16Checksum)).count == 1
         let expected = Float(comm.size * (comm.size + 1) / 2)
         var problems: [String] = []
         for r in ranks {
@@ -75,7 +81,16 @@ public struct DoctorReport: Codable {
             }
             if r.averageMismatches > 0 { problems.append("rank \(r.rank): all-reduce average wrong in \(r.averageMismatches) elements") }
             if r.bucketMismatches > 0 { problems.append("rank \(r.rank): bucketed all-reduce wrong in \(r.bucketMismatches) elements") }
+            if r.progressedBuckets < r.progressBuckets {
+                problems.append("rank \(r.rank): only \(r.progressedBuckets) of \(r.progressBuckets) non-blocking buckets progressed while the rank computed (gradient averaging would not overlap backward)")
+            }
+            if r.bf16Mismatches > 0 { problems.append("rank \(r.rank): bf16 all-reduce average wrong in \(r.bf16Mismatches) elements") }
+            if let index = r.dataIndex, index.hasPrefix("missing") { problems.append("rank \(r.rank) on \(r.host): data set \(index)") }
             if !r.broadcastOK { problems.append("rank \(r.rank): broadcast from rank 0 arrived wrong") }
+        }
+        let indexes = Set(ranks.compactMap(\.dataIndex))
+        if indexes.count > 1, !indexes.contains(where: { $0.hasPrefix("missing") }) {
+            problems.append("the data set's index.json differs between hosts (every node needs the same data at the same path)")
         }
         if !replicasIdentical { problems.append("ranks disagree on the averaged buffer (replicas would drift)") }
         var warnings: [String] = []
@@ -120,11 +135,15 @@ public struct DoctorReport: Codable {
         }
         let expected = size * (size + 1) / 2
         lines.append("collectives: " + (ok
-            ? "ok (sum of rank+1 = \(expected) on every rank; average, bucketed Iallreduce, broadcast; replicas identical)"
+            ? "ok (sum of rank+1 = \(expected) on every rank; average, bucketed Iallreduce and its progress during compute, bf16 average, broadcast; replicas identical)"
             : "FAILED"))
         for p in problems { lines.append("  problem: \(p)") }
+        let indexes = Set(ranks.compactMap(\.dataIndex))
+        if indexes.count == 1, let index = indexes.first, !index.hasPrefix("missing") {
+            lines.append("data set: the same index.json on every host (\(nodes) node\(nodes == 1 ? "" : "s"))")
+        }
         if let b = bandwidth {
-            lines.append(String(format: "all-reduce of %.0f MB over %d ranks: %.3f s (median of slowest rank) = %.2f GB/s algorithm, %.2f GB/s bus",
+            lines.append(String(format: "all-reduce of %.0f MB (\(b.precision) on the wire) over %d ranks: %.3f s (median of slowest rank) = %.2f GB/s algorithm, %.2f GB/s bus",
                                 b.megabytes, b.ranks, b.seconds, b.algorithmGBps, b.busGBps))
             lines.append(String(format: "seed-model gradient (%.1f M parameters, %.0f MB): about %.3f s per step to all-reduce",
                                 Double(b.gradientParameters) / 1e6, Double(b.gradientParameters * 4) / 1e6, b.gradientSeconds))

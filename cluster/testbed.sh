@@ -1,0 +1,212 @@
+#!/usr/bin/env bash
+# A cluster of N "hosts" on this one machine, for running vcolor over real TCP
+# links with mpirun exactly as on a cluster (hostfile, remote-shell agent, TCP
+# BTL on one network), and for breaking those links on purpose.
+#
+# Every host is a network namespace with one veth link to a bridge that lives
+# in a namespace of its own: address 198.18.0.H/24 (the benchmarking range) on
+# its `eth0`, no default route, so nothing leaves the testbed. Every host also
+# has its own UTS namespace, hence its own host name (`NAME-hH`): MPI sees N
+# nodes and per-node logic (threads per node, doctor's node count) does too.
+# A holder process (`sleep`) keeps each host's namespaces alive; commands enter
+# them with nsenter. The hosts share the file system, as nodes share NFS.
+#
+# Usage (as root):
+#   cluster/testbed.sh up N [--rate 10gbit|1gbit|RATE] [--delay MS]
+#   cluster/testbed.sh run H -- COMMAND...    # run COMMAND on host H (1-based)
+#   cluster/testbed.sh link H up|down         # plug / unplug host H's cable
+#   cluster/testbed.sh kill H                 # SIGKILL every process on host H (a dead node)
+#   cluster/testbed.sh bytes H                # bytes host H has sent on its link so far
+#   cluster/testbed.sh status
+#   cluster/testbed.sh down                   # always safe; removes everything
+#
+# `run` exports OMPI_MCA_plm_rsh_agent (cluster/testbed-rsh.sh, the testbed's
+# `ssh`) and VCOLOR_TESTBED_HOSTFILE (one line per host, `198.18.0.H slots=C`).
+# A two-host doctor over TCP only:
+#   cluster/testbed.sh up 2
+#   cluster/testbed.sh run 1 -- sh -c 'cluster/launch.sh -H "$VCOLOR_TESTBED_HOSTFILE" \
+#       -t -N -i 198.18.0.0/24 -- doctor'
+#   cluster/testbed.sh down
+#
+# --rate shapes every link in both directions with `tc tbf` (the host's egress
+# and the bridge port's egress). --delay needs the kernel's netem qdisc; where
+# it is missing `up` fails with a message instead of running unshaped.
+# VCOLOR_TESTBED=NAME (default vctb) names the testbed, so several can coexist;
+# its state lives in /run/vcolor-testbed-NAME.
+set -euo pipefail
+
+name="${VCOLOR_TESTBED:-vctb}"
+[[ "$name" =~ ^[a-z][a-z0-9]{0,7}$ ]] || { echo "testbed.sh: VCOLOR_TESTBED must be 1-8 lower-case letters/digits, got '$name'" >&2; exit 2; }
+state="/run/vcolor-testbed-$name"
+here="$(cd "$(dirname "$0")" && pwd)"
+subnet="198.18.0"
+
+die() { echo "testbed.sh: $*" >&2; exit 1; }
+
+# Can this process make network namespaces at all? (root, iproute2, unshare, nsenter)
+check_capable() {
+  [[ "$(id -u)" == 0 ]] || die "needs root (network namespaces)"
+  for tool in ip tc unshare nsenter; do
+    command -v "$tool" >/dev/null || die "$tool not found (apt install iproute2 util-linux)"
+  done
+  local probe="${name}-probe"
+  ip netns add "$probe" 2>/dev/null || die "cannot create network namespaces here (ip netns add failed)"
+  ip netns delete "$probe"
+}
+
+holder_pid() { cat "$state/host$1.pid" 2>/dev/null || true; }
+
+down() {
+  # Holders first (their namespaces go with them), then the named namespaces
+  # and the state. Every step tolerates what is already gone.
+  if [[ -d "$state" ]]; then
+    for f in "$state"/host*.pid; do
+      [[ -e "$f" ]] || continue
+      pid="$(cat "$f")"
+      [[ -n "$pid" ]] && kill "$pid" 2>/dev/null || true
+    done
+  fi
+  for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep -E "^${name}-(br|h[0-9]+)$" || true); do
+    # Anything still running inside (a rank left over from a failed test) goes too.
+    for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$pid" 2>/dev/null || true; done
+    ip netns delete "$ns" 2>/dev/null || true
+  done
+  rm -rf "$state"
+}
+
+shape() {  # shape NETNS DEV: tbf at --rate, netem delay if asked
+  local ns="$1" dev="$2"
+  if [[ -n "$delay" ]]; then
+    ip netns exec "$ns" tc qdisc add dev "$dev" root handle 1: netem delay "${delay}ms" 2>/dev/null ||
+      die "--delay needs the netem qdisc, which this kernel lacks (modprobe sch_netem)"
+  fi
+  if [[ -n "$rate" ]]; then
+    local bits burst
+    bits=$(rate_bits "$rate")
+    # Burst: 1 ms at the rate, at least 128 KB (a veth carries 64 KB GSO packets).
+    burst=$(( bits / 8 / 1000 )); (( burst < 131072 )) && burst=131072
+    local parent="root"; [[ -n "$delay" ]] && parent="parent 1:1"
+    # shellcheck disable=SC2086
+    ip netns exec "$ns" tc qdisc add dev "$dev" $parent handle 10: tbf rate "$rate" burst "$burst" latency 50ms ||
+      die "tc tbf failed on $dev in $ns"
+  fi
+}
+
+rate_bits() {  # 10gbit, 1gbit, 500mbit, 100kbit → bits per second
+  local r="$1"
+  case "$r" in
+    *gbit) echo $(( ${r%gbit} * 1000000000 )) ;;
+    *mbit) echo $(( ${r%mbit} * 1000000 )) ;;
+    *kbit) echo $(( ${r%kbit} * 1000 )) ;;
+    *) die "--rate must look like 10gbit, 1gbit or 500mbit, got '$r'" ;;
+  esac
+}
+
+up() {
+  local n="$1"
+  [[ "$n" =~ ^[1-9][0-9]*$ && "$n" -le 250 ]] || die "N must be 1…250, got '$n'"
+  check_capable
+  [[ -d "$state" ]] && die "testbed '$name' is already up (cluster/testbed.sh down first)"
+  # Whatever fails from here on (a command under set -e, or die), nothing stays behind.
+  trap 'rc=$?; if [[ $rc != 0 ]]; then echo "testbed.sh: up failed; cleaning up" >&2; down; fi' EXIT
+  mkdir -p "$state"
+  local br="${name}-br"
+  ip netns add "$br"
+  ip -n "$br" link add br0 type bridge
+  ip -n "$br" link set br0 up
+  ip -n "$br" link set lo up
+  local slots; slots=$(nproc)
+  : > "$state/hostfile"
+  for h in $(seq 1 "$n"); do
+    local ns="${name}-h$h"
+    ip netns add "$ns"
+    ip link add "${name}h${h}" type veth peer name "${name}b${h}"
+    ip link set "${name}h${h}" netns "$ns"
+    ip link set "${name}b${h}" netns "$br"
+    ip -n "$ns" link set "${name}h${h}" name eth0
+    ip -n "$ns" addr add "$subnet.$h/24" dev eth0
+    ip -n "$ns" link set lo up
+    ip -n "$ns" link set eth0 up
+    ip -n "$br" link set "${name}b${h}" master br0
+    ip -n "$br" link set "${name}b${h}" up
+    shape "$ns" eth0
+    shape "$br" "${name}b${h}"
+    # The holder: in the host's network namespace and a new UTS namespace
+    # with the host's name; it sleeps until `down` kills it.
+    # It keeps no descriptor of ours open beyond 0-2 (a caller waiting for
+    # EOF on a pipe it gave us would otherwise wait for the holder).
+    (
+      for fd in /proc/$BASHPID/fd/*; do fd=${fd##*/}; (( fd > 2 )) && eval "exec $fd>&-" 2>/dev/null; done
+      exec ip netns exec "$ns" unshare --uts sh -c "hostname ${name}-h$h && exec sleep infinity"
+    ) </dev/null >/dev/null 2>&1 &
+    echo $! > "$state/host$h.pid"
+    echo "$subnet.$h slots=$slots" >> "$state/hostfile"
+    echo "$subnet.$h $h ${name}-h$h" >> "$state/hosts"
+  done
+  # Wait until every holder has its own host name (the unshare has run).
+  for h in $(seq 1 "$n"); do
+    for _ in $(seq 1 100); do
+      [[ "$(nsenter -t "$(holder_pid "$h")" -u hostname 2>/dev/null)" == "${name}-h$h" ]] && break
+      sleep 0.05
+    done
+    [[ "$(nsenter -t "$(holder_pid "$h")" -u hostname 2>/dev/null)" == "${name}-h$h" ]] || die "host $h did not come up"
+  done
+  echo "$n" > "$state/size"
+  trap - EXIT
+  echo "testbed '$name': $n host(s) $subnet.1…$subnet.$n${rate:+, links at $rate}${delay:+, +${delay} ms}; hostfile $state/hostfile"
+}
+
+run() {
+  local h="$1"; shift
+  [[ "${1:-}" == "--" ]] && shift
+  [[ $# -gt 0 ]] || die "run: no command given"
+  local pid; pid="$(holder_pid "$h")"
+  [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null || die "host $h of testbed '$name' is not up"
+  export VCOLOR_TESTBED="$name" VCOLOR_TESTBED_HOSTFILE="$state/hostfile"
+  export OMPI_MCA_plm_rsh_agent="$here/testbed-rsh.sh"
+  exec nsenter -t "$pid" -n -u -- "$@"
+}
+
+link() {
+  local h="$1" how="$2"
+  [[ "$how" == up || "$how" == down ]] || die "link: say up or down"
+  [[ -n "$(holder_pid "$h")" ]] || die "host $h of testbed '$name' is not up"
+  ip -n "${name}-h$h" link set eth0 "$how"
+}
+
+kill_host() {  # every process in host H's namespace but its holder
+  local h="$1" pid holder; holder="$(holder_pid "$h")"
+  [[ -n "$holder" ]] || die "host $h of testbed '$name' is not up"
+  for pid in $(ip netns pids "${name}-h$h"); do
+    [[ "$pid" == "$holder" ]] || kill -9 "$pid" 2>/dev/null || true
+  done
+}
+
+cmd="${1:-}"; shift || true
+rate="" delay=""
+case "$cmd" in
+  up)
+    [[ $# -ge 1 ]] || die "usage: up N [--rate R] [--delay MS]"
+    n="$1"; shift
+    while [[ $# -gt 0 ]]; do
+      case "$1" in
+        --rate) rate="${2:?--rate needs a value}"; rate_bits "$rate" >/dev/null; shift 2 ;;
+        --delay) delay="${2:?--delay needs milliseconds}"; [[ "$delay" =~ ^[0-9]+$ ]] || die "--delay takes whole milliseconds"; shift 2 ;;
+        *) die "unknown option $1" ;;
+      esac
+    done
+    up "$n" ;;
+  down) down ;;
+  run) [[ $# -ge 2 ]] || die "usage: run H -- COMMAND..."; run "$@" ;;
+  link) [[ $# -eq 2 ]] || die "usage: link H up|down"; link "$1" "$2" ;;
+  kill) [[ $# -eq 1 ]] || die "usage: kill H"; kill_host "$1" ;;
+  bytes)
+    [[ $# -eq 1 ]] || die "usage: bytes H"
+    ip netns exec "${name}-h$1" cat /sys/class/net/eth0/statistics/tx_bytes ;;
+  status)
+    [[ -d "$state" ]] || { echo "testbed '$name' is down"; exit 0; }
+    cat "$state/hosts" ;;
+  check) check_capable ;;
+  -h|--help|"") sed -n '2,36p' "$0" ;;
+  *) die "unknown command '$cmd' (up, down, run, link, kill, bytes, status, check)" ;;
+esac
