@@ -58,6 +58,12 @@ public final class Trainer {
         TrainingLog.logger.notice("\(text)")
     }
 
+    /// Something the user should see even with `--log-level quiet` (rank 0 only).
+    func warn(_ text: String) {
+        guard comm.isRoot else { return }
+        TrainingLog.logger.warning("\(text)")
+    }
+
     // MARK: - Run
 
     /// Set up, then steps (each followed by its bookkeeping) until the run is
@@ -197,7 +203,7 @@ public final class Trainer {
         }
         if comm.isRoot, options.sampleEvery > 0, s.step % options.sampleEvery == 0, s.validator.hasData {
             do { try s.validator.writeSample(step: s.step, run: options.run) } catch {
-                note("warning: could not write the sample strip: \(error)")
+                warn("could not write the sample strip: \(error)")
             }
         }
         if s.step % options.checkpointEvery == 0 || done { try checkpoint(s) }
@@ -279,7 +285,7 @@ public final class Trainer {
                 note("--resume: no checkpoint in \(checkpoints.path) yet; starting from scratch")
                 return Start(resumed: nil)
             }
-            for reason in newest.skipped { note("warning: skipping \(reason)") }
+            for reason in newest.skipped { warn("skipping \(reason)") }
             let stored: TrainingConfiguration
             do { stored = try TrainingConfiguration.decode(newest.state.configuration) } catch {
                 throw TrainingError("\(newest.path): the stored configuration is not readable (\(error))")
@@ -294,11 +300,11 @@ public final class Trainer {
                     throw TrainingError("--resume: \(newest.path) was trained on another data set than \(options.data)"
                                         + " (its sequences, frame counts or split differ); pass --allow-data-change to continue on this one")
                 }
-                note("warning: \(newest.path) was trained on another data set; continuing on \(options.data) (--allow-data-change)")
+                warn("\(newest.path) was trained on another data set; continuing on \(options.data) (--allow-data-change)")
             }
             try Checkpoint.read(newest.path, into: networks(model))
             if newest.state.worldSize != comm.size {
-                note("warning: \(newest.path) was written by \(newest.state.worldSize) rank(s), resuming with \(comm.size):"
+                warn("\(newest.path) was written by \(newest.state.worldSize) rank(s), resuming with \(comm.size):"
                      + " the effective batch changes from \(newest.state.worldSize * options.batch) to \(comm.size * options.batch) clips"
                      + " and the data order is not the one an uninterrupted run would have seen")
             }
