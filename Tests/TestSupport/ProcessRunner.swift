@@ -6,6 +6,15 @@ public struct ProcessOutput: Sendable {
     public var stdoutData: Data
     public var stderr: String
     public var stdout: String { String(decoding: stdoutData, as: UTF8.self) }
+    public init(status: Int32, stdoutData: Data, stderr: String) {
+        (self.status, self.stdoutData, self.stderr) = (status, stdoutData, stderr)
+    }
+
+    /// For a process watched by hand (one the test signals while it runs).
+    public init(status: Int32, stdout: String, stderr: String) {
+        self.init(status: status, stdoutData: Data(stdout.utf8), stderr: stderr)
+    }
+
     /// The non-empty lines of stderr.
     public var stderrLines: [Substring] { stderr.split(separator: "\n", omittingEmptySubsequences: true) }
 }

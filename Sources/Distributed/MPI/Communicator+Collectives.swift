@@ -94,11 +94,12 @@ extension Communicator {
     /// Rounding into `wire` before and widening after are the caller's.
     public func startAllReduceSum(_ buffer: UnsafeMutableBufferPointer<Float>,
                                   bf16 wire: UnsafeMutableBufferPointer<UInt16>) throws -> AllReduceRequest {
-        let request = AllReduceRequest(buffer: buffer)
+        let request = AllReduceRequest(buffer: buffer, communicator: self)
         guard size > 1, let base = wire.baseAddress, wire.count > 0 else { return request }
         guard wire.count <= maxElementsPerCall else {
             throw CommunicatorError("non-blocking all-reduce of \(wire.count) elements: split it into buckets")
         }
+        collectiveSequence &+= 1
         try mpiCheck(MPI_Iallreduce(vc_mpi_in_place(), base, Int32(wire.count), vc_mpi_uint16(), bf16Sum,
                                     comm, &request.request),
                      "MPI_Iallreduce of \(wire.count) bf16 values")
