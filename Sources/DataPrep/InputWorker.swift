@@ -3,7 +3,7 @@ import HDF5Kit
 import Imaging
 
 /// One decoding thread's tools and the per-input loop:
-/// ffmpeg frames → lab8 → histogram score → deflate → `SequenceSplitter`.
+/// ffmpeg frames → lab8 → scene-cut scores → deflate → `SequenceSplitter`.
 /// Everything here is per worker, so workers share nothing but the queue.
 final class InputWorker {
     let size: Int
@@ -20,7 +20,7 @@ final class InputWorker {
     private var deflate: Deflate
     private let rgb: UnsafeMutablePointer<UInt8>
     private let lab: UnsafeMutablePointer<UInt8>
-    private var histograms = [Int32](repeating: 0, count: 2 * SceneCutDetector.histogramSize)
+    private let scorer: CutScorer
 
     init(size: Int, fit: FitMode, detector: SceneCutDetector, minFrames: Int, maxFrames: Int, deflateLevel: Int,
          ffmpeg: String, temporaryDirectory: String, queue: BlockingQueue<WriterMessage>, stats: PrepStats,
@@ -38,6 +38,7 @@ final class InputWorker {
         deflate = Deflate(level: deflateLevel)
         rgb = .allocate(capacity: size * size * 3)
         lab = .allocate(capacity: size * size * 3)
+        scorer = CutScorer(size: size)
     }
 
     deinit {
@@ -72,34 +73,30 @@ final class InputWorker {
             },
             send: { queue.put($0) })
         var pending: [UInt8] = []
-        var scorePending = 0.0, scoreBefore = 0.0
+        var scorePending = SceneCutDetector.Score.zero, scoreBefore = SceneCutDetector.Score.zero
         var cuts = 0
         var t = 0
         var sinceReport = 0
         var wasCancelled = false
-        histograms.withUnsafeMutableBufferPointer { h in
-            var previous = h.baseAddress!, currentHistogram = h.baseAddress! + SceneCutDetector.histogramSize
-            while decoder.read(into: rgb) {
-                if cancelled() { wasCancelled = true; break }
-                converter.convert(rgb: rgb, pixels: pixels, lab: lab)
-                SceneCutDetector.histogram(lab, pixels: pixels, into: currentHistogram)
-                let score = t == 0 ? 0 : SceneCutDetector.distance(previous, currentHistogram, pixels: pixels)
-                if t > 0 {
-                    // Frame t−1's cut decision needs the score after it (fade guard).
-                    let cut = t > 1 && detector.isCut(previous: scoreBefore, current: scorePending, next: score)
-                    if cut { cuts += 1 }
-                    splitter.append(pending[...], frameIndex: t - 1, cutBefore: cut)
-                }
-                let n = deflate.compress(UnsafeRawBufferPointer(start: lab, count: 3 * pixels))
-                pending.removeAll(keepingCapacity: true)
-                pending.append(contentsOf: deflate.output[0..<n])
-                scoreBefore = scorePending
-                scorePending = score
-                swap(&previous, &currentHistogram)
-                t += 1
-                sinceReport += 1
-                if sinceReport == 16 { stats.addDecoded(sinceReport); sinceReport = 0 }
+        scorer.reset()
+        while decoder.read(into: rgb) {
+            if cancelled() { wasCancelled = true; break }
+            converter.convert(rgb: rgb, pixels: pixels, lab: lab)
+            let score = scorer.add(lab)
+            if t > 0 {
+                // Frame t−1's cut decision needs the score after it (fade guard).
+                let cut = t > 1 && detector.isCut(previous: t > 2 ? scoreBefore : nil, current: scorePending, next: score)
+                if cut { cuts += 1 }
+                splitter.append(pending[...], frameIndex: t - 1, cutBefore: cut)
             }
+            let n = deflate.compress(UnsafeRawBufferPointer(start: lab, count: 3 * pixels))
+            pending.removeAll(keepingCapacity: true)
+            pending.append(contentsOf: deflate.output[0..<n])
+            scoreBefore = scorePending
+            scorePending = score
+            t += 1
+            sinceReport += 1
+            if sinceReport == 16 { stats.addDecoded(sinceReport); sinceReport = 0 }
         }
         stats.addDecoded(sinceReport)
         if wasCancelled {
@@ -107,7 +104,7 @@ final class InputWorker {
             return .cancelled
         }
         if t > 0 {
-            let cut = t > 1 && detector.isCut(previous: scoreBefore, current: scorePending, next: 0)
+            let cut = t > 1 && detector.isCut(previous: t > 2 ? scoreBefore : nil, current: scorePending, next: nil)
             if cut { cuts += 1 }
             splitter.append(pending[...], frameIndex: t - 1, cutBefore: cut)
         }
