@@ -4,7 +4,7 @@ import Imaging
 import Media
 
 /// One decoding thread's tools and the per-input loop:
-/// ffmpeg frames → lab8 → histogram score → deflate → `SequenceSplitter`.
+/// ffmpeg frames → lab8 → scene-cut scores → deflate → `SequenceSplitter`.
 /// Everything here is per worker, so workers share nothing but the queue.
 final class InputWorker {
     let size: Int
@@ -19,7 +19,7 @@ final class InputWorker {
     private let converter = Lab8Converter()
     private var deflate: Deflate
     private let lab: UnsafeMutablePointer<UInt8>
-    private var histograms = [Int32](repeating: 0, count: 2 * SceneCutDetector.histogramSize)
+    private let scorer: CutScorer
 
     init(size: Int, fit: FitMode, detector: SceneCutDetector, minFrames: Int, maxFrames: Int, deflateLevel: Int,
          temporaryDirectory: String, queue: BlockingQueue<WriterMessage>, stats: PrepStats,
@@ -35,6 +35,7 @@ final class InputWorker {
         self.cancelled = cancelled
         deflate = Deflate(level: deflateLevel)
         lab = .allocate(capacity: size * size * 3)
+        scorer = CutScorer(size: size)
     }
 
     deinit {
@@ -73,23 +74,20 @@ final class InputWorker {
         var t = 0
         var sinceReport = 0
         var wasCancelled = false
-        histograms.withUnsafeMutableBufferPointer { h in
-            var previous = h.baseAddress!, currentHistogram = h.baseAddress! + SceneCutDetector.histogramSize
-            while let rgb = reader.next() {
-                if cancelled() { wasCancelled = true; break }
-                converter.convert(rgb: rgb, pixels: pixels, lab: lab)
-                SceneCutDetector.histogram(lab, pixels: pixels, into: currentHistogram)
-                let score = t == 0 ? 0 : SceneCutDetector.distance(previous, currentHistogram, pixels: pixels)
-                // Frame t−1's cut decision needs the score after it (fade guard).
-                if let cut = tracker.push(score: score) { splitter.append(pending[...], frameIndex: t - 1, cutBefore: cut) }
-                let n = deflate.compress(UnsafeRawBufferPointer(start: lab, count: 3 * pixels))
-                pending.removeAll(keepingCapacity: true)
-                pending.append(contentsOf: deflate.output[0..<n])
-                swap(&previous, &currentHistogram)
-                t += 1
-                sinceReport += 1
-                if sinceReport == 16 { stats.addDecoded(sinceReport); sinceReport = 0 }
+        scorer.reset()
+        while let rgb = reader.next() {
+            if cancelled() { wasCancelled = true; break }
+            converter.convert(rgb: rgb, pixels: pixels, lab: lab)
+            // Frame t−1's cut decision needs the score after it (fade guard).
+            if let cut = tracker.push(score: scorer.add(lab)) {
+                splitter.append(pending[...], frameIndex: t - 1, cutBefore: cut)
             }
+            let n = deflate.compress(UnsafeRawBufferPointer(start: lab, count: 3 * pixels))
+            pending.removeAll(keepingCapacity: true)
+            pending.append(contentsOf: deflate.output[0..<n])
+            t += 1
+            sinceReport += 1
+            if sinceReport == 16 { stats.addDecoded(sinceReport); sinceReport = 0 }
         }
         stats.addDecoded(sinceReport)
         if wasCancelled {

@@ -1,0 +1,87 @@
+import Foundation
+import XCTest
+@testable import DataPrep
+
+/// The scene-cut detector on a small labelled set made with ffmpeg's sources (the
+/// synthetic version of the real-footage set of docs/dataprep.md): hard cuts
+/// between different shots, jump cuts within one moving shot (near-identical
+/// histograms), and moving shots with no cut.
+final class SceneCutTests: XCTestCase {
+    var dir = ""
+    override func setUp() { dir = NSTemporaryDirectory() + "scenecut-\(UUID().uuidString)" }
+    override func tearDown() { try? FileManager.default.removeItem(atPath: dir) }
+
+    /// testsrc2 0–29 | testsrc2 120–149 (jump cut at 30) | mandelbrot 0–29 (cut at 60)
+    /// | mandelbrot 100–129 (jump cut at 90) | cellauto 0–29 (cut at 120).
+    func makeLabelledVideo(_ path: String) throws {
+        let trims = [(0, 0, 30), (0, 120, 150), (1, 0, 30), (1, 100, 130), (2, 0, 30)]
+        var graph = "[0:v]split=2[s0][s1];[1:v]split=2[s2][s3];[2:v]null[s4];"
+        for (i, (_, start, end)) in trims.enumerated() {
+            graph += "[s\(i)]trim=start_frame=\(start):end_frame=\(end),setpts=PTS-STARTPTS[c\(i)];"
+        }
+        graph += (0..<trims.count).map { "[c\($0)]" }.joined() + "concat=n=\(trims.count):v=1,format=yuv420p[v]"
+        var arguments = ["-hide_banner", "-loglevel", "error", "-y"]
+        for source in ["testsrc2", "mandelbrot", "cellauto"] { arguments += ["-f", "lavfi", "-i", "\(source)=size=160x120:rate=25"] }
+        arguments += ["-filter_complex", graph, "-map", "[v]", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", path]
+        try SyntheticMedia.run(arguments)
+    }
+
+    func testLabelledSyntheticSetFindsEveryCutAndNoOther() throws {
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try makeLabelledVideo(dir + "/cuts.mp4")
+        // Moving shots without a cut: a zoom and a moving test pattern.
+        try SyntheticMedia.video(dir + "/still-zoom.mp4", [.init(source: "mandelbrot", frames: 90)])
+        try SyntheticMedia.video(dir + "/still-pattern.mp4", [.init(source: "testsrc2", frames: 90)])
+        var o = PrepOptions(inputs: [dir + "/cuts.mp4", dir + "/still-pattern.mp4", dir + "/still-zoom.mp4"], output: dir + "/data")
+        o.progress = false
+        o.valFraction = 0
+        o.minFrames = 1
+        _ = try Prep.run(o)
+        let index = try DatasetIndex.load(dir + "/data")
+        var starts: [String: [Int]] = [:]
+        for s in index.sequences { starts[s.source, default: []].append(s.firstFrame) }
+        XCTAssertEqual(starts["cuts.mp4"], [0, 30, 60, 90, 120], "the jump cuts at 30 and 90 have histograms that hardly change")
+        XCTAssertEqual(starts["still-pattern.mp4"], [0])
+        XCTAssertEqual(starts["still-zoom.mp4"], [0])
+    }
+
+    func testBlockScoreOfKnownFrames() {
+        // 64² frames: 2 × 2 pixels a block. Frame a: L 100, a 128, b 128 everywhere;
+        // frame b: L 110 in the left half, 100 in the right, a 132, b 128.
+        let size = 64, pixels = size * size
+        var a = [UInt8](repeating: 128, count: 3 * pixels), b = a
+        for p in 0..<pixels { a[p] = 100; b[p] = p % size < size / 2 ? 110 : 100; b[pixels + p] = 132 }
+        var sa = [Int32](repeating: 0, count: SceneCutDetector.blockSumsSize), sb = sa
+        SceneCutDetector.blockSums(a, size: size, into: &sa)
+        SceneCutDetector.blockSums(b, size: size, into: &sb)
+        XCTAssertEqual(sa[0], 400)  // 4 pixels of L 100
+        XCTAssertEqual(sb[0], 440)
+        XCTAssertEqual(sb[SceneCutDetector.grid - 1], 400)
+        XCTAssertEqual(sb[SceneCutDetector.grid * SceneCutDetector.grid], 4 * 132)
+        // Mean |ΔL| over blocks 5, mean |Δab| over blocks and a, b: (4 + 0) / 2 = 2.
+        XCTAssertEqual(SceneCutDetector.blockDistance(sa, sb, size: size), (5.0 + 2.0) / 255, accuracy: 1e-12)
+        XCTAssertEqual(SceneCutDetector.blockDistance(sa, sa, size: size), 0)
+    }
+
+    func testRules() {
+        let d = SceneCutDetector()
+        typealias S = SceneCutDetector.Score
+        // A different shot: the histogram peak decides.
+        XCTAssertTrue(d.isCut(previous: S(histogram: 0.05, blocks: 0.01), current: S(histogram: 0.6, blocks: 0.02), next: S(histogram: 0.05, blocks: 0.01)))
+        // A similar shot: histograms barely move, the block score spikes.
+        XCTAssertTrue(d.isCut(previous: S(histogram: 0.02, blocks: 0.005), current: S(histogram: 0.05, blocks: 0.03), next: S(histogram: 0.02, blocks: 0.006)))
+        // Fast motion: the block score is high on the neighbours too.
+        XCTAssertFalse(d.isCut(previous: S(histogram: 0.02, blocks: 0.02), current: S(histogram: 0.05, blocks: 0.03), next: S(histogram: 0.02, blocks: 0.02)))
+        // A spike too small to be a cut (noise in a still shot).
+        XCTAssertFalse(d.isCut(previous: S(histogram: 0, blocks: 0.001), current: S(histogram: 0.01, blocks: 0.01), next: S(histogram: 0, blocks: 0.001)))
+        // The last frame: the block rule compares with the score before.
+        XCTAssertTrue(d.isCut(previous: S(histogram: 0.02, blocks: 0.005), current: S(histogram: 0.05, blocks: 0.03), next: nil))
+        XCTAssertFalse(d.isCut(previous: S(histogram: 0.02, blocks: 0.02), current: S(histogram: 0.05, blocks: 0.03), next: nil))
+        // Frame 1 (frame 0 has no score): the block rule compares with the score after.
+        XCTAssertFalse(d.isCut(previous: nil, current: S(histogram: 0.05, blocks: 0.03), next: S(histogram: 0.02, blocks: 0.02)))
+        XCTAssertTrue(d.isCut(previous: nil, current: S(histogram: 0.05, blocks: 0.03), next: S(histogram: 0.02, blocks: 0.005)))
+        // A threshold above 1 turns detection off, block rule included.
+        let off = SceneCutDetector(threshold: 2)
+        XCTAssertFalse(off.isCut(previous: .zero, current: S(histogram: 1, blocks: 1), next: .zero))
+    }
+}
