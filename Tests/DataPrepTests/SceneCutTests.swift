@@ -1,4 +1,6 @@
 import Foundation
+import Media
+import TestSupport
 import XCTest
 @testable import DataPrep
 

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// `scripts/seed-experiment.sh` in miniature: tiny lavfi clips stand in for the
@@ -47,7 +48,7 @@ final class SeedExperimentScriptTests: XCTestCase {
         try makeFootage(dir + "/footage")
         let work = dir + "/work"
         let r = try runScript(["--footage", dir + "/footage", "--budget", "2", "--seeds", "3", "--base", "2",
-                               "--holdout", "c.mp4", "--tail", "0.25", "--vcolor", vcolorExecutable().path, work],
+                               "--holdout", "c.mp4", "--tail", "0.25", "--vcolor", vcolorBinary().path, work],
                               log: dir + "/script.log")
         XCTAssertEqual(r.status, 0, r.output + ((try? String(contentsOfFile: work + "/experiment.log", encoding: .utf8)) ?? ""))
 
