@@ -82,6 +82,9 @@ public struct ColorizeJob {
         do {
             for file in files {
                 let reader = try FrameReader(.file(file.path), width: file.info.width, height: file.info.height)
+                // The reader thread holds the reader: a throw below must stop it and ffmpeg
+                // (after a normal finish this does nothing).
+                defer { reader.cancel() }
                 var count = 0
                 while let frame = reader.next() {
                     try colorizer.push(rgb: frame, width: reader.width, height: reader.height, emit: emit)
