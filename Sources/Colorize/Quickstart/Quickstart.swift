@@ -1,6 +1,7 @@
 import DataPrep
 import Foundation
 import Media
+import Storage
 import Console
 import Net
 import ModelFiles
@@ -119,7 +120,8 @@ public struct Quickstart {
         let report = try Evaluator(models: models).run(data: data, split: Split.val.rawValue)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-        try encoder.encode(report).write(to: URL(fileURLWithPath: path("eval.json")), options: .atomic)
+        // AtomicFile's StorageError is already the one-line "PATH: cannot write (why)".
+        try AtomicFile.write(try encoder.encode(report), to: path("eval.json"))
         var page: String?
         if o.report {
             page = path("report.html")

@@ -1,5 +1,6 @@
 import Foundation
 import Media
+import Storage
 
 /// The report: one self-contained HTML page (inline CSS and SVG, sample
 /// strips as data: URIs; no script, nothing fetched) with the training curves
@@ -143,8 +144,9 @@ public enum Report {
             }
         }
         let page = Data(ReportPage(runs: histories, eval: report).html().utf8)
-        do { try page.write(to: URL(fileURLWithPath: output), options: .atomic) } catch {
-            throw MediaError("\(output): cannot write the report (\((error as NSError).localizedFailureReason ?? error.localizedDescription))")
+        // Through AtomicFile like every other file vcolor writes (temporary name, fsync, rename).
+        do { try AtomicFile.write(page, to: output) } catch let error as StorageError {
+            throw MediaError("\(output): cannot write the report (\(error.reason))")
         }
         return page.count
     }
