@@ -103,6 +103,19 @@ final class ReportTests: XCTestCase {
         XCTAssertEqual(run.skippedLines, 0)
     }
 
+    /// A curve whose values differ by two ulps at 10⁶ gets a tick step far
+    /// below an ulp: the ticks still end, few and inside the range.
+    func testTicksEndWhenTheStepIsBelowAnUlp() {
+        let lo = 1e6, hi = lo.nextUp.nextUp
+        let ticks = ChartFrame.ticks(lo, hi, count: 5)
+        XCTAssertFalse(ticks.isEmpty)
+        XCTAssertLessThanOrEqual(ticks.count, 50)
+        // ceil(lo / step) · step may round an ulp outside the range.
+        for t in ticks { XCTAssertTrue(t >= lo.nextDown.nextDown && t <= hi.nextUp.nextUp, "\(t)") }
+        // An ordinary range is unchanged: 0, 2, …, 10.
+        XCTAssertEqual(ChartFrame.ticks(0, 10, count: 5), [0, 2, 4, 6, 8, 10])
+    }
+
     func testTextIsEscapedAndTheBestOfEachColumnIsMarked() throws {
         var run = RunHistory(path: "runs/<q>&\"x'", name: "<q>&\"x'")
         run.lossD = Series(x: [1, 2], y: [0.7, 0.6])
