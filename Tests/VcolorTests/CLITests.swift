@@ -20,4 +20,25 @@ final class CLITests: XCTestCase {
         }
         XCTAssertLessThan(Date().timeIntervalSince(start), 10)
     }
+
+    /// The deadline kills the child's children too, even one in a session of
+    /// its own (as mpirun's ranks or a quickstart's ffmpeg are in groups of
+    /// their own): a shell starts two `sleep`s, writes their pids and waits.
+    func testTheDeadlineKillsTheChildsChildrenToo() throws {
+        let pids = FileManager.default.temporaryDirectory.appendingPathComponent("vcolor-pids-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: pids) }
+        let script = "sleep 30 & echo $! > \(pids); setsid sleep 30 & echo $! >> \(pids); wait"
+        XCTAssertThrowsError(try runProcess(URL(fileURLWithPath: "/bin/sh"), ["-c", script], timeout: 1))
+        let started = try String(contentsOfFile: pids, encoding: .utf8).split(separator: "\n").compactMap { pid_t($0) }
+        XCTAssertEqual(started.count, 2)
+        // Killed processes may linger a moment as zombies until init reaps them.
+        func alive(_ pid: pid_t) -> Bool {
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return false }
+            return !stat.contains(") Z ")
+        }
+        for pid in started {
+            XCTAssertFalse(alive(pid), "sleep \(pid) outlived the deadline")
+            if alive(pid) { kill(pid, SIGKILL) }
+        }
+    }
 }
