@@ -1,7 +1,7 @@
 import Foundation
 import Media
 
-/// Options of `vcolor prep` (docs/format.md §Command line plus the additions).
+/// Options of `vcolor prep` (docs/format.md §Command line, and `vcolor prep --help`).
 public struct PrepOptions {
     public var inputs: [String]
     public var output: String
