@@ -40,7 +40,7 @@ let package = Package(
         // A thin, serialised Swift layer over the HDF5 C API (shards and checkpoints).
         .target(name: "HDF5Kit", dependencies: ["HDF5Shim"]),
         // Decode (ffmpeg), scene cuts, HDF5 shards and the data-set index.
-        .target(name: "DataPrep", dependencies: ["HDF5Kit", "Imaging", "Media", "Storage", "Console"]),
+        .target(name: "DataPrep", dependencies: ["HDF5Kit", "Imaging", "Media", "Storage", "Console", "Net"]),
         // Model files: checkpoints, safetensors, the model loader, convert. No MPI.
         .target(name: "ModelFiles", dependencies: ["Net", "HDF5Kit", "Storage"]),
         // Data-parallel training: ranks and collectives (MPI/), sampling and loading (Data/), the trainer.
