@@ -27,8 +27,11 @@ final class CLITests: XCTestCase {
     func testTheDeadlineKillsTheChildsChildrenToo() throws {
         let pids = FileManager.default.temporaryDirectory.appendingPathComponent("vcolor-pids-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: pids) }
-        let script = "sleep 30 & echo $! > \(pids); setsid sleep 30 & echo $! >> \(pids); wait"
+        let script = "sleep 120 & echo $! > \(pids); setsid sleep 120 & echo $! >> \(pids); wait"
+        let start = Date()
         XCTAssertThrowsError(try runProcess(URL(fileURLWithPath: "/bin/sh"), ["-c", script], timeout: 1))
+        // 1 s deadline + 5 s grace; with the sleeps left alive the call took as long as they ran.
+        XCTAssertLessThan(Date().timeIntervalSince(start), 15)
         let started = try String(contentsOfFile: pids, encoding: .utf8).split(separator: "\n").compactMap { pid_t($0) }
         XCTAssertEqual(started.count, 2)
         // Killed processes may linger a moment as zombies until init reaps them.
