@@ -34,19 +34,19 @@ let package = Package(
         // Colour maths (CIELAB, lab8, network normalisation), RGB images, PNG, quality metrics.
         .target(name: "Imaging", dependencies: ["Storage", "CZlib"]),
         // ffmpeg and ffprobe: tool lookup, probing, frame reader and writer, media paths, scene cuts.
-        .target(name: "Media", dependencies: ["Imaging", "Storage"]),
+        .target(name: "Media", dependencies: ["Storage"]),
         // Compute only: tensors, layers with hand-written backward passes, the GAN, Adam.
         .target(name: "Net", dependencies: ["CBLAS"]),
         // A thin, serialised Swift layer over the HDF5 C API (shards and checkpoints).
         .target(name: "HDF5Kit", dependencies: ["HDF5Shim"]),
         // Decode (ffmpeg), scene cuts, HDF5 shards and the data-set index.
-        .target(name: "DataPrep", dependencies: ["HDF5Kit", "Imaging", "Media", "Storage", "Console"]),
+        .target(name: "DataPrep", dependencies: ["HDF5Kit", "Imaging", "Media", "Storage", "Console", "Net"]),
         // Model files: checkpoints, safetensors, the model loader, convert. No MPI.
         .target(name: "ModelFiles", dependencies: ["Net", "HDF5Kit", "Storage"]),
         // Data-parallel training: ranks and collectives (MPI/), sampling and loading (Data/), the trainer.
-        .target(name: "Distributed", dependencies: ["Net", "DataPrep", "ModelFiles", "Imaging", "Media", "HDF5Kit", "MPIShim", "Console", "Storage"]),
+        .target(name: "Distributed", dependencies: ["Net", "DataPrep", "ModelFiles", "Imaging", "Media", "MPIShim", "Console", "Storage"]),
         // From a model file to a coloured film: colorize, eval, quickstart. No MPI.
-        .target(name: "Colorize", dependencies: ["Net", "DataPrep", "ModelFiles", "Imaging", "Media", "Storage", "HDF5Kit", "Console"]),
+        .target(name: "Colorize", dependencies: ["Net", "DataPrep", "ModelFiles", "Imaging", "Media", "Storage", "Console"]),
         .executableTarget(
             name: "vcolor",
             dependencies: [

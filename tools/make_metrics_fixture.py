@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes Tests/ColorizeTests/Fixtures/metrics.json: scikit-image's SSIM and PSNR
 (and numpy's colourfulness) on a few small image pairs, the reference the
-Swift metrics (Sources/Colorize/Metrics) are tested against. Run by hand:
+Swift metrics (Sources/Imaging/Metrics) are tested against. Run by hand:
 
     /work/venv/bin/python tools/make_metrics_fixture.py
 

@@ -1,7 +1,8 @@
 import Foundation
 import Media
+import Net
 
-/// Options of `vcolor prep` (docs/format.md §Command line plus the additions).
+/// Options of `vcolor prep` (docs/format.md §Command line, and `vcolor prep --help`).
 public struct PrepOptions {
     public var inputs: [String]
     public var output: String
@@ -27,7 +28,6 @@ public struct PrepOptions {
         self.output = output
     }
 
-    static let maximumSize = 8192
     static let maximumWorkers = 1024
     /// 1 TiB.
     static let maximumShardMB = 1_048_576.0
@@ -38,10 +38,10 @@ public struct PrepOptions {
     }
 
     public func validate() throws {
-        guard size > 0, size % 128 == 0 else { throw PrepError("--size must be a positive multiple of 128 (got \(size))") }
-        // The bounds below keep size²·3 (a frame), 4·workers (the queue) and
-        // shard-mb·2²⁰ (the byte limit) far from Int's range.
-        guard size <= Self.maximumSize else { throw PrepError("--size must be at most \(Self.maximumSize) (got \(size))") }
+        // The model's rule (the U-Net halves the side 7 times), which also keeps
+        // size²·3 (a frame) far from Int's range; so do the bounds below for
+        // 4·workers (the queue) and shard-mb·2²⁰ (the byte limit).
+        do { try ModelConfig.checkFrameSize(size, name: "--size") } catch { throw PrepError("\(error)") }
         guard valFraction.isFinite, (0...1).contains(valFraction) else { throw PrepError("--val-fraction must be in [0, 1] (got \(valFraction))") }
         guard (1...Self.maximumWorkers).contains(workers) else {
             throw PrepError("--workers must be 1…\(Self.maximumWorkers) (got \(workers))")

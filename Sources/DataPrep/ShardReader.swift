@@ -1,5 +1,6 @@
 import Foundation
 import HDF5Kit
+import Net
 
 /// Reads frames of sequences out of one shard (docs/format.md §Shards), for the trainer.
 ///
@@ -33,7 +34,7 @@ public final class ShardReader {
             height = try root.intAttribute("height")
             width = try root.intAttribute("width")
             // Frames are height·width·3 bytes; a damaged attribute must not overflow that.
-            guard (1...PrepOptions.maximumSize).contains(height), (1...PrepOptions.maximumSize).contains(width) else {
+            guard (1...ModelConfig.maximumSize).contains(height), (1...ModelConfig.maximumSize).contains(width) else {
                 throw PrepError("\(path): bad frame size \(height)×\(width)")
             }
             sequencesGroup = try root.openGroup("sequences")

@@ -35,6 +35,8 @@ public final class FrameReader: @unchecked Sendable {
                 temporaryDirectory: String = NSTemporaryDirectory()) throws {
         self.width = width
         self.height = height
+        // Resolved before the image list is written, so a missing ffmpeg leaves nothing behind.
+        let ffmpeg = try FFmpeg.ffmpegPath()
         var arguments = ["-nostdin", "-hide_banner", "-loglevel", "error"]
         switch input {
         case .file(let path):
@@ -54,7 +56,7 @@ public final class FrameReader: @unchecked Sendable {
         arguments += ["-map", "0:v:0", "-an", "-sn", "-dn", "-fps_mode", "passthrough"]
         if let filter { arguments += ["-vf", filter] }
         arguments += ["-pix_fmt", "rgb24", "-f", "rawvideo", "pipe:1"]
-        process.executableURL = URL(fileURLWithPath: try FFmpeg.ffmpegPath())
+        process.executableURL = URL(fileURLWithPath: ffmpeg)
         process.arguments = arguments
         let out = Pipe(), err = Pipe()
         // A 64 KB pipe holds about one 128² frame, so ffmpeg and this reader
@@ -63,7 +65,11 @@ public final class FrameReader: @unchecked Sendable {
         process.standardOutput = out
         process.standardError = err
         process.standardInput = FileHandle.nullDevice
-        try process.run()
+        do { try process.run() } catch {
+            // deinit does not run for an init that throws here: remove the list now.
+            if let listFile { try? FileManager.default.removeItem(atPath: listFile) }
+            throw error
+        }
         stderr = StderrCollector(err.fileHandleForReading)
         for _ in 0..<max(1, depth) {
             let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: width * height * 3)

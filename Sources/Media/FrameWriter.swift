@@ -105,6 +105,8 @@ public final class FrameWriter {
         self.width = width
         self.height = height
         temporary = Self.temporaryPath(path)
+        // Resolved before the temporary file exists, so a missing ffmpeg leaves nothing behind.
+        let ffmpeg = try FFmpeg.ffmpegPath()
         // Fail here, with the reason, if the output cannot be written at all.
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard fd >= 0 else {
@@ -113,7 +115,7 @@ public final class FrameWriter {
         close(fd)
         // A dead encoder must show up as a failed write (EPIPE), not kill us with SIGPIPE.
         signal(SIGPIPE, SIG_IGN)
-        process.executableURL = URL(fileURLWithPath: try FFmpeg.ffmpegPath())
+        process.executableURL = URL(fileURLWithPath: ffmpeg)
         process.arguments = arguments
         let input = Pipe(), err = Pipe()
         process.standardInput = input

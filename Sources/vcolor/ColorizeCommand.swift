@@ -44,9 +44,16 @@ struct ColorizeCommand: LoggedCommand {
 
     @OptionGroup var threads: ThreadOptions
 
-    @Flag(help: "No progress line.")
+    @Flag(help: "The same as --log-level quiet: warnings and errors only, no progress line.")
     var quiet = false
-    @OptionGroup var logging: LoggingOptions
+    @OptionGroup var loggingOptions: LoggingOptions
+
+    /// `--quiet` is an alias of `--log-level quiet` (one meaning of quiet, not two).
+    var logging: LoggingOptions {
+        var options = loggingOptions
+        if quiet { options.logLevel = .quiet }
+        return options
+    }
 
     var options: ColorizeJob.Options {
         var o = ColorizeJob.Options()

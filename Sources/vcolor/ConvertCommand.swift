@@ -1,5 +1,4 @@
 import ArgumentParser
-import Colorize
 import Foundation
 import ModelFiles
 

@@ -11,6 +11,7 @@ import XCTest
 func decodeImage(_ path: String) throws -> RGBImage {
     let info = try MediaInfo.probe(path)
     let reader = try FrameReader(.file(path), width: info.width, height: info.height)
+    defer { reader.cancel() }   // a failed XCTUnwrap must not leave the reader thread and ffmpeg behind
     let frame = try XCTUnwrap(reader.next())
     let image = RGBImage(width: info.width, height: info.height,
                          pixels: Array(UnsafeBufferPointer(start: frame, count: info.width * info.height * 3)))

@@ -60,6 +60,7 @@ final class EvaluatorTests: XCTestCase {
         lab8.withUnsafeBufferPointer { LabCodec.lab8ToNetwork($0.baseAddress!, frames: n, pixels: plane, l: L.data, ab: ab.data) }
         let out = model.generator.forward(L: L, batch: 1, time: n)
         var scores = ModelScores(model: model.path, temporal: model.config.temporal.rawValue)
+        var outputs: [RGBImage] = []
         for t in 0..<n {
             var e = 0.0, c = 0.0
             var l = [Float](repeating: 0, count: plane), predicted = [Float](repeating: 0, count: 2 * plane)
@@ -81,7 +82,9 @@ final class EvaluatorTests: XCTestCase {
             scores.psnr += try PSNR.rgb8(output, truth) / Double(n)
             scores.ssim += try SSIM.rgb8(output, truth) / Double(n)
             scores.colourfulness += Colourfulness.hasler(output) / Double(n)
+            outputs.append(output)
         }
+        scores.cdc = ColourDistributionConsistency.of(outputs)
         return scores
     }
 
@@ -145,8 +148,16 @@ final class EvaluatorTests: XCTestCase {
             let direct = try directScores(model, lab8, frames: n)
             let name = scores.temporal
             XCTAssertEqual(scores.frames, n, name)
-            XCTAssertEqual(scores.abError, direct.abError, accuracy: 1e-3, name)
-            XCTAssertEqual(scores.outputChange, direct.outputChange, accuracy: 1e-3, name)
+            // The evaluator runs the generator in chunks (LSTM state carried),
+            // this test in one forward: the same sums in another float32 order.
+            // Measured: abError (≈54) and outputChange (≈5.5) differ by about
+            // 1e-7 of their size, so 1e-6 relative is tight and still safe.
+            XCTAssertEqual(scores.abError, direct.abError, accuracy: 1e-6 * direct.abError, name)
+            XCTAssertEqual(scores.outputChange, direct.outputChange, accuracy: 1e-6 * direct.outputChange, name)
+            // CDC of the output frames made here, not the evaluator's own copy.
+            // Those rare pixels rounded the other way (see PSNR below) move it
+            // by up to 8e-7 of ≈0.0035 (measured): 5e-6 absolute.
+            XCTAssertEqual(try XCTUnwrap(scores.cdc), try XCTUnwrap(direct.cdc), accuracy: 5e-6, name)
             XCTAssertEqual(scores.flicker, scores.outputChange - report.truth.change, accuracy: 1e-12, name)
             XCTAssertEqual(scores.sequences.count, 1, name)
             XCTAssertEqual(scores.sequences[0].frames, n, name)

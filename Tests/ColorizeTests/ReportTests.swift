@@ -82,6 +82,40 @@ final class ReportTests: XCTestCase {
         XCTAssertThrowsError(try RunHistory.load(run + "/..")) { XCTAssertTrue("\($0)".contains("no metrics.jsonl"), "\($0)") }
     }
 
+    /// A run resumed from its step-2 checkpoint after dying at step 4 logs
+    /// steps 3 and 4 again to the same metrics.jsonl: the newer attempt wins
+    /// and every curve stays in step order, each step once.
+    func testAResumedRunsRepeatedStepsAreReplacedByTheNewerAttempt() throws {
+        func step(_ n: Int, _ d: Double) -> String {
+            #"{"event":"step","step":\#(n),"loss_d":\#(d),"loss_g":1,"loss_g_gan":1,"loss_g_l1":1,"step_s":1,"allreduce_s":0.5,"frames_per_s":8}"#
+        }
+        func validation(_ n: Int, _ psnr: Double) -> String {
+            #"{"event":"validation","step":\#(n),"val_l1":0.1,"val_psnr":\#(psnr)}"#
+        }
+        let log = [step(1, 0.9), step(2, 0.8), validation(2, 15), step(3, 0.7), step(4, 0.6), validation(4, 16),
+                   // resumed from step 2
+                   step(3, 0.5), step(4, 0.4), validation(4, 17), step(5, 0.3)].joined(separator: "\n") + "\n"
+        var run = RunHistory(path: "runs/resumed", name: "resumed")
+        Array(log.utf8).withUnsafeBufferPointer { run.read(jsonLines: $0) }
+        XCTAssertEqual(run.lossD, Series(x: [1, 2, 3, 4, 5], y: [0.9, 0.8, 0.5, 0.4, 0.3]))
+        XCTAssertEqual(run.allReduceShare.x, [1, 2, 3, 4, 5])
+        XCTAssertEqual(run.validationPSNR, Series(x: [2, 4], y: [15, 17]))
+        XCTAssertEqual(run.skippedLines, 0)
+    }
+
+    /// A curve whose values differ by two ulps at 10⁶ gets a tick step far
+    /// below an ulp: the ticks still end, few and inside the range.
+    func testTicksEndWhenTheStepIsBelowAnUlp() {
+        let lo = 1e6, hi = lo.nextUp.nextUp
+        let ticks = ChartFrame.ticks(lo, hi, count: 5)
+        XCTAssertFalse(ticks.isEmpty)
+        XCTAssertLessThanOrEqual(ticks.count, 50)
+        // ceil(lo / step) · step may round an ulp outside the range.
+        for t in ticks { XCTAssertTrue(t >= lo.nextDown.nextDown && t <= hi.nextUp.nextUp, "\(t)") }
+        // An ordinary range is unchanged: 0, 2, …, 10.
+        XCTAssertEqual(ChartFrame.ticks(0, 10, count: 5), [0, 2, 4, 6, 8, 10])
+    }
+
     func testTextIsEscapedAndTheBestOfEachColumnIsMarked() throws {
         var run = RunHistory(path: "runs/<q>&\"x'", name: "<q>&\"x'")
         run.lossD = Series(x: [1, 2], y: [0.7, 0.6])

@@ -36,8 +36,9 @@ public let defaultProcessTimeout: TimeInterval = 300
 
 /// Runs `executable` with a deadline. Output goes to temporary files (no pipe
 /// can fill up and stall the child); a process still running after `timeout`
-/// seconds gets SIGTERM (mpirun forwards it to its ranks), then SIGKILL after
-/// 5 s, and `ProcessTimedOut` is thrown.
+/// seconds gets SIGTERM (mpirun forwards it to its ranks), then, after 5 s,
+/// SIGKILL goes to it and to every process below it (`killTree`), and
+/// `ProcessTimedOut` is thrown.
 public func runProcess(_ executable: URL, _ arguments: [String], environment: [String: String]? = nil,
                        timeout: TimeInterval = defaultProcessTimeout) throws -> ProcessOutput {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vcolor-test-\(UUID().uuidString)")
@@ -60,10 +61,12 @@ public func runProcess(_ executable: URL, _ arguments: [String], environment: [S
     while process.isRunning && Date() < deadline { usleep(20_000) }
     let timedOut = process.isRunning
     if timedOut {
+        // Taken before SIGTERM: once the child is gone its children are re-parented and cannot be found.
+        let tree = processTree(process.processIdentifier)
         process.terminate()
         let grace = Date().addingTimeInterval(5)
         while process.isRunning && Date() < grace { usleep(20_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        killTree(tree + processTree(process.processIdentifier))
     }
     process.waitUntilExit()
     try? out.close(); try? err.close()
@@ -74,6 +77,34 @@ public func runProcess(_ executable: URL, _ arguments: [String], environment: [S
     }
     return ProcessOutput(status: process.terminationStatus,
                          stdoutData: (try? Data(contentsOf: outURL)) ?? Data(), stderr: stderr)
+}
+
+/// `root` and every process below it, from the parent pids in /proc. The
+/// process group is not enough: Foundation starts each child in a group of
+/// its own, and so do mpirun (its ranks) and ffmpeg's callers (quickstart).
+func processTree(_ root: pid_t) -> [pid_t] {
+    var children: [pid_t: [pid_t]] = [:]
+    for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+        // /proc/PID/stat: "PID (COMMAND) STATE PPID …"; COMMAND may hold spaces and ')'.
+        guard let pid = pid_t(entry), let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+              let end = stat.lastIndex(of: ")") else { continue }
+        let fields = stat[stat.index(after: end)...].split(separator: " ")
+        if fields.count > 1, let parent = pid_t(fields[1]) { children[parent, default: []].append(pid) }
+    }
+    var tree = [root], next = 0
+    while next < tree.count {
+        tree += children[tree[next]] ?? []
+        next += 1
+    }
+    return tree
+}
+
+/// SIGKILL to each process and to its process group (ignoring those already gone).
+func killTree(_ pids: [pid_t]) {
+    for pid in Set(pids) where pid > 1 {
+        kill(-pid, SIGKILL)   // the group it leads, if any
+        kill(pid, SIGKILL)
+    }
 }
 
 /// A program on the PATH, or nil.

@@ -97,6 +97,9 @@ public struct ColorizeJob {
         do {
             for file in files {
                 let reader = try FrameReader(.file(file.path), width: file.info.width, height: file.info.height)
+                // The reader thread holds the reader: a throw below must stop it and ffmpeg
+                // (after a normal finish this does nothing).
+                defer { reader.cancel() }
                 var count = 0
                 while let frame = reader.next() {
                     // A stop signal (StopSignal) ends the job between frames; the catch below removes the temporary.

@@ -1,4 +1,3 @@
-import Media
 import DataPrep
 import ModelFiles
 
@@ -13,16 +12,16 @@ struct EvalPlan {
     init(data: String, split: String, maxFrames: Int?, models: [LoadedModel]) throws {
         let index = try DatasetIndex.load(data)
         guard index.width == index.height else {
-            throw MediaError("\(data): frames are \(index.width)×\(index.height); eval needs square frames")
+            throw EvalError("\(data): frames are \(index.width)×\(index.height); eval needs square frames")
         }
         size = index.width
         for m in models where m.config.size != size {
-            throw MediaError("\(m.path): the model works on \(m.config.size)² frames but \(data) holds \(size)² frames")
+            throw EvalError("\(m.path): the model works on \(m.config.size)² frames but \(data) holds \(size)² frames")
         }
         let sequences = index.sequences(split: split)
         guard !sequences.isEmpty else {
             let splits = Set(index.sequences.map(\.split)).sorted().joined(separator: ", ")
-            throw MediaError("\(data): no sequences in split '\(split)' (splits: \(splits.isEmpty ? "none" : splits))")
+            throw EvalError("\(data): no sequences in split '\(split)' (splits: \(splits.isEmpty ? "none" : splits))")
         }
         var items: [(DatasetIndex.Sequence, Int)] = []
         var budget = maxFrames ?? Int.max

@@ -119,9 +119,10 @@ final class SequenceRun {
                            ab: [Float](repeating: 0, count: 2 * plane), l: [Float](repeating: 0, count: plane))
         t.rgb.pixels.withUnsafeMutableBufferPointer { LabCodec.lab8ToRGB8(frame, pixels: plane, rgb: $0.baseAddress!) }
         for p in 0..<plane {
-            t.l[p] = Float(frame[p]) * (100 / 255 as Float)
-            t.ab[p] = Float(Int(frame[plane + p]) - 128)
-            t.ab[plane + p] = Float(Int(frame[2 * plane + p]) - 128)
+            let lab = CIELAB.lab(fromLab8: frame[p], frame[plane + p], frame[2 * plane + p])
+            t.l[p] = Float(lab.l)
+            t.ab[p] = Float(lab.a)
+            t.ab[plane + p] = Float(lab.b)
         }
         return t
     }

@@ -1,6 +1,7 @@
 import DataPrep
 import Foundation
 import Media
+import Storage
 import Console
 import Net
 import ModelFiles
@@ -37,15 +38,15 @@ public struct Quickstart {
 
         /// One-line errors for options the demo cannot run with.
         public func validate() throws {
-            if let ranks, ranks < 1 { throw MediaError("--ranks must be at least 1, got \(ranks)") }
-            guard baseWidth >= 1 else { throw MediaError("--base must be at least 1, got \(baseWidth)") }
+            if let ranks, ranks < 1 { throw QuickstartError("--ranks must be at least 1, got \(ranks)") }
+            guard baseWidth >= 1 else { throw QuickstartError("--base must be at least 1, got \(baseWidth)") }
             try ModelConfig.checkFrameSize(size, name: "--size")
-            guard steps >= 1 else { throw MediaError("--steps must be at least 1") }
+            guard steps >= 1 else { throw QuickstartError("--steps must be at least 1") }
             guard framesPerSource >= 2 * clip else {
-                throw MediaError("--frames must be at least \(2 * clip) (two clips of \(clip) frames)")
+                throw QuickstartError("--frames must be at least \(2 * clip) (two clips of \(clip) frames)")
             }
             // A demo: a typo like --frames 100000000000000 would mean hours of ffmpeg, not a demo.
-            guard framesPerSource <= 10_000 else { throw MediaError("--frames must be at most 10000, got \(framesPerSource)") }
+            guard framesPerSource <= 10_000 else { throw QuickstartError("--frames must be at most 10000, got \(framesPerSource)") }
         }
     }
 
@@ -98,7 +99,7 @@ public struct Quickstart {
             }
             try train(trainCommand(data: data, run: run, temporal: temporal, ranks: ranks, steps: o.steps), ranks: ranks)
             guard let newest = CheckpointDirectory(run: run).newestComplete() else {
-                throw MediaError("\(run): training wrote no checkpoint")
+                throw QuickstartError("\(run): training wrote no checkpoint")
             }
             runs.append(run)
             checkpoints.append(newest.path)
@@ -119,7 +120,8 @@ public struct Quickstart {
         let report = try Evaluator(models: models).run(data: data, split: Split.val.rawValue)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-        try encoder.encode(report).write(to: URL(fileURLWithPath: path("eval.json")), options: .atomic)
+        // AtomicFile's StorageError is already the one-line "PATH: cannot write (why)".
+        try AtomicFile.write(try encoder.encode(report), to: path("eval.json"))
         var page: String?
         if o.report {
             page = path("report.html")
@@ -203,7 +205,7 @@ public struct Quickstart {
         try process.run()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
-            throw MediaError("training failed (\((executable as NSString).lastPathComponent) \(arguments.joined(separator: " ")) "
+            throw QuickstartError("training failed (\((executable as NSString).lastPathComponent) \(arguments.joined(separator: " ")) "
                              + "exited with status \(process.terminationStatus))")
         }
     }

@@ -1,5 +1,5 @@
 import Foundation
-import Media
+import Storage
 
 /// The report: one self-contained HTML page (inline CSS and SVG, sample
 /// strips as data: URIs; no script, nothing fetched) with the training curves
@@ -137,14 +137,15 @@ public enum Report {
         let histories = try runs.map { try RunHistory.load($0) }
         var report: EvalReport?
         if let eval {
-            guard let data = FileManager.default.contents(atPath: eval) else { throw MediaError("\(eval): cannot read the eval JSON") }
+            guard let data = FileManager.default.contents(atPath: eval) else { throw ReportError("\(eval): cannot read the eval JSON") }
             do { report = try JSONDecoder().decode(EvalReport.self, from: data) } catch {
-                throw MediaError("\(eval): not an eval JSON written by this version of vcolor eval --json (\(Self.reason(error)))")
+                throw ReportError("\(eval): not an eval JSON written by this version of vcolor eval --json (\(Self.reason(error)))")
             }
         }
         let page = Data(ReportPage(runs: histories, eval: report).html().utf8)
-        do { try page.write(to: URL(fileURLWithPath: output), options: .atomic) } catch {
-            throw MediaError("\(output): cannot write the report (\((error as NSError).localizedFailureReason ?? error.localizedDescription))")
+        // Through AtomicFile like every other file vcolor writes (temporary name, fsync, rename).
+        do { try AtomicFile.write(page, to: output) } catch let error as StorageError {
+            throw ReportError("\(output): cannot write the report (\(error.reason))")
         }
         return page.count
     }

@@ -1,5 +1,4 @@
 import Foundation
-import Media
 
 /// What a training run left behind, as the report shows it: the curves of
 /// RUN/metrics.jsonl and the newest sample strip of RUN/samples.
@@ -25,7 +24,7 @@ public struct RunHistory {
         guard let data = try? Data(contentsOf: URL(fileURLWithPath: metrics), options: .alwaysMapped) else {
             var isDirectory: ObjCBool = false
             let exists = FileManager.default.fileExists(atPath: run, isDirectory: &isDirectory)
-            throw MediaError(exists && isDirectory.boolValue
+            throw ReportError(exists && isDirectory.boolValue
                              ? "\(run): no metrics.jsonl (not a training run, or it has not logged a step yet)"
                              : "\(run): no such run directory")
         }
@@ -82,7 +81,7 @@ public struct RunHistory {
         guard let newest = names.filter({ $0.hasPrefix("step-") && $0.hasSuffix(".png") }).max() else { return nil }
         let path = (directory as NSString).appendingPathComponent(newest)
         guard let png = FileManager.default.contents(atPath: path) else {
-            throw MediaError("\(path): cannot read the sample strip")
+            throw ReportError("\(path): cannot read the sample strip")
         }
         return (newest, png)
     }

@@ -15,9 +15,13 @@ struct ChartFrame {
         let step = [1.0, 2, 5, 10].map { $0 * magnitude }.first { $0 >= raw } ?? 10 * magnitude
         var ticks: [Double] = []
         var t = ceil(lo / step) * step
-        while t <= hi + step * 1e-9 {
+        // Bounded twice: a step below half an ulp of t would leave t where it
+        // is (lo = 1e6, hi two ulps above), and no axis needs more than 50 ticks.
+        while t <= hi + step * 1e-9, ticks.count < 50 {
             ticks.append(abs(t) < step * 1e-9 ? 0 : t)
-            t += step
+            let next = t + step
+            if next == t { break }
+            t = next
         }
         return ticks
     }

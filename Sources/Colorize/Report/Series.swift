@@ -13,7 +13,15 @@ public struct Series: Equatable {
     public var count: Int { x.count }
     public var isEmpty: Bool { x.isEmpty }
 
+    /// Appends a point at `step`. A resumed run appends to the same
+    /// metrics.jsonl and repeats the steps after its checkpoint: the newer
+    /// attempt wins, so points at or beyond `step` are dropped first and the
+    /// curve stays in step order.
     mutating func append(_ step: Double, _ value: Double) {
+        while let last = x.last, last >= step {
+            x.removeLast()
+            y.removeLast()
+        }
         x.append(step)
         y.append(value)
     }

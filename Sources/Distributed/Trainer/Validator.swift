@@ -10,7 +10,9 @@ public struct ValidationResult: Codable, Equatable {
     public var l1: Double
     /// Mean over frames of the PSNR of the sRGB frame rebuilt from the true L
     /// and the predicted ab, against the one rebuilt from the true L and ab:
-    /// the same figure as eval's PSNR column (`PSNR.fromMSE`).
+    /// the same definition as eval's PSNR column (per-frame mean, 100 dB cap,
+    /// `PSNR.fromMSE`), not the same number: validation rebuilds sRGB with
+    /// `CIELAB.rgb8` (Double), eval with `LabToRGB8` (float tables).
     public var psnr: Double
     public var clips: Int
 }

@@ -1,5 +1,4 @@
 import ArgumentParser
-import DataPrep
 import Media
 import Net
 

@@ -110,8 +110,7 @@ final class ModelGoldenTests: XCTestCase {
             try assertClose(losses.generatorL1, golden, "step\(s).loss_G_l1", tolerance)
             if s == 1 {
                 // BN running statistics after one step are a function of the
-                // forward passes only (three D calls, one G call). The none
-                // fixture leaves out G's step-1 weights (see the doc).
+                // forward passes only (three D calls, one G call).
                 // The none fixture leaves out G's step-1 weights (and only those):
                 // their absence is asserted, every other tensor must be there.
                 for (set, prefix) in [(trainer.generator.parameters, "step1.G."),
