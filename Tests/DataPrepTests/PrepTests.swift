@@ -19,7 +19,7 @@ final class PrepTests: XCTestCase {
         media = NSTemporaryDirectory() + "prep-media-\(UUID().uuidString)"
         try! FileManager.default.createDirectory(atPath: media, withIntermediateDirectories: true)
         try! SyntheticMedia.video(media + "/a.mp4", [.init(source: "testsrc2", frames: 30), .init(source: "mandelbrot", frames: 30)])
-        try! SyntheticMedia.video(media + "/b.mp4", [.init(source: "smptebars", frames: 20), .init(source: "cellauto", frames: 25)], size: "96x128")
+        try! SyntheticMedia.video(media + "/b.mp4", [.init(source: "smptebars", frames: 20), .init(source: "cellauto=seed=1", frames: 25)], size: "96x128")
         try! SyntheticMedia.images(media + "/c", source: "mandelbrot", count: 10)
         try! SyntheticMedia.video(media + "/d.mkv", [.init(source: "testsrc2", frames: 30), .init(source: "smptebars", frames: 5),
                                                       .init(source: "mandelbrot", frames: 30)])

@@ -38,7 +38,7 @@ public enum SyntheticMedia {
     public static func video(_ path: String, _ clips: [Clip], size: String = "160x120", codec: [String] = ["-c:v", "libx264", "-preset", "ultrafast"],
                       output: [String] = []) throws {
         var arguments = ["-hide_banner", "-loglevel", "error", "-y"]
-        for clip in clips { arguments += ["-f", "lavfi", "-i", "\(clip.source)=size=\(size):rate=25"] }
+        for clip in clips { arguments += ["-f", "lavfi", "-i", lavfi(clip.source, size: size)] }
         var graph = ""
         for (i, clip) in clips.enumerated() {
             let extra = clip.filter.isEmpty ? "" : "," + clip.filter
@@ -52,7 +52,7 @@ public enum SyntheticMedia {
     /// Writes `count` PNG frames of a lavfi source into `directory` as f1.png … fN.png.
     public static func images(_ directory: String, source: String, count: Int, size: String = "96x64") throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        try run(["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "\(source)=size=\(size):rate=25",
+        try run(["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i", lavfi(source, size: size),
                  "-frames:v", "\(count)", directory + "/f%d.png"])
     }
 
@@ -69,5 +69,12 @@ public enum SyntheticMedia {
         let data = try run(["-hide_banner", "-loglevel", "error", "-i", path, "-fps_mode", "passthrough",
                             "-vf", "select=eq(n\\,\(index)),\(filter)", "-frames:v", "1", "-pix_fmt", "rgb24", "-f", "rawvideo", "pipe:1"])
         return [UInt8](data)
+    }
+
+    /// A lavfi source at `size` and 25 fps; `source` may carry options of its
+    /// own ("cellauto=seed=1": sources that draw at random need a seed, or a
+    /// test's clip differs from run to run).
+    public static func lavfi(_ source: String, size: String) -> String {
+        source + (source.contains("=") ? ":" : "=") + "size=\(size):rate=25"
     }
 }
