@@ -31,18 +31,8 @@ public enum StopSignal {
     /// cleanly begins, after libraries (MPI) have installed theirs.
     public static func install() {
         _ = pending.load(ordering: .relaxed)  // initialise the global here, not inside the handler
-        for signal in handled {
-            var action = sigaction()
-            #if canImport(Darwin)
-            action.__sigaction_u.__sa_handler = handle
-            #else
-            action.__sigaction_handler.sa_handler = handle
-            #endif
-            sigemptyset(&action.sa_mask)
-            // Restart interrupted reads and writes: the stop happens where the program checks, not in a syscall.
-            action.sa_flags = Int32(SA_RESTART)
-            sigaction(signal, &action, nil)
-        }
+        // Restart interrupted reads and writes: the stop happens where the program checks, not in a syscall.
+        for signal in handled { setAction(signal, handle, flags: Int32(SA_RESTART)) }
     }
 
     /// The signal asking to stop, or nil.
@@ -68,14 +58,7 @@ public enum StopSignal {
     /// Ends the process the way the signal would have without a handler, so
     /// a parent (shell, script) sees "killed by SIGINT": call it after cleaning up.
     public static func dieBy(_ signal: Int32) -> Never {
-        var action = sigaction()
-        #if canImport(Darwin)
-        action.__sigaction_u.__sa_handler = SIG_DFL
-        #else
-        action.__sigaction_handler.sa_handler = SIG_DFL
-        #endif
-        sigemptyset(&action.sa_mask)
-        sigaction(signal, &action, nil)
+        setAction(signal, SIG_DFL)
         raise(signal)
         _exit(128 + signal)
     }
@@ -84,16 +67,23 @@ public enum StopSignal {
     private static let handle: @convention(c) (Int32) -> Void = { signal in
         let (first, _) = pending.compareExchange(expected: 0, desired: signal, ordering: .relaxed)
         if !first {
-            var action = sigaction()
-            #if canImport(Darwin)
-            action.__sigaction_u.__sa_handler = SIG_DFL
-            #else
-            action.__sigaction_handler.sa_handler = SIG_DFL
-            #endif
-            sigemptyset(&action.sa_mask)
-            sigaction(signal, &action, nil)
+            setAction(signal, SIG_DFL)
             raise(signal)
         }
+    }
+
+    /// `sigaction` with `handler` (a C function or SIG_DFL) and an empty mask;
+    /// async-signal-safe, so the handler itself may call it.
+    private static func setAction(_ signal: Int32, _ handler: (@convention(c) (Int32) -> Void)?, flags: Int32 = 0) {
+        var action = sigaction()
+        #if canImport(Darwin)
+        action.__sigaction_u.__sa_handler = handler
+        #else
+        action.__sigaction_handler.sa_handler = handler
+        #endif
+        sigemptyset(&action.sa_mask)
+        action.sa_flags = flags
+        sigaction(signal, &action, nil)
     }
 }
 

@@ -11,19 +11,16 @@ final class SeedExperimentScriptTests: XCTestCase {
         .deletingLastPathComponent().deletingLastPathComponent()
 
     /// Runs the script with its output in a file (no pipe to fill up).
+    /// Runs the script with a deadline, in an environment without this test
+    /// process's MPI variables (an earlier test may have made it an MPI
+    /// singleton, and the script's mpirun would then join that job); the
+    /// script's output also goes to `log`.
     func runScript(_ arguments: [String], log: String) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = Self.repository.appendingPathComponent("scripts/seed-experiment.sh")
-        process.arguments = arguments
-        FileManager.default.createFile(atPath: log, contents: nil)
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-        process.standardOutput = handle
-        process.standardError = handle
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        try handle.close()
-        return (process.terminationStatus, (try? String(contentsOfFile: log, encoding: .utf8)) ?? "")
+        let result = try runProcess(Self.repository.appendingPathComponent("scripts/seed-experiment.sh"), arguments,
+                                    environment: mpirunEnvironment(), timeout: 240)
+        let output = result.stdout + result.stderr
+        try output.write(toFile: log, atomically: true, encoding: .utf8)
+        return (result.status, output)
     }
 
     /// A footage folder as scripts/fetch-footage.sh makes it, from ffmpeg's sources:

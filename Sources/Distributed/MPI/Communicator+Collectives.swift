@@ -11,14 +11,24 @@ extension Communicator {
     /// ends with the same result.
     public func allReduce<T: MPIScalar>(_ buffer: UnsafeMutableBufferPointer<T>, _ operation: ReduceOperation) throws {
         guard size > 1, let base = buffer.baseAddress else { return }
-        var offset = 0
-        while offset < buffer.count {
-            let n = min(maxElementsPerCall, buffer.count - offset)
-            var request: MPI_Request? = vc_mpi_request_null()
-            collectiveSequence &+= 1
+        try inPieces(buffer.count, "MPI_Allreduce") { offset, n, request in
             try mpiCheck(MPI_Iallreduce(vc_mpi_in_place(), base + offset, Int32(n), T.mpiDatatype, operation.mpiOp, comm,
                                         &request), "MPI_Iallreduce of \(n) elements")
-            try complete(&request, "MPI_Allreduce of \(n) elements")
+        }
+    }
+
+    /// Runs a collective over `count` elements in pieces MPI's Int32 counts can
+    /// hold: `start` begins the non-blocking call for one piece, and each piece
+    /// completes through the deadline-aware wait before the next begins.
+    private func inPieces(_ count: Int, _ name: String,
+                          _ start: (_ offset: Int, _ n: Int, _ request: inout MPI_Request?) throws -> Void) throws {
+        var offset = 0
+        while offset < count {
+            let n = min(maxElementsPerCall, count - offset)
+            var request: MPI_Request? = vc_mpi_request_null()
+            collectiveSequence &+= 1
+            try start(offset, n, &request)
+            try complete(&request, "\(name) of \(n) elements")
             offset += n
         }
     }
@@ -111,15 +121,9 @@ extension Communicator {
     /// Copies rank `root`'s `buffer` into every rank's `buffer` (same count everywhere).
     public func broadcast<T: MPIScalar>(_ buffer: UnsafeMutableBufferPointer<T>, root: Int = 0) throws {
         guard size > 1, let base = buffer.baseAddress else { return }
-        var offset = 0
-        while offset < buffer.count {
-            let n = min(maxElementsPerCall, buffer.count - offset)
-            var request: MPI_Request? = vc_mpi_request_null()
-            collectiveSequence &+= 1
+        try inPieces(buffer.count, "MPI_Bcast") { offset, n, request in
             try mpiCheck(MPI_Ibcast(base + offset, Int32(n), T.mpiDatatype, Int32(root), comm, &request),
                          "MPI_Ibcast of \(n) elements")
-            try complete(&request, "MPI_Bcast of \(n) elements")
-            offset += n
         }
     }
 
