@@ -63,7 +63,7 @@ struct QuickstartCommand: LoggedCommand {
               model             \(r.checkpoints[0])
               colourised clip   \(r.video)   (from held-out/input.mp4; held-out/original.mp4 is the truth)
               strip             \(r.strip)   (rows: input, colourised, original)
-              eval              \(dir)/eval.json\(r.reportPage.map { "\n              report            \($0)   (open in a browser)" } ?? "")
+              eval              \(dir)/eval.json\(r.reportPage.map { "\n  report            \($0)   (open in a browser)" } ?? "")
 
             Next:
               vcolor colorize --model \(r.checkpoints[0]) YOUR_FILM.mp4 --out coloured.mp4

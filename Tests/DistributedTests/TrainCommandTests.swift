@@ -35,17 +35,10 @@ final class TrainCommandTests: XCTestCase {
     }
 
     func train(_ args: [String], ranks: Int = 1, timeout: TimeInterval = 60) throws -> ProcessOutput {
-        if ranks == 1 {
-            return try runProcess(vcolorBinary(), ["train"] + tiny + args, environment: environmentWithoutMPI(), timeout: timeout)
-        }
-        _ = try XCTUnwrap(mpirun(), "mpirun is not on PATH (apt install openmpi-bin)")
-        return try runUnderMPI(ranks: ranks, ["train"] + tiny + args, timeout: timeout)
+        try runTrain(tiny + args, ranks: ranks, timeout: timeout)
     }
 
-    func checksums(_ output: ProcessOutput) throws -> [String] {
-        let line = try XCTUnwrap(output.stdout.split(separator: "\n").last, "no checksum line: \(output.stderr)")
-        return try JSONDecoder().decode([String: [String]].self, from: Data(line.utf8))["checksums"] ?? []
-    }
+    func checksums(_ output: ProcessOutput) throws -> [String] { try printedChecksums(output) }
 
     func model(from checkpoint: String) throws -> Pix2PixTrainer {
         let state = try Checkpoint.readState(checkpoint)

@@ -33,17 +33,10 @@ final class TrainFaultTests: XCTestCase {
     }
 
     func train(_ args: [String], ranks: Int = 1, timeout: TimeInterval = 60) throws -> ProcessOutput {
-        if ranks == 1 {
-            return try runProcess(vcolorBinary(), ["train"] + tiny + args, environment: environmentWithoutMPI(), timeout: timeout)
-        }
-        _ = try XCTUnwrap(mpirun(), "mpirun is not on PATH (apt install openmpi-bin)")
-        return try runUnderMPI(ranks: ranks, ["train"] + tiny + args, timeout: timeout)
+        try runTrain(tiny + args, ranks: ranks, timeout: timeout)
     }
 
-    func checksums(_ output: ProcessOutput) throws -> [String] {
-        let line = try XCTUnwrap(output.stdout.split(separator: "\n").last, "no checksum line: \(output.stderr)")
-        return try JSONDecoder().decode([String: [String]].self, from: Data(line.utf8))["checksums"] ?? []
-    }
+    func checksums(_ output: ProcessOutput) throws -> [String] { try printedChecksums(output) }
 
     /// Waits up to `seconds` for `process` to end (a broken stop must fail the test, not hang it).
     func waitForExit(_ process: Process, seconds: TimeInterval) -> Bool {

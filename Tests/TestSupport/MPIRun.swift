@@ -30,3 +30,19 @@ public func runUnderMPI(ranks: Int, _ arguments: [String], timeout: TimeInterval
     return try runProcess(mpirun, ["-np", String(ranks), "--oversubscribe", vcolorBinary().path] + arguments,
                           environment: mpirunEnvironment(), timeout: timeout)
 }
+
+/// `vcolor train arguments…` on one rank (no launcher) or under mpirun, with a deadline.
+public func runTrain(_ arguments: [String], ranks: Int, timeout: TimeInterval) throws -> ProcessOutput {
+    if ranks == 1 {
+        return try runProcess(vcolorBinary(), ["train"] + arguments, environment: environmentWithoutMPI(), timeout: timeout)
+    }
+    return try runUnderMPI(ranks: ranks, ["train"] + arguments, timeout: timeout)
+}
+
+/// The per-rank parameter checksums `train --print-checksum` prints as its last stdout line.
+public func printedChecksums(_ output: ProcessOutput) throws -> [String] {
+    guard let line = output.stdout.split(separator: "\n").last else {
+        throw CocoaError(.fileReadCorruptFile, userInfo: [NSLocalizedDescriptionKey: "no checksum line: \(output.stderr)"])
+    }
+    return try JSONDecoder().decode([String: [String]].self, from: Data(line.utf8))["checksums"] ?? []
+}
