@@ -28,9 +28,7 @@ final class NetworkTests: XCTestCase {
 
     func standardData() throws -> String {
         let dir = path("data")
-        try TinyDataSet.write(to: dir, sequences: [.init(frames: 4, split: "train"), .init(frames: 5, split: "train"),
-                                                   .init(frames: 4, split: "train"), .init(frames: 4, split: "val"),
-                                                   .init(frames: 4, split: "train")])
+        try TinyDataSet.write(to: dir, sequences: TinyDataSet.standard)
         return dir
     }
 

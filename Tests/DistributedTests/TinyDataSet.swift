@@ -11,6 +11,12 @@ enum TinyDataSet {
         var split: String
     }
 
+    /// The trainer tests' usual data set: four training sequences (8 clips of 2
+    /// frames) and one validation sequence.
+    static let standard: [Sequence] = [.init(frames: 4, split: "train"), .init(frames: 5, split: "train"),
+                                       .init(frames: 4, split: "train"), .init(frames: 4, split: "val"),
+                                       .init(frames: 4, split: "train")]
+
     static func write(to directory: String, size: Int = 128, sequences: [Sequence], seed: UInt64 = 7) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let shardName = "shard-00000.h5"

@@ -28,9 +28,7 @@ final class TrainCommandTests: XCTestCase {
     /// Four training sequences (8 clips of 2 frames), one validation sequence.
     func standardData() throws -> String {
         let dir = path("data")
-        try TinyDataSet.write(to: dir, sequences: [.init(frames: 4, split: "train"), .init(frames: 5, split: "train"),
-                                                   .init(frames: 4, split: "train"), .init(frames: 4, split: "val"),
-                                                   .init(frames: 4, split: "train")])
+        try TinyDataSet.write(to: dir, sequences: TinyDataSet.standard)
         return dir
     }
 

@@ -26,9 +26,7 @@ final class TrainFaultTests: XCTestCase {
 
     func data(_ name: String = "data", seed: UInt64 = 7) throws -> String {
         let dir = path(name)
-        try TinyDataSet.write(to: dir, sequences: [.init(frames: 4, split: "train"), .init(frames: 5, split: "train"),
-                                                   .init(frames: 4, split: "train"), .init(frames: 4, split: "val"),
-                                                   .init(frames: 4, split: "train")], seed: seed)
+        try TinyDataSet.write(to: dir, sequences: TinyDataSet.standard, seed: seed)
         return dir
     }
 
