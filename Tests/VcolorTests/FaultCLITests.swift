@@ -14,14 +14,8 @@ final class FaultCLITests: XCTestCase {
                                           "-preset", "ultrafast", clip])
         XCTAssertEqual(make.status, 0, make.stderr)
         let out = dir + "/out.mp4"
-        let process = Process()
-        process.executableURL = vcolorBinary()
-        process.arguments = ["colorize", "--model", colorizeFixturePath("tiny-none.safetensors"), clip, "--out", out, "--quiet"]
-        let errURL = URL(fileURLWithPath: dir + "/stderr.txt")
-        FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        process.standardError = try FileHandle(forWritingTo: errURL)
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
+        let (process, errURL) = try startVcolor(["colorize", "--model", colorizeFixturePath("tiny-none.safetensors"),
+                                                 clip, "--out", out, "--quiet"], in: dir)
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
         // Wait for the temporary (ffmpeg is encoding), then a while longer.
         let deadline = Date().addingTimeInterval(60)
@@ -162,14 +156,7 @@ final class FaultCLITests: XCTestCase {
                                           "-preset", "ultrafast", clip])
         XCTAssertEqual(make.status, 0, make.stderr)
         let out = dir + "/out"
-        let process = Process()
-        process.executableURL = vcolorBinary()
-        process.arguments = ["prep", clip, "--out", out, "--val-fraction", "0"]
-        let errURL = URL(fileURLWithPath: dir + "/stderr.txt")
-        FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        process.standardError = try FileHandle(forWritingTo: errURL)
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
+        let (process, errURL) = try startVcolor(["prep", clip, "--out", out, "--val-fraction", "0"], in: dir)
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
         func partials() -> [String] {
             ((try? FileManager.default.contentsOfDirectory(atPath: out)) ?? []).filter { $0.hasSuffix(".partial") }
@@ -202,5 +189,19 @@ final class FaultCLITests: XCTestCase {
         let r = try runVcolor(["prep", dir + "/empty.mp4", dir + "/missing.mp4", dir + "/nothing", "--out", dir + "/out"])
         XCTAssertEqual(r.status, 1, r.stderr)
         XCTAssertTrue(r.stderr.contains("no usable input: 3 inputs were skipped"), r.stderr)
+    }
+
+    /// Starts `vcolor arguments…` in the background (the test signals it while it
+    /// runs), its stderr going to `dir`/stderr.txt.
+    func startVcolor(_ arguments: [String], in dir: String) throws -> (Process, URL) {
+        let process = Process()
+        process.executableURL = vcolorBinary()
+        process.arguments = arguments
+        let errURL = URL(fileURLWithPath: dir + "/stderr.txt")
+        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        process.standardError = try FileHandle(forWritingTo: errURL)
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        return (process, errURL)
     }
 }
