@@ -49,6 +49,20 @@ def truth_of(report):
     return {"colourfulness": report.get("truth_colourfulness")}
 
 
+def stored_by_label(work):
+    """[((data set, label), (sequences, frames))] from the three data sets' index.json files."""
+    totals = {}
+    for name in ("data", "heldout", "indomain"):
+        path = os.path.join(work, name, "index.json")
+        if not os.path.exists(path):
+            continue
+        for sequence in json.load(open(path))["sequences"]:
+            key = (name, sequence.get("label", "(none)"))
+            count, frames = totals.get(key, (0, 0))
+            totals[key] = (count + 1, frames + sequence["frames"])
+    return sorted(totals.items())
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("work")
@@ -70,6 +84,13 @@ def main():
         totals[key] = (clips + 1, frames + int(row["frames"] or 0))
     for (role, kind), (clips, frames) in sorted(totals.items()):
         out.append(f"| {role} | {kind} | {clips} | {frames} |")
+    stored = stored_by_label(work)
+    if stored:
+        out.append("\nStored by prep (sequences kept after scene cuts and short-shot drops; the `label` of index.json):\n")
+        out.append("| data set | label | sequences | frames |")
+        out.append("|---|---|---|---|")
+        for (name, label), (sequences, frames) in stored:
+            out.append(f"| {name} | {label} | {sequences} | {frames} |")
     held = [os.path.basename(r["source"]) for r in split if r["role"] == "heldout"]
     out.append(f"\nHeld out whole: {', '.join(held)}. In-domain: the tail of each training real video.\n")
 

@@ -11,7 +11,8 @@
 #               test); every other real video is cut at (1 − --tail) of its frames,
 #               the head for training, the tail held out (in-domain); photo-pan and
 #               animation clips are training data. WORK/split.tsv lists every input.
-#   3. prep     three data sets: WORK/data (training; no validation split),
+#   3. prep     three data sets, each input labelled with its kind in index.json
+#               (`--label real=…`): WORK/data (training; no validation split),
 #               WORK/heldout and WORK/indomain (all validation)
 #   4. train    for each seed, --temporal lstm then none: same seed, data order and
 #               step budget, `mpirun -np RANKS vcolor train`, wall time logged
@@ -146,11 +147,12 @@ done
 stop_after split
 
 # --- 3. prep ---------------------------------------------------------------------------------
-prep() {  # prep DIR VAL_FRACTION ROLE
+prep() {  # prep DIR VAL_FRACTION ROLE: every input labelled with its kind (real, photo-pan, animation) in index.json
     [[ -f $WORK/$1/index.json ]] && grep -q '"complete" *: *true' "$WORK/$1/index.json" && return 0
-    local list=()
+    local list=() labels=()
     mapfile -t list < <(inputs "$3")
-    run "$VCOLOR" prep "${list[@]}" --out "$WORK/$1" --val-fraction "$2" >>"$LOG"
+    mapfile -t labels < <(awk -F'\t' -v r="$3" 'NR > 1 && $3 == r { print "--label=" $2 "=" $1 }' "$SPLIT")
+    run "$VCOLOR" prep "${list[@]}" "${labels[@]}" --out "$WORK/$1" --val-fraction "$2" >>"$LOG"
 }
 prep data 0 train
 prep heldout 1 heldout

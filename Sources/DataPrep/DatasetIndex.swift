@@ -25,9 +25,11 @@ public struct DatasetIndex: Codable, Equatable {
         public var firstFrame: Int
         /// "train" or "val".
         public var split: String
+        /// Its input's `--label`, if any.
+        public var label: String? = nil
 
         enum CodingKeys: String, CodingKey {
-            case id, shard, frames, source, fps, split
+            case id, shard, frames, source, fps, split, label
             case sourcePath = "source_path", firstFrame = "first_frame"
         }
     }
@@ -48,9 +50,11 @@ public struct DatasetIndex: Codable, Equatable {
         public var droppedShort: Int
         /// A warning about the input (e.g. it is truncated), if any.
         public var warning: String?
+        /// What the input holds, from `--label NAME=PATH` (e.g. real, photo-pan); absent when no label names it.
+        public var label: String? = nil
 
         enum CodingKeys: String, CodingKey {
-            case path, name, kind, split, sequences, frames, cuts, warning
+            case path, name, kind, split, sequences, frames, cuts, warning, label
             case framesKept = "frames_kept", droppedShort = "dropped_short"
         }
     }

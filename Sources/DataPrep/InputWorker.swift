@@ -66,7 +66,8 @@ final class InputWorker {
             minFrames: minFrames, maxFrames: maxFrames, alreadyStored: alreadyStored,
             makeMeta: { sequence, firstFrame in
                 SequenceMeta(id: String(format: "%05d-%04d", ordinal, sequence), inputOrdinal: ordinal,
-                             source: input.name, sourcePath: input.path, fps: fps, firstFrame: firstFrame, split: split.rawValue)
+                             source: input.name, sourcePath: input.path, fps: fps, firstFrame: firstFrame, split: split.rawValue,
+                             label: input.label)
             },
             send: { queue.put($0) })
         var tracker = CutTracker(detector: detector)
@@ -111,7 +112,7 @@ final class InputWorker {
         let source = DatasetIndex.Source(
             path: input.path, name: input.name, kind: input.kind.rawValue, split: split.rawValue,
             sequences: splitter.kept, frames: t, framesKept: splitter.keptFrames, cuts: cuts,
-            droppedShort: splitter.droppedShort, warning: warning)
+            droppedShort: splitter.droppedShort, warning: warning, label: input.label)
         return .done(InputReport(ordinal: ordinal, source: source, sequenceIDs: splitter.keptIDs))
     }
 }

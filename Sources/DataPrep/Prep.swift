@@ -23,7 +23,7 @@ public enum Prep {
                             + (skipped.first.map { " (first: \($0.path): \($0.reason))" } ?? ""))
         }
         let splits = Split.assign(count: inputs.count, valFraction: options.valFraction, seed: options.seed)
-        let index = try startIndex(options, inputs: inputs.map(\.input.path), existing: existing, directory: directory)
+        let index = try startIndex(options, inputs: inputs.map(\.input), existing: existing, directory: directory)
         let done = Set(index.sources.map(\.path))
         let todo = inputs.indices.filter { !done.contains(inputs[$0].input.path) }
         stats.setPlan(inputs: todo.count, estimatedFrames: todo.reduce(0) { $0 + (inputs[$1].info.estimatedFrames ?? 0) })
@@ -70,9 +70,10 @@ public enum Prep {
         let scan = InputScanner.scan(options.inputs)
         var skipped = scan.skipped
         if options.strict, let first = skipped.first { throw PrepError("\(first.path): \(first.reason)") }
+        let scanned = try InputLabel.apply(options.labels, to: scan.inputs)
         for s in scan.skipped { progress.note("skipping \(s.path): \(s.reason)") }
         var usable: [(input: PrepInput, info: MediaInfo)] = []
-        for (input, probe) in zip(scan.inputs, probeAll(scan.inputs, workers: options.workers)) {
+        for (input, probe) in zip(scanned, probeAll(scanned, workers: options.workers)) {
             switch probe {
             case .success(let info): usable.append((input, info))
             case .failure(let error):
@@ -87,12 +88,13 @@ public enum Prep {
 
     /// A fresh index, or the interrupted run's (same inputs and options only),
     /// written before any shard so the directory always has one.
-    static func startIndex(_ options: PrepOptions, inputs paths: [String], existing: DatasetIndex?,
+    static func startIndex(_ options: PrepOptions, inputs: [PrepInput], existing: DatasetIndex?,
                            directory: String) throws -> DatasetIndex {
         var index = DatasetIndex(complete: false, height: options.size, width: options.size, seed: options.seed,
-                                 valFraction: options.valFraction, options: options.indexOptions, inputs: paths)
+                                 valFraction: options.valFraction, options: options.indexOptions, inputs: inputs.map(\.path))
         if let existing {
-            try checkResumable(existing, against: index, directory: directory)
+            let labels = Dictionary(uniqueKeysWithValues: inputs.map { ($0.path, $0.label) })
+            try checkResumable(existing, against: index, labels: labels, directory: directory)
             index.shards = existing.shards
             index.sequences = existing.sequences
             index.sources = existing.sources
@@ -197,13 +199,15 @@ public enum Prep {
     }
 
     /// Resuming is only sound with the same inputs and the same data-shaping options.
-    static func checkResumable(_ existing: DatasetIndex, against fresh: DatasetIndex, directory: String) throws {
+    static func checkResumable(_ existing: DatasetIndex, against fresh: DatasetIndex, labels: [String: String?],
+                               directory: String) throws {
         var differences: [String] = []
         if existing.height != fresh.height || existing.width != fresh.width { differences.append("--size") }
         if existing.seed != fresh.seed { differences.append("--seed") }
         if existing.valFraction != fresh.valFraction { differences.append("--val-fraction") }
         if existing.options != fresh.options { differences.append("options") }
         if existing.inputs != fresh.inputs { differences.append("inputs") }
+        if existing.sources.contains(where: { labels[$0.path] != $0.label }) { differences.append("--label") }
         guard differences.isEmpty else {
             throw PrepError("\(directory) holds a data set made with different \(differences.joined(separator: ", ")); "
                             + "use --overwrite to replace it, or another --out")

@@ -11,6 +11,8 @@ public struct PrepInput: Equatable, Sendable {
     public var path: String
     /// For an image sequence: its images in name order.
     public var images: [String] = []
+    /// What it holds, from `--label` (see `InputLabel`); nil when no label names it.
+    public var label: String?
 
     /// The name stored as a sequence's `source` attribute.
     public var name: String { (path as NSString).lastPathComponent }

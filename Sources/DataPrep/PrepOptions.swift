@@ -18,6 +18,8 @@ public struct PrepOptions {
     /// zlib level 1: on frame data it compresses within a few per cent of level 4
     /// or 6 at a fraction of the time (deflate is the largest cost after decoding).
     public var deflate = 1
+    /// `--label NAME=PATH`, in the order given.
+    public var labels: [InputLabel] = []
     public var strict = false
     public var overwrite = false
     /// Show the progress line when stderr is a terminal.
@@ -56,5 +58,6 @@ public struct PrepOptions {
             throw PrepError("--cut-threshold must be a number ≥ 0 (got \(cutThreshold))")
         }
         guard !inputs.isEmpty else { throw PrepError("no inputs given") }
+        for label in labels { try label.validate() }
     }
 }

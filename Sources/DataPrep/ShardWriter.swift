@@ -146,7 +146,7 @@ final class ShardWriter {
         let meta = sequence.meta
         shard.records.append(DatasetIndex.Sequence(
             id: id, shard: shard.fileName, frames: sequence.frames, source: meta.source, sourcePath: meta.sourcePath,
-            fps: meta.fps, firstFrame: meta.firstFrame, split: meta.split))
+            fps: meta.fps, firstFrame: meta.firstFrame, split: meta.split, label: meta.label))
         shard.open.remove(id)
         if !shard.accepting && shard.open.isEmpty { try finish(shard) }
     }

@@ -20,6 +20,7 @@ struct SequenceMeta {
     var fps: Double
     var firstFrame: Int
     var split: String
+    var label: String?
 }
 
 /// The outcome of one input, as the summary and the index report it.

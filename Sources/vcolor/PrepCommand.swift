@@ -51,6 +51,11 @@ struct PrepCommand: LoggedCommand {
     @Option(help: "Deflate level of the shards (0…9).")
     var deflate = 1
 
+    @Option(name: .long, help: ArgumentHelp(
+        "Label the inputs at PATH (or inside it) NAME in index.json, e.g. real=clips/ or photo-pan=pans/ (repeatable).",
+        valueName: "name=path"))
+    var label: [InputLabel] = []
+
     @Flag(help: "Stop at the first bad input.")
     var strict = false
 
@@ -65,7 +70,7 @@ struct PrepCommand: LoggedCommand {
         var o = PrepOptions(inputs: inputs, output: out)
         (o.size, o.fit, o.valFraction, o.seed, o.workers) = (size, fit, valFraction, seed, workers)
         (o.shardMB, o.cutThreshold, o.minFrames, o.maxSequenceFrames) = (shardMb, cutThreshold, minFrames, maxSequence)
-        (o.deflate, o.strict, o.overwrite) = (deflate, strict, overwrite)
+        (o.deflate, o.strict, o.overwrite, o.labels) = (deflate, strict, overwrite, label)
         return o
     }
 
@@ -79,4 +84,8 @@ struct PrepCommand: LoggedCommand {
         if !summary.skipped.isEmpty { throw PrepError("\(summary.skipped.count) input(s) skipped") }
         if !summary.complete { throw ExitCode.failure }
     }
+}
+
+extension InputLabel: ExpressibleByArgument {
+    public init?(argument: String) { self.init(parsing: argument) }
 }

@@ -271,6 +271,48 @@ final class PrepTests: XCTestCase {
         XCTAssertEqual(try DatasetIndex.load(out), before)
     }
 
+    func testLabelsNameTheirInputsInSourcesAndSequences() throws {
+        var o = options(["a.mp4", "b.mp4", "c", "d.mkv"])
+        // A directory label, a longer path inside it that wins, and a file label.
+        o.labels = [InputLabel(name: "photo-pan", path: Self.media), InputLabel(name: "real", path: Self.media + "/a.mp4"),
+                    InputLabel(name: "animation", path: Self.media + "/c")]
+        _ = try Prep.run(o)
+        let index = try DatasetIndex.load(out)
+        XCTAssertEqual(index.sources.map(\.label), ["real", "photo-pan", "animation", "photo-pan"])
+        for sequence in index.sequences {
+            XCTAssertEqual(sequence.label, index.sources.first { $0.path == sequence.sourcePath }?.label, sequence.id)
+        }
+        let text = try String(contentsOfFile: out + "/index.json", encoding: .utf8)
+        XCTAssertEqual(text.components(separatedBy: "\"label\" : \"real\"").count - 1, 1 + 2, "a.mp4's source and its 2 sequences")
+        // Resuming with another label is refused; without any label, no key is written.
+        o.labels[1].name = "film"
+        XCTAssertThrowsError(try Prep.run(o)) { XCTAssertTrue("\($0)".contains("--label"), "\($0)") }
+        var plain = options(["a.mp4"])
+        plain.output = out + "-plain"
+        defer { try? FileManager.default.removeItem(atPath: plain.output) }
+        _ = try Prep.run(plain)
+        XCTAssertFalse(try String(contentsOfFile: plain.output + "/index.json", encoding: .utf8).contains("\"label\""))
+    }
+
+    func testBadLabelsAreOneClearError() {
+        let cases: [(String, [InputLabel])] = [
+            ("--label Real=", [InputLabel(name: "Real", path: Self.media)]),
+            ("--label =", [InputLabel(name: "", path: Self.media)]),
+            ("--label real=: give the path", [InputLabel(name: "real", path: "")]),
+            ("--label real=\(Self.media)/zzz: no input", [InputLabel(name: "real", path: Self.media + "/zzz")]),
+            ("--label b=\(Self.media)/a.mp4 and --label a=", [InputLabel(name: "a", path: Self.media + "/a.mp4"),
+                                                            InputLabel(name: "b", path: Self.media + "/a.mp4")]),
+        ]
+        for (fragment, labels) in cases {
+            XCTAssertThrowsError(try Prep.run(options(["a.mp4"]).with { $0.labels = labels }), fragment) {
+                XCTAssertTrue("\($0)".hasPrefix(fragment), "\($0)")
+            }
+            XCTAssertFalse(FileManager.default.fileExists(atPath: out + "/index.json"), "nothing written for \(fragment)")
+        }
+        XCTAssertNil(InputLabel(parsing: "real"))
+        XCTAssertEqual(InputLabel(parsing: "real=a=b.mp4"), InputLabel(name: "real", path: "a=b.mp4"))
+    }
+
     func testBadOptionsAreRejected() {
         var o = options(["a.mp4"])
         o.size = 100

@@ -58,12 +58,15 @@ final class SeedExperimentScriptTests: XCTestCase {
         let frames = try probeStreams(work + "/cut/b-tail.mkv").first?["nb_read_frames"] as? String
         XCTAssertEqual(frames, "10")
 
-        // Three data sets; held-out and in-domain are all validation.
-        for (set, sequences) in [("heldout", 1), ("indomain", 2)] {
+        // Three data sets; held-out and in-domain are all validation; every
+        // sequence labelled with its input's kind.
+        for (set, sequences, labels) in [("heldout", 1, ["real"]), ("indomain", 2, ["real"]), ("data", 3, ["real", "photo-pan"])] {
             let index = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(work)/\(set)/index.json"))) as? [String: Any])
             let seqs = try XCTUnwrap(index["sequences"] as? [[String: Any]])
             XCTAssertEqual(seqs.count, sequences, set)
-            XCTAssertEqual(Set(seqs.compactMap { $0["split"] as? String }), ["val"], set)
+            XCTAssertEqual(Set(seqs.compactMap { $0["split"] as? String }), set == "data" ? ["train"] : ["val"], set)
+            XCTAssertEqual(Set(seqs.compactMap { $0["label"] as? String }), Set(labels), set)
+            XCTAssertEqual(seqs.compactMap { $0["label"] as? String }.count, sequences, "\(set): a sequence without its label")
         }
 
         // Both variants: same seed and steps, under mpirun with two ranks.
@@ -88,7 +91,7 @@ final class SeedExperimentScriptTests: XCTestCase {
         let summary = try String(contentsOfFile: work + "/summary.md", encoding: .utf8)
         for part in ["## whole held-out real videos", "## later segments of the training real videos",
                      "| heldout | real | 1 | 40 |", "| train | photo-pan | 1 | 40 |", "| lstm | ", "| none | ",
-                     "| lstm-s3 | 2 |", "--temporal none"] {
+                     "| lstm-s3 | 2 |", "--temporal none", "| data | photo-pan | 1 | 40 |"] {
             XCTAssertTrue(summary.contains(part), "\(part) not in\n\(summary)")
         }
 
