@@ -126,10 +126,6 @@ public struct SceneCutDetector: Sendable {
         return b >= blockThreshold && b >= blockPeakRatio * around
     }
 
-    /// The histogram rule alone (for callers that keep only histograms).
-    public func isCut(previous: Double, current: Double, next: Double) -> Bool {
-        threshold <= 1 && current >= threshold && current >= peakRatio * max(previous, next)
-    }
 }
 
 /// The previous frame's histograms and block sums, and the scores against it:
@@ -200,11 +196,6 @@ public struct CutTracker {
             count += 1
         }
         return count == 0 ? nil : decide(next: score)
-    }
-
-    /// The histogram rule alone, for a caller that keeps only histograms.
-    public mutating func push(score histogram: Double) -> Bool? {
-        push(score: SceneCutDetector.Score(histogram: histogram, blocks: 0))
     }
 
     /// After the last frame: whether a cut precedes it (nil when there were no

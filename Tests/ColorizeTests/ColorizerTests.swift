@@ -2,6 +2,7 @@ import DataPrep
 import Foundation
 import Media
 import Net
+import TestSupport
 import XCTest
 @testable import Colorize
 @testable import ModelFiles
@@ -77,6 +78,28 @@ final class ColorizerTests: XCTestCase {
         let expected = try decodeImage(try colorizeFixture("expected-lstm/frame-3.png"))
         XCTAssertGreaterThan(compare(outputs[3], expected).max, 10)
         XCTAssertLessThanOrEqual(compare(outputs[0], try decodeImage(try colorizeFixture("expected-lstm/frame-0.png"))).max, 1)
+    }
+
+    /// Colorize resets the LSTM at every cut prep finds, jump cuts between
+    /// similar shots too (the block rule): with the histogram rule alone it
+    /// would miss the two jump cuts of the labelled clip.
+    func testColorizeFindsTheCutsPrepFinds() throws {
+        let dir = try temporaryDirectory(self)
+        let video = dir + "/cuts.mp4"
+        let expected = try SyntheticMedia.labelledCuts(video)
+        let model = try ModelFile.load(try colorizeFixture("tiny-lstm.safetensors"))
+        func cuts(_ detector: SceneCutDetector) throws -> Int {
+            let colorizer = Colorizer(model: model, batch: 8, detector: detector)
+            let reader = try FrameReader(.file(video), width: 160, height: 120)
+            defer { reader.cancel() }
+            while let frame = reader.next() { try colorizer.push(rgb: frame, width: 160, height: 120, emit: { _ in }) }
+            try reader.finishOrThrow()
+            try colorizer.finish(emit: { _ in })
+            XCTAssertEqual(colorizer.framesOut, 150)
+            return colorizer.cuts
+        }
+        XCTAssertEqual(try cuts(SceneCutDetector()), expected.count)
+        XCTAssertEqual(try cuts(SceneCutDetector(blockThreshold: 2)), expected.count - 2, "the histogram rule alone misses the jump cuts")
     }
 
     /// Chunks with carried state give what one whole-clip forward gives.

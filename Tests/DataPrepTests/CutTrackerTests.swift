@@ -9,10 +9,13 @@ final class CutTrackerTests: XCTestCase {
     /// the decision for every frame, in order, as the callers receive them.
     func decisions(_ scores: [Double], tracker: inout CutTracker) -> [Bool] {
         var out: [Bool] = []
-        for s in scores { if let d = tracker.push(score: s) { out.append(d) } }
+        for s in scores { if let d = tracker.push(score: histogram(s)) { out.append(d) } }
         if let d = tracker.finish() { out.append(d) }
         return out
     }
+
+    /// A score of the histogram rule alone (the block rule's score 0 never fires).
+    func histogram(_ score: Double) -> SceneCutDetector.Score { SceneCutDetector.Score(histogram: score, blocks: 0) }
 
     func testALonePeakIsACutAndAFadeIsNot() {
         var tracker = CutTracker(detector: SceneCutDetector())
@@ -32,9 +35,9 @@ final class CutTrackerTests: XCTestCase {
     func testEachStreamStartsAfresh() {
         var tracker = CutTracker(detector: SceneCutDetector())
         XCTAssertNil(tracker.finish(), "no frames, no decision")
-        XCTAssertNil(tracker.push(score: 0.9), "the first frame of a stream has nothing before it")
-        XCTAssertEqual(tracker.push(score: 0), false)
+        XCTAssertNil(tracker.push(score: histogram(0.9)), "the first frame of a stream has nothing before it")
+        XCTAssertEqual(tracker.push(score: histogram(0)), false)
         XCTAssertEqual(tracker.finish(), false)
-        XCTAssertNil(tracker.push(score: 0.9), "finish started a new stream")
+        XCTAssertNil(tracker.push(score: histogram(0.9)), "finish started a new stream")
     }
 }

@@ -71,6 +71,27 @@ public enum SyntheticMedia {
         return [UInt8](data)
     }
 
+    /// A 150-frame 160×120 video with cuts at known frames, the synthetic
+    /// version of docs/dataprep.md's real-footage set: testsrc2 0–29 | testsrc2
+    /// 120–149 (a jump cut at 30: the histograms hardly change) | mandelbrot 0–29
+    /// (cut at 60) | mandelbrot 100–129 (jump cut at 90) | cellauto 0–29 (cut at
+    /// 120). Returns the frames that start a new shot.
+    @discardableResult
+    public static func labelledCuts(_ path: String) throws -> [Int] {
+        let trims = [(0, 0, 30), (0, 120, 150), (1, 0, 30), (1, 100, 130), (2, 0, 30)]
+        var graph = "[0:v]split=2[s0][s1];[1:v]split=2[s2][s3];[2:v]null[s4];"
+        for (i, (_, start, end)) in trims.enumerated() {
+            graph += "[s\(i)]trim=start_frame=\(start):end_frame=\(end),setpts=PTS-STARTPTS[c\(i)];"
+        }
+        graph += (0..<trims.count).map { "[c\($0)]" }.joined() + "concat=n=\(trims.count):v=1,format=yuv420p[v]"
+        var arguments = ["-hide_banner", "-loglevel", "error", "-y"]
+        // cellauto fills its first row at random: a fixed seed makes the clip the same on every run.
+        for source in ["testsrc2", "mandelbrot", "cellauto=seed=1"] { arguments += ["-f", "lavfi", "-i", lavfi(source, size: "160x120")] }
+        arguments += ["-filter_complex", graph, "-map", "[v]", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", path]
+        try run(arguments)
+        return [30, 60, 90, 120]
+    }
+
     /// A lavfi source at `size` and 25 fps; `source` may carry options of its
     /// own ("cellauto=seed=1": sources that draw at random need a seed, or a
     /// test's clip differs from run to run).

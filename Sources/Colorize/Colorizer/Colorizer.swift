@@ -9,8 +9,8 @@ import Media
 /// colour here); L* area-resized to the model's size and normalised
 /// (`L/50 − 1`); the generator on a chunk of up to `batch` frames of one shot,
 /// its LSTM state carried from chunk to chunk and reset at scene cuts (found
-/// with the `CutTracker` prep uses too on model-size L*a*b* histograms, one frame
-/// of look-ahead); the predicted a*b* (×110) upsampled bilinearly to the frame's
+/// by prep's detector, both of its rules, on model-size L*a*b* frames through
+/// the same `CutScorer` and `CutTracker`, one frame of look-ahead); the predicted a*b* (×110) upsampled bilinearly to the frame's
 /// resolution and joined with the frame's own L*; back to sRGB 8-bit.
 ///
 /// Frames come out in order, each exactly once, through the `emit` closure;
@@ -38,7 +38,7 @@ public final class Colorizer {
     private var pool: [FrameSlot] = []
     private var chunk: [FrameSlot] = []
     private var held: FrameSlot?
-    private var previousHistogram: FrameSlot?
+    private let scorer: CutScorer
     private var tracker: CutTracker
     private let input: Tensor
     private var resizer: AreaResizer?
@@ -56,6 +56,7 @@ public final class Colorizer {
         self.batch = batch
         tracker = CutTracker(detector: detector)
         size = model.config.size
+        scorer = CutScorer(size: size)
         stream = GeneratorStream(model.generator)
         input = Tensor(Shape(batch, 1, size, size))
         output = .allocate(capacity: 1)
@@ -77,12 +78,7 @@ public final class Colorizer {
         slot.index = framesIn
         framesIn += 1
         prepare(slot, rgb: rgb, width: width, height: height)
-        let score = previousHistogram.map {
-            SceneCutDetector.distance($0.histogram, slot.histogram, pixels: size * size)
-        } ?? 0
-        // From here on only this frame's histogram is compared with.
-        previousHistogram = slot
-        if let cut = tracker.push(score: score) { try settleHeld(cutBefore: cut, emit: emit) }
+        if let cut = tracker.push(score: scorer.add(slot.codes)) { try settleHeld(cutBefore: cut, emit: emit) }
         held = slot
     }
 
@@ -90,7 +86,7 @@ public final class Colorizer {
     public func finish(emit: Emit) throws {
         if let cut = tracker.finish() { try settleHeld(cutBefore: cut, emit: emit) }
         held = nil
-        previousHistogram = nil
+        scorer.reset()
         try flush(emit: emit)
         stream.reset()
     }
@@ -108,7 +104,7 @@ public final class Colorizer {
         if chunk.count == batch { try flush(emit: emit) }
     }
 
-    /// L* at full and model size, and the model-size histogram.
+    /// L* at full and model size, and the model-size lab8 frame the cut detector scores.
     private func prepare(_ slot: FrameSlot, rgb: UnsafePointer<UInt8>, width: Int, height: Int) {
         slot.reserve(width: width, height: height)
         ParallelChunks.run(height, grain: 16) { rows in
@@ -119,8 +115,8 @@ public final class Colorizer {
             resizer = AreaResizer(from: width, height, to: size, size)
         }
         resizer!.resize(slot.lightness, into: slot.small)
-        // The detector's histograms: a*b* from the pixels nearest each model-size
-        // pixel's centre (histograms need no averaging), L* from the resized L.
+        // The detector's frame: a*b* from the pixels nearest each model-size
+        // pixel's centre (its scores need no averaging), L* from the resized L.
         let plane = size * size
         for y in 0..<size {
             let row = rgb + ((2 * y + 1) * height / (2 * size)) * width * 3
@@ -133,7 +129,6 @@ public final class Colorizer {
         for p in 0..<plane {
             slot.codes[p] = UInt8(min(max(slot.small[p] * 2.55, 0), 255) + 0.5)
         }
-        SceneCutDetector.histogram(slot.codes, pixels: plane, into: slot.histogram)
     }
 
     /// Runs the network on the chunk and emits its frames.

@@ -1,8 +1,6 @@
-import Media
-
 /// One input frame waiting for the network: its full-resolution L (which the
-/// output keeps), its L at the model's size, and the L*a*b* histograms the
-/// scene-cut detector compares. Slots are recycled, so a long film allocates
+/// output keeps), its L at the model's size, and the model-size L*a*b* frame
+/// the scene-cut detector scores. Slots are recycled, so a long film allocates
 /// only when the frame size grows.
 final class FrameSlot {
     var index = 0
@@ -10,23 +8,20 @@ final class FrameSlot {
     var lightness: UnsafeMutablePointer<Float>
     private var capacity: Int
     let small: UnsafeMutablePointer<Float>
-    /// Planar lab8 at the model's size (for the histograms only).
+    /// Planar lab8 at the model's size (for the cut detector only).
     let codes: UnsafeMutablePointer<UInt8>
-    let histogram: UnsafeMutablePointer<Int32>
 
     init(modelSize: Int) {
         capacity = 1
         lightness = .allocate(capacity: 1)
         small = .allocate(capacity: modelSize * modelSize)
         codes = .allocate(capacity: 3 * modelSize * modelSize)
-        histogram = .allocate(capacity: SceneCutDetector.histogramSize)
     }
 
     deinit {
         lightness.deallocate()
         small.deallocate()
         codes.deallocate()
-        histogram.deallocate()
     }
 
     func reserve(width: Int, height: Int) {
