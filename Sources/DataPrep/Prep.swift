@@ -207,7 +207,13 @@ public enum Prep {
         if existing.valFraction != fresh.valFraction { differences.append("--val-fraction") }
         if existing.options != fresh.options { differences.append("options") }
         if existing.inputs != fresh.inputs { differences.append("inputs") }
-        if existing.sources.contains(where: { labels[$0.path] != $0.label }) { differences.append("--label") }
+        // Sequences too: an interrupted run keeps the finished shards' sequences of
+        // inputs it had not finished (and so has no source record of yet).
+        func relabelled(_ path: String, _ label: String?) -> Bool { labels[path].map { $0 != label } ?? false }
+        if existing.sources.contains(where: { relabelled($0.path, $0.label) })
+            || existing.sequences.contains(where: { relabelled($0.sourcePath, $0.label) }) {
+            differences.append("--label")
+        }
         guard differences.isEmpty else {
             throw PrepError("\(directory) holds a data set made with different \(differences.joined(separator: ", ")); "
                             + "use --overwrite to replace it, or another --out")

@@ -273,9 +273,10 @@ final class PrepTests: XCTestCase {
 
     func testLabelsNameTheirInputsInSourcesAndSequences() throws {
         var o = options(["a.mp4", "b.mp4", "c", "d.mkv"])
-        // A directory label, a longer path inside it that wins, and a file label.
-        o.labels = [InputLabel(name: "photo-pan", path: Self.media), InputLabel(name: "real", path: Self.media + "/a.mp4"),
-                    InputLabel(name: "animation", path: Self.media + "/c")]
+        // A file label, a directory label with a trailing slash, and the folder
+        // holding both given last: the longest path wins, not the last given.
+        o.labels = [InputLabel(name: "real", path: Self.media + "/a.mp4"), InputLabel(name: "animation", path: Self.media + "/c/"),
+                    InputLabel(name: "photo-pan", path: Self.media)]
         _ = try Prep.run(o)
         let index = try DatasetIndex.load(out)
         XCTAssertEqual(index.sources.map(\.label), ["real", "photo-pan", "animation", "photo-pan"])
@@ -285,13 +286,28 @@ final class PrepTests: XCTestCase {
         let text = try String(contentsOfFile: out + "/index.json", encoding: .utf8)
         XCTAssertEqual(text.components(separatedBy: "\"label\" : \"real\"").count - 1, 1 + 2, "a.mp4's source and its 2 sequences")
         // Resuming with another label is refused; without any label, no key is written.
-        o.labels[1].name = "film"
+        o.labels[0].name = "film"
         XCTAssertThrowsError(try Prep.run(o)) { XCTAssertTrue("\($0)".contains("--label"), "\($0)") }
         var plain = options(["a.mp4"])
         plain.output = out + "-plain"
         defer { try? FileManager.default.removeItem(atPath: plain.output) }
         _ = try Prep.run(plain)
         XCTAssertFalse(try String(contentsOfFile: plain.output + "/index.json", encoding: .utf8).contains("\"label\""))
+    }
+
+    func testResumeWithOtherLabelsIsRefusedForAnUnfinishedInputToo() throws {
+        var o = options(["a.mp4", "b.mp4"])
+        o.labels = [InputLabel(name: "real", path: Self.media)]
+        _ = try Prep.run(o)
+        // As an interrupted run can leave it: a.mp4's sequences stored in a
+        // finished shard, its source record not written yet.
+        let path = out + "/index.json"
+        var index = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any])
+        index["complete"] = false
+        index["sources"] = try XCTUnwrap(index["sources"] as? [[String: Any]]).filter { $0["name"] as? String != "a.mp4" }
+        try JSONSerialization.data(withJSONObject: index).write(to: URL(fileURLWithPath: path))
+        o.labels = [InputLabel(name: "real", path: Self.media + "/b.mp4")]   // a.mp4 would lose its label
+        XCTAssertThrowsError(try Prep.run(o)) { XCTAssertTrue("\($0)".contains("--label"), "\($0)") }
     }
 
     func testBadLabelsAreOneClearError() {
@@ -307,7 +323,7 @@ final class PrepTests: XCTestCase {
             XCTAssertThrowsError(try Prep.run(options(["a.mp4"]).with { $0.labels = labels }), fragment) {
                 XCTAssertTrue("\($0)".hasPrefix(fragment), "\($0)")
             }
-            XCTAssertFalse(FileManager.default.fileExists(atPath: out + "/index.json"), "nothing written for \(fragment)")
+            XCTAssertFalse(FileManager.default.fileExists(atPath: out + "/index.json"), "no index for \(fragment)")
         }
         XCTAssertNil(InputLabel(parsing: "real"))
         XCTAssertEqual(InputLabel(parsing: "real=a=b.mp4"), InputLabel(name: "real", path: "a=b.mp4"))
