@@ -23,6 +23,8 @@ public final class Colorizer {
     public private(set) var framesOut = 0
     /// Scene cuts found so far (LSTM resets).
     public var cuts: Int { tracker.cuts }
+    /// The frames that start a new shot, in order (the first frame excluded).
+    public private(set) var cutFrames: [Int] = []
 
     /// A colourised frame, valid only during the `emit` call.
     public struct Frame {
@@ -96,6 +98,7 @@ public final class Colorizer {
     private func settleHeld(cutBefore: Bool, emit: Emit) throws {
         guard let frame = held else { return }
         if cutBefore {
+            cutFrames.append(frame.index)
             try flush(emit: emit)
             stream.reset()
         }
