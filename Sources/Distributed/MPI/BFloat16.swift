@@ -56,7 +56,9 @@ public enum BFloat16 {
 
     /// The MPI operation over MPI_UINT16_T elements holding bf16 (created
     /// once, after MPI_Init, by the Communicator). Commutative like MPI_SUM:
-    /// a + b and b + a round to the same bits.
+    /// a + b and b + a round to the same bits. It must stay declared so: the
+    /// all-reduce algorithm the Communicator asks for is used only for
+    /// commutative operations.
     static func makeSumOperation() throws -> MPI_Op {
         var op: MPI_Op? = nil
         try mpiCheck(MPI_Op_create({ input, output, count, _ in

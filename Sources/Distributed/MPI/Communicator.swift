@@ -98,14 +98,17 @@ public final class Communicator: @unchecked Sendable {
         let singleton = !Communicator.launchedByMPI
         if alreadyInitialised == 0 {
             if singleton { setenv("OMPI_MCA_plm_rsh_agent", "", 0) }
-            // Open MPI's non-blocking all-reduce (libnbc) runs every in-place call,
-            // and every call below 4 ranks, as a binomial tree: a reduce to rank 0
-            // and a broadcast back, the whole buffer crossing a link in one direction
-            // at a time, log2(p) times each way. Reduce-scatter + allgather (3) moves
-            // the same bytes in both directions at once: half the time of a 100 MB
-            // all-reduce on a 1 Gb/s link (docs/training.md, "Over TCP between
-            // hosts"). Small or non-commutative reductions fall back to libnbc's ring.
-            // A setting of the user's (environment or mpirun --mca) wins.
+            // Open MPI's non-blocking all-reduce (libnbc), left to choose, runs every
+            // in-place call (all of ours), every call below 4 ranks or 64 KiB and
+            // every non-commutative one as a binomial tree: a reduce to rank 0 and a
+            // broadcast back, the whole buffer crossing a link in one direction at a
+            // time, log2(p) times each way. Reduce-scatter + allgather (3,
+            // "rabenseifner") moves the same bytes in both directions at once in
+            // 2·log2(p) rounds: half the time of a 100 MB all-reduce on a 1 Gb/s
+            // link (docs/training.md, "Over TCP between hosts"). Buffers of fewer
+            // elements than the largest power of two ≤ p, and non-commutative ops
+            // (the bf16 sum must stay commutative), fall back to libnbc's ring.
+            // A setting in the environment or from mpirun --mca wins.
             setenv("OMPI_MCA_coll_libnbc_iallreduce_algorithm", "3", 0)
             var provided: Int32 = 0
             // Errors during MPI_Init use the default fatal handler: there is no
