@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Prep's wall time against ffmpeg's own decode, crop and scale of the same
+# inputs (docs/dataprep.md §Speed; the target is at most 1.3×).
+#
+#   scripts/prep-speed.sh FOOTAGE [KIND...]     (FOOTAGE from scripts/fetch-footage.sh)
+#
+# For each KIND of FOOTAGE/footage.tsv (default: real, then every kind as
+# "all"): ffmpeg alone decodes each input to 128² rgb24 with prep's own filter
+# chain (centre crop, area scale) into /dev/null, WORKERS (default 2) inputs
+# at a time; then `vcolor prep --workers WORKERS` of the same inputs. Each is
+# run REPEAT (default 2) times, alternating; the fastest of each is kept.
+# VCOLOR (default .build/release/vcolor) is the binary measured. Needs an idle
+# machine: a loaded one measures the load.
+set -euo pipefail
+(($# >= 1)) || { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+FOOTAGE=$(cd "$1" && pwd)
+shift
+KINDS=("$@")
+((${#KINDS[@]})) || KINDS=(real all)
+VCOLOR=${VCOLOR:-.build/release/vcolor}
+WORKERS=${WORKERS:-2}
+REPEAT=${REPEAT:-2}
+[[ -x $VCOLOR ]] || { echo "prep-speed: no vcolor at $VCOLOR (set VCOLOR)" >&2; exit 2; }
+[[ -f $FOOTAGE/footage.tsv ]] || { echo "prep-speed: $FOOTAGE/footage.tsv: no such file" >&2; exit 2; }
+SCRATCH=$(mktemp -d /tmp/prep-speed.XXXXXX)
+trap 'rm -rf "$SCRATCH"' EXIT
+
+decode_one() {  # the filter of FitMode.crop for square pixels, as prep's FrameReader runs it
+    ffmpeg -nostdin -hide_banner -loglevel error -i "file:$1" -map 0:v:0 -an -sn -dn -fps_mode passthrough \
+        -vf "crop=w='min(iw,ih)':h='min(ih,iw)',scale=128:128:flags=area,format=rgb24" \
+        -pix_fmt rgb24 -f rawvideo -y /dev/null
+}
+export -f decode_one
+now() { date +%s.%N; }
+
+echo "| inputs | frames | ffmpeg decode+scale s | prep s | prep frames/s | ratio |"
+echo "|---|---|---|---|---|---|"
+for kind in "${KINDS[@]}"; do
+    mapfile -t files < <(awk -F'\t' -v k="$kind" -v d="$FOOTAGE" 'NR > 1 && (k == "all" || $2 == k) { print d "/" $1 }' "$FOOTAGE/footage.tsv")
+    ((${#files[@]})) || { echo "prep-speed: no inputs of kind $kind" >&2; exit 2; }
+    frames=$(awk -F'\t' -v k="$kind" 'NR > 1 && (k == "all" || $2 == k) { s += $8 } END { print s }' "$FOOTAGE/footage.tsv")
+    best_ffmpeg="" best_prep=""
+    for ((r = 0; r < REPEAT; r++)); do
+        t0=$(now)
+        printf '%s\0' "${files[@]}" | xargs -0 -n 1 -P "$WORKERS" bash -c 'decode_one "$0"'
+        t1=$(now)
+        rm -rf "$SCRATCH/data"
+        "$VCOLOR" prep "${files[@]}" --out "$SCRATCH/data" --workers "$WORKERS" --val-fraction 0 --log-level quiet >/dev/null
+        t2=$(now)
+        best_ffmpeg=$(awk -v a="$best_ffmpeg" -v b="$(awk -v x="$t0" -v y="$t1" 'BEGIN { print y - x }')" 'BEGIN { print (a == "" || b < a) ? b : a }')
+        best_prep=$(awk -v a="$best_prep" -v b="$(awk -v x="$t1" -v y="$t2" 'BEGIN { print y - x }')" 'BEGIN { print (a == "" || b < a) ? b : a }')
+    done
+    awk -v k="$kind" -v n="${#files[@]}" -v f="$frames" -v a="$best_ffmpeg" -v b="$best_prep" 'BEGIN {
+        printf "| %s (%d) | %d | %.1f | %.1f | %.0f | %.2f× |\n", k, n, f, a, b, f / b, b / a }'
+done
+echo "workers $WORKERS, fastest of $REPEAT; load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
