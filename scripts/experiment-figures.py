@@ -10,7 +10,8 @@
   model, the model without LSTM (both of seed S, default the first seed found),
   the truth. Frames come from `vcolor colorize` of the whole video at its own
   resolution (so the LSTM sees the frames before), scaled and centre-cropped to
-  192×144 tiles with ffmpeg.
+  160×120 tiles with ffmpeg, and stored as a 256-colour PNG (small enough to
+  commit; the palette is made for each figure).
 
 Also: `--compare A B --labels "fp32" "bf16" --out DIR --name NAME` draws the L1
 curves of two runs of any kind (used for the fp32/bf16 comparison of
@@ -27,7 +28,7 @@ import tempfile
 
 COLOURS = {"lstm": "#1f77b4", "none": "#ff7f0e"}
 DASHES = ["", "6 3", "2 2", "8 2 2 2"]
-TILE_W, TILE_H = 192, 144
+TILE_W, TILE_H = 160, 120
 
 
 def moving_average(values, window):
@@ -152,7 +153,8 @@ def frames_figure(work, role, seed, vcolor, path, scratch):
         labels = "".join(f"[{r * 4 + c}:v]" for c in range(4))
         graph.append(f"{labels}hstack=inputs=4[r{r}]")
         names.append(f"[r{r}]")
-    graph.append("".join(names) + (f"vstack=inputs={len(rows)}" if len(rows) > 1 else "null"))
+    graph.append("".join(names) + (f"vstack=inputs={len(rows)}" if len(rows) > 1 else "null")
+                 + ",split[a][b];[a]palettegen=max_colors=256[p];[b][p]paletteuse=dither=sierra2_4a")
     partial = path + ".partial.png"
     run(["ffmpeg", "-nostdin", "-v", "error", "-y", *inputs, "-filter_complex", ";".join(graph),
          "-frames:v", "1", partial])
