@@ -26,13 +26,7 @@ final class FaultCLITests: XCTestCase {
         XCTAssertFalse(temporaries().isEmpty, "no temporary output appeared")
         usleep(500_000)
         XCTAssertTrue(process.isRunning, "colorize finished before the signal; make the clip longer")
-        kill(process.processIdentifier, SIGTERM)
-        let end = Date().addingTimeInterval(30)
-        while process.isRunning && Date() < end { usleep(20_000) }
-        guard !process.isRunning else { return XCTFail("colorize did not stop within 30 s of SIGTERM") }
-        let stderr = try String(contentsOf: errURL, encoding: .utf8)
-        XCTAssertEqual(process.terminationReason, .uncaughtSignal, stderr)
-        XCTAssertEqual(process.terminationStatus, SIGTERM, stderr)
+        guard let stderr = try stopBySIGTERM(process, stderr: errURL, "colorize") else { return }
         XCTAssertTrue(stderr.contains("colorize: error: stopped by SIGTERM; \(out) was not written"), stderr)
         XCTAssertEqual(temporaries(), [])
         XCTAssertFalse(FileManager.default.fileExists(atPath: out))
@@ -164,13 +158,7 @@ final class FaultCLITests: XCTestCase {
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline, process.isRunning, partials().isEmpty { usleep(10_000) }
         guard process.isRunning, !partials().isEmpty else { return XCTFail("prep wrote no .partial shard while running") }
-        kill(process.processIdentifier, SIGTERM)
-        let end = Date().addingTimeInterval(30)
-        while process.isRunning && Date() < end { usleep(20_000) }
-        guard !process.isRunning else { return XCTFail("prep did not stop within 30 s of SIGTERM") }
-        let stderr = try String(contentsOf: errURL, encoding: .utf8)
-        XCTAssertEqual(process.terminationReason, .uncaughtSignal, stderr)
-        XCTAssertEqual(process.terminationStatus, SIGTERM, stderr)
+        guard let stderr = try stopBySIGTERM(process, stderr: errURL, "prep") else { return }
         XCTAssertTrue(stderr.contains("prep: error: stopped by SIGTERM; what is stored is kept"), stderr)
         XCTAssertEqual(partials(), [])
         let index = try String(contentsOfFile: out + "/index.json", encoding: .utf8)
@@ -203,5 +191,21 @@ final class FaultCLITests: XCTestCase {
         process.standardOutput = FileHandle.nullDevice
         try process.run()
         return (process, errURL)
+    }
+
+    /// Sends SIGTERM, waits up to 30 s, and checks that `name` died by that
+    /// signal; returns its stderr, or nil after recording that it did not stop.
+    func stopBySIGTERM(_ process: Process, stderr errURL: URL, _ name: String) throws -> String? {
+        kill(process.processIdentifier, SIGTERM)
+        let end = Date().addingTimeInterval(30)
+        while process.isRunning && Date() < end { usleep(20_000) }
+        guard !process.isRunning else {
+            XCTFail("\(name) did not stop within 30 s of SIGTERM")
+            return nil
+        }
+        let stderr = try String(contentsOf: errURL, encoding: .utf8)
+        XCTAssertEqual(process.terminationReason, .uncaughtSignal, stderr)
+        XCTAssertEqual(process.terminationStatus, SIGTERM, stderr)
+        return stderr
     }
 }
