@@ -26,6 +26,9 @@ let package = Package(
         .systemLibrary(
             name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(
+            name: "CDeflate", path: "Sources/CDeflate", pkgConfig: "libdeflate",
+            providers: [.apt(["libdeflate-dev"])]),
 
         // Durable files: atomic replace (temporary name, fsync, rename), directories, errors in words.
         .target(name: "Storage"),
@@ -38,7 +41,7 @@ let package = Package(
         // Compute only: tensors, layers with hand-written backward passes, the GAN, Adam.
         .target(name: "Net", dependencies: ["CBLAS"]),
         // A thin, serialised Swift layer over the HDF5 C API (shards and checkpoints).
-        .target(name: "HDF5Kit", dependencies: ["HDF5Shim"]),
+        .target(name: "HDF5Kit", dependencies: ["HDF5Shim", "CDeflate"]),
         // Decode (ffmpeg), scene cuts, HDF5 shards and the data-set index.
         .target(name: "DataPrep", dependencies: ["HDF5Kit", "Imaging", "Media", "Storage", "Console", "Net"]),
         // Model files: checkpoints, safetensors, the model loader, convert. No MPI.

@@ -17,7 +17,7 @@ final class InputWorker {
     let stats: PrepStats
     let cancelled: () -> Bool
     private let converter = Lab8Converter()
-    private var deflate: Deflate
+    private let deflate: Deflate
     private let lab: UnsafeMutablePointer<UInt8>
     private let scorer: CutScorer
 

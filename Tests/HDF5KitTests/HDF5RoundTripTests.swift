@@ -87,7 +87,7 @@ final class HDF5RoundTripTests: XCTestCase {
         let file = try HDF5File.create(path("chunks.h5"))
         let dataset = try file.root.createDataset("s/lab", of: UInt8.self, shape: [0, 3, 8, 8], maxShape: [nil, 3, 8, 8],
                                                   chunk: [1, 3, 8, 8], deflate: 4)
-        var deflate = Deflate(level: 4)
+        let deflate = Deflate(level: 4)
         var frames: [[UInt8]] = []
         for t in 0..<5 {
             let frame = (0..<192).map { UInt8(truncatingIfNeeded: $0 * (t + 1)) }
