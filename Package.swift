@@ -27,6 +27,9 @@ let package = Package(
             name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(
+            name: "CFFmpeg", path: "Sources/CFFmpeg", pkgConfig: "libavformat",
+            providers: [.apt(["libavformat-dev", "libavcodec-dev", "libavutil-dev"])]),
+        .systemLibrary(
             name: "CDeflate", path: "Sources/CDeflate", pkgConfig: "libdeflate",
             providers: [.apt(["libdeflate-dev"])]),
 
@@ -36,8 +39,8 @@ let package = Package(
         .target(name: "Console", dependencies: [.product(name: "Logging", package: "swift-log")]),
         // Colour maths (CIELAB, lab8, network normalisation), RGB images, PNG, quality metrics.
         .target(name: "Imaging", dependencies: ["Storage", "CZlib"]),
-        // ffmpeg and ffprobe: tool lookup, probing, frame reader and writer, media paths, scene cuts.
-        .target(name: "Media", dependencies: ["Storage"]),
+        // ffmpeg (decoding, encoding) and libavformat (probing): tool lookup, frame reader and writer, media paths, scene cuts.
+        .target(name: "Media", dependencies: ["Storage", "CFFmpeg"]),
         // Compute only: tensors, layers with hand-written backward passes, the GAN, Adam.
         .target(name: "Net", dependencies: ["CBLAS"]),
         // A thin, serialised Swift layer over the HDF5 C API (shards and checkpoints).

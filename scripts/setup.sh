@@ -5,7 +5,7 @@
 # with which a test renders `vcolor report`'s page. It is optional: when it
 # cannot be installed, setup says so and that one test is skipped.
 set -euo pipefail
-packages=(libopenmpi-dev openmpi-bin libopenblas-dev libhdf5-dev libdeflate-dev ffmpeg pkg-config)
+packages=(libopenmpi-dev openmpi-bin libopenblas-dev libhdf5-dev libdeflate-dev libavformat-dev libavcodec-dev libavutil-dev ffmpeg pkg-config)
 optional=()
 for arg in "$@"; do
     case "$arg" in

@@ -7,9 +7,8 @@ import Storage
 public enum Prep {
     public static func run(_ options: PrepOptions) throws -> PrepSummary {
         try options.validate()
-        // Both tools before anything is written: a missing one is one clear error.
+        // ffmpeg before anything is written: a missing one is one clear error.
         _ = try FFmpeg.ffmpegPath()
-        _ = try FFmpeg.ffprobePath()
         let stats = PrepStats()
         let progress = PrepProgress(stats: stats, enabled: options.progress)
         let directory = InputScanner.absolute(options.output)
@@ -63,7 +62,7 @@ public enum Prep {
         return summary(of: writer.index, inputs: inputs.count, alreadyDone: done.count, stats: stats)
     }
 
-    /// The inputs that exist and ffprobe can read; the others, skipped (named on
+    /// The inputs that exist and libavformat can read; the others, skipped (named on
     /// stderr), or the first of them thrown with `--strict`.
     static func usableInputs(_ options: PrepOptions, progress: PrepProgress) throws
         -> (inputs: [(input: PrepInput, info: MediaInfo)], skipped: [SkippedInput]) {

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Finding and running external tools (ffmpeg, ffprobe, mpirun): always an
+/// Finding and running external tools (ffmpeg, mpirun): always an
 /// argument vector, never a shell, so file names with spaces or quotes are just
 /// names. The one place a tool is looked up on PATH.
 public enum ExternalProcess {

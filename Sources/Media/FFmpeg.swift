@@ -1,11 +1,10 @@
 import Foundation
 
-/// ffmpeg and ffprobe: where they are and how their complaints read.
+/// ffmpeg: where it is and how its complaints read.
+/// (Inputs are probed in-process, by `FormatProbe`.)
 public enum FFmpeg {
     /// `$VCOLOR_FFMPEG` or `ffmpeg` on the PATH.
     public static func ffmpegPath() throws -> String { try ExternalProcess.require("ffmpeg", override: "VCOLOR_FFMPEG") }
-    /// `$VCOLOR_FFPROBE` or `ffprobe` on the PATH.
-    public static func ffprobePath() throws -> String { try ExternalProcess.require("ffprobe", override: "VCOLOR_FFPROBE") }
 
     /// The last non-empty line of a tool's stderr (its actual complaint), without
     /// the repeated input path when one is given.

@@ -36,9 +36,9 @@ public enum Doctor {
     /// Runs the checks on every rank; rank 0 hands the report's text to `output`.
     /// Throws (aborting a multi-rank job) when a check failed.
     public static func run(_ options: Options, output: (String) -> Void) throws {
-        // Probe the tools before MPI starts: forking after MPI_Init is unsafe
+        // Probe ffmpeg before MPI starts: forking after MPI_Init is unsafe
         // on some interconnects.
-        let tools = ["ffmpeg", "ffprobe"].map { ToolVersion.probe($0) }
+        let ffmpeg = ToolVersion.probe("ffmpeg")
         try Communicator.runFinalizingOrAborting { comm in
             if let failRank = options.failRank, failRank == comm.rank {
                 throw CommunicatorError("doctor: failing on purpose (--fail-rank \(failRank))")
@@ -46,8 +46,7 @@ public enum Doctor {
             ComputeThreads.set(options.threads ?? ComputeThreads.defaultCount(ranksOnNode: comm.localSize))
             var mine = try DoctorChecks.run(on: comm)
             mine.dataIndex = options.data.map { DoctorChecks.indexDigest(dataDirectory: $0) }
-            mine.ffmpeg = tools[0]
-            mine.ffprobe = tools[1]
+            mine.ffmpeg = ffmpeg
             let ranks = try comm.allGather(json: mine)
             let measureGradient = comm.size > 1 && options.megabytes > 0
             let bandwidth = try DoctorBandwidth.measure(

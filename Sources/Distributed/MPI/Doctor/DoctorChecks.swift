@@ -31,7 +31,6 @@ public struct RankReport: Codable {
     /// `--data DIR`: FNV-1a of DIR/index.json as this rank reads it, or "missing: …".
     var dataIndex: String?
     var ffmpeg: ToolVersion?
-    var ffprobe: ToolVersion?
 }
 
 /// The correctness checks of the collectives.
@@ -118,7 +117,7 @@ enum DoctorChecks {
             progressedBuckets: progressed, progressBuckets: progressBuckets, bf16Mismatches: bf16Mismatches,
             bf16Checksum: String(half.withUnsafeBufferPointer { fnv1a($0) }, radix: 16), broadcastOK: broadcastOK,
             checksum: String(grads.withUnsafeBufferPointer { fnv1a($0) }, radix: 16), dataIndex: nil,
-            ffmpeg: nil, ffprobe: nil)
+            ffmpeg: nil)
     }
 
     /// FNV-1a of DIR/index.json's bytes (hex), or why it cannot be read: equal

@@ -101,11 +101,9 @@ public struct DoctorReport: Codable {
                 warnings.append("\(host): \(onHost.count) ranks × BLAS threads = \(threads) threads on \(cores) cores (oversubscribed; lower --threads)")
             }
         }
-        for tool in ["ffmpeg", "ffprobe"] {
-            let missing = ranks.filter { (tool == "ffmpeg" ? $0.ffmpeg : $0.ffprobe)?.path == nil }.map(\.host)
-            if !missing.isEmpty {
-                warnings.append("\(tool) not found on PATH on \(Set(missing).sorted().joined(separator: ", ")) (needed by prep and colorize)")
-            }
+        let missing = ranks.filter { $0.ffmpeg?.path == nil }.map(\.host)
+        if !missing.isEmpty {
+            warnings.append("ffmpeg not found on PATH on \(Set(missing).sorted().joined(separator: ", ")) (needed by prep and colorize)")
         }
         self.problems = problems
         self.warnings = warnings
@@ -122,11 +120,10 @@ public struct DoctorReport: Codable {
         var lines: [String] = []
         lines.append("vcolor doctor: \(size) rank\(size == 1 ? "" : "s") on \(nodes) node\(nodes == 1 ? "" : "s")"
             + " (\(mpiLibrary)\(singleton ? ", singleton without mpirun" : ""), thread level \(ranks.first?.threadLevel ?? "?"))")
-        let header = ["rank", "host", "local", "cores", "blas", "ffmpeg", "ffprobe"]
+        let header = ["rank", "host", "local", "cores", "blas", "ffmpeg"]
         let rows = ranks.map { r in
             [String(r.rank), r.host, "\(r.localRank)/\(r.localSize)", String(r.cores), String(r.blasThreads),
-             r.ffmpeg?.version ?? (r.ffmpeg?.path == nil ? "missing" : "?"),
-             r.ffprobe?.version ?? (r.ffprobe?.path == nil ? "missing" : "?")]
+             r.ffmpeg?.version ?? (r.ffmpeg?.path == nil ? "missing" : "?")]
         }
         let widths = header.indices.map { c in ([header] + rows).map { $0[c].count }.max()! }
         for row in [header] + rows {

@@ -1,0 +1,116 @@
+import CFFmpeg
+import Foundation
+
+/// What libavformat reports about a file: the values ffprobe would print,
+/// before any of them is trusted (`MediaInfo.init(report:path:)` checks them).
+struct ProbeReport {
+    struct Stream {
+        enum Kind { case video, audio, other }
+        var kind: Kind
+        var codec: String
+        var width = 0
+        var height = 0
+        /// Unknown is 0/0 (or any non-positive part).
+        var sampleAspectRatio = Rational(0, 0)
+        /// ffprobe's `r_frame_rate`: the lowest rate that represents every timestamp.
+        var frameRate = Rational(0, 0)
+        /// ffprobe's `avg_frame_rate`.
+        var averageFrameRate = Rational(0, 0)
+        /// The container's frame count; 0 when it states none.
+        var frames = 0
+        /// Seconds; nil when the stream states none.
+        var duration: Double?
+    }
+
+    /// libavformat's demuxer name, e.g. "mov,mp4,m4a,3gp,3g2,mj2".
+    var format: String
+    /// The container's duration in seconds; nil when it states none.
+    var duration: Double?
+    var streams: [Stream]
+}
+
+/// A rational as libavformat gives it; nothing about it is trusted.
+struct Rational: Equatable {
+    var numerator: Int
+    var denominator: Int
+    init(_ numerator: Int, _ denominator: Int) { (self.numerator, self.denominator) = (numerator, denominator) }
+
+    /// The value when both parts are positive; nil otherwise.
+    var positiveValue: Double? {
+        guard numerator > 0, denominator > 0 else { return nil }
+        return Double(numerator) / Double(denominator)
+    }
+}
+
+/// Probes files in-process with libavformat (open, then `find_stream_info`,
+/// as ffprobe does). In-process because starting an ffprobe process per input
+/// (it loads some two hundred shared libraries) cost more CPU than decoding a
+/// short clip (docs/dataprep.md §Speed); decoding itself stays in an ffmpeg
+/// child process. A deadline stops a probe that would otherwise hang.
+enum FormatProbe {
+    /// Probing reads at most a few MB; a minute means a stuck device or a hostile file.
+    static let deadlineSeconds = 60.0
+
+    /// libavformat logs to stderr on its own; its complaints reach the user as one line through `MediaError`.
+    private static let quiet: Void = av_log_set_level(AV_LOG_QUIET)
+
+    static func report(_ path: String) throws -> ProbeReport {
+        _ = quiet
+        guard let allocated = avformat_alloc_context() else { throw MediaError(path: path, reason: "out of memory") }
+        let deadline = UnsafeMutablePointer<Double>.allocate(capacity: 1)
+        defer { deadline.deallocate() }
+        deadline.pointee = vc_monotonic_seconds() + deadlineSeconds
+        allocated.pointee.interrupt_callback = AVIOInterruptCB(
+            callback: { vc_monotonic_seconds() > $0!.assumingMemoryBound(to: Double.self).pointee ? 1 : 0 },
+            opaque: UnsafeMutableRawPointer(deadline))
+        func failure(_ status: Int32) -> MediaError {
+            let why = vc_monotonic_seconds() > deadline.pointee
+                ? "probing took over \(Int(deadlineSeconds)) s" : errorText(status)
+            return MediaError(path: path, reason: "not a readable video or image (\(why))")
+        }
+        // "file:" so a name like "http:x" or "pipe:1" is a file, never a protocol.
+        var opened: UnsafeMutablePointer<AVFormatContext>? = allocated
+        var status = avformat_open_input(&opened, "file:" + path, nil, nil)
+        // A failed open frees the context and sets `opened` to nil.
+        guard status >= 0, let context = opened else { throw failure(status) }
+        defer { avformat_close_input(&opened) }
+        status = avformat_find_stream_info(context, nil)
+        guard status >= 0 else { throw failure(status) }
+
+        let c = context.pointee
+        var report = ProbeReport(format: c.iformat.map { String(cString: $0.pointee.name) } ?? "?",
+                                 duration: c.duration == vc_av_nopts_value() ? nil : Double(c.duration) / Double(vc_av_time_base()),
+                                 streams: [])
+        for i in 0..<Int(c.nb_streams) {
+            guard let stream = c.streams[i], let parameters = stream.pointee.codecpar?.pointee else { continue }
+            let s = stream.pointee
+            let kind: ProbeReport.Stream.Kind = switch parameters.codec_type {
+            case AVMEDIA_TYPE_VIDEO: .video
+            case AVMEDIA_TYPE_AUDIO: .audio
+            default: .other
+            }
+            var entry = ProbeReport.Stream(kind: kind, codec: String(cString: avcodec_get_name(parameters.codec_id)))
+            if kind == .video {
+                entry.width = Int(parameters.width)
+                entry.height = Int(parameters.height)
+                let sar = av_guess_sample_aspect_ratio(context, stream, nil)
+                entry.sampleAspectRatio = Rational(Int(sar.num), Int(sar.den))
+                entry.frameRate = Rational(Int(s.r_frame_rate.num), Int(s.r_frame_rate.den))
+                entry.averageFrameRate = Rational(Int(s.avg_frame_rate.num), Int(s.avg_frame_rate.den))
+                entry.frames = Int(s.nb_frames)
+                if s.duration != vc_av_nopts_value() {
+                    entry.duration = Double(s.duration) * Double(s.time_base.num) / Double(s.time_base.den)
+                }
+            }
+            report.streams.append(entry)
+        }
+        return report
+    }
+
+    /// libavutil's words for an error code ("Invalid data found when processing input").
+    static func errorText(_ status: Int32) -> String {
+        var buffer = [CChar](repeating: 0, count: 128)
+        av_strerror(status, &buffer, buffer.count)
+        return String(cString: buffer)
+    }
+}
