@@ -24,7 +24,7 @@ public enum Prep {
         let splits = Split.assign(count: inputs.count, valFraction: options.valFraction, seed: options.seed)
         let index = try startIndex(options, inputs: inputs.map(\.input), existing: existing, directory: directory)
         let done = Set(index.sources.map(\.path))
-        let todo = inputs.indices.filter { !done.contains(inputs[$0].input.path) }
+        let todo = WorkPlan.longestFirst(inputs.indices.filter { !done.contains(inputs[$0].input.path) }, of: inputs.map(\.info))
         stats.setPlan(inputs: todo.count, estimatedFrames: todo.reduce(0) { $0 + (inputs[$1].info.estimatedFrames ?? 0) })
 
         // Workers decode; one writer owns HDF5.

@@ -19,6 +19,18 @@ struct WorkPlan: @unchecked Sendable {
     let control: RunControl
     let progress: PrepProgress
 
+    /// `todo` with the costliest inputs first (source pixels × estimated
+    /// frames). Taken in input order, one long film last would leave every
+    /// other worker idle while it decodes; longest-first keeps them all busy to
+    /// the end. The index is sorted, so the order of work changes nothing stored.
+    static func longestFirst(_ todo: [Int], of infos: [MediaInfo]) -> [Int] {
+        func cost(_ i: Int) -> Double {
+            Double(infos[i].estimatedFrames ?? 1) * Double(infos[i].width) * Double(infos[i].height)
+        }
+        // Ties keep input order, so a plan is the same on every run.
+        return todo.sorted { cost($0) != cost($1) ? cost($0) > cost($1) : $0 < $1 }
+    }
+
     func work() {
         let worker = InputWorker(
             size: options.size, fit: options.fit, detector: SceneCutDetector(threshold: options.cutThreshold),
