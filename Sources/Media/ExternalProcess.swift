@@ -24,11 +24,13 @@ public enum ExternalProcess {
     }
 
     /// Runs to completion, collecting stdout and stderr (both drained at once so
-    /// neither pipe can fill and block the child).
-    public static func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, stdout: Data, stderr: String) {
+    /// neither pipe can fill and block the child). `environment` nil: this process's.
+    public static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws
+        -> (status: Int32, stdout: Data, stderr: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
+        if let environment { process.environment = environment }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err

@@ -1,10 +1,21 @@
 import Foundation
 
-/// ffmpeg: where it is and how its complaints read.
+/// ffmpeg: where it is, how it is started, and how its complaints read.
 /// (Inputs are probed in-process, by `FormatProbe`.)
 public enum FFmpeg {
     /// `$VCOLOR_FFMPEG` or `ffmpeg` on the PATH.
     public static func ffmpegPath() throws -> String { try ExternalProcess.require("ffmpeg", override: "VCOLOR_FFMPEG") }
+
+    /// The environment every ffmpeg child gets: this process's, with OpenBLAS
+    /// held to one thread. Debian's ffmpeg loads OpenBLAS through a filter
+    /// library without ever calling it, and OpenBLAS's idle worker threads spin
+    /// on `sched_yield` for a while after every start: CPU that prep, with an
+    /// ffmpeg per input, would otherwise spend on nothing (docs/dataprep.md §Speed).
+    public static let environment: [String: String] = {
+        var environment = ProcessInfo.processInfo.environment
+        environment["OPENBLAS_NUM_THREADS"] = "1"
+        return environment
+    }()
 
     /// The last non-empty line of a tool's stderr (its actual complaint), without
     /// the repeated input path when one is given.

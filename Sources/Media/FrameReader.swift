@@ -57,6 +57,7 @@ public final class FrameReader: @unchecked Sendable {
         if let filter { arguments += ["-vf", filter] }
         arguments += ["-pix_fmt", "rgb24", "-f", "rawvideo", "pipe:1"]
         process.executableURL = URL(fileURLWithPath: ffmpeg)
+        process.environment = FFmpeg.environment
         process.arguments = arguments
         let out = Pipe(), err = Pipe()
         // A 64 KB pipe holds about one 128² frame, so ffmpeg and this reader
