@@ -13,6 +13,8 @@ final class InputWorker {
     let minFrames: Int
     let maxFrames: Int
     let temporaryDirectory: String
+    /// ffmpeg's decoding threads per input (`FrameReader`'s `decoderThreads`).
+    let decoderThreads: Int
     let queue: BlockingQueue<WriterMessage>
     let stats: PrepStats
     let cancelled: () -> Bool
@@ -22,7 +24,7 @@ final class InputWorker {
     private let scorer: CutScorer
 
     init(size: Int, fit: FitMode, detector: SceneCutDetector, minFrames: Int, maxFrames: Int, deflateLevel: Int,
-         temporaryDirectory: String, queue: BlockingQueue<WriterMessage>, stats: PrepStats,
+         decoderThreads: Int, temporaryDirectory: String, queue: BlockingQueue<WriterMessage>, stats: PrepStats,
          cancelled: @escaping () -> Bool) {
         self.size = size
         self.fit = fit
@@ -30,6 +32,7 @@ final class InputWorker {
         self.minFrames = minFrames
         self.maxFrames = maxFrames
         self.temporaryDirectory = temporaryDirectory
+        self.decoderThreads = decoderThreads
         self.queue = queue
         self.stats = stats
         self.cancelled = cancelled
@@ -55,7 +58,7 @@ final class InputWorker {
         do {
             reader = try FrameReader(input.kind == .imageSequence ? .images(input.images) : .file(input.path),
                                      width: size, height: size, filter: fit.filter(size: size, info: info),
-                                     temporaryDirectory: temporaryDirectory)
+                                     decoderThreads: decoderThreads, temporaryDirectory: temporaryDirectory)
         } catch {
             return .skipped(SkippedInput(path: input.path, reason: "cannot start ffmpeg: \(error)"))
         }

@@ -42,7 +42,8 @@ public enum Prep {
         }
         progress.start()
         let plan = WorkPlan(options: options, inputs: inputs, splits: splits, todo: todo,
-                            stored: storedOrdinals(index), queue: queue, stats: stats, control: control, progress: progress)
+                            stored: storedOrdinals(index), queue: queue, stats: stats, control: control, progress: progress,
+                            workers: workerCount)
         let group = DispatchGroup()
         for _ in 0..<workerCount {
             group.enter()

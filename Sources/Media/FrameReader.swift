@@ -31,13 +31,17 @@ public final class FrameReader: @unchecked Sendable {
     private var endedMidFrame = false
     private var current: UnsafeMutablePointer<UInt8>?
 
+    /// `decoderThreads`: ffmpeg's `-threads` for decoding; nil leaves ffmpeg's
+    /// choice (one per core). A caller that already keeps every core busy with
+    /// several readers passes 1: frame threading then only adds synchronisation.
     public init(_ input: Input, width: Int, height: Int, filter: String? = nil, depth: Int = 3,
-                temporaryDirectory: String = NSTemporaryDirectory()) throws {
+                decoderThreads: Int? = nil, temporaryDirectory: String = NSTemporaryDirectory()) throws {
         self.width = width
         self.height = height
         // Resolved before the image list is written, so a missing ffmpeg leaves nothing behind.
         let ffmpeg = try FFmpeg.ffmpegPath()
         var arguments = ["-nostdin", "-hide_banner", "-loglevel", "error"]
+        if let decoderThreads { arguments += ["-threads", String(max(1, decoderThreads))] }
         switch input {
         case .file(let path):
             name = path
