@@ -64,10 +64,27 @@ public struct SceneCutDetector: Sendable {
     /// Histograms of a planar lab8 frame (`pixels` per plane) into
     /// `histogramSize` counters: L bins, then a, then b.
     public static func histogram(_ lab: UnsafePointer<UInt8>, pixels: Int, into bins: UnsafeMutablePointer<Int32>) {
-        bins.update(repeating: 0, count: histogramSize)
-        for channel in 0..<3 {
-            let plane = lab + channel * pixels, h = bins + channel * Self.bins
-            for p in 0..<pixels { h[Int(plane[p] >> 2)] &+= 1 }
+        // Four partial histograms, one per pixel of each group of four: in a flat
+        // plane (a* and b* often are) every pixel hits the same bin, and with one
+        // histogram each increment would wait for the store before it.
+        withUnsafeTemporaryAllocation(of: Int32.self, capacity: 4 * Self.bins) { buffer in
+            let parts = buffer.baseAddress!
+            for channel in 0..<3 {
+                let plane = lab + channel * pixels
+                parts.update(repeating: 0, count: 4 * Self.bins)
+                let h0 = parts, h1 = parts + Self.bins, h2 = parts + 2 * Self.bins, h3 = parts + 3 * Self.bins
+                var p = 0
+                while p + 4 <= pixels {
+                    h0[Int(plane[p] >> 2)] &+= 1
+                    h1[Int(plane[p + 1] >> 2)] &+= 1
+                    h2[Int(plane[p + 2] >> 2)] &+= 1
+                    h3[Int(plane[p + 3] >> 2)] &+= 1
+                    p += 4
+                }
+                while p < pixels { h0[Int(plane[p] >> 2)] &+= 1; p += 1 }
+                let h = bins + channel * Self.bins
+                for i in 0..<Self.bins { h[i] = h0[i] &+ h1[i] &+ h2[i] &+ h3[i] }
+            }
         }
     }
 

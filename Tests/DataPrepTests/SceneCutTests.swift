@@ -50,6 +50,26 @@ final class SceneCutTests: XCTestCase {
         XCTAssertEqual(SceneCutDetector.blockDistance(sa, sa, size: size), 0)
     }
 
+    /// The histogram against a plain count: a flat plane, a varied one, and a
+    /// pixel count that is not a multiple of the four partial histograms.
+    func testHistogramCountsEveryCodeOnce() {
+        for pixels in [1, 3, 4, 7, 4099] {
+            var lab = [UInt8](repeating: 200, count: 3 * pixels)  // L flat at bin 50
+            for p in 0..<pixels {
+                lab[pixels + p] = UInt8(truncatingIfNeeded: p &* 37 &+ 11)
+                lab[2 * pixels + p] = UInt8(p % 2 == 0 ? 3 : 255)
+            }
+            var expected = [Int32](repeating: 0, count: SceneCutDetector.histogramSize)
+            for channel in 0..<3 {
+                for p in 0..<pixels { expected[channel * SceneCutDetector.bins + Int(lab[channel * pixels + p] >> 2)] += 1 }
+            }
+            var bins = [Int32](repeating: -1, count: SceneCutDetector.histogramSize)
+            SceneCutDetector.histogram(lab, pixels: pixels, into: &bins)
+            XCTAssertEqual(bins, expected, "\(pixels) pixels")
+            XCTAssertEqual(bins[50], Int32(pixels))
+        }
+    }
+
     func testRules() {
         let d = SceneCutDetector()
         typealias S = SceneCutDetector.Score
