@@ -57,7 +57,7 @@ final class InputWorker {
         let reader: FrameReader
         do {
             reader = try FrameReader(input.kind == .imageSequence ? .images(input.images) : .file(input.path),
-                                     width: size, height: size, filter: fit.filter(size: size, info: info),
+                                     width: size, height: size, filter: fit.filter(size: size, info: info), depth: 0,
                                      decoderThreads: decoderThreads, temporaryDirectory: temporaryDirectory)
         } catch {
             return .skipped(SkippedInput(path: input.path, reason: "cannot start ffmpeg: \(error)"))

@@ -7,7 +7,10 @@ import Foundation
 /// (prep's crop and scale, `FitMode.filter`) runs inside ffmpeg.
 ///
 /// A reader thread keeps up to `depth` frames decoded ahead, so ffmpeg's
-/// decoding and the pipe copy overlap the caller's work instead of waiting for it.
+/// decoding and the pipe copy overlap the caller's work instead of waiting for
+/// it. With `depth` 0 the caller's thread reads the pipe itself: for frames
+/// small enough that the pipe holds many of them (prep's 128²), ffmpeg runs
+/// ahead anyway, and a reader thread would only add two thread hand-offs a frame.
 public final class FrameReader: @unchecked Sendable {
     public enum Input: Sendable {
         case file(String)
@@ -30,6 +33,8 @@ public final class FrameReader: @unchecked Sendable {
     private var cancelled = false
     private var endedMidFrame = false
     private var current: UnsafeMutablePointer<UInt8>?
+    /// `depth` 0: the pipe, read by `next()` on the caller's thread.
+    private var directPipe: FileHandle?
 
     /// `decoderThreads`: ffmpeg's `-threads` for decoding; nil leaves ffmpeg's
     /// choice (one per core). A caller that already keeps every core busy with
@@ -82,6 +87,10 @@ public final class FrameReader: @unchecked Sendable {
             free.append(buffer)
         }
         let handle = out.fileHandleForReading
+        if depth == 0 {
+            directPipe = handle
+            return
+        }
         Thread.detachNewThread { [self] in
             readLoop(handle.fileDescriptor)
             try? handle.close()
@@ -90,9 +99,13 @@ public final class FrameReader: @unchecked Sendable {
 
     deinit {
         cancel()
-        lock.lock()
-        while !finished { lock.wait() }
-        lock.unlock()
+        if let directPipe {
+            try? directPipe.close()
+        } else {
+            lock.lock()
+            while !finished { lock.wait() }
+            lock.unlock()
+        }
         for b in all { b.deallocate() }
         if let listFile { try? FileManager.default.removeItem(atPath: listFile) }
     }
@@ -105,13 +118,7 @@ public final class FrameReader: @unchecked Sendable {
             if cancelled { lock.unlock(); break }
             let buffer = free.removeLast()
             lock.unlock()
-            var filled = 0
-            while filled < bytes {
-                let n = read(fd, buffer + filled, bytes - filled)
-                if n > 0 { filled += n; continue }
-                if n < 0 && errno == EINTR { continue }
-                break
-            }
+            let filled = Self.readFrame(fd, into: buffer, bytes: bytes)
             lock.lock()
             if filled == bytes {
                 ready.append(buffer)
@@ -130,8 +137,21 @@ public final class FrameReader: @unchecked Sendable {
         lock.unlock()
     }
 
+    /// Reads up to `bytes` from `fd`; fewer only at the end of the stream.
+    private static func readFrame(_ fd: Int32, into buffer: UnsafeMutablePointer<UInt8>, bytes: Int) -> Int {
+        var filled = 0
+        while filled < bytes {
+            let n = read(fd, buffer + filled, bytes - filled)
+            if n > 0 { filled += n; continue }
+            if n < 0 && errno == EINTR { continue }
+            break
+        }
+        return filled
+    }
+
     /// The next frame (valid until the next call), or nil at the end.
     public func next() -> UnsafeMutablePointer<UInt8>? {
+        if let directPipe { return nextDirect(directPipe) }
         lock.lock()
         defer { lock.unlock() }
         if let current { free.append(current); lock.broadcast() }
@@ -140,6 +160,20 @@ public final class FrameReader: @unchecked Sendable {
         guard !ready.isEmpty else { return nil }
         current = ready.removeFirst()
         return current
+    }
+
+    private func nextDirect(_ pipe: FileHandle) -> UnsafeMutablePointer<UInt8>? {
+        lock.lock()
+        let done = finished || cancelled
+        lock.unlock()
+        if done { return nil }
+        let filled = Self.readFrame(pipe.fileDescriptor, into: all[0], bytes: frameBytes)
+        if filled == frameBytes { return all[0] }
+        lock.lock()
+        endedMidFrame = filled > 0
+        finished = true
+        lock.unlock()
+        return nil
     }
 
     /// Waits for ffmpeg: its exit status, what it said on stderr, and whether
