@@ -13,8 +13,8 @@ final class InputWorker {
     let minFrames: Int
     let maxFrames: Int
     let temporaryDirectory: String
-    /// ffmpeg's decoding threads per input (`FrameReader`'s `decoderThreads`).
-    let decoderThreads: Int
+    /// ffmpeg's threads per input (`FrameReader`'s `threads`).
+    let ffmpegThreads: Int
     let queue: BlockingQueue<WriterMessage>
     let stats: PrepStats
     let cancelled: () -> Bool
@@ -24,7 +24,7 @@ final class InputWorker {
     private let scorer: CutScorer
 
     init(size: Int, fit: FitMode, detector: SceneCutDetector, minFrames: Int, maxFrames: Int, deflateLevel: Int,
-         decoderThreads: Int, temporaryDirectory: String, queue: BlockingQueue<WriterMessage>, stats: PrepStats,
+         ffmpegThreads: Int, temporaryDirectory: String, queue: BlockingQueue<WriterMessage>, stats: PrepStats,
          cancelled: @escaping () -> Bool) {
         self.size = size
         self.fit = fit
@@ -32,7 +32,7 @@ final class InputWorker {
         self.minFrames = minFrames
         self.maxFrames = maxFrames
         self.temporaryDirectory = temporaryDirectory
-        self.decoderThreads = decoderThreads
+        self.ffmpegThreads = ffmpegThreads
         self.queue = queue
         self.stats = stats
         self.cancelled = cancelled
@@ -58,7 +58,7 @@ final class InputWorker {
         do {
             reader = try FrameReader(input.kind == .imageSequence ? .images(input.images) : .file(input.path),
                                      width: size, height: size, filter: fit.filter(size: size, info: info), depth: 0,
-                                     decoderThreads: decoderThreads, temporaryDirectory: temporaryDirectory)
+                                     threads: ffmpegThreads, temporaryDirectory: temporaryDirectory)
         } catch {
             return .skipped(SkippedInput(path: input.path, reason: "cannot start ffmpeg: \(error)"))
         }

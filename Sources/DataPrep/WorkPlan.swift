@@ -33,17 +33,17 @@ struct WorkPlan: @unchecked Sendable {
         return todo.sorted { cost($0) != cost($1) ? cost($0) > cost($1) : $0 < $1 }
     }
 
-    /// ffmpeg's decoding threads per worker: the cores shared out among the
-    /// workers. When the workers alone fill the cores, ffmpeg's own frame
-    /// threads only add synchronisation, which costs CPU (docs/dataprep.md
+    /// ffmpeg's threads (decoding and filtering) per worker: the cores shared
+    /// out among the workers. When the workers alone fill the cores, ffmpeg's
+    /// own threads only add synchronisation, which costs CPU (docs/dataprep.md
     /// §Speed); a single input still gets every core.
-    static func decoderThreads(workers: Int, cores: Int) -> Int { max(1, cores / max(1, workers)) }
+    static func ffmpegThreads(workers: Int, cores: Int) -> Int { max(1, cores / max(1, workers)) }
 
     func work() {
         let worker = InputWorker(
             size: options.size, fit: options.fit, detector: SceneCutDetector(threshold: options.cutThreshold),
             minFrames: options.minFrames, maxFrames: options.maxSequenceFrames, deflateLevel: options.deflate,
-            decoderThreads: Self.decoderThreads(workers: workers, cores: ProcessInfo.processInfo.activeProcessorCount),
+            ffmpegThreads: Self.ffmpegThreads(workers: workers, cores: ProcessInfo.processInfo.activeProcessorCount),
             temporaryDirectory: NSTemporaryDirectory(), queue: queue, stats: stats,
             cancelled: { control.isCancelled || StopSignal.received != nil })
         while !control.isCancelled, StopSignal.received == nil, let k = control.next(todo.count) {

@@ -36,17 +36,18 @@ public final class FrameReader: @unchecked Sendable {
     /// `depth` 0: the pipe, read by `next()` on the caller's thread.
     private var directPipe: FileHandle?
 
-    /// `decoderThreads`: ffmpeg's `-threads` for decoding; nil leaves ffmpeg's
-    /// choice (one per core). A caller that already keeps every core busy with
-    /// several readers passes 1: frame threading then only adds synchronisation.
+    /// `threads`: ffmpeg's threads for decoding (`-threads`) and for the filter
+    /// chain (`-filter_threads`); nil leaves ffmpeg's choice (about one per
+    /// core each). A caller that already keeps every core busy with several
+    /// readers passes 1: more threads then only add synchronisation.
     public init(_ input: Input, width: Int, height: Int, filter: String? = nil, depth: Int = 3,
-                decoderThreads: Int? = nil, temporaryDirectory: String = NSTemporaryDirectory()) throws {
+                threads: Int? = nil, temporaryDirectory: String = NSTemporaryDirectory()) throws {
         self.width = width
         self.height = height
         // Resolved before the image list is written, so a missing ffmpeg leaves nothing behind.
         let ffmpeg = try FFmpeg.ffmpegPath()
         var arguments = ["-nostdin", "-hide_banner", "-loglevel", "error"]
-        if let decoderThreads { arguments += ["-threads", String(max(1, decoderThreads))] }
+        if let threads { arguments += ["-filter_threads", String(max(1, threads)), "-threads", String(max(1, threads))] }
         switch input {
         case .file(let path):
             name = path
