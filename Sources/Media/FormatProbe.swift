@@ -54,7 +54,7 @@ enum FormatProbe {
     /// libavformat logs to stderr on its own; its complaints reach the user as one line through `MediaError`.
     private static let quiet: Void = av_log_set_level(AV_LOG_QUIET)
 
-    static func report(_ path: String) throws -> ProbeReport {
+    static func report(_ path: String, deadlineSeconds: Double = FormatProbe.deadlineSeconds) throws -> ProbeReport {
         _ = quiet
         guard let allocated = avformat_alloc_context() else { throw MediaError(path: path, reason: "out of memory") }
         let deadline = UnsafeMutablePointer<Double>.allocate(capacity: 1)
@@ -65,7 +65,7 @@ enum FormatProbe {
             opaque: UnsafeMutableRawPointer(deadline))
         func failure(_ status: Int32) -> MediaError {
             let why = vc_monotonic_seconds() > deadline.pointee
-                ? "probing took over \(Int(deadlineSeconds)) s" : errorText(status)
+                ? "probing took over \(deadlineSeconds) s" : errorText(status)
             return MediaError(path: path, reason: "not a readable video or image (\(why))")
         }
         // "file:" so a name like "http:x" or "pipe:1" is a file, never a protocol.

@@ -72,6 +72,11 @@ final class MediaInfoTests: XCTestCase {
         XCTAssertEqual(info.audioCodec, "aac")
         XCTAssertTrue(info.format.contains("mp4"), info.format)
 
+        // The deadline is wired to libavformat's I/O: a probe past it stops with one line.
+        XCTAssertThrowsError(try FormatProbe.report(clip, deadlineSeconds: -1)) {
+            XCTAssertEqual(($0 as? MediaError)?.reason, "not a readable video or image (probing took over -1.0 s)")
+        }
+
         let garbage = directory + "/garbage.mp4"
         try Data((0..<4096).map { UInt8(truncatingIfNeeded: $0 &* 2654435761 >> 13) }).write(to: URL(fileURLWithPath: garbage))
         XCTAssertThrowsError(try MediaInfo.probe(garbage)) {
