@@ -11,9 +11,12 @@
 # is run REPEAT (default 5) times; the table gives the fastest of each and the
 # median of the pairs' ratios (a pair runs back to back, so the median holds on
 # a machine whose speed drifts). VCOLOR (default .build/release/vcolor) is the
-# binary measured. Needs an idle machine: a loaded one measures the load.
+# binary measured. BASELINE=tuned runs the baseline's ffmpeg as prep runs its
+# own (one decoding and one filter thread per input, OPENBLAS_NUM_THREADS=1),
+# to separate what prep adds from what it saves on ffmpeg. Needs an idle
+# machine: a loaded one measures the load.
 set -euo pipefail
-(($# >= 1)) || { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+(($# >= 1)) || { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 FOOTAGE=$(cd "$1" && pwd)
 shift
 KINDS=("$@")
@@ -26,8 +29,15 @@ REPEAT=${REPEAT:-5}
 SCRATCH=$(mktemp -d /tmp/prep-speed.XXXXXX)
 trap 'rm -rf "$SCRATCH"' EXIT
 
+BASELINE=${BASELINE:-plain}
+case $BASELINE in
+    plain) export BASELINE_FLAGS="" ;;
+    tuned) export BASELINE_FLAGS="-filter_threads 1 -threads 1" OPENBLAS_NUM_THREADS=1 ;;
+    *) echo "prep-speed: BASELINE must be plain or tuned" >&2; exit 2 ;;
+esac
 decode_one() {  # the filter of FitMode.crop for square pixels, as prep's FrameReader runs it
-    ffmpeg -nostdin -hide_banner -loglevel error -i "file:$1" -map 0:v:0 -an -sn -dn -fps_mode passthrough \
+    # shellcheck disable=SC2086  # BASELINE_FLAGS is a list of words
+    ffmpeg -nostdin -hide_banner -loglevel error $BASELINE_FLAGS -i "file:$1" -map 0:v:0 -an -sn -dn -fps_mode passthrough \
         -vf "crop=w='min(iw,ih)':h='min(ih,iw)',scale=128:128:flags=area,format=rgb24" \
         -pix_fmt rgb24 -f rawvideo -y /dev/null
 }
@@ -46,7 +56,7 @@ for kind in "${KINDS[@]}"; do
         printf '%s\0' "${files[@]}" | xargs -0 -n 1 -P "$WORKERS" bash -c 'decode_one "$0"'
         t1=$(now)
         rm -rf "$SCRATCH/data"
-        "$VCOLOR" prep "${files[@]}" --out "$SCRATCH/data" --workers "$WORKERS" --val-fraction 0 --log-level quiet >/dev/null
+        env -u OPENBLAS_NUM_THREADS "$VCOLOR" prep "${files[@]}" --out "$SCRATCH/data" --workers "$WORKERS" --val-fraction 0 --log-level quiet >/dev/null
         t2=$(now)
         ffmpeg_s=$(awk -v x="$t0" -v y="$t1" 'BEGIN { print y - x }')
         prep_s=$(awk -v x="$t1" -v y="$t2" 'BEGIN { print y - x }')
@@ -58,4 +68,4 @@ for kind in "${KINDS[@]}"; do
     awk -v k="$kind" -v n="${#files[@]}" -v f="$frames" -v a="$best_ffmpeg" -v b="$best_prep" -v m="$median" 'BEGIN {
         printf "| %s (%d) | %d | %.1f | %.1f | %.0f | %.2f× | %.2f× |\n", k, n, f, a, b, f / b, b / a, m }'
 done
-echo "workers $WORKERS, $REPEAT pairs; load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "workers $WORKERS, $REPEAT pairs, $BASELINE baseline; load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
