@@ -10,7 +10,9 @@ import Foundation
 /// decoding and the pipe copy overlap the caller's work instead of waiting for
 /// it. With `depth` 0 the caller's thread reads the pipe itself: for frames
 /// small enough that the pipe holds many of them (prep's 128²), ffmpeg runs
-/// ahead anyway, and a reader thread would only add two thread hand-offs a frame.
+/// ahead anyway, and a reader thread would only add two thread hand-offs a
+/// frame. Such a reader belongs to one thread: `next`, `cancel` and `finish`
+/// are called from the thread that reads.
 public final class FrameReader: @unchecked Sendable {
     public enum Input: Sendable {
         case file(String)
@@ -33,7 +35,9 @@ public final class FrameReader: @unchecked Sendable {
     private var cancelled = false
     private var endedMidFrame = false
     private var current: UnsafeMutablePointer<UInt8>?
-    /// `depth` 0: the pipe, read by `next()` on the caller's thread.
+    /// `depth` 0: frames are read by `next()` on the caller's thread.
+    private let direct: Bool
+    /// The pipe in direct mode, until the end of the stream or a cancel closes it.
     private var directPipe: FileHandle?
 
     /// `threads`: ffmpeg's threads for decoding (`-threads`) and for the filter
@@ -44,6 +48,7 @@ public final class FrameReader: @unchecked Sendable {
                 threads: Int? = nil, temporaryDirectory: String = NSTemporaryDirectory()) throws {
         self.width = width
         self.height = height
+        direct = depth == 0
         // Resolved before the image list is written, so a missing ffmpeg leaves nothing behind.
         let ffmpeg = try FFmpeg.ffmpegPath()
         var arguments = ["-nostdin", "-hide_banner", "-loglevel", "error"]
@@ -88,7 +93,7 @@ public final class FrameReader: @unchecked Sendable {
             free.append(buffer)
         }
         let handle = out.fileHandleForReading
-        if depth == 0 {
+        if direct {
             directPipe = handle
             return
         }
@@ -100,9 +105,7 @@ public final class FrameReader: @unchecked Sendable {
 
     deinit {
         cancel()
-        if let directPipe {
-            try? directPipe.close()
-        } else {
+        if !direct {
             lock.lock()
             while !finished { lock.wait() }
             lock.unlock()
@@ -152,7 +155,7 @@ public final class FrameReader: @unchecked Sendable {
 
     /// The next frame (valid until the next call), or nil at the end.
     public func next() -> UnsafeMutablePointer<UInt8>? {
-        if let directPipe { return nextDirect(directPipe) }
+        if direct { return nextDirect() }
         lock.lock()
         defer { lock.unlock() }
         if let current { free.append(current); lock.broadcast() }
@@ -163,23 +166,30 @@ public final class FrameReader: @unchecked Sendable {
         return current
     }
 
-    private func nextDirect(_ pipe: FileHandle) -> UnsafeMutablePointer<UInt8>? {
-        lock.lock()
-        let done = finished || cancelled
-        lock.unlock()
-        if done { return nil }
+    private func nextDirect() -> UnsafeMutablePointer<UInt8>? {
+        guard let pipe = directPipe else { return nil }
         let filled = Self.readFrame(pipe.fileDescriptor, into: all[0], bytes: frameBytes)
         if filled == frameBytes { return all[0] }
         lock.lock()
         endedMidFrame = filled > 0
         finished = true
         lock.unlock()
+        closeDirectPipe()
         return nil
+    }
+
+    /// Closes the read end: ffmpeg, blocked on a full pipe or not, then fails its
+    /// next write and exits (a SIGTERM alone would not end a write it is blocked in).
+    private func closeDirectPipe() {
+        try? directPipe?.close()
+        directPipe = nil
     }
 
     /// Waits for ffmpeg: its exit status, what it said on stderr, and whether
     /// the stream ended inside a frame. For callers that keep a damaged input's frames.
     public func finish() -> (status: Int32, message: String, endedMidFrame: Bool) {
+        // Frames nobody will read must not keep ffmpeg waiting on the pipe.
+        if direct { closeDirectPipe() }
         process.waitUntilExit()
         let text = stderr.wait()
         lock.lock()
@@ -202,6 +212,7 @@ public final class FrameReader: @unchecked Sendable {
         cancelled = true
         lock.broadcast()
         lock.unlock()
+        if direct { closeDirectPipe() }
         if process.isRunning { process.terminate() }
     }
 }

@@ -51,16 +51,28 @@ final class FrameReaderTests: XCTestCase {
         }
     }
 
-    /// Dropping a reader part-way (a cancelled prep) stops ffmpeg and returns at once.
-    func testDroppingADirectReaderMidStreamStopsFFmpeg() throws {
+    /// A cancelled direct reader, or one finished before the end of its stream,
+    /// stops ffmpeg even while ffmpeg is blocked on a full pipe, and returns at
+    /// once: 120 frames of 320×240 are 27 MB, far more than the pipe holds.
+    func testCancellingOrFinishingADirectReaderEarlyStopsFFmpeg() throws {
         let clip = dir + "/long.mp4"
-        try SyntheticMedia.video(clip, [.init(source: "testsrc2", frames: 400)], size: "320x240")
-        let started = Date()
-        do {
-            let reader = try FrameReader(.file(clip), width: 32, height: 24, filter: "scale=32:24,format=rgb24", depth: 0)
+        try SyntheticMedia.video(clip, [.init(source: "testsrc2", frames: 120)], size: "320x240")
+        for cancelFirst in [true, false] {
+            let reader = try FrameReader(.file(clip), width: 320, height: 240, filter: "format=rgb24", depth: 0)
             XCTAssertNotNil(reader.next())
-            reader.cancel()
+            Thread.sleep(forTimeInterval: 0.5)  // ffmpeg fills the pipe and blocks
+            let done = DispatchSemaphore(value: 0)
+            let status = StatusBox()
+            Thread.detachNewThread {
+                if cancelFirst { reader.cancel() }
+                status.value = reader.finish().status
+                done.signal()
+            }
+            XCTAssertEqual(done.wait(timeout: .now() + 20), .success, "cancel \(cancelFirst): ffmpeg still waits on the pipe")
+            XCTAssertNotEqual(status.value, 0, "ffmpeg stopped before the end of its stream")
+            XCTAssertNil(reader.next(), "no frame after a cancel or finish")
         }
-        XCTAssertLessThan(Date().timeIntervalSince(started), 10, "deinit must not wait for a stream nobody reads")
     }
 }
+
+private final class StatusBox: @unchecked Sendable { var value: Int32 = 0 }
