@@ -148,6 +148,8 @@ public enum Prep {
             group.enter()
             Thread.detachNewThread {
                 while let i = control.next(inputs.count) {
+                    // Probing runs in-process: should libavformat crash, this names the input.
+                    PrepProgress.logger.debug("probing \(inputs[i].path)")
                     let result = Result { try MediaProbe.probe(inputs[i]) }
                     lock.lock(); results.values[i] = result; lock.unlock()
                 }

@@ -46,16 +46,22 @@ struct Rational: Equatable {
 /// as ffprobe does). In-process because starting an ffprobe process per input
 /// (it loads some two hundred shared libraries) cost more CPU than decoding a
 /// short clip (docs/dataprep.md §Speed); decoding itself stays in an ffmpeg
-/// child process. A deadline stops a probe that would otherwise hang.
+/// child process. A deadline, checked by libavformat between its reads, stops
+/// a probe that would otherwise read on for ever.
+///
+/// The price of in-process: a crash inside libavformat while probing ends the
+/// whole run instead of skipping one input (docs/dataprep.md, "Inputs").
 enum FormatProbe {
     /// Probing reads at most a few MB; a minute means a stuck device or a hostile file.
     static let deadlineSeconds = 60.0
 
-    /// libavformat logs to stderr on its own; its complaints reach the user as one line through `MediaError`.
-    private static let quiet: Void = av_log_set_level(AV_LOG_QUIET)
+    /// libavformat logs to stderr on its own; instead, its last error line
+    /// reaches the user inside the one line of a `MediaError`.
+    private static let captureErrors: Void = vc_av_capture_errors()
 
     static func report(_ path: String, deadlineSeconds: Double = FormatProbe.deadlineSeconds) throws -> ProbeReport {
-        _ = quiet
+        _ = captureErrors
+        vc_av_clear_last_error()
         guard let allocated = avformat_alloc_context() else { throw MediaError(path: path, reason: "out of memory") }
         let deadline = UnsafeMutablePointer<Double>.allocate(capacity: 1)
         defer { deadline.deallocate() }
@@ -64,13 +70,18 @@ enum FormatProbe {
             callback: { vc_monotonic_seconds() > $0!.assumingMemoryBound(to: Double.self).pointee ? 1 : 0 },
             opaque: UnsafeMutableRawPointer(deadline))
         func failure(_ status: Int32) -> MediaError {
+            let said = String(cString: vc_av_last_error())
             let why = vc_monotonic_seconds() > deadline.pointee
-                ? "probing took over \(deadlineSeconds) s" : errorText(status)
+                ? "probing took over \(deadlineSeconds) s" : said.isEmpty ? errorText(status) : said
             return MediaError(path: path, reason: "not a readable video or image (\(why))")
         }
         // "file:" so a name like "http:x" or "pipe:1" is a file, never a protocol.
         var opened: UnsafeMutablePointer<AVFormatContext>? = allocated
-        var status = avformat_open_input(&opened, "file:" + path, nil, nil)
+        // As ffmpeg and ffprobe do: an MPEG-TS file's streams may sit in any of its programs.
+        var options: OpaquePointer?
+        av_dict_set(&options, "scan_all_pmts", "1", 0)
+        defer { av_dict_free(&options) }
+        var status = avformat_open_input(&opened, "file:" + path, nil, &options)
         // A failed open frees the context and sets `opened` to nil.
         guard status >= 0, let context = opened else { throw failure(status) }
         defer { avformat_close_input(&opened) }
@@ -89,7 +100,8 @@ enum FormatProbe {
             case AVMEDIA_TYPE_AUDIO: .audio
             default: .other
             }
-            var entry = ProbeReport.Stream(kind: kind, codec: String(cString: avcodec_get_name(parameters.codec_id)))
+            let codec = parameters.codec_id == AV_CODEC_ID_NONE ? "?" : String(cString: avcodec_get_name(parameters.codec_id))
+            var entry = ProbeReport.Stream(kind: kind, codec: codec)
             if kind == .video {
                 entry.width = Int(parameters.width)
                 entry.height = Int(parameters.height)

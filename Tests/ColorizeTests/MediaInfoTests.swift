@@ -78,7 +78,7 @@ final class MediaInfoTests: XCTestCase {
         }
 
         let garbage = directory + "/garbage.mp4"
-        try Data((0..<4096).map { UInt8(truncatingIfNeeded: $0 &* 2654435761 >> 13) }).write(to: URL(fileURLWithPath: garbage))
+        try Data((0..<4096).map { UInt8(truncatingIfNeeded: ($0 &* 2654435761) >> 13) }).write(to: URL(fileURLWithPath: garbage))
         XCTAssertThrowsError(try MediaInfo.probe(garbage)) {
             XCTAssertTrue(($0 as? MediaError)?.reason.hasPrefix("not a readable video or image (") ?? false, "\($0)")
         }
