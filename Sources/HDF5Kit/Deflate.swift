@@ -42,3 +42,7 @@ public final class Deflate {
         return written
     }
 }
+
+/// One per thread: the compressor and its output buffer are not shared.
+@available(*, unavailable)
+extension Deflate: Sendable {}

@@ -11,11 +11,11 @@ public enum FFmpeg {
     /// library without ever calling it, and OpenBLAS's idle worker threads spin
     /// on `sched_yield` for a while after every start: CPU that prep, with an
     /// ffmpeg per input, would otherwise spend on nothing (docs/dataprep.md §Speed).
-    public static let environment: [String: String] = {
+    public static var environment: [String: String] {
         var environment = ProcessInfo.processInfo.environment
         environment["OPENBLAS_NUM_THREADS"] = "1"
         return environment
-    }()
+    }
 
     /// The last non-empty line of a tool's stderr (its actual complaint), without
     /// the repeated input path when one is given.
