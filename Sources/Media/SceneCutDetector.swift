@@ -106,16 +106,24 @@ public struct SceneCutDetector: Sendable {
     /// Sums of the codes in each block of a planar lab8 `size`² frame (`size` a
     /// multiple of `grid`) into `blockSumsSize` counters: L blocks row by row, then a, then b.
     public static func blockSums(_ lab: UnsafePointer<UInt8>, size: Int, into sums: UnsafeMutablePointer<Int32>) {
-        sums.update(repeating: 0, count: blockSumsSize)
         let k = size / grid
-        for channel in 0..<3 {
-            let plane = lab + channel * size * size, out = sums + channel * grid * grid
-            for y in 0..<size {
-                let row = plane + y * size, blockRow = out + (y / k) * grid
-                for bx in 0..<grid {
-                    var s: Int32 = 0
-                    for x in (bx * k)..<(bx * k + k) { s &+= Int32(row[x]) }
-                    blockRow[bx] &+= s
+        // Column sums over a block row's k rows first: a straight add of whole
+        // rows, which the compiler vectorises; then k columns to a block.
+        withUnsafeTemporaryAllocation(of: Int32.self, capacity: size) { buffer in
+            let columns = buffer.baseAddress!
+            for channel in 0..<3 {
+                let plane = lab + channel * size * size, out = sums + channel * grid * grid
+                for by in 0..<grid {
+                    columns.update(repeating: 0, count: size)
+                    for y in (by * k)..<(by * k + k) {
+                        let row = plane + y * size
+                        for x in 0..<size { columns[x] &+= Int32(row[x]) }
+                    }
+                    for bx in 0..<grid {
+                        var s: Int32 = 0
+                        for x in (bx * k)..<(bx * k + k) { s &+= columns[x] }
+                        out[by * grid + bx] = s
+                    }
                 }
             }
         }

@@ -70,6 +70,30 @@ final class SceneCutTests: XCTestCase {
         }
     }
 
+    /// Block sums against a plain per-pixel sum, at 128² and 256², on varied codes.
+    func testBlockSumsAddEveryPixelToItsBlock() {
+        for size in [128, 256] {
+            let pixels = size * size, k = size / SceneCutDetector.grid
+            var state: UInt32 = 12345
+            let lab = (0..<(3 * pixels)).map { _ -> UInt8 in
+                state = state &* 1664525 &+ 1013904223
+                return UInt8(truncatingIfNeeded: state >> 24)
+            }
+            var expected = [Int32](repeating: 0, count: SceneCutDetector.blockSumsSize)
+            for channel in 0..<3 {
+                for y in 0..<size {
+                    for x in 0..<size {
+                        let block = (y / k) * SceneCutDetector.grid + x / k
+                        expected[channel * SceneCutDetector.grid * SceneCutDetector.grid + block] += Int32(lab[channel * pixels + y * size + x])
+                    }
+                }
+            }
+            var sums = [Int32](repeating: -1, count: SceneCutDetector.blockSumsSize)
+            SceneCutDetector.blockSums(lab, size: size, into: &sums)
+            XCTAssertEqual(sums, expected, "\(size)²")
+        }
+    }
+
     func testRules() {
         let d = SceneCutDetector()
         typealias S = SceneCutDetector.Score
