@@ -33,7 +33,7 @@ enum SampleClips {
         Clip(name: "rgbtest", sources: ["rgbtestsrc,rotate=a=0.15*t"]),
         Clip(name: "joined", sources: ["smptehdbars,scroll=h=0.015:v=0.004",
                                        "mandelbrot=start_scale=1.2:start_x=-0.75:start_y=0.1",
-                                       "sierpinski=type=carpet"]),
+                                       "sierpinski=type=carpet:seed=3"]),
     ]
 
     /// The clip colorize is shown on: not in the training data, with a cut and a soundtrack.
