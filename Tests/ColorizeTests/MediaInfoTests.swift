@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 @testable import Media
 import Console
@@ -54,15 +55,11 @@ final class MediaInfoTests: XCTestCase {
 
     /// The prober on real files: what ffprobe would say, and one line for what is not a video.
     func testProbeReadsAMadeClipAndRefusesGarbage() throws {
-        let directory = NSTemporaryDirectory() + "media-info-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let directory = try temporaryDirectory(self)
         let clip = directory + "/clip.mp4"
-        let ffmpeg = try FFmpeg.ffmpegPath()
-        let made = try ExternalProcess.run(ffmpeg, ["-nostdin", "-v", "error", "-f", "lavfi", "-i",
+        try SyntheticMedia.run(["-nostdin", "-v", "error", "-f", "lavfi", "-i",
             "testsrc=size=96x64:rate=30000/1001:duration=1", "-f", "lavfi", "-i", "sine=duration=1",
             "-vf", "setsar=4/3", "-c:v", "mpeg4", "-c:a", "aac", "-shortest", "-y", clip])
-        XCTAssertEqual(made.status, 0, made.stderr)
         let info = try MediaInfo.probe(clip)
         XCTAssertEqual([info.width, info.height, info.sarNumerator, info.sarDenominator], [96, 64, 4, 3])
         XCTAssertEqual(info.frameRate, "30000/1001")
