@@ -1,7 +1,6 @@
 #ifndef VCOLOR_HDF5_SHIM_H
 #define VCOLOR_HDF5_SHIM_H
 #include <hdf5.h>
-#include <zlib.h>
 #include <string.h>
 
 // H5T_NATIVE_* expand to library calls on global ids and H5P_DEFAULT imports as
