@@ -71,9 +71,7 @@ public final class FrameReader: @unchecked Sendable {
         arguments += ["-map", "0:v:0", "-an", "-sn", "-dn", "-fps_mode", "passthrough"]
         if let filter { arguments += ["-vf", filter] }
         arguments += ["-pix_fmt", "rgb24", "-f", "rawvideo", "pipe:1"]
-        process.executableURL = URL(fileURLWithPath: ffmpeg)
-        process.environment = FFmpeg.environment
-        process.arguments = arguments
+        FFmpeg.prepare(process, path: ffmpeg, arguments: arguments)
         let out = Pipe(), err = Pipe()
         // A 64 KB pipe holds about one 128² frame, so ffmpeg and this reader
         // would take turns; a 1 MB pipe lets them run side by side.

@@ -75,7 +75,7 @@ public final class FrameWriter {
             if let preset = options.preset { arguments += ["-preset", preset] }
         }
         arguments += ["-pix_fmt", "yuv420p", "file:" + scratch]
-        let result = try ExternalProcess.run(try FFmpeg.ffmpegPath(), arguments, environment: FFmpeg.environment)
+        let result = try FFmpeg.run(arguments)
         guard result.status == 0 else {
             throw MediaError("\(path): ffmpeg cannot write \(options.codec) video into a .\(ext) file"
                              + " (\(FFmpeg.lastLine(result.stderr))); choose another --codec or output extension")
@@ -115,9 +115,7 @@ public final class FrameWriter {
         close(fd)
         // A dead encoder must show up as a failed write (EPIPE), not kill us with SIGPIPE.
         signal(SIGPIPE, SIG_IGN)
-        process.executableURL = URL(fileURLWithPath: ffmpeg)
-        process.environment = FFmpeg.environment
-        process.arguments = arguments
+        FFmpeg.prepare(process, path: ffmpeg, arguments: arguments)
         let input = Pipe(), err = Pipe()
         process.standardInput = input
         process.standardOutput = FileHandle.nullDevice

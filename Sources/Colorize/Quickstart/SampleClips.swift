@@ -61,7 +61,7 @@ enum SampleClips {
         arguments += ["-filter_complex", graph + "[v]", "-map", "[v]"]
         if audio { arguments += ["-map", "\(clip.sources.count):a", "-c:a", "aac"] }
         arguments += ["-c:v", "libx264", "-preset", "veryfast", "-crf", "16", "-pix_fmt", "yuv420p", "file:" + path]
-        let result = try ExternalProcess.run(try FFmpeg.ffmpegPath(), arguments, environment: FFmpeg.environment)
+        let result = try FFmpeg.run(arguments)
         guard result.status == 0 else {
             throw MediaError("making the sample clip \(clip.name) failed (ffmpeg: \(FFmpeg.lastLine(result.stderr)))")
         }
