@@ -170,7 +170,6 @@ public final class FrameReader: @unchecked Sendable {
         if filled == frameBytes { return all[0] }
         lock.lock()
         endedMidFrame = filled > 0
-        finished = true
         lock.unlock()
         closeDirectPipe()
         return nil

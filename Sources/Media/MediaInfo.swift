@@ -1,7 +1,8 @@
 import Foundation
 
 /// What libavformat says about an input (what ffprobe would print): its first
-/// video stream and whether there is audio to carry over. Prep and colorize read inputs through it.
+/// video stream and whether there is audio to carry over. Prep and colorize
+/// read inputs through it.
 public struct MediaInfo: Equatable, Sendable {
     public var width: Int
     public var height: Int
