@@ -1,15 +1,16 @@
 import XCTest
 @testable import Net
 
-/// `sgemm` splits large products into blocks of C across compute threads; every
-/// transpose combination and both split directions must equal the direct sum.
+/// `sgemm` cuts large products into fixed tiles of C shared among compute
+/// threads; every transpose combination and both split directions must equal
+/// the direct sum, with the same bits on any thread count.
 final class GemmTests: XCTestCase {
     override func tearDown() { ComputeThreads.set(1) }
 
     func testSplitProductsEqualTheDefinition() {
         // (m, n, k): wide C splits columns, tall C splits rows; sides not multiples of 16.
-        for (m, n, k) in [(37, 301, 97), (301, 37, 97), (64, 64, 300)] {
-            XCTAssertGreaterThanOrEqual(m * n * k, parallelGemmWork, "shape must take the split path")
+        for (m, n, k) in [(37, 601, 197), (601, 37, 197), (300, 300, 64)] {
+            XCTAssertGreaterThan(GemmTiling(m: m, n: n, k: k).tiles, 1, "shape must take the split path")
             for transposeA in [false, true] {
                 for transposeB in [false, true] {
                     check(m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB)
@@ -44,6 +45,8 @@ final class GemmTests: XCTestCase {
             }
             results.append(c)
         }
+        XCTAssertTrue(results[1] == results[0], "2 threads: not bit-identical to 1", file: file, line: line)
+        XCTAssertTrue(results[2] == results[0], "3 threads: not bit-identical to 1", file: file, line: line)
         for i in 0..<m {
             for j in 0..<ldc {
                 let expected: Double
@@ -60,5 +63,29 @@ final class GemmTests: XCTestCase {
                 }
             }
         }
+    }
+
+    /// The tiling is the whole side cut once, on aligned edges, into a power of
+    /// two of tiles, and nothing in it comes from the thread count.
+    func testTilingDependsOnTheShapeOnly() {
+        for (m, n, k) in [(64, 4096, 1024), (512, 64, 8192), (37, 601, 197), (16, 16, 16), (2048, 2048, 2048)] {
+            ComputeThreads.set(1)
+            let one = GemmTiling(m: m, n: n, k: k)
+            ComputeThreads.set(7)
+            XCTAssertEqual(GemmTiling(m: m, n: n, k: k), one, "(\(m), \(n), \(k))")
+            XCTAssertEqual(one.tiles & (one.tiles - 1), 0, "power of two")
+            XCTAssertLessThanOrEqual(one.tiles, GemmTiling.maximumTiles)
+            var next = 0
+            for t in 0..<one.tiles {
+                let r = one.range(t)
+                XCTAssertEqual(r.lowerBound, next, "tiles are contiguous")
+                XCTAssertEqual(r.lowerBound % GemmTiling.alignment, 0, "aligned edge")
+                XCTAssertGreaterThanOrEqual(r.count, one.tiles == 1 ? 1 : GemmTiling.minimumSide - GemmTiling.alignment)
+                next = r.upperBound
+            }
+            XCTAssertEqual(next, one.side, "tiles cover the side")
+        }
+        XCTAssertEqual(GemmTiling(m: 16, n: 16, k: 16).tiles, 1, "small products stay whole")
+        XCTAssertEqual(GemmTiling(m: 64, n: 4096, k: 1024).tiles, 16)
     }
 }
