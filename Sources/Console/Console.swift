@@ -47,6 +47,14 @@ public enum Console {
         }
     }
 
+    /// Writes `Error: message` as one line in a single write(2), as ArgumentParser
+    /// words it. ArgumentParser writes through C's unbuffered stderr, which glibc
+    /// sends as "E" and then the rest: under mpirun, the launcher's own notice
+    /// about a rank that already exited could land between the two.
+    public static func writeError(_ message: String) {
+        writeLine("Error: " + message)
+    }
+
     /// Rewrites the progress line in place (terminal), or writes it as a line.
     static func writeProgress(_ text: String, final: Bool) {
         guard isTerminal else { return writeLine(text) }

@@ -124,8 +124,10 @@ struct TrainCommand: LoggedCommand {
             } catch let failure as AgreedFailure {
                 // Every rank knows: finish MPI cleanly, rank 0 says why, all exit non-zero.
                 Communicator.finalize()
-                // ArgumentParser's own error line ("Error: …") on rank 0, silence elsewhere.
-                Self.exit(withError: failure.reporter ? failure : ExitCode.failure)
+                // ArgumentParser's error line ("Error: …", status 1) on rank 0, written
+                // in one piece; silence elsewhere.
+                if failure.reporter { Console.writeError("\(failure)") }
+                Foundation.exit(EXIT_FAILURE)
             } catch let stop as GracefulStop {
                 // Every rank agreed and the checkpoint is written: a distinct status, so scripts can requeue.
                 Communicator.finalize()
