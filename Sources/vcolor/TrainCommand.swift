@@ -1,5 +1,6 @@
 import ArgumentParser
 import Distributed
+import Net
 import Console
 import Foundation
 
@@ -46,6 +47,20 @@ struct TrainCommand: LoggedCommand {
     var progressMicroseconds: Int = 1000
     @OptionGroup var threads: ThreadOptions
     @OptionGroup var shape: ModelShapeOptions
+    @Option(help: "Adam's learning rate, both networks.")
+    var lr: Float = ModelConfig().learningRate
+    @Option(help: "Adam's β1, both networks.")
+    var beta1: Float = ModelConfig().beta1
+    @Option(help: "Adam's β2, both networks.")
+    var beta2: Float = ModelConfig().beta2
+    @Option(name: .customLong("lambda-l1"), help: "λ, the weight of the L1 term in the generator's loss.")
+    var lambdaL1: Float = ModelConfig().lambdaL1
+    @Option(help: "Weight of the adversarial term in the generator's loss (0: L1 alone, no discriminator).")
+    var ganWeight: Float = ModelConfig().ganWeight
+    @Option(help: "Steps at the start in which the generator learns from L1 alone and the discriminator is not trained (\"NoGAN\" warm-up).")
+    var noganSteps: Int = 0
+    @Option(help: "Steps over which the learning rate rises linearly to --lr.")
+    var warmupSteps: Int = 0
     @Option(help: "Frame size (default: the data's; must match it).")
     var size: Int?
     @Option(help: "Steps between sample strips RUN/samples/step-N.png (0: none).")
@@ -93,6 +108,8 @@ struct TrainCommand: LoggedCommand {
         o.threads = threads.threads
         o.temporal = shape.temporal
         o.baseWidth = shape.base
+        o.recipe = ModelConfig(lambdaL1: lambdaL1, learningRate: lr, beta1: beta1, beta2: beta2,
+                               ganWeight: ganWeight, noganSteps: noganSteps, warmupSteps: warmupSteps)
         o.size = size
         o.sampleEvery = sampleEvery
         o.validationClips = validationClips

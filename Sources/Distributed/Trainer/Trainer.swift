@@ -94,7 +94,10 @@ public final class Trainer {
         do {
             try options.validate()
             let data = try TrainingData.load(options.data, expectedSize: options.size)
-            let model = ModelConfig(baseWidth: options.baseWidth, temporal: options.temporal, size: data.frameSize)
+            var model = options.recipe
+            model.baseWidth = options.baseWidth
+            model.temporal = options.temporal
+            model.size = data.frameSize
             try model.validate()
             let config = TrainingConfiguration(model: model, batch: options.batch, clip: options.clip,
                                                seed: options.seed, syncBN: options.syncBN)
@@ -168,7 +171,7 @@ public final class Trainer {
 
         timer.reset()
         let began = DispatchTime.now().uptimeNanoseconds
-        let local = s.model.step(L: batch.L, ab: batch.ab, batch: options.batch, time: options.clip)
+        let local = s.model.step(L: batch.L, ab: batch.ab, batch: options.batch, time: options.clip, index: s.step)
         let stopSignal = try s.summary.reduce(losses: local, stopSignal: StopSignal.received, comm: comm)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - began) / 1e9
         // Every rank's own compute time (its step less the time spent in collectives,

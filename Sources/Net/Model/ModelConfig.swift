@@ -19,13 +19,22 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     public var learningRate: Float = 2e-4
     public var beta1: Float = 0.5
     public var beta2: Float = 0.999
+    /// Weight of the adversarial term in G's loss (`ganWeight · BCE + λ · L1`);
+    /// 0 trains G on L1 alone and never trains D.
+    public var ganWeight: Float = 1
+    /// Steps at the start during which G learns from λ · L1 alone and D is not
+    /// trained (the "NoGAN" warm-up; docs/model.md §Training recipe).
+    public var noganSteps: Int = 0
+    /// Steps over which both learning rates rise linearly from lr/warmupSteps to lr.
+    public var warmupSteps: Int = 0
 
     /// The number of stride-2 levels of the U-Net (fixed by docs/model.md).
     public static let levels = 7
 
     public init(baseWidth: Int = 64, temporal: Temporal = .lstm, size: Int = 128,
                 lambdaL1: Float = 100, learningRate: Float = 2e-4,
-                beta1: Float = 0.5, beta2: Float = 0.999) {
+                beta1: Float = 0.5, beta2: Float = 0.999,
+                ganWeight: Float = 1, noganSteps: Int = 0, warmupSteps: Int = 0) {
         self.baseWidth = baseWidth
         self.temporal = temporal
         self.size = size
@@ -33,6 +42,21 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         self.learningRate = learningRate
         self.beta1 = beta1
         self.beta2 = beta2
+        self.ganWeight = ganWeight
+        self.noganSteps = noganSteps
+        self.warmupSteps = warmupSteps
+    }
+
+    /// Whether the training step with this 0-based index has an adversarial
+    /// part (D trained, G's loss with the GAN term).
+    public func isAdversarial(step: Int) -> Bool {
+        ganWeight > 0 && step >= noganSteps
+    }
+
+    /// The learning rate of the step with this 0-based index: linear warm-up, then constant.
+    public func learningRate(step: Int) -> Float {
+        guard warmupSteps > 0, step < warmupSteps else { return learningRate }
+        return learningRate * Float(step + 1) / Float(warmupSteps)
     }
 
     /// Side of the bottleneck (down7's output): `size / 128`.
@@ -78,12 +102,21 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         guard beta2 >= 0, beta2 < 1 else {
             throw ModelConfigError("beta2 must be in [0, 1), got \(beta2)")
         }
+        guard ganWeight.isFinite, ganWeight >= 0 else {
+            throw ModelConfigError("GAN weight must be a finite number ≥ 0, got \(ganWeight)")
+        }
+        guard noganSteps >= 0 else {
+            throw ModelConfigError("GAN-free warm-up steps must not be negative, got \(noganSteps)")
+        }
+        guard warmupSteps >= 0 else {
+            throw ModelConfigError("learning-rate warm-up steps must not be negative, got \(warmupSteps)")
+        }
     }
 
     // Missing keys take the seed defaults, so older or hand-written JSON still loads;
     // a present key with a bad value (e.g. temporal "gru") is a decoding error.
     private enum CodingKeys: String, CodingKey {
-        case baseWidth, temporal, size, lambdaL1, learningRate, beta1, beta2
+        case baseWidth, temporal, size, lambdaL1, learningRate, beta1, beta2, ganWeight, noganSteps, warmupSteps
     }
 
     public init(from decoder: Decoder) throws {
@@ -96,6 +129,9 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         learningRate = try c.decodeIfPresent(Float.self, forKey: .learningRate) ?? d.learningRate
         beta1 = try c.decodeIfPresent(Float.self, forKey: .beta1) ?? d.beta1
         beta2 = try c.decodeIfPresent(Float.self, forKey: .beta2) ?? d.beta2
+        ganWeight = try c.decodeIfPresent(Float.self, forKey: .ganWeight) ?? d.ganWeight
+        noganSteps = try c.decodeIfPresent(Int.self, forKey: .noganSteps) ?? d.noganSteps
+        warmupSteps = try c.decodeIfPresent(Int.self, forKey: .warmupSteps) ?? d.warmupSteps
     }
 }
 

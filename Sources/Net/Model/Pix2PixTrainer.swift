@@ -1,10 +1,11 @@
 /// The losses of one training step.
 public struct StepLosses: Equatable, Sendable {
-    /// `½ [BCE(D(real), 1) + BCE(D(fake), 0)]`, D's loss before its update.
+    /// `½ [BCE(D(real), 1) + BCE(D(fake), 0)]`, D's loss before its update
+    /// (0 in a step without adversarial part, where D is neither run nor trained).
     public var discriminator: Float
-    /// `BCE(D(fake), 1)` with D after its update.
+    /// `BCE(D(fake), 1)` with D after its update (0 in a step without adversarial part).
     public var generatorGAN: Float
-    /// `mean |fake − real|` (unscaled; G's loss is `generatorGAN + λ · generatorL1`).
+    /// `mean |fake − real|` (unscaled; G's loss is `ganWeight · generatorGAN + λ · generatorL1`).
     public var generatorL1: Float
 
     public init(discriminator: Float, generatorGAN: Float, generatorL1: Float) {
@@ -55,14 +56,30 @@ public final class Pix2PixTrainer {
     /// - Parameters:
     ///   - L: `[batch*time, 1, S, S]` normalised lightness (`L/50 − 1`).
     ///   - ab: `[batch*time, 2, S, S]` the true normalised colours (`ab/110`).
-    public func step(L: Tensor, ab: Tensor, batch: Int, time: Int) -> StepLosses {
+    ///   - index: the step's 0-based index in the run, which sets its learning
+    ///     rate and whether it is adversarial (`ModelConfig`'s recipe).
+    public func step(L: Tensor, ab: Tensor, batch: Int, time: Int, index: Int = 0) -> StepLosses {
         precondition(ab.shape == Shape(L.shape.n, 2, L.shape.h, L.shape.w),
                      "target ab \(ab.shape) for input \(L.shape)")
         generator.training = true
         discriminator.training = true
         let G = generator, D = discriminator
+        let rate = config.learningRate(step: index)
+        if generatorOptimizer.learningRate != rate {
+            generatorOptimizer.learningRate = rate
+            discriminatorOptimizer.learningRate = rate
+        }
 
         let fake = G.forward(L: L, batch: batch, time: time)
+        guard config.isAdversarial(step: index) else {
+            // G alone on λ · L1; D is neither run nor trained (nor its gradients averaged).
+            G.parameters.zeroGradients()
+            let lossL1 = l1.forward(fake, ab)
+            G.backward(l1.backward(scale: config.lambdaL1))
+            generatorGradientsReady?(G.parameters)
+            generatorOptimizer.step()
+            return StepLosses(discriminator: 0, generatorGAN: 0, generatorL1: lossL1)
+        }
 
         // D's update: loss_D = ½ [BCE(D(real), 1) + BCE(D(fake), 0)], with fake
         // detached (no gradient w.r.t. D's input is needed on either call).
@@ -74,12 +91,12 @@ public final class Pix2PixTrainer {
         discriminatorGradientsReady?(D.parameters)
         discriminatorOptimizer.step()
 
-        // G's update: loss_G = BCE(D(fake), 1) + λ · L1(fake, real), D re-run with
+        // G's update: loss_G = w · BCE(D(fake), 1) + λ · L1(fake, real), D re-run with
         // its new weights. D's own gradients are not accumulated (they are zeroed
         // at the next step anyway, but skipping them saves a third of D's backward).
         G.parameters.zeroGradients()
         let lossGAN = bce.forward(D.forward(L: L, ab: fake), target: 1)
-        let dFakeAdversarial = D.backward(bce.backward(scale: 1), inputGradient: true,
+        let dFakeAdversarial = D.backward(bce.backward(scale: config.ganWeight), inputGradient: true,
                                           parameterGradients: false)
         let lossL1 = l1.forward(fake, ab)
         let dFakeL1 = l1.backward(scale: config.lambdaL1)

@@ -169,6 +169,10 @@ final class ModelStructureTests: XCTestCase {
             (ModelConfig(learningRate: .nan), "learning rate must be a finite number > 0, got nan"),
             (ModelConfig(beta1: .nan), "beta1 must be in [0, 1), got nan"),
             (ModelConfig(beta2: 1), "beta2 must be in [0, 1), got 1.0"),
+            (ModelConfig(ganWeight: -0.5), "GAN weight must be a finite number ≥ 0, got -0.5"),
+            (ModelConfig(ganWeight: .infinity), "GAN weight must be a finite number ≥ 0, got inf"),
+            (ModelConfig(noganSteps: -1), "GAN-free warm-up steps must not be negative, got -1"),
+            (ModelConfig(warmupSteps: -2), "learning-rate warm-up steps must not be negative, got -2"),
         ]
         for (bad, message) in cases {
             XCTAssertThrowsError(try bad.validate()) { XCTAssertEqual(String(describing: $0), message) }
@@ -182,6 +186,13 @@ final class ModelStructureTests: XCTestCase {
         XCTAssertTrue(String(decoding: json, as: UTF8.self).contains("\"temporal\":\"none\""))
         XCTAssertEqual(try JSONDecoder().decode(ModelConfig.self, from: json), config)
         XCTAssertEqual(try JSONDecoder().decode(ModelConfig.self, from: Data("{}".utf8)), ModelConfig())
+        // The recipe fields round-trip; JSON written before they existed is the seed recipe.
+        let recipe = ModelConfig(baseWidth: 8, ganWeight: 0.25, noganSteps: 100, warmupSteps: 20)
+        XCTAssertEqual(try JSONDecoder().decode(ModelConfig.self, from: try JSONEncoder().encode(recipe)), recipe)
+        let older = try JSONDecoder().decode(ModelConfig.self, from: Data(#"{"baseWidth":8,"lambdaL1":100}"#.utf8))
+        XCTAssertEqual(older.ganWeight, 1)
+        XCTAssertEqual(older.noganSteps, 0)
+        XCTAssertEqual(older.warmupSteps, 0)
         XCTAssertThrowsError(try JSONDecoder().decode(ModelConfig.self, from: Data(#"{"temporal":"gru"}"#.utf8)))
     }
 }

@@ -1,0 +1,40 @@
+import XCTest
+import Net
+@testable import Distributed
+
+/// The recipe options' checks (one line naming the option) and the
+/// configuration a resumed run must share with its checkpoint.
+final class TrainingOptionsTests: XCTestCase {
+    func testRecipeOptionsAreValidatedWithTheirNames() {
+        XCTAssertNoThrow(try TrainingOptions(data: "d", run: "r").validate())
+        let cases: [(ModelConfig, String)] = [
+            (ModelConfig(learningRate: 0), "--lr must be a number in (0, 1], got 0.0"),
+            (ModelConfig(learningRate: 3), "--lr must be a number in (0, 1], got 3.0"),
+            (ModelConfig(learningRate: .nan), "--lr must be a number in (0, 1], got nan"),
+            (ModelConfig(beta1: 1), "--beta1 must be in [0, 1), got 1.0"),
+            (ModelConfig(beta2: -0.1), "--beta2 must be in [0, 1), got -0.1"),
+            (ModelConfig(lambdaL1: -1), "--lambda-l1 must be a finite number ≥ 0, got -1.0"),
+            (ModelConfig(ganWeight: .nan), "--gan-weight must be a finite number ≥ 0, got nan"),
+            (ModelConfig(lambdaL1: 0, ganWeight: 0), "--lambda-l1 and --gan-weight are both 0: the generator would learn nothing"),
+            (ModelConfig(noganSteps: -5), "--nogan-steps must not be negative, got -5"),
+            (ModelConfig(warmupSteps: -1), "--warmup-steps must not be negative, got -1"),
+        ]
+        for (recipe, message) in cases {
+            var o = TrainingOptions(data: "d", run: "r")
+            o.recipe = recipe
+            XCTAssertThrowsError(try o.validate(), message) { XCTAssertEqual("\($0)", message) }
+        }
+    }
+
+    /// A resumed run with another recipe would silently train something else:
+    /// the difference is named, field by field.
+    func testAnotherRecipeIsADifferenceFromTheCheckpoint() {
+        let stored = TrainingConfiguration(model: ModelConfig(baseWidth: 8), batch: 4, clip: 8, seed: 1, syncBN: false)
+        var now = stored
+        now.model.ganWeight = 0
+        now.model.noganSteps = 50
+        XCTAssertEqual(now.differences(from: stored), ["model.ganWeight: 1 in the checkpoint, 0 now",
+                                                       "model.noganSteps: 0 in the checkpoint, 50 now"])
+        XCTAssertEqual(stored.differences(from: stored), [])
+    }
+}
