@@ -71,6 +71,13 @@ final class EvaluatorTests: XCTestCase {
                 if t > 0 { c += abs(Double(predicted[p]) - Double(out.data[(t - 1) * 2 * plane + p]) * 110) }
             }
             scores.abError += e / Double(2 * plane) / Double(n)
+            var a = 0.0, b = 0.0
+            for p in 0..<plane {
+                a += Double(predicted[p])
+                b += Double(predicted[plane + p])
+            }
+            scores.meanA = (scores.meanA ?? 0) + a / Double(plane) / Double(n)
+            scores.meanB = (scores.meanB ?? 0) + b / Double(plane) / Double(n)
             if t > 0 { scores.outputChange += c / Double(2 * plane) / Double(n - 1) }
             var truth = RGBImage(width: 128, height: 128), output = RGBImage(width: 128, height: 128)
             lab8.withUnsafeBufferPointer { src in
@@ -112,6 +119,16 @@ final class EvaluatorTests: XCTestCase {
         let truth = truthFigures(lab8, frames: n)
         XCTAssertEqual(report.truth.change, truth.change, accuracy: 1e-6)
         XCTAssertEqual(report.truth.colourfulness, truth.colourfulness, accuracy: 1e-6)
+        var trueA = 0.0, trueB = 0.0
+        for t in 0..<n {
+            for p in 0..<plane {
+                trueA += (Double(lab8[t * 3 * plane + plane + p]) - 128) / Double(plane * n)
+                trueB += (Double(lab8[t * 3 * plane + 2 * plane + p]) - 128) / Double(plane * n)
+            }
+        }
+        XCTAssertEqual(try XCTUnwrap(report.truth.meanA), trueA, accuracy: 1e-9)
+        XCTAssertEqual(try XCTUnwrap(report.truth.meanB), trueB, accuracy: 1e-9)
+        XCTAssertGreaterThan(abs(trueA) + abs(trueB), 1, "the clips have a colour cast to find")
         let truthCDC = try XCTUnwrap(ColourDistributionConsistency.of(truth.frames))
         XCTAssertEqual(try XCTUnwrap(report.truth.cdc), truthCDC, accuracy: 1e-12)
         XCTAssertEqual(report.truth.sequences.map(\.id), [sequence.id])
@@ -141,6 +158,9 @@ final class EvaluatorTests: XCTestCase {
         XCTAssertGreaterThan(report.grey.abError, 5)   // the clips are colourful
         XCTAssertEqual(report.grey.psnr, greyPSNR / Double(n), accuracy: 1e-9)
         XCTAssertEqual(report.grey.outputChange, 0)
+        XCTAssertEqual(report.grey.meanA, 0)
+        XCTAssertEqual(report.grey.meanB, 0)
+        XCTAssertEqual(try XCTUnwrap(report.grey.colourfulnessGap), report.truth.colourfulness - report.grey.colourfulness, accuracy: 1e-12)
         XCTAssertEqual(report.grey.flicker, -report.truth.change, accuracy: 1e-12)
         XCTAssertEqual(try XCTUnwrap(report.grey.cdc), try XCTUnwrap(ColourDistributionConsistency.of(greyFrames)), accuracy: 1e-12)
 
@@ -169,6 +189,11 @@ final class EvaluatorTests: XCTestCase {
             XCTAssertEqual(scores.psnr, direct.psnr, accuracy: 0.01, name)
             XCTAssertEqual(scores.ssim, direct.ssim, accuracy: 1e-4, name)
             XCTAssertEqual(scores.colourfulness, direct.colourfulness, accuracy: 1e-3, name)
+            XCTAssertEqual(try XCTUnwrap(scores.colourfulnessGap), abs(scores.colourfulness - report.truth.colourfulness),
+                           accuracy: 1e-12, name)
+            // Means of the same float32 outputs over 2¹⁴ pixels: 1e-5 CIELAB units.
+            XCTAssertEqual(try XCTUnwrap(scores.meanA), try XCTUnwrap(direct.meanA), accuracy: 1e-5, name)
+            XCTAssertEqual(try XCTUnwrap(scores.meanB), try XCTUnwrap(direct.meanB), accuracy: 1e-5, name)
             XCTAssertGreaterThan(direct.psnr, 5, name)
             XCTAssertGreaterThan(direct.colourfulness, 0, name)
         }
@@ -212,6 +237,10 @@ final class EvaluatorTests: XCTestCase {
         XCTAssertTrue(lines.contains { $0.hasPrefix("grey ") && $0.contains("21.50") && $0.contains("12.25") && $0.contains("-1.500") && $0.contains("0.00400") }, table)
         XCTAssertTrue(lines.contains { $0.hasPrefix("truth ") && $0.contains("30.0") && $0.contains("1.500") && $0.contains("0.00567") }, table)
         XCTAssertTrue(table.contains("0.01230"), table)
+        // The colourfulness gap to the truth's 30: 10 and 12 for the models, 30 for grey.
+        XCTAssertTrue(lines.contains { $0.contains("step-00000010.h5") && $0.contains(" 20.0  10.0") }, table)
+        XCTAssertTrue(lines.contains { $0.hasPrefix("b.safetensors") && $0.contains(" 18.0  12.0") }, table)
+        XCTAssertTrue(lines.contains { $0.hasPrefix("grey ") && $0.contains(" 0.0  30.0") }, table)
         XCTAssertTrue(table.contains("a/checkpoints/step-00000010.h5  lstm"), table)
         XCTAssertTrue(table.contains("+0.200"), table)
         XCTAssertTrue(table.contains("+1.000"), table)

@@ -13,6 +13,14 @@ public struct ModelScores: Codable, Equatable, Sendable {
     public var abError = 0.0
     /// Mean Hasler–Süsstrunk colourfulness of the output.
     public var colourfulness = 0.0
+    /// |colourfulness − the truth's|: PSNR alone rewards dull output, this
+    /// says how far the output's saturation is from the truth's. Set by
+    /// `EvalReport`; nil in reports written before it existed.
+    public var colourfulnessGap: Double?
+    /// Mean a* and b* of the output (CIELAB units): a colour cast on unseen
+    /// footage (everything warm, say) shows here first. Nil in older reports.
+    public var meanA: Double?
+    public var meanB: Double?
     /// Mean |Δab| between consecutive output frames.
     public var outputChange = 0.0
     /// `outputChange` minus the truth's: 0 is as steady as the truth, > 0 flickers.
@@ -42,6 +50,9 @@ public struct ModelScores: Codable, Equatable, Sendable {
         case model, temporal, frames, psnr, ssim, flicker, colourfulness, cdc, sequences
         case abError = "ab_error"
         case outputChange = "output_change"
+        case colourfulnessGap = "colourfulness_gap"
+        case meanA = "mean_a"
+        case meanB = "mean_b"
     }
 }
 
@@ -74,6 +85,9 @@ public struct SequenceScores: Codable, Equatable, Sendable {
 /// The true frames' own figures: the targets for colourfulness, change and CDC.
 public struct TruthScores: Codable, Equatable, Sendable {
     public var colourfulness = 0.0
+    /// Mean a* and b* of the true frames (nil in older reports).
+    public var meanA: Double?
+    public var meanB: Double?
     /// Mean |Δab| between consecutive true frames.
     public var change = 0.0
     public var cdc: Double?
@@ -97,6 +111,12 @@ public struct TruthScores: Codable, Equatable, Sendable {
         self.change = change
         self.cdc = cdc
         self.sequences = sequences
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case colourfulness, change, cdc, sequences
+        case meanA = "mean_a"
+        case meanB = "mean_b"
     }
 }
 
@@ -122,8 +142,16 @@ public struct EvalReport: Codable, Equatable, Sendable {
         self.frames = frames
         self.width = width
         self.height = height
-        self.models = models
-        self.grey = grey
+        self.models = models.map { $0.withGap(to: truth) }
+        self.grey = grey.withGap(to: truth)
         self.truth = truth
+    }
+}
+
+extension ModelScores {
+    func withGap(to truth: TruthScores) -> ModelScores {
+        var s = self
+        s.colourfulnessGap = abs(colourfulness - truth.colourfulness)
+        return s
     }
 }

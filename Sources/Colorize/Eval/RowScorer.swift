@@ -17,6 +17,8 @@ struct RowScorer {
     private var cdc = ColourDistributionConsistency()
     /// The current sequence's frames and sums.
     private var sequence = (frames: 0, psnr: 0.0, abError: 0.0)
+    /// Sums over frames of each frame's mean a* and b*.
+    private var meanAB = (a: 0.0, b: 0.0)
     private var output: RGBImage
 
     init(model: String, temporal: String, size: Int) {
@@ -44,11 +46,24 @@ struct RowScorer {
         scores.abError += abError
         scores.ssim += try SSIM.rgb8(output, truth.rgb)
         scores.colourfulness += Colourfulness.hasler(output)
+        let (meanA, meanB) = Self.planeMeans(ab, plane: plane)
+        meanAB.a += meanA
+        meanAB.b += meanB
         scores.frames += 1
         cdc.add(output)
         sequence.frames += 1
         sequence.psnr += psnr
         sequence.abError += abError
+    }
+
+    /// The means of the a* plane and the b* plane that follows it.
+    static func planeMeans(_ ab: UnsafeBufferPointer<Float>, plane: Int) -> (a: Double, b: Double) {
+        var sumA = 0.0, sumB = 0.0
+        for i in 0..<plane {
+            sumA += Double(ab[i])
+            sumB += Double(ab[plane + i])
+        }
+        return (sumA / Double(max(plane, 1)), sumB / Double(max(plane, 1)))
     }
 
     /// Closes the current sequence: its own figures join `sequences`.
@@ -68,6 +83,8 @@ struct RowScorer {
         s.ssim /= n
         s.abError /= n
         s.colourfulness /= n
+        s.meanA = meanAB.a / n
+        s.meanB = meanAB.b / n
         s.outputChange = flicker.predictedChange
         s.flicker = flicker.value
         s.cdc = cdc.value
@@ -85,8 +102,17 @@ struct TruthScorer {
     private var change = TemporalFlicker()
     private var cdc = ColourDistributionConsistency()
 
+    /// Sums over frames of each frame's mean a* and b*.
+    private var meanAB = (a: 0.0, b: 0.0)
+
     mutating func add(_ truth: TruthFrame) throws {
         scores.colourfulness += Colourfulness.hasler(truth.rgb)
+        let plane = truth.l.count
+        truth.ab.withUnsafeBufferPointer { ab in
+            let (a, b) = RowScorer.planeMeans(ab, plane: plane)
+            meanAB.a += a
+            meanAB.b += b
+        }
         try truth.ab.withUnsafeBufferPointer { try change.add(predicted: $0, truth: $0) }
         cdc.add(truth.rgb)
         frames += 1
@@ -103,6 +129,8 @@ struct TruthScorer {
     func finished() -> TruthScores {
         var s = scores
         s.colourfulness /= Double(max(frames, 1))
+        s.meanA = meanAB.a / Double(max(frames, 1))
+        s.meanB = meanAB.b / Double(max(frames, 1))
         s.change = change.truthChange
         s.cdc = cdc.value
         return s

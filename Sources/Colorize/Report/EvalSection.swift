@@ -11,6 +11,7 @@ struct EvalSection {
         var tip: String
         var format: String
         var value: (ModelScores) -> Double?
+        /// The truth's own value: shown in the truth row, and the target of `.nearTruth`.
         var truth: Double?
         /// Higher, lower, or nearest the truth's value is best.
         var best: Best
@@ -24,6 +25,12 @@ struct EvalSection {
                 value: { $0.abError }, truth: nil, best: .lower),
          Column(heading: "colourfulness", tip: "nearest the truth's is best", format: "%.1f",
                 value: { $0.colourfulness }, truth: report.truth.colourfulness, best: .nearTruth),
+         Column(heading: "colourfulness gap", tip: "|colourfulness − the truth's|, lower is better (PSNR alone rewards dull output)",
+                format: "%.1f", value: { $0.colourfulnessGap }, truth: 0, best: .lower),
+         Column(heading: "mean a*", tip: "mean a* of the output; nearest the truth's is best (a cast shows here)",
+                format: "%+.1f", value: { $0.meanA }, truth: report.truth.meanA, best: .nearTruth),
+         Column(heading: "mean b*", tip: "mean b* of the output; nearest the truth's is best (a cast shows here)",
+                format: "%+.1f", value: { $0.meanB }, truth: report.truth.meanB, best: .nearTruth),
          Column(heading: "flicker", tip: "mean |Δa*b*| between frames minus the truth's; nearest 0 is best",
                 format: "%+.3f", value: { $0.flicker }, truth: 0, best: .nearZero),
          Column(heading: "CDC", tip: "colour distribution consistency (NTIRE 2023); lower is steadier",
@@ -70,8 +77,7 @@ struct EvalSection {
             }
             html += "</tr>"
         }
-        let truthCells = ["", "", "", String(format: "%.1f", report.truth.colourfulness), "+0.000",
-                          report.truth.cdc.map { String(format: "%.5f", $0) } ?? "–"]
+        let truthCells = columns.map { c in c.truth.map { String(format: c.format, $0) } ?? "" }
         html += "<tr class=\"truth\"><td class=\"name\">truth</td><td>target</td>"
             + truthCells.map { "<td>\($0)</td>" }.joined() + "</tr></tbody></table>"
         return html
