@@ -18,6 +18,8 @@
 #   --base N                 model base width (default 16)
 #   --seeds "S..."           seeds (default "1 2")
 #   --ranks N                MPI ranks (default 2), one compute thread each
+#   --curve K                also keep and evaluate the checkpoints at every STEPS/K steps
+#                            (default 1: the final one only): the metrics against steps
 #   --footage DIR, --vcolor PATH   as for seed-experiment.sh
 #   --out NAME               subdirectory of WORK for the runs and results (default recipes)
 # Writes WORK/NAME/runs/RECIPE-T-sSEED, WORK/NAME/eval/SET-sSEED.json,
@@ -36,7 +38,8 @@ RANKS=2
 FOOTAGE=""
 VCOLOR=""
 OUT=recipes
-usage() { sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
+CURVE=1
+usage() { sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
 die() { echo "recipe-experiment: $*" >&2; exit 1; }
 while (($#)); do
     case "$1" in
@@ -46,6 +49,7 @@ while (($#)); do
         --base) BASE=$2; shift 2 ;;
         --seeds) SEEDS=$2; shift 2 ;;
         --ranks) RANKS=$2; shift 2 ;;
+        --curve) CURVE=$2; shift 2 ;;
         --footage) FOOTAGE=$2; shift 2 ;;
         --vcolor) VCOLOR=$2; shift 2 ;;
         --out) OUT=$2; shift 2 ;;
@@ -59,6 +63,7 @@ done
 [[ $STEPS =~ ^[1-9][0-9]*$ ]] || die "--steps must be a positive integer, got '$STEPS'"
 [[ $BASE =~ ^[1-9][0-9]*$ ]] || die "--base must be a positive integer, got '$BASE'"
 [[ $RANKS =~ ^[1-9][0-9]*$ ]] || die "--ranks must be a positive integer, got '$RANKS'"
+[[ $CURVE =~ ^[1-9][0-9]*$ ]] && ((STEPS % CURVE == 0)) || die "--curve must be a positive divisor of --steps, got '$CURVE'"
 [[ $OUT =~ ^[A-Za-z0-9._-]+$ ]] || die "--out must be a plain name, got '$OUT'"
 for s in $SEEDS; do [[ $s =~ ^[0-9]+$ ]] || die "--seeds: '$s' is not a seed"; done
 for t in $TEMPORAL; do [[ $t == lstm || $t == none ]] || die "--temporal: '$t' is not lstm or none"; done
@@ -83,7 +88,7 @@ run() {
     "$@"
 }
 say() { echo "recipe-experiment: $*" | tee -a "$LOG" >&2; }
-say "start $(date -u +%FT%TZ): steps=$STEPS base=$BASE seeds='$SEEDS' temporal='$TEMPORAL' ranks=$RANKS recipes: ${RECIPES[*]}"
+say "start $(date -u +%FT%TZ): steps=$STEPS curve=$CURVE base=$BASE seeds='$SEEDS' temporal='$TEMPORAL' ranks=$RANKS recipes: ${RECIPES[*]}"
 
 # --- data sets -------------------------------------------------------------------------------
 if ! [[ -f $WORK/data/index.json && -f $WORK/heldout/index.json && -f $WORK/indomain/index.json ]]; then
@@ -95,7 +100,7 @@ fi
 # --- train -----------------------------------------------------------------------------------
 MPI=(mpirun --oversubscribe -np "$RANKS")
 COMMON=(--data "$WORK/data" --base "$BASE" --batch 4 --clip 8 --threads 1 --validation-clips 0
-        --steps "$STEPS" --checkpoint-every "$STEPS" --keep 1 --log-level info)
+        --steps "$STEPS" --checkpoint-every $((STEPS / CURVE)) --keep "$CURVE" --log-level info)
 for seed in $SEEDS; do
     for r in "${RECIPES[@]}"; do
         name=${r%%=*}
@@ -119,7 +124,8 @@ for seed in $SEEDS; do
     models=()
     for r in "${RECIPES[@]}"; do
         for t in $TEMPORAL; do
-            models+=(--model "$(ls "$DIR/runs/${r%%=*}-$t-s$seed"/checkpoints/step-*.h5 | sort | tail -n1)")
+            while read -r checkpoint; do models+=(--model "$checkpoint"); done \
+                < <(ls "$DIR/runs/${r%%=*}-$t-s$seed"/checkpoints/step-*.h5 | sort | tail -n "$CURVE")
         done
     done
     for set in heldout indomain; do

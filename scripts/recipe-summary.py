@@ -39,8 +39,12 @@ def cell(values, fmt):
 
 
 def run_name(model_path):
+    """RUN-sSEED @ STEP for DIR/runs/RUN-sSEED/checkpoints/step-NNNNNNNN.h5."""
     parts = model_path.split("/")
-    return parts[-3] if len(parts) >= 3 and parts[-2] == "checkpoints" else parts[-1]
+    if len(parts) < 3 or parts[-2] != "checkpoints":
+        return parts[-1]
+    step = re.search(r"step-0*(\d+)", parts[-1])
+    return parts[-3] + (" @ %s" % step.group(1) if step else "")
 
 
 def main():
@@ -61,7 +65,7 @@ def main():
             r = json.load(open(path))
             frames = r["frames"]
             for m in r["models"]:
-                name = re.sub(r"-s\d+$", "", run_name(m["model"]))
+                name = re.sub(r"-s\d+( @|$)", r"\1", run_name(m["model"]))
                 for key, *_ in COLUMNS:
                     rows[name][key].append(m.get(key))
             for key, *_ in COLUMNS:
@@ -74,7 +78,10 @@ def main():
                 "%d frames; %d seed(s): mean (lower–higher seed)." % (frames, len(reports)), "",
                 "| model | " + " | ".join(h for _, h, _, _ in COLUMNS) + " |",
                 "|---" * (len(COLUMNS) + 1) + "|"]
-        for name in sorted(rows):
+        def order(name):
+            run, _, step = name.partition(" @ ")
+            return (run, int(step) if step.isdigit() else 0)
+        for name in sorted(rows, key=order):
             out.append("| %s | " % name + " | ".join(cell(rows[name][k], f) for k, _, f, _ in COLUMNS) + " |")
         out.append("| **grey** | " + " | ".join(cell(grey[k], f) for k, _, f, _ in COLUMNS) + " |")
         out.append("| truth | " + " | ".join(cell(truth[k], f) if k in truth else "" for k, _, f, _ in COLUMNS) + " |")
