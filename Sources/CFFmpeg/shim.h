@@ -1,10 +1,13 @@
 #ifndef VCOLOR_FFMPEG_SHIM_H
 #define VCOLOR_FFMPEG_SHIM_H
-// libavformat, for probing inputs in-process (the library ffprobe itself runs);
-// decoding stays in an ffmpeg child process.
+// libavformat, for probing inputs in-process (the library ffprobe itself runs),
+// and libavcodec, for decoding still photos in-process; video decoding stays in
+// an ffmpeg child process.
 #include <libavformat/avformat.h>
 #include <libavcodec/avcodec.h>
 #include <libavutil/avutil.h>
+#include <libavutil/display.h>
+#include <libavutil/pixdesc.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -13,6 +16,17 @@
 // AV_NOPTS_VALUE and AV_TIME_BASE are macros Swift cannot import.
 static inline int64_t vc_av_nopts_value(void) { return AV_NOPTS_VALUE; }
 static inline int vc_av_time_base(void) { return AV_TIME_BASE; }
+
+// Pixel-format flags and AVERROR(EAGAIN), macros too.
+static inline uint64_t vc_pix_fmt_flag_be(void) { return AV_PIX_FMT_FLAG_BE; }
+static inline uint64_t vc_pix_fmt_flag_pal(void) { return AV_PIX_FMT_FLAG_PAL; }
+static inline uint64_t vc_pix_fmt_flag_rgb(void) { return AV_PIX_FMT_FLAG_RGB; }
+static inline uint64_t vc_pix_fmt_flag_unsupported(void) {
+    return AV_PIX_FMT_FLAG_BITSTREAM | AV_PIX_FMT_FLAG_HWACCEL | AV_PIX_FMT_FLAG_BAYER | AV_PIX_FMT_FLAG_FLOAT;
+}
+static inline int vc_averror_eagain(void) { return AVERROR(EAGAIN); }
+static inline int vc_averror_eof(void) { return AVERROR_EOF; }
+static inline int vc_av_ef_explode(void) { return AV_EF_EXPLODE; }
 
 static inline double vc_monotonic_seconds(void) {
     struct timespec t;

@@ -57,7 +57,7 @@ enum FormatProbe {
 
     /// libavformat logs to stderr on its own; instead, its last error line
     /// reaches the user inside the one line of a `MediaError`.
-    private static let captureErrors: Void = vc_av_capture_errors()
+    static let captureErrors: Void = vc_av_capture_errors()
 
     static func report(_ path: String, deadlineSeconds: Double = FormatProbe.deadlineSeconds) throws -> ProbeReport {
         _ = captureErrors

@@ -39,6 +39,14 @@ public struct MediaInfo: Equatable, Sendable {
     }
 
     static func gcd(_ a: Int, _ b: Int) -> Int { b == 0 ? a : gcd(b, a % b) }
+
+    /// What is known of an input decoded without probing (a photo that
+    /// `StillDecoder` reads whole): only how many frames it is to make.
+    public static func unprobed(frames: Int) -> MediaInfo {
+        var info = MediaInfo(width: 0, height: 0, frameRate: "0/1", fps: 0, codec: "?", format: "?")
+        info.estimatedFrames = frames
+        return info
+    }
 }
 
 extension MediaInfo {

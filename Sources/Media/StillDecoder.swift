@@ -1,0 +1,310 @@
+import CFFmpeg
+import Foundation
+
+/// What a decoded photo is: its stored size, how it is to be shown (EXIF
+/// orientation), and whether its pixel format holds colour at all.
+public struct StillInfo: Equatable, Sendable {
+    /// Size as stored (before orientation).
+    public var width: Int
+    public var height: Int
+    /// EXIF orientation 1…8 (1: as stored; 6: turn 90° clockwise to show; …).
+    public var orientation: Int
+    /// A pixel format without chroma (gray, gray + alpha).
+    public var isGreyFormat: Bool
+    /// libavutil's name of the pixel format, e.g. "yuvj420p".
+    public var pixelFormat: String
+
+    /// Size as shown: orientations 5–8 swap width and height.
+    public var displayWidth: Int { orientation >= 5 ? height : width }
+    public var displayHeight: Int { orientation >= 5 ? width : height }
+}
+
+/// Decodes one still image (JPEG, PNG, WebP, anything libavcodec reads as a
+/// single picture) in-process through libavformat and libavcodec, and reduces
+/// it by box averaging straight from the decoded planes into float RGB.
+///
+/// In-process because prep of a folder of photos would otherwise start an
+/// ffmpeg per photo, whose start (dynamic linking of some two hundred
+/// libraries) costs more than decoding a photo. Reducing from the decoded
+/// planes (Y′CbCr or RGB, any 8–16-bit layout libavutil describes, and
+/// palettes) reads each decoded byte once and converts colour only at the
+/// reduced size: Y′CbCr → RGB is linear, so averaging first is the same
+/// (before clipping). One decoder per thread; it keeps the last picture until
+/// the next `decode`.
+public final class StillDecoder {
+    private var frame: UnsafeMutablePointer<AVFrame>?
+    private var packet: UnsafeMutablePointer<AVPacket>?
+    public private(set) var info: StillInfo?
+
+    public init() {
+        frame = av_frame_alloc()
+        packet = av_packet_alloc()
+    }
+
+    deinit {
+        av_frame_free(&frame)
+        av_packet_free(&packet)
+    }
+
+    /// Decodes the first picture of `path`. Every failure is a `MediaError`
+    /// whose reason is one line (libavcodec's own words where it has any).
+    @discardableResult
+    public func decode(_ path: String) throws -> StillInfo {
+        _ = FormatProbe.captureErrors
+        vc_av_clear_last_error()
+        info = nil
+        guard let frame, let packet else { throw MediaError(path: path, reason: "out of memory") }
+        av_frame_unref(frame)
+        func failure(_ what: String, _ status: Int32) -> MediaError {
+            let said = String(cString: vc_av_last_error())
+            return MediaError(path: path, reason: "\(what) (\(said.isEmpty ? FormatProbe.errorText(status) : said))")
+        }
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path) else {
+            throw MediaError(path: path, reason: "cannot read file")
+        }
+        if (attributes[.size] as? Int ?? 0) == 0 { throw MediaError(path: path, reason: "empty file") }
+
+        // "file:" so a name like "http:x" is a file, never a protocol.
+        var format: UnsafeMutablePointer<AVFormatContext>?
+        var status = avformat_open_input(&format, "file:" + path, nil, nil)
+        guard status >= 0, let context = format else { throw failure("not a readable image", status) }
+        defer { avformat_close_input(&format) }
+        guard let streamIndex = (0..<Int(context.pointee.nb_streams)).first(where: {
+            context.pointee.streams[$0]?.pointee.codecpar?.pointee.codec_type == AVMEDIA_TYPE_VIDEO
+        }), let parameters = context.pointee.streams[streamIndex]?.pointee.codecpar else {
+            throw MediaError(path: path, reason: "not an image (no picture in it)")
+        }
+        guard let codec = avcodec_find_decoder(parameters.pointee.codec_id) else {
+            throw MediaError(path: path, reason: "no decoder for \(String(cString: avcodec_get_name(parameters.pointee.codec_id)))")
+        }
+        var decoder = avcodec_alloc_context3(codec)
+        guard let codecContext = decoder else { throw MediaError(path: path, reason: "out of memory") }
+        defer { avcodec_free_context(&decoder) }
+        status = avcodec_parameters_to_context(codecContext, parameters)
+        guard status >= 0 else { throw failure("cannot set up the decoder", status) }
+        // Prep decodes one photo per worker thread, as many workers as cores.
+        codecContext.pointee.thread_count = 1
+        // A damaged picture is an error, not a half-grey photo to train on.
+        codecContext.pointee.err_recognition |= vc_av_ef_explode()
+        status = avcodec_open2(codecContext, codec, nil)
+        guard status >= 0 else { throw failure("cannot open the decoder", status) }
+
+        // Packets until the decoder gives a picture; at the end, drain it.
+        var draining = false
+        while true {
+            status = avcodec_receive_frame(codecContext, frame)
+            if status >= 0 { break }
+            guard status == vc_averror_eagain(), !draining else { throw failure("no picture decoded", status) }
+            status = av_read_frame(context, packet)
+            if status < 0 {
+                guard status == vc_averror_eof() else { throw failure("cannot read", status) }
+                draining = true
+                status = avcodec_send_packet(codecContext, nil)
+            } else {
+                defer { av_packet_unref(packet) }
+                if packet.pointee.stream_index != Int32(streamIndex) { continue }
+                status = avcodec_send_packet(codecContext, packet)
+            }
+            guard status >= 0 || status == vc_averror_eof() else { throw failure("cannot decode", status) }
+        }
+        let f = frame.pointee
+        guard f.width > 0, f.height > 0, let descriptor = av_pix_fmt_desc_get(AVPixelFormat(rawValue: f.format)) else {
+            throw MediaError(path: path, reason: "decoded an empty picture")
+        }
+        let decoded = StillInfo(width: Int(f.width), height: Int(f.height), orientation: Self.orientation(frame),
+                                isGreyFormat: descriptor.pointee.nb_components < 3,
+                                pixelFormat: String(cString: descriptor.pointee.name))
+        if !decoded.isGreyFormat, Layout(frame: frame) == nil {
+            throw MediaError(path: path, reason: "pixel format \(decoded.pixelFormat) is not supported")
+        }
+        info = decoded
+        return decoded
+    }
+
+    /// EXIF orientation: the JPEG decoder's "Orientation" tag, else the
+    /// rotation of a display matrix (no mirroring), else 1.
+    static func orientation(_ frame: UnsafeMutablePointer<AVFrame>) -> Int {
+        if let entry = av_dict_get(frame.pointee.metadata, "Orientation", nil, 0),
+           let value = Int(String(cString: entry.pointee.value).trimmingCharacters(in: .whitespaces)), (1...8).contains(value) {
+            return value
+        }
+        guard let side = av_frame_get_side_data(frame, AV_FRAME_DATA_DISPLAYMATRIX), side.pointee.size >= 36 else { return 1 }
+        let matrix = UnsafeRawPointer(side.pointee.data).assumingMemoryBound(to: Int32.self)
+        // A mirrored matrix has a negative determinant; only plain turns are read.
+        guard Int64(matrix[0]) * Int64(matrix[4]) - Int64(matrix[1]) * Int64(matrix[3]) > 0 else { return 1 }
+        // av_display_rotation_get: degrees counter-clockwise the picture is turned to show it.
+        let degrees = av_display_rotation_get(matrix)
+        guard degrees.isFinite else { return 1 }
+        switch Int((degrees / 90).rounded()) & 3 {
+        case 1: return 8     // 90° counter-clockwise
+        case 2: return 3
+        case 3: return 6     // 90° clockwise
+        default: return 1
+        }
+    }
+
+    /// Stored size of the decoded picture reduced by `factor` (at least 1×1).
+    public static func reducedSize(_ info: StillInfo, factor: Int) -> (width: Int, height: Int) {
+        (max(1, info.width / factor), max(1, info.height / factor))
+    }
+
+    /// Writes the decoded picture, reduced by `factor` in stored geometry, into
+    /// `planes`: R, G, B planes (0…255 floats) of `reducedSize` each. Reduced
+    /// pixel X averages stored columns `X·factor ..< (X+1)·factor` (chroma: the
+    /// chroma samples covering them), so position x in the stored picture is
+    /// x / factor in the reduced one.
+    public func reduce(by factor: Int, into planes: UnsafeMutablePointer<Float>) {
+        guard let frame, let info, !info.isGreyFormat, let layout = Layout(frame: frame) else { return }
+        precondition(factor >= 1)
+        let (rw, rh) = Self.reducedSize(info, factor: factor)
+        let accumulator = UnsafeMutablePointer<Int>.allocate(capacity: rw)
+        let windows = UnsafeMutablePointer<Int32>.allocate(capacity: 2 * rw)
+        defer { accumulator.deallocate(); windows.deallocate() }
+        for c in 0..<3 {
+            let component = layout.components[c]
+            let planeWidth = -((-info.width) >> component.xShift), planeHeight = -((-info.height) >> component.yShift)
+            for x in 0..<rw {
+                windows[2 * x] = Int32((x * factor) >> component.xShift)
+                windows[2 * x + 1] = Int32(min(planeWidth, (((x + 1) * factor - 1) >> component.xShift) + 1))
+            }
+            let out = planes + c * rw * rh
+            for y in 0..<rh {
+                let top = (y * factor) >> component.yShift
+                let bottom = min(planeHeight, (((y + 1) * factor - 1) >> component.yShift) + 1)
+                accumulator.update(repeating: 0, count: rw)
+                for row in top..<bottom {
+                    layout.addRow(component, row: row, windows: windows, count: rw, into: accumulator)
+                }
+                let rows = Float(bottom - top)
+                for x in 0..<rw {
+                    let n = Float(windows[2 * x + 1] - windows[2 * x]) * rows
+                    out[y * rw + x] = Float(accumulator[x]) * component.scale / n
+                }
+            }
+        }
+        if let yuv = layout.yuv { yuv.toRGB(planes, count: rw * rh) }
+    }
+}
+
+/// Where each of three components of a decoded picture lies (plane, byte step
+/// and offset, bit depth, chroma subsampling) and how to turn them into RGB.
+struct Layout {
+    struct Component {
+        var data: UnsafeMutablePointer<UInt8>
+        var lineSize: Int
+        var step: Int
+        /// Byte of the sample's (most significant part's) first byte.
+        var offset: Int
+        var depth: Int
+        var shift: Int
+        var bigEndian: Bool
+        var xShift: Int
+        var yShift: Int
+        /// For a palette: which byte of the 32-bit ARGB entry (16 R, 8 G, 0 B).
+        var paletteShift: Int?
+        var palette: UnsafePointer<UInt32>?
+        /// Sample value → 0…255.
+        var scale: Float { depth == 8 ? 1 : 255 / Float((1 << depth) - 1) }
+    }
+
+    struct YUV {
+        var fullRange: Bool
+        var kr: Float
+        var kb: Float
+
+        /// Y′CbCr planes (0…255 samples) → R′G′B′ in place, clipped to 0…255.
+        func toRGB(_ planes: UnsafeMutablePointer<Float>, count: Int) {
+            let y = planes, u = planes + count, v = planes + 2 * count
+            let kg = 1 - kr - kb
+            let lumaScale: Float = fullRange ? 1 : 255 / 219, lumaOffset: Float = fullRange ? 0 : 16
+            let chromaScale: Float = fullRange ? 1 : 255 / 224
+            let rv = 2 * (1 - kr) * chromaScale, bu = 2 * (1 - kb) * chromaScale
+            let gu = 2 * kb * (1 - kb) / kg * chromaScale, gv = 2 * kr * (1 - kr) / kg * chromaScale
+            for i in 0..<count {
+                let l = (y[i] - lumaOffset) * lumaScale, cb = u[i] - 128, cr = v[i] - 128
+                y[i] = min(max(l + rv * cr, 0), 255)
+                u[i] = min(max(l - gu * cb - gv * cr, 0), 255)
+                v[i] = min(max(l + bu * cb, 0), 255)
+            }
+        }
+    }
+
+    var components: [Component]
+    /// nil for RGB layouts.
+    var yuv: YUV?
+
+    /// nil for what is not supported: fewer than three components, bit
+    /// streams, hardware, Bayer, float and XYZ formats, depths above 16.
+    init?(frame: UnsafeMutablePointer<AVFrame>) {
+        let f = frame.pointee
+        let format = AVPixelFormat(rawValue: f.format)
+        guard let d = av_pix_fmt_desc_get(format)?.pointee, d.nb_components >= 3,
+              d.flags & vc_pix_fmt_flag_unsupported() == 0,
+              format != AV_PIX_FMT_XYZ12LE, format != AV_PIX_FMT_XYZ12BE else { return nil }
+        let data = withUnsafeBytes(of: f.data) { Array($0.bindMemory(to: UnsafeMutablePointer<UInt8>?.self)) }
+        let lineSizes = withUnsafeBytes(of: f.linesize) { Array($0.bindMemory(to: Int32.self)) }
+        let descriptors = withUnsafeBytes(of: d.comp) { Array($0.bindMemory(to: AVComponentDescriptor.self)) }
+        let isRGB = d.flags & vc_pix_fmt_flag_rgb() != 0
+        if d.flags & vc_pix_fmt_flag_pal() != 0 {
+            guard let indices = data[0], let palette = data[1] else { return nil }
+            let entries = UnsafeRawPointer(palette).assumingMemoryBound(to: UInt32.self)
+            components = [16, 8, 0].map {
+                Component(data: indices, lineSize: Int(lineSizes[0]), step: 1, offset: 0, depth: 8, shift: 0, bigEndian: false,
+                          xShift: 0, yShift: 0, paletteShift: $0, palette: entries)
+            }
+            yuv = nil
+            return
+        }
+        var found: [Component] = []
+        for c in 0..<3 {
+            let cd = descriptors[c]
+            // Bytes, or whole 16-bit words for 9–16 bits; not samples packed across bytes (rgb565).
+            guard cd.depth == 8 || (cd.depth > 8 && cd.depth <= 16 && cd.step >= 2), let plane = data[Int(cd.plane)] else { return nil }
+            let chroma = !isRGB && c > 0
+            found.append(Component(data: plane, lineSize: Int(lineSizes[Int(cd.plane)]), step: Int(cd.step), offset: Int(cd.offset),
+                                   depth: Int(cd.depth), shift: Int(cd.shift), bigEndian: d.flags & vc_pix_fmt_flag_be() != 0,
+                                   xShift: chroma ? Int(d.log2_chroma_w) : 0, yShift: chroma ? Int(d.log2_chroma_h) : 0))
+        }
+        components = found
+        if isRGB {
+            yuv = nil
+        } else {
+            let name = String(cString: d.name)
+            let full = f.color_range == AVCOL_RANGE_JPEG || name.hasPrefix("yuvj")
+            let bt709 = f.colorspace == AVCOL_SPC_BT709
+            yuv = YUV(fullRange: full, kr: bt709 ? 0.2126 : 0.299, kb: bt709 ? 0.0722 : 0.114)
+        }
+    }
+
+    /// Adds, for each reduced column x, the samples of `row` in window
+    /// `windows[2x] ..< windows[2x+1]` to `sums[x]`.
+    @inline(__always)
+    func addRow(_ c: Component, row: Int, windows: UnsafePointer<Int32>, count: Int, into sums: UnsafeMutablePointer<Int>) {
+        let line = c.data + row * c.lineSize + c.offset
+        let step = c.step
+        if let palette = c.palette, let shift = c.paletteShift {
+            for x in 0..<count {
+                var s = 0
+                for i in Int(windows[2 * x])..<Int(windows[2 * x + 1]) { s += Int((palette[Int(line[i])] >> UInt32(shift)) & 255) }
+                sums[x] += s
+            }
+        } else if c.depth == 8 {
+            for x in 0..<count {
+                var s = 0
+                for i in Int(windows[2 * x])..<Int(windows[2 * x + 1]) { s += Int(line[i * step]) }
+                sums[x] += s
+            }
+        } else {
+            let shift = c.shift, mask = (1 << c.depth) - 1, big = c.bigEndian
+            for x in 0..<count {
+                var s = 0
+                for i in Int(windows[2 * x])..<Int(windows[2 * x + 1]) {
+                    let p = line + i * step
+                    let word = big ? Int(p[0]) << 8 | Int(p[1]) : Int(p[1]) << 8 | Int(p[0])
+                    s += (word >> shift) & mask
+                }
+                sums[x] += s
+            }
+        }
+    }
+}
