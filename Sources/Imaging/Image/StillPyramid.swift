@@ -1,0 +1,117 @@
+/// A photo as float R, G, B planes and its 2× box-averaged reductions (a
+/// mipmap), from which square frames are sampled along any affine map:
+/// bilinear at the level whose pixels are at most twice as fine as the
+/// frame's, so a frame never skips more than every other pixel of what it
+/// samples (no aliasing from a large photo), and never needs more.
+///
+/// One pyramid per thread: its storage is kept and grown between photos, so
+/// rendering frames allocates nothing.
+public final class StillPyramid {
+    public struct Level: Equatable, Sendable {
+        public var width: Int
+        public var height: Int
+        /// Offset of the level's R plane in the storage (G and B follow).
+        var offset: Int
+    }
+
+    public private(set) var levels: [Level] = []
+    private var storage = UnsafeMutablePointer<Float>.allocate(capacity: 1)
+    private var capacity = 1
+
+    public init() {}
+
+    deinit { storage.deallocate() }
+
+    /// Makes room for a level 0 of `width × height` and `count` levels in all
+    /// (fewer when a level would be under 1 pixel), and returns level 0's R
+    /// plane (G and B follow, `width · height` apart) for the caller to fill
+    /// before `build()`.
+    public func prepare(width: Int, height: Int, count: Int) -> UnsafeMutablePointer<Float> {
+        precondition(width > 0 && height > 0 && count > 0)
+        levels.removeAll(keepingCapacity: true)
+        var (w, h, offset) = (width, height, 0)
+        while levels.count < count && w >= 1 && h >= 1 {
+            levels.append(Level(width: w, height: h, offset: offset))
+            offset += 3 * w * h
+            (w, h) = (w / 2, h / 2)
+        }
+        if offset > capacity {
+            storage.deallocate()
+            capacity = offset
+            storage = .allocate(capacity: capacity)
+        }
+        return storage
+    }
+
+    /// Level `i + 1` pixel (x, y) = mean of level `i` pixels (2x…2x+1, 2y…2y+1);
+    /// a last odd row or column is left out, so level-i position p is p / 2 in
+    /// level i + 1.
+    public func build() {
+        for i in levels.indices.dropFirst() {
+            let from = levels[i - 1], to = levels[i]
+            for c in 0..<3 {
+                let src = storage + from.offset + c * from.width * from.height
+                let dst = storage + to.offset + c * to.width * to.height
+                for y in 0..<to.height {
+                    let a = src + 2 * y * from.width, b = a + from.width, out = dst + y * to.width
+                    for x in 0..<to.width {
+                        out[x] = 0.25 * (a[2 * x] + a[2 * x + 1] + b[2 * x] + b[2 * x + 1])
+                    }
+                }
+            }
+        }
+    }
+
+    /// Whether level 0 has (almost) no colour: at most `fraction` of its pixels
+    /// have R, G and B more than `spread` apart. A neutral sRGB colour (R = G
+    /// = B) is exactly a* = b* = 0 in CIELAB, so this asks for a* ≈ b* ≈ 0
+    /// everywhere, allowing for compression noise.
+    public func isNeutral(spread: Float, fraction: Double) -> Bool {
+        guard let level = levels.first else { return true }
+        let n = level.width * level.height
+        let r = storage + level.offset, g = r + n, b = g + n
+        var coloured = 0
+        for i in 0..<n {
+            let hi = max(r[i], g[i], b[i]), lo = min(r[i], g[i], b[i])
+            if hi - lo > spread { coloured += 1 }
+        }
+        return Double(coloured) <= fraction * Double(n)
+    }
+
+    /// Renders a `size × size` rgb24 frame into `rgb`: output pixel (i, j) is
+    /// the bilinear sample, with edges extended, of level `level` at position
+    /// `origin + (i + ½)·column + (j + ½)·row` in level-0 pixel units (pixel k
+    /// covers [k, k + 1)).
+    public func render(level: Int, origin: (x: Double, y: Double), column: (x: Double, y: Double), row: (x: Double, y: Double),
+                       size: Int, into rgb: UnsafeMutablePointer<UInt8>) {
+        let index = min(max(level, 0), levels.count - 1)
+        let l = levels[index]
+        let scale = 1 / Double(1 << index)
+        let w = l.width, h = l.height
+        let r = UnsafePointer(storage + l.offset), g = r + w * h, b = g + w * h
+        // Level-l sample coordinates: p·scale − ½ (pixel centres at k + ½).
+        let cx = Float(column.x * scale), cy = Float(column.y * scale)
+        let rx = Float(row.x * scale), ry = Float(row.y * scale)
+        let ox = Float((origin.x + 0.5 * (column.x + row.x)) * scale - 0.5)
+        let oy = Float((origin.y + 0.5 * (column.y + row.y)) * scale - 0.5)
+        let maxX = Float(w - 1), maxY = Float(h - 1)
+        for j in 0..<size {
+            let sx = ox + Float(j) * rx, sy = oy + Float(j) * ry
+            let out = rgb + 3 * j * size
+            for i in 0..<size {
+                let x = min(max(sx + Float(i) * cx, 0), maxX), y = min(max(sy + Float(i) * cy, 0), maxY)
+                let x0 = Int(x), y0 = Int(y)
+                let x1 = min(x0 + 1, w - 1), y1 = min(y0 + 1, h - 1)
+                let fx = x - Float(x0), fy = y - Float(y0)
+                let p00 = y0 * w + x0, p01 = y0 * w + x1, p10 = y1 * w + x0, p11 = y1 * w + x1
+                let w00 = (1 - fx) * (1 - fy), w01 = fx * (1 - fy), w10 = (1 - fx) * fy, w11 = fx * fy
+                let vr = w00 * r[p00] + w01 * r[p01] + w10 * r[p10] + w11 * r[p11]
+                let vg = w00 * g[p00] + w01 * g[p01] + w10 * g[p10] + w11 * g[p11]
+                let vb = w00 * b[p00] + w01 * b[p01] + w10 * b[p10] + w11 * b[p11]
+                out[3 * i] = UInt8(min(max(vr, 0), 255) + 0.5)
+                out[3 * i + 1] = UInt8(min(max(vg, 0), 255) + 0.5)
+                out[3 * i + 2] = UInt8(min(max(vb, 0), 255) + 0.5)
+            }
+        }
+    }
+}
