@@ -53,6 +53,7 @@ final class ShardWriter {
     /// Test hook: die (SIGKILL) after writing this many frames, to test resuming.
     private let killAfterFrames: Int?
     private var framesWritten = 0
+    private var lastIndexWrite = Date.distantPast
 
     init(directory: String, size: Int, shardLimit: Int, deflateLevel: Int, index: DatasetIndex, stats: PrepStats) {
         self.directory = directory
@@ -93,7 +94,14 @@ final class ShardWriter {
         case .inputDone(let report):
             let open = Set(shards.values.filter { $0.inputs.contains(report.ordinal) }.map(\.number))
             waiting[report.ordinal] = (report, open)
-            if open.isEmpty { try completeInputs(); try index.write(to: directory) }
+            // An input with nothing left in an open shard is recorded now, but
+            // the index (which lists every source: tens of thousands with
+            // stills) is rewritten at most once a second for it; an input lost
+            // to an interruption is simply done again.
+            if open.isEmpty {
+                try completeInputs()
+                if lastIndexWrite.timeIntervalSinceNow < -1 { try writeIndex() }
+            }
         case .inputSkipped(_, let skipped):
             index.skipped.append(skipped)
         case .workerExit:
@@ -194,19 +202,28 @@ final class ShardWriter {
             waiting[ordinal]!.shards.remove(shard.number)
         }
         try completeInputs()
-        try index.write(to: directory)
+        try writeIndex()
     }
 
     /// Moves inputs whose sequences are all in finished shards into the index.
     private func completeInputs() throws {
-        for (ordinal, entry) in waiting where entry.shards.isEmpty {
-            index.sources.removeAll { $0.path == entry.report.source.path }
+        let done = waiting.filter { $0.value.shards.isEmpty }
+        guard !done.isEmpty else { return }
+        let paths = Set(done.values.map(\.report.source.path))
+        index.sources.removeAll { paths.contains($0.path) }
+        for (ordinal, entry) in done {
             index.sources.append(entry.report.source)
             waiting.removeValue(forKey: ordinal)
         }
+    }
+
+    /// Writes the index in its order (sources by path, sequences by id, shards by name).
+    private func writeIndex() throws {
         index.sources.sort { $0.path < $1.path }
         index.sequences.sort { $0.id < $1.id }
         index.shards.sort { $0.file < $1.file }
+        try index.write(to: directory)
+        lastIndexWrite = Date()
     }
 
     /// Ends the run: finishes every shard whose sequences are complete; a shard
@@ -226,8 +243,9 @@ final class ShardWriter {
             }
         }
         sequences.removeAll()
+        try completeInputs()
         index.skipped.sort { $0.path < $1.path }
         index.complete = complete && !aborted && waiting.isEmpty
-        try index.write(to: directory)
+        try writeIndex()
     }
 }
