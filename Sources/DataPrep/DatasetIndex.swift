@@ -67,11 +67,15 @@ public struct DatasetIndex: Codable, Equatable {
         public var maxSequenceFrames: Int
         public var deflate: Int
         public var shardMB: Double
+        /// `--clips-per-still` and `--still-frames`; absent without stills.
+        public var clipsPerStill: Int? = nil
+        public var stillFrames: Int? = nil
 
         enum CodingKeys: String, CodingKey {
             case fit, deflate
             case cutThreshold = "cut_threshold", minFrames = "min_frames"
             case maxSequenceFrames = "max_sequence_frames", shardMB = "shard_mb"
+            case clipsPerStill = "clips_per_still", stillFrames = "still_frames"
         }
     }
 

@@ -24,6 +24,9 @@ public struct InputLabel: Equatable, Sendable {
 
     static let maximumNameLength = 64
 
+    /// The label of every still (`--stills`): prep's own, so no `--label` gives it.
+    public static let still = "still"
+
     /// Names are short words (a-z, 0-9, `.`, `_`, `-`) so they read the same in
     /// JSON, file names and tables.
     func validate() throws {
@@ -38,9 +41,20 @@ public struct InputLabel: Equatable, Sendable {
 
     /// The inputs with their labels set. A PATH that holds none of the inputs is
     /// an error (a typo would otherwise leave data unlabelled without a word),
-    /// and so is one PATH given two names.
-    static func apply(_ labels: [InputLabel], to inputs: [PrepInput]) throws -> [PrepInput] {
+    /// and so is one PATH given two names. Stills keep their label `still`: a
+    /// `--label` named `still`, or at or inside a `--stills` path, is an error,
+    /// and one around a `--stills` path labels the other inputs only.
+    static func apply(_ labels: [InputLabel], to inputs: [PrepInput], stills: [String] = []) throws -> [PrepInput] {
         let roots = labels.map { (label: $0, root: InputScanner.absolute($0.path)) }
+        let stillRoots = stills.map(InputScanner.absolute)
+        for (label, root) in roots {
+            if label.name == still {
+                throw PrepError("--label \(label.name)=\(label.path): the label \(still) is for photos given with --stills")
+            }
+            if let stillRoot = stillRoots.first(where: { holds($0, root) }) {
+                throw PrepError("--label \(label.name)=\(label.path): inside --stills \(stillRoot), whose photos are labelled \(still)")
+            }
+        }
         for (i, a) in roots.enumerated() {
             if let b = roots[..<i].first(where: { $0.root == a.root && $0.label.name != a.label.name }) {
                 throw PrepError("--label \(a.label.name)=\(a.label.path) and --label \(b.label.name)=\(b.label.path) name the same inputs")
@@ -50,6 +64,7 @@ public struct InputLabel: Equatable, Sendable {
             throw PrepError("--label \(label.name)=\(label.path): no input is \(root) or inside it")
         }
         let labelled = inputs.map { input -> PrepInput in
+            guard input.kind != .still else { return input }
             var input = input
             input.label = roots.filter { holds($0.root, input.path) }.max { $0.root.count < $1.root.count }?.label.name
             return input

@@ -4,8 +4,10 @@ import Imaging
 import Media
 
 /// One decoding thread's tools and the per-input loop:
-/// ffmpeg frames → lab8 → scene-cut scores → deflate → `SequenceSplitter`.
-/// Everything here is per worker, so workers share nothing but the queue.
+/// ffmpeg frames → lab8 → scene-cut scores → deflate → `SequenceSplitter`;
+/// for a still, in-process decoding and camera-path frames → lab8 → deflate
+/// (`processStill`). Everything here is per worker, so workers share nothing
+/// but the queue.
 final class InputWorker {
     let size: Int
     let fit: FitMode
@@ -18,6 +20,13 @@ final class InputWorker {
     let queue: BlockingQueue<WriterMessage>
     let stats: PrepStats
     let cancelled: () -> Bool
+    /// Stills: clips per photo, frames per clip, and the seed of their camera paths.
+    var stillClips = 3
+    var stillFrames = 16
+    var seed: UInt64 = 0
+    private let stills: StillRenderer
+    /// A still's frame as rendered, before lab8.
+    private let rgb: UnsafeMutablePointer<UInt8>
     private let converter = Lab8Converter()
     private let deflate: Deflate
     private let lab: UnsafeMutablePointer<UInt8>
@@ -38,11 +47,14 @@ final class InputWorker {
         self.cancelled = cancelled
         deflate = Deflate(level: deflateLevel)
         lab = .allocate(capacity: size * size * 3)
+        rgb = .allocate(capacity: size * size * 3)
+        stills = StillRenderer(size: size)
         scorer = CutScorer(size: size)
     }
 
     deinit {
         lab.deallocate()
+        rgb.deallocate()
     }
 
     enum Outcome {
@@ -118,4 +130,74 @@ final class InputWorker {
             droppedShort: splitter.droppedShort, warning: warning, label: input.label)
         return .done(InputReport(ordinal: ordinal, source: source, sequenceIDs: splitter.keptIDs))
     }
+
+    /// Makes a photo into `stillClips` clips of `stillFrames` frames along
+    /// camera paths (docs/dataprep.md §Stills) and sends them as sequences,
+    /// clip k being sequence k. A photo that cannot be decoded is skipped; a
+    /// greyscale one is refused (a source without sequences, with a warning).
+    func processStill(_ input: PrepInput, ordinal: Int, split: Split, alreadyStored: Set<Int>) -> Outcome {
+        let queue = self.queue
+        let frames = stillFrames, clips = stillClips
+        var splitter = SequenceSplitter(
+            minFrames: minFrames, maxFrames: maxFrames, alreadyStored: alreadyStored,
+            makeMeta: { sequence, firstFrame in
+                SequenceMeta(id: String(format: "%05d-%04d", ordinal, sequence), inputOrdinal: ordinal,
+                             source: input.name, sourcePath: input.path, fps: 0, firstFrame: firstFrame, split: split.rawValue,
+                             label: input.label)
+            },
+            send: { queue.put($0) })
+        func source(_ warning: String? = nil) -> DatasetIndex.Source {
+            DatasetIndex.Source(path: input.path, name: input.name, kind: input.kind.rawValue, split: split.rawValue,
+                                sequences: splitter.kept, frames: splitter.keptFrames, framesKept: splitter.keptFrames, cuts: 0,
+                                droppedShort: 0, warning: warning, label: input.label)
+        }
+        let todo = (0..<clips).filter { !alreadyStored.contains($0) }
+        let empty: ArraySlice<UInt8> = []
+        if todo.isEmpty {
+            // Stored whole by an earlier run: nothing to decode.
+            for clip in 0..<clips {
+                for t in 0..<frames { splitter.append(empty, frameIndex: clip * frames + t, cutBefore: t == 0) }
+            }
+            splitter.finish()
+            return .done(InputReport(ordinal: ordinal, source: source(), sequenceIDs: splitter.keptIDs))
+        }
+        let info: StillInfo
+        do { info = try stills.decode(input.path) } catch let error as MediaError {
+            return .skipped(SkippedInput(path: input.path, reason: error.reason))
+        } catch {
+            return .skipped(SkippedInput(path: input.path, reason: "\(error)"))
+        }
+        if cancelled() { return .cancelled }
+        let key = input.stillKey ?? input.name
+        let paths = (0..<clips).map {
+            CameraPath.make(width: info.displayWidth, height: info.displayHeight, size: size, seed: seed, key: key, clip: $0)
+        }
+        let sides = paths.flatMap { [$0.start.side, $0.end.side] }
+        if !info.isGreyFormat { stills.prepare(sides: sides.min()!...sides.max()!) }
+        if stills.isGreyscale() {
+            splitter.finish()
+            return .done(InputReport(ordinal: ordinal, source: source(Self.greyscaleWarning), sequenceIDs: []))
+        }
+        let pixels = size * size
+        for (clip, path) in paths.enumerated() {
+            if cancelled() { return .cancelled }
+            let stored = alreadyStored.contains(clip)
+            for t in 0..<frames {
+                if stored {
+                    splitter.append(empty, frameIndex: clip * frames + t, cutBefore: t == 0)
+                    continue
+                }
+                stills.render(path.window(t, of: frames), into: rgb)
+                converter.convert(rgb: rgb, pixels: pixels, lab: lab)
+                let n = deflate.compress(UnsafeRawBufferPointer(start: lab, count: 3 * pixels))
+                splitter.append(deflate.output[0..<n], frameIndex: clip * frames + t, cutBefore: t == 0)
+            }
+            if !stored { stats.addDecoded(frames) }
+        }
+        splitter.finish()
+        return .done(InputReport(ordinal: ordinal, source: source(), sequenceIDs: splitter.keptIDs))
+    }
+
+    /// The warning of a refused greyscale photo (also how the summary counts them).
+    static let greyscaleWarning = "greyscale photo (a* = b* = 0 everywhere): refused, not trained on"
 }

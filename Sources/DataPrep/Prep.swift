@@ -21,7 +21,7 @@ public enum Prep {
             throw PrepError("no usable input: \(skipped.count) input\(skipped.count == 1 ? " was" : "s were") skipped"
                             + (skipped.first.map { " (first: \($0.path): \($0.reason))" } ?? ""))
         }
-        let splits = Split.assign(count: inputs.count, valFraction: options.valFraction, seed: options.seed)
+        let splits = Split.assign(isStill: inputs.map { $0.input.kind == .still }, valFraction: options.valFraction, seed: options.seed)
         let index = try startIndex(options, inputs: inputs.map(\.input), existing: existing, directory: directory)
         let done = Set(index.sources.map(\.path))
         let todo = WorkPlan.longestFirst(inputs.indices.filter { !done.contains(inputs[$0].input.path) }, of: inputs.map(\.info))
@@ -64,16 +64,24 @@ public enum Prep {
     }
 
     /// The inputs that exist and libavformat can read; the others, skipped (named on
-    /// stderr), or the first of them thrown with `--strict`.
+    /// stderr), or the first of them thrown with `--strict`. Stills are not
+    /// probed: probing a photo decodes it, and the worker decodes it anyway
+    /// (and names it then if it cannot).
     static func usableInputs(_ options: PrepOptions, progress: PrepProgress) throws
         -> (inputs: [(input: PrepInput, info: MediaInfo)], skipped: [SkippedInput]) {
-        let scan = InputScanner.scan(options.inputs)
+        let scan = InputScanner.scan(options.inputs, stills: options.stills)
         var skipped = scan.skipped
         if options.strict, let first = skipped.first { throw PrepError("\(first.path): \(first.reason)") }
-        let scanned = try InputLabel.apply(options.labels, to: scan.inputs)
+        let scanned = try InputLabel.apply(options.labels, to: scan.inputs, stills: options.stills)
         for s in scan.skipped { progress.note("skipping \(s.path): \(s.reason)") }
         var usable: [(input: PrepInput, info: MediaInfo)] = []
-        for (input, probe) in zip(scanned, probeAll(scanned, workers: options.workers)) {
+        let probed = scanned.filter { $0.kind != .still }
+        var probes = zip(probed.map(\.path), probeAll(probed, workers: options.workers)).makeIterator()
+        let stillInfo = MediaInfo.unprobed(frames: options.clipsPerStill * options.stillFrames)
+        let results = scanned.map { input -> Result<MediaInfo, Error> in
+            input.kind == .still ? .success(stillInfo) : probes.next()!.1
+        }
+        for (input, probe) in zip(scanned, results) {
             switch probe {
             case .success(let info): usable.append((input, info))
             case .failure(let error):
@@ -132,6 +140,9 @@ public enum Prep {
         summary.complete = final.complete
         summary.trainSequences = final.sequences(.train).count
         summary.valSequences = final.sequences(.val).count
+        let stills = final.sources.filter { $0.kind == PrepInput.Kind.still.rawValue }
+        summary.greyscaleStills = stills.filter { $0.warning == InputWorker.greyscaleWarning }.count
+        summary.stills = stills.count - summary.greyscaleStills
         return summary
     }
 

@@ -1,10 +1,11 @@
 import Foundation
 
-/// One unit of work for prep: a video file, a single image, or a directory's
-/// images as one sequence. Its `path` (absolute, standardised) identifies it in
-/// the index and on resume.
+/// One unit of work for prep: a video file, a single image, a directory's
+/// images as one sequence, or a photo (`--stills`) that becomes short clips
+/// with a synthetic camera path. Its `path` (absolute, standardised)
+/// identifies it in the index and on resume.
 public struct PrepInput: Equatable, Sendable {
-    public enum Kind: String, Codable, Sendable { case video, image, imageSequence = "image_sequence" }
+    public enum Kind: String, Codable, Sendable { case video, image, imageSequence = "image_sequence", still }
 
     public var kind: Kind
     /// The file, or for an image sequence the directory.
@@ -12,7 +13,11 @@ public struct PrepInput: Equatable, Sendable {
     /// For an image sequence: its images in name order.
     public var images: [String] = []
     /// What it holds, from `--label` (see `InputLabel`); nil when no label names it.
+    /// Always `still` for a still.
     public var label: String?
+    /// For a still: its path below the `--stills` folder that holds it (its
+    /// file name when that names the file itself), which seeds its camera paths.
+    public var stillKey: String?
 
     /// The name stored as a sequence's `source` attribute.
     public var name: String { (path as NSString).lastPathComponent }
@@ -28,6 +33,8 @@ public struct SkippedInput: Codable, Equatable, Sendable {
 /// searched recursively, where each directory's images form one image sequence
 /// (in natural name order: frame2 before frame10) and each video is its own
 /// input. Files in directories that are neither are ignored; hidden files too.
+/// At or below a `--stills` path every image is an input of its own, a still;
+/// a `--stills` path no argument holds is searched as one more argument.
 public enum InputScanner {
     public static let imageExtensions: Set<String> = [
         "png", "jpg", "jpeg", "bmp", "tif", "tiff", "webp", "ppm", "pgm", "pnm", "pbm",
@@ -44,11 +51,14 @@ public enum InputScanner {
 
     /// Inputs sorted by path (so work order, sequence ids and the split are
     /// deterministic), and the paths that are missing or hold no media.
-    public static func scan(_ arguments: [String]) -> (inputs: [PrepInput], skipped: [SkippedInput]) {
+    public static func scan(_ arguments: [String], stills: [String] = []) -> (inputs: [PrepInput], skipped: [SkippedInput]) {
         var inputs: [PrepInput] = []
         var skipped: [SkippedInput] = []
         let fm = FileManager.default
-        for argument in arguments {
+        let roots = stills.map(absolute)
+        let covered = arguments.map(absolute)
+        let extra = zip(stills, roots).filter { _, root in !covered.contains { InputLabel.holds($0, root) } }.map(\.0)
+        for argument in arguments + extra {
             let path = absolute(argument)
             var isDirectory: ObjCBool = false
             guard fm.fileExists(atPath: path, isDirectory: &isDirectory) else {
@@ -57,11 +67,13 @@ public enum InputScanner {
             }
             if isDirectory.boolValue {
                 var visited = Set<DirectoryIdentity>()
-                let found = scanDirectory(path, visited: &visited)
+                let found = scanDirectory(path, stills: roots, visited: &visited)
                 if found.isEmpty {
                     skipped.append(SkippedInput(path: argument, reason: "directory holds no video or image files"))
                 }
                 inputs += found
+            } else if isImage(path), let key = stillKey(path, roots: roots) {
+                inputs.append(PrepInput(kind: .still, path: path, label: InputLabel.still, stillKey: key))
             } else {
                 inputs.append(PrepInput(kind: isImage(path) ? .image : .video, path: path))
             }
@@ -87,7 +99,14 @@ public enum InputScanner {
         let inode: UInt64
     }
 
-    static func scanDirectory(_ directory: String, visited: inout Set<DirectoryIdentity>) -> [PrepInput] {
+    /// The path of `path` below the longest stills root holding it (its name
+    /// when the root is the file itself); nil when no root holds it.
+    static func stillKey(_ path: String, roots: [String]) -> String? {
+        guard let root = roots.filter({ InputLabel.holds($0, path) }).max(by: { $0.count < $1.count }) else { return nil }
+        return root == path ? (path as NSString).lastPathComponent : String(path.dropFirst(root.hasSuffix("/") ? root.count : root.count + 1))
+    }
+
+    static func scanDirectory(_ directory: String, stills: [String], visited: inout Set<DirectoryIdentity>) -> [PrepInput] {
         let fm = FileManager.default
         var info = stat()
         guard stat(directory, &info) == 0,
@@ -100,7 +119,9 @@ public enum InputScanner {
             var isDirectory: ObjCBool = false
             guard fm.fileExists(atPath: path, isDirectory: &isDirectory) else { continue }
             if isDirectory.boolValue {
-                inputs += scanDirectory(path, visited: &visited)
+                inputs += scanDirectory(path, stills: stills, visited: &visited)
+            } else if isImage(path), let key = stillKey(path, roots: stills) {
+                inputs.append(PrepInput(kind: .still, path: path, label: InputLabel.still, stillKey: key))
             } else if isImage(path) {
                 images.append(path)
             } else if isVideo(path) {

@@ -21,6 +21,11 @@ public struct PrepOptions {
     public var deflate = 1
     /// `--label NAME=PATH`, in the order given.
     public var labels: [InputLabel] = []
+    /// `--stills PATH`: folders (or files) whose images are independent photos,
+    /// each made into `clipsPerStill` clips of `stillFrames` frames (docs/dataprep.md §Stills).
+    public var stills: [String] = []
+    public var clipsPerStill = 3
+    public var stillFrames = 16
     public var strict = false
     public var overwrite = false
     /// Show the progress line when stderr is a terminal.
@@ -32,12 +37,17 @@ public struct PrepOptions {
     }
 
     static let maximumWorkers = 1024
+    /// Clip ordinals are four digits in sequence ids.
+    static let maximumClipsPerStill = 100
     /// 1 TiB.
     static let maximumShardMB = 1_048_576.0
 
+    /// The still options are recorded only when there are stills, so an index
+    /// without any reads (and resumes) as before.
     var indexOptions: DatasetIndex.Options {
         DatasetIndex.Options(fit: fit.rawValue, cutThreshold: cutThreshold, minFrames: minFrames,
-                             maxSequenceFrames: maxSequenceFrames, deflate: deflate, shardMB: shardMB)
+                             maxSequenceFrames: maxSequenceFrames, deflate: deflate, shardMB: shardMB,
+                             clipsPerStill: stills.isEmpty ? nil : clipsPerStill, stillFrames: stills.isEmpty ? nil : stillFrames)
     }
 
     public func validate() throws {
@@ -58,7 +68,13 @@ public struct PrepOptions {
         guard cutThreshold.isFinite, cutThreshold >= 0 else {
             throw PrepError("--cut-threshold must be a number ≥ 0 (got \(cutThreshold))")
         }
-        guard !inputs.isEmpty else { throw PrepError("no inputs given") }
+        guard (1...Self.maximumClipsPerStill).contains(clipsPerStill) else {
+            throw PrepError("--clips-per-still must be 1…\(Self.maximumClipsPerStill) (got \(clipsPerStill))")
+        }
+        guard stillFrames >= minFrames, stillFrames <= maxSequenceFrames else {
+            throw PrepError("--still-frames must be from --min-frames (\(minFrames)) to --max-sequence (\(maxSequenceFrames)) (got \(stillFrames))")
+        }
+        guard !inputs.isEmpty || !stills.isEmpty else { throw PrepError("no inputs given") }
         for label in labels { try label.validate() }
     }
 }

@@ -39,10 +39,15 @@ final class PrepProgress: @unchecked Sendable {
     /// A skipped input or a damaged file that was kept.
     func note(_ message: String) { Self.logger.warning("\(message)") }
 
-    /// One input written; a log line when there is no progress line to show it.
+    /// One input written; a log line when there is no progress line to show it
+    /// (for photos, one in a hundred: a folder of stills holds thousands).
     func inputDone(_ s: DatasetIndex.Source) {
         guard !Console.isTerminal else { return }
         let snapshot = stats.snapshot()
+        if s.kind == PrepInput.Kind.still.rawValue, snapshot.inputsDone % 100 != 0, snapshot.inputsDone != snapshot.inputsTotal {
+            Self.logger.debug("[\(snapshot.inputsDone)/\(snapshot.inputsTotal)] \(s.name): \(s.frames) frames, \(s.sequences) clips (\(s.split))")
+            return
+        }
         Self.logger.info("[\(snapshot.inputsDone)/\(snapshot.inputsTotal)] \(s.name): \(s.frames) frames, \(s.sequences) sequences, \(s.cuts) cuts, \(s.droppedShort) short dropped (\(s.split))")
     }
 

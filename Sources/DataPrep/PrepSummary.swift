@@ -16,6 +16,9 @@ public struct PrepSummary: Codable {
     public var complete = false
     public var trainSequences = 0
     public var valSequences = 0
+    /// Photos made into clips (`--stills`), and photos refused as greyscale.
+    public var stills = 0
+    public var greyscaleStills = 0
 
     public var framesPerSecond: Double { elapsed > 0 ? Double(framesDecoded) / elapsed : 0 }
 
@@ -25,6 +28,9 @@ public struct PrepSummary: Codable {
             "sequences:  \(sequences) (train \(trainSequences), val \(valSequences)); \(droppedShort) short ones dropped",
             "frames:     \(frames) stored, \(framesDecoded) decoded this run",
             "cuts:       \(cuts)",
+        ] + (stills + greyscaleStills == 0 ? [] : [
+            "stills:     \(stills) photos made into clips, \(greyscaleStills) greyscale refused",
+        ]) + [
             "skipped:    \(skipped.count)",
             "shards:     \(shards), \(Self.bytes(bytes))",
             String(format: "elapsed:    %.1f s (%.0f frames/s)", elapsed, framesPerSecond),

@@ -32,4 +32,18 @@ public enum Split: String, Codable, CaseIterable, Sendable {
         for i in order.prefix(nVal) { splits[i] = .val }
         return splits
     }
+
+    /// Splits of inputs where some are stills: the other inputs are split as
+    /// `assign` splits them (so a data set without stills is split as before),
+    /// the stills apart, with their own shuffle, so a few videos among
+    /// thousands of photos still get their share of validation. A photo is
+    /// one input: all its clips go to the same side.
+    public static func assign(isStill: [Bool], valFraction: Double, seed: UInt64) -> [Split] {
+        let others = isStill.indices.filter { !isStill[$0] }, stills = isStill.indices.filter { isStill[$0] }
+        var splits = [Split](repeating: .train, count: isStill.count)
+        for (i, split) in zip(others, assign(count: others.count, valFraction: valFraction, seed: seed)) { splits[i] = split }
+        let stillSeed = seed ^ 0x5354_494C_4C53  // "STILLS"
+        for (i, split) in zip(stills, assign(count: stills.count, valFraction: valFraction, seed: stillSeed)) { splits[i] = split }
+        return splits
+    }
 }

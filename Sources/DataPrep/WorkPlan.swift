@@ -46,10 +46,14 @@ struct WorkPlan: @unchecked Sendable {
             ffmpegThreads: Self.ffmpegThreads(workers: workers, cores: ProcessInfo.processInfo.activeProcessorCount),
             temporaryDirectory: NSTemporaryDirectory(), queue: queue, stats: stats,
             cancelled: { control.isCancelled || StopSignal.received != nil })
+        (worker.stillClips, worker.stillFrames, worker.seed) = (options.clipsPerStill, options.stillFrames, options.seed)
         while !control.isCancelled, StopSignal.received == nil, let k = control.next(todo.count) {
             let i = todo[k]
             let (input, info) = inputs[i]
-            switch worker.process(input, ordinal: i, info: info, split: splits[i], alreadyStored: stored[input.path] ?? []) {
+            let outcome = input.kind == .still
+                ? worker.processStill(input, ordinal: i, split: splits[i], alreadyStored: stored[input.path] ?? [])
+                : worker.process(input, ordinal: i, info: info, split: splits[i], alreadyStored: stored[input.path] ?? [])
+            switch outcome {
             case .done(let report):
                 stats.inputFinished(estimated: info.estimatedFrames ?? 0, actual: report.source.frames)
                 queue.put(.inputDone(report))

@@ -11,12 +11,14 @@ struct PrepCommand: LoggedCommand {
         discussion: """
             Frames are centre-cropped to a square (--fit crop; or pad, stretch) and scaled to --size. \
             Videos are split into sequences at scene cuts; sequences shorter than --min-frames are dropped. \
+            Photos under a --stills path each become --clips-per-still clips of --still-frames frames along \
+            synthetic camera paths (pan, zoom, slight roll), labelled still. \
             Running the same command again resumes an interrupted run. The exit status is non-zero if \
             any input was skipped.
             """)
 
     @Argument(help: "Video files, image files, or directories (searched recursively).")
-    var inputs: [String]
+    var inputs: [String] = []
 
     @Option(name: .long, help: "Output directory for the shards and index.json.")
     var out: String
@@ -56,6 +58,17 @@ struct PrepCommand: LoggedCommand {
         valueName: "name=path"))
     var label: [InputLabel] = []
 
+    @Option(name: .long, help: ArgumentHelp(
+        "A folder (searched recursively) or image whose images are independent photos, not frames: each becomes short clips with a synthetic camera path, labelled still (repeatable; added to the inputs if no input holds it).",
+        valueName: "path"))
+    var stills: [String] = []
+
+    @Option(name: .long, help: "Clips made of each photo under --stills.")
+    var clipsPerStill = 3
+
+    @Option(name: .long, help: "Frames per clip of a photo (from --min-frames to --max-sequence).")
+    var stillFrames = 16
+
     @Flag(help: "Stop at the first bad input.")
     var strict = false
 
@@ -71,6 +84,7 @@ struct PrepCommand: LoggedCommand {
         (o.size, o.fit, o.valFraction, o.seed, o.workers) = (size, fit, valFraction, seed, workers)
         (o.shardMB, o.cutThreshold, o.minFrames, o.maxSequenceFrames) = (shardMb, cutThreshold, minFrames, maxSequence)
         (o.deflate, o.strict, o.overwrite, o.labels) = (deflate, strict, overwrite, label)
+        (o.stills, o.clipsPerStill, o.stillFrames) = (stills, clipsPerStill, stillFrames)
         return o
     }
 
