@@ -1,21 +1,22 @@
-/// A photo as float R, G, B planes and its 2× box-averaged reductions (a
+/// A photo as float RGB pixels and its 2× box-averaged reductions (a
 /// mipmap), from which square frames are sampled along any affine map:
 /// bilinear at the level whose pixels are at most twice as fine as the
 /// frame's, so a frame never skips more than every other pixel of what it
 /// samples (no aliasing from a large photo), and never needs more.
 ///
-/// One pyramid per thread: its storage is kept and grown between photos, so
-/// rendering frames allocates nothing.
+/// A pixel is four floats, R, G, B (0…255) and one unused, so a bilinear
+/// tap is one SIMD load. One pyramid per thread: its storage is kept and
+/// grown between photos, so rendering frames allocates nothing.
 public final class StillPyramid {
     public struct Level: Equatable, Sendable {
         public var width: Int
         public var height: Int
-        /// Offset of the level's R plane in the storage (G and B follow).
+        /// Offset of the level's first pixel in the storage.
         var offset: Int
     }
 
     public private(set) var levels: [Level] = []
-    private var storage = UnsafeMutablePointer<Float>.allocate(capacity: 1)
+    private var storage = UnsafeMutablePointer<SIMD4<Float>>.allocate(capacity: 1)
     private var capacity = 1
 
     public init() {}
@@ -23,16 +24,15 @@ public final class StillPyramid {
     deinit { storage.deallocate() }
 
     /// Makes room for a level 0 of `width × height` and `count` levels in all
-    /// (fewer when a level would be under 1 pixel), and returns level 0's R
-    /// plane (G and B follow, `width · height` apart) for the caller to fill
-    /// before `build()`.
+    /// (fewer when a level would be under 1 pixel), and returns level 0's
+    /// first float (four a pixel, row by row) for the caller to fill before `build()`.
     public func prepare(width: Int, height: Int, count: Int) -> UnsafeMutablePointer<Float> {
         precondition(width > 0 && height > 0 && count > 0)
         levels.removeAll(keepingCapacity: true)
         var (w, h, offset) = (width, height, 0)
         while levels.count < count && w >= 1 && h >= 1 {
             levels.append(Level(width: w, height: h, offset: offset))
-            offset += 3 * w * h
+            offset += w * h
             (w, h) = (w / 2, h / 2)
         }
         if offset > capacity {
@@ -40,7 +40,7 @@ public final class StillPyramid {
             capacity = offset
             storage = .allocate(capacity: capacity)
         }
-        return storage
+        return UnsafeMutableRawPointer(storage).assumingMemoryBound(to: Float.self)
     }
 
     /// Level `i + 1` pixel (x, y) = mean of level `i` pixels (2x…2x+1, 2y…2y+1);
@@ -49,14 +49,11 @@ public final class StillPyramid {
     public func build() {
         for i in levels.indices.dropFirst() {
             let from = levels[i - 1], to = levels[i]
-            for c in 0..<3 {
-                let src = storage + from.offset + c * from.width * from.height
-                let dst = storage + to.offset + c * to.width * to.height
-                for y in 0..<to.height {
-                    let a = src + 2 * y * from.width, b = a + from.width, out = dst + y * to.width
-                    for x in 0..<to.width {
-                        out[x] = 0.25 * (a[2 * x] + a[2 * x + 1] + b[2 * x] + b[2 * x + 1])
-                    }
+            let src = storage + from.offset, dst = storage + to.offset
+            for y in 0..<to.height {
+                let a = src + 2 * y * from.width, b = a + from.width, out = dst + y * to.width
+                for x in 0..<to.width {
+                    out[x] = 0.25 * (a[2 * x] + a[2 * x + 1] + b[2 * x] + b[2 * x + 1])
                 }
             }
         }
@@ -69,11 +66,11 @@ public final class StillPyramid {
     public func isNeutral(spread: Float, fraction: Double) -> Bool {
         guard let level = levels.first else { return true }
         let n = level.width * level.height
-        let r = storage + level.offset, g = r + n, b = g + n
+        let pixels = storage + level.offset
         var coloured = 0
         for i in 0..<n {
-            let hi = max(r[i], g[i], b[i]), lo = min(r[i], g[i], b[i])
-            if hi - lo > spread { coloured += 1 }
+            let p = pixels[i]
+            if max(p.x, p.y, p.z) - min(p.x, p.y, p.z) > spread { coloured += 1 }
         }
         return Double(coloured) <= fraction * Double(n)
     }
@@ -88,29 +85,34 @@ public final class StillPyramid {
         let l = levels[index]
         let scale = 1 / Double(1 << index)
         let w = l.width, h = l.height
-        let r = UnsafePointer(storage + l.offset), g = r + w * h, b = g + w * h
+        let pixels = UnsafePointer(storage + l.offset)
         // Level-l sample coordinates: p·scale − ½ (pixel centres at k + ½).
         let cx = Float(column.x * scale), cy = Float(column.y * scale)
         let rx = Float(row.x * scale), ry = Float(row.y * scale)
         let ox = Float((origin.x + 0.5 * (column.x + row.x)) * scale - 0.5)
         let oy = Float((origin.y + 0.5 * (column.y + row.y)) * scale - 0.5)
         let maxX = Float(w - 1), maxY = Float(h - 1)
+        let low = SIMD4<Float>(repeating: 0), high = SIMD4<Float>(repeating: 255)
+        // Adding 1.5·2²³ rounds to the nearest integer in the low mantissa bits (see Lab8Converter.code).
+        let rounding = SIMD4<Float>(repeating: 12_582_912)
         for j in 0..<size {
             let sx = ox + Float(j) * rx, sy = oy + Float(j) * ry
             let out = rgb + 3 * j * size
             for i in 0..<size {
                 let x = min(max(sx + Float(i) * cx, 0), maxX), y = min(max(sy + Float(i) * cy, 0), maxY)
                 let x0 = Int(x), y0 = Int(y)
-                let x1 = min(x0 + 1, w - 1), y1 = min(y0 + 1, h - 1)
+                let dx = x0 < w - 1 ? 1 : 0, dy = y0 < h - 1 ? w : 0
                 let fx = x - Float(x0), fy = y - Float(y0)
-                let p00 = y0 * w + x0, p01 = y0 * w + x1, p10 = y1 * w + x0, p11 = y1 * w + x1
-                let w00 = (1 - fx) * (1 - fy), w01 = fx * (1 - fy), w10 = (1 - fx) * fy, w11 = fx * fy
-                let vr = w00 * r[p00] + w01 * r[p01] + w10 * r[p10] + w11 * r[p11]
-                let vg = w00 * g[p00] + w01 * g[p01] + w10 * g[p10] + w11 * g[p11]
-                let vb = w00 * b[p00] + w01 * b[p01] + w10 * b[p10] + w11 * b[p11]
-                out[3 * i] = UInt8(min(max(vr, 0), 255) + 0.5)
-                out[3 * i + 1] = UInt8(min(max(vg, 0), 255) + 0.5)
-                out[3 * i + 2] = UInt8(min(max(vb, 0), 255) + 0.5)
+                let p = pixels + (y0 * w + x0)
+                let top = p[0] + (p[dx] - p[0]) * fx
+                let bottom = p[dy] + (p[dy + dx] - p[dy]) * fx
+                var v = top + (bottom - top) * fy
+                v.replace(with: low, where: v .< low)
+                v.replace(with: high, where: v .> high)
+                v += rounding
+                out[3 * i] = UInt8(truncatingIfNeeded: v.x.bitPattern)
+                out[3 * i + 1] = UInt8(truncatingIfNeeded: v.y.bitPattern)
+                out[3 * i + 2] = UInt8(truncatingIfNeeded: v.z.bitPattern)
             }
         }
     }
