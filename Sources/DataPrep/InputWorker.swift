@@ -21,7 +21,7 @@ final class InputWorker {
     let stats: PrepStats
     let cancelled: () -> Bool
     /// Stills: clips per photo, frames per clip, and the seed of their camera paths.
-    var stillClips = 3
+    var stillClips = 2
     var stillFrames = 16
     var seed: UInt64 = 0
     private let stills: StillRenderer

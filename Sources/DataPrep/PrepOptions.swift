@@ -24,7 +24,7 @@ public struct PrepOptions {
     /// `--stills PATH`: folders (or files) whose images are independent photos,
     /// each made into `clipsPerStill` clips of `stillFrames` frames (docs/dataprep.md §Stills).
     public var stills: [String] = []
-    public var clipsPerStill = 3
+    public var clipsPerStill = 2
     public var stillFrames = 16
     public var strict = false
     public var overwrite = false

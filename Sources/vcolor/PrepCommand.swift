@@ -64,7 +64,7 @@ struct PrepCommand: LoggedCommand {
     var stills: [String] = []
 
     @Option(name: .long, help: "Clips made of each photo under --stills.")
-    var clipsPerStill = 3
+    var clipsPerStill = 2
 
     @Option(name: .long, help: "Frames per clip of a photo (from --min-frames to --max-sequence).")
     var stillFrames = 16
