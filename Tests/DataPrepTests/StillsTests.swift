@@ -120,8 +120,9 @@ final class StillsTests: XCTestCase {
         }
     }
 
-    /// With one worker the shard files are the same bytes; with two, the same
-    /// index and frames (workers finish in any order); another seed, other clips.
+    /// Two runs, with one worker or two, give the same index and the same
+    /// frames (as prep promises for videos; the shard files themselves differ
+    /// in HDF5's object timestamps); another seed, other clips.
     func testSameSeedSameDataSetOtherSeedOtherClips() throws {
         var o = options()
         o.workers = 1
@@ -130,17 +131,14 @@ final class StillsTests: XCTestCase {
         o.output = out + "-2"
         _ = try Prep.run(o)
         let index = try DatasetIndex.load(out)
-        XCTAssertEqual(index.shards.count, 1)
-        for shard in index.shards {
-            let a = try Data(contentsOf: URL(fileURLWithPath: out + "/" + shard.file))
-            let b = try Data(contentsOf: URL(fileURLWithPath: out + "-2/" + shard.file))
-            XCTAssertTrue(a == b, "\(shard.file) differs between two runs")
-        }
+        XCTAssertEqual(index.sequences.count, 6)
+        XCTAssertEqual(try DatasetIndex.load(out + "-2").sequences, index.sequences)
+        let first = try frames(out)
+        XCTAssertEqual(try frames(out + "-2"), first)
         o.workers = 2
         o.overwrite = true
         _ = try Prep.run(o)
         XCTAssertEqual(try DatasetIndex.load(out + "-2").sequences, index.sequences)
-        let first = try frames(out)
         XCTAssertEqual(try frames(out + "-2"), first)
         o.seed = 4
         o.output = out + "-3"
