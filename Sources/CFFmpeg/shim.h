@@ -27,6 +27,7 @@ static inline uint64_t vc_pix_fmt_flag_unsupported(void) {
 static inline int vc_averror_eagain(void) { return AVERROR(EAGAIN); }
 static inline int vc_averror_eof(void) { return AVERROR_EOF; }
 static inline int vc_av_ef_explode(void) { return AV_EF_EXPLODE; }
+static inline int vc_av_frame_flag_corrupt(void) { return AV_FRAME_FLAG_CORRUPT; }
 
 static inline double vc_monotonic_seconds(void) {
     struct timespec t;

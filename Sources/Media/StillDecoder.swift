@@ -36,6 +36,10 @@ public final class StillDecoder {
     private var packet: UnsafeMutablePointer<AVPacket>?
     public private(set) var info: StillInfo?
 
+    /// The most pixels a still may have (a 64-megapixel photo decodes to
+    /// 192–512 MB, per worker): larger ones are refused before decoding.
+    public static let maximumPixels = 64_000_000
+
     public init() {
         frame = av_frame_alloc()
         packet = av_packet_alloc()
@@ -55,6 +59,10 @@ public final class StillDecoder {
         info = nil
         guard let frame, let packet else { throw MediaError(path: path, reason: "out of memory") }
         av_frame_unref(frame)
+        // libav's own words for a failure, e.g. "Picture size 9000x9000 is invalid"
+        // when a photo is above `maximumPixels` but its header did not say its size.
+        _ = FormatProbe.captureErrors
+        vc_av_clear_last_error()
         func failure(_ what: String, _ status: Int32) -> MediaError {
             let said = String(cString: vc_av_last_error())
             return MediaError(path: path, reason: "\(what) (\(said.isEmpty ? FormatProbe.errorText(status) : said))")
@@ -74,6 +82,12 @@ public final class StillDecoder {
         }), let parameters = context.pointee.streams[streamIndex]?.pointee.codecpar else {
             throw MediaError(path: path, reason: "not an image (no picture in it)")
         }
+        // A photo's size is known before it is decoded: refuse one that would
+        // take gigabytes (a small PNG can claim 16000×16000) before decoding it.
+        let claimed = Int(parameters.pointee.width) * Int(parameters.pointee.height)
+        guard claimed <= Self.maximumPixels else {
+            throw MediaError(path: path, reason: "\(parameters.pointee.width)×\(parameters.pointee.height) is more than the \(Self.maximumPixels / 1_000_000)-megapixel limit for a still")
+        }
         guard let codec = avcodec_find_decoder(parameters.pointee.codec_id) else {
             throw MediaError(path: path, reason: "no decoder for \(String(cString: avcodec_get_name(parameters.pointee.codec_id)))")
         }
@@ -84,6 +98,7 @@ public final class StillDecoder {
         guard status >= 0 else { throw failure("cannot set up the decoder", status) }
         // Prep decodes one photo per worker thread, as many workers as cores.
         codecContext.pointee.thread_count = 1
+        codecContext.pointee.max_pixels = Int64(Self.maximumPixels)
         // A damaged picture is an error, not a half-grey photo to train on.
         codecContext.pointee.err_recognition |= vc_av_ef_explode()
         status = avcodec_open2(codecContext, codec, nil)
@@ -105,14 +120,24 @@ public final class StillDecoder {
                 if packet.pointee.stream_index != Int32(streamIndex) { continue }
                 status = avcodec_send_packet(codecContext, packet)
             }
-            guard status >= 0 || status == vc_averror_eof() else { throw failure("cannot decode", status) }
+            guard status >= 0 || status == vc_averror_eof() else {
+                // A size above `max_pixels` is EINVAL when the container did not tell it beforehand (PNG).
+                throw failure(status == -EINVAL ? "cannot decode; a still may have at most \(Self.maximumPixels / 1_000_000) megapixels"
+                                                : "cannot decode", status)
+            }
         }
         let f = frame.pointee
+        // mjpeg ends a truncated scan with a grey tail instead of failing: the
+        // frame is then flagged, and a half-grey photo is not trained on.
+        guard f.decode_error_flags == 0, f.flags & vc_av_frame_flag_corrupt() == 0 else {
+            throw MediaError(path: path, reason: "damaged picture (decoded with errors)")
+        }
         guard f.width > 0, f.height > 0, let descriptor = av_pix_fmt_desc_get(AVPixelFormat(rawValue: f.format)) else {
             throw MediaError(path: path, reason: "decoded an empty picture")
         }
         let decoded = StillInfo(width: Int(f.width), height: Int(f.height), orientation: Self.orientation(frame),
-                                isGreyFormat: descriptor.pointee.nb_components < 3,
+                                isGreyFormat: descriptor.pointee.nb_components < 3
+                                    && descriptor.pointee.flags & vc_pix_fmt_flag_pal() == 0,
                                 pixelFormat: String(cString: descriptor.pointee.name))
         if !decoded.isGreyFormat, Layout(frame: frame) == nil {
             throw MediaError(path: path, reason: "pixel format \(decoded.pixelFormat) is not supported")
@@ -272,7 +297,9 @@ struct Layout {
     init?(frame: UnsafeMutablePointer<AVFrame>) {
         let f = frame.pointee
         let format = AVPixelFormat(rawValue: f.format)
-        guard let d = av_pix_fmt_desc_get(format)?.pointee, d.nb_components >= 3,
+        // A palette format has one component (the index) and colour entries.
+        guard let d = av_pix_fmt_desc_get(format)?.pointee,
+              d.nb_components >= 3 || d.flags & vc_pix_fmt_flag_pal() != 0,
               d.flags & vc_pix_fmt_flag_unsupported() == 0,
               format != AV_PIX_FMT_XYZ12LE, format != AV_PIX_FMT_XYZ12BE else { return nil }
         let data = withUnsafeBytes(of: f.data) { Array($0.bindMemory(to: UnsafeMutablePointer<UInt8>?.self)) }
