@@ -71,7 +71,7 @@ public struct ReportPage {
 
     func trainingCharts() -> [String] {
         [smoothedChart("loss-d", "Discriminator loss (loss_D)", "loss_D", \.lossD),
-         smoothedChart("loss-g", "Generator loss (loss_G = GAN + λ·L1)", "loss_G", \.lossG),
+         smoothedChart("loss-g", "Generator loss (loss_G = w·GAN + λ·L1)", "loss_G", \.lossG),
          smoothedChart("loss-g-gan", "Generator loss: GAN part", "GAN", \.lossGAN),
          smoothedChart("loss-g-l1", "Generator loss: L1 part (ab/110 units)", "L1", \.lossL1),
          pointChart("val-l1", "Validation L1 (lower is better)", "L1", \.validationL1),

@@ -196,7 +196,8 @@ public final class Trainer {
     func afterStep(_ s: TrainingSession, _ outcome: StepOutcome) throws {
         let losses = outcome.losses
         s.log?.step(StepRecord(step: s.step, epoch: outcome.epoch, lossD: losses[0], lossGAN: losses[1], lossL1: losses[2],
-                               lambda: Double(s.config.model.lambdaL1), seconds: outcome.seconds,
+                               lambda: Double(s.config.model.lambdaL1), ganWeight: Double(s.config.model.ganWeight),
+                               seconds: outcome.seconds,
                                reduceSeconds: timer.reduceSeconds, frames: s.framesPerStep,
                                rankComputeSeconds: outcome.rankComputeSeconds),
                     remainingSteps: s.remaining(s.step, s.cursor))

@@ -9,8 +9,9 @@ struct StepRecord {
     var lossD: Double
     var lossGAN: Double
     var lossL1: Double
-    /// λ, so loss_G = GAN + λ·L1 can be printed.
+    /// λ and the GAN weight w, so loss_G = w·GAN + λ·L1 can be printed.
     var lambda: Double
+    var ganWeight: Double
     var seconds: Double
     var reduceSeconds: Double
     /// Frames of all ranks in the step.
@@ -64,7 +65,7 @@ final class TrainingLog {
     }
 
     func step(_ r: StepRecord, remainingSteps: Int) {
-        let lossG = r.lossGAN + r.lambda * r.lossL1
+        let lossG = r.ganWeight * r.lossGAN + r.lambda * r.lossL1
         let share = r.seconds > 0 ? r.reduceSeconds / r.seconds : 0
         write(["event": "step", "step": r.step, "epoch": r.epoch, "loss_d": r.lossD, "loss_g": lossG,
                "loss_g_gan": r.lossGAN, "loss_g_l1": r.lossL1, "step_s": r.seconds, "allreduce_s": r.reduceSeconds,
@@ -76,8 +77,8 @@ final class TrainingLog {
         let total = remainingSteps > Int.max - r.step ? Int.max : r.step + remainingSteps
         let slowest = r.slowestRank
         let ranks = worldSize > 1 ? String(format: " slowest rank %d %+.0f%%", slowest.rank, 100 * slowest.excess) : ""
-        let text = String(format: "step %d/%d epoch %d loss_D %.4f loss_G %.4f (GAN %.4f + L1 %.4f×%g) %.1f frames/s all-reduce %.0f%%%@ ETA %@",
-                      r.step, total, r.epoch, r.lossD, lossG, r.lossGAN, r.lossL1, r.lambda, r.frames / r.seconds,
+        let text = String(format: "step %d/%d epoch %d loss_D %.4f loss_G %.4f (GAN %.4f×%g + L1 %.4f×%g) %.1f frames/s all-reduce %.0f%%%@ ETA %@",
+                      r.step, total, r.epoch, r.lossD, lossG, r.lossGAN, r.ganWeight, r.lossL1, r.lambda, r.frames / r.seconds,
                       100 * share, ranks, ProgressLine.duration(Double(remainingSteps) * (smoothedStep ?? 0)))
         progress.show(text, force: Self.logger.logLevel <= .debug, final: remainingSteps == 0)
     }
