@@ -53,10 +53,11 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         ganWeight > 0 && step >= noganSteps
     }
 
-    /// The learning rate of the step with this 0-based index: linear warm-up, then constant.
-    public func learningRate(step: Int) -> Float {
-        guard warmupSteps > 0, step < warmupSteps else { return learningRate }
-        return learningRate * Float(step + 1) / Float(warmupSteps)
+    /// The factor of `learningRate` for the step with this 0-based index:
+    /// `(step + 1) / warmupSteps` during the linear warm-up, nil after it (1).
+    public func warmupFactor(step: Int) -> Double? {
+        guard warmupSteps > 0, step < warmupSteps else { return nil }
+        return Double(step + 1) / Double(warmupSteps)
     }
 
     /// Side of the bottleneck (down7's output): `size / 128`.

@@ -38,10 +38,14 @@ public final class Pix2PixTrainer {
     private let l1 = L1Loss()
     /// dLoss_G / dfake: the adversarial part through D plus λ times the L1 part.
     private let fakeGradient = Tensor(Shape(0, 0))
+    /// `config.learningRate` as the decimal it was written as (see `Adam.decimal`),
+    /// formed once: `Float.description` allocates, and a warm-up sets the rate every step.
+    private let learningRateDecimal: Double
 
     /// Builds both networks; G's initial values are drawn from `rng` first, then D's.
     public init(config: ModelConfig, rng: inout RandomGenerator) throws {
         self.config = config
+        learningRateDecimal = Adam.decimal(config.learningRate)
         generator = try Generator(config: config, rng: &rng)
         discriminator = try Discriminator(config: config, rng: &rng)
         generatorOptimizer = Adam(parameters: generator.parameters, learningRate: config.learningRate,
@@ -64,10 +68,15 @@ public final class Pix2PixTrainer {
         generator.training = true
         discriminator.training = true
         let G = generator, D = discriminator
-        let rate = config.learningRate(step: index)
-        if generatorOptimizer.learningRate != rate {
-            generatorOptimizer.learningRate = rate
-            discriminatorOptimizer.learningRate = rate
+        if config.warmupSteps > 0 {
+            // During the warm-up the rate changes every step; after it, it is set back once.
+            if let factor = config.warmupFactor(step: index) {
+                generatorOptimizer.setLearningRate(learningRateDecimal * factor)
+                discriminatorOptimizer.setLearningRate(learningRateDecimal * factor)
+            } else if generatorOptimizer.learningRate != config.learningRate {
+                generatorOptimizer.learningRate = config.learningRate
+                discriminatorOptimizer.learningRate = config.learningRate
+            }
         }
 
         let fake = G.forward(L: L, batch: batch, time: time)

@@ -15,7 +15,19 @@ import Foundation
 public final class Adam {
     public let parameters: ParameterSet
     public var learningRate: Float {
-        didSet { learningRateDecimal = Self.decimal(learningRate) }
+        get { storedLearningRate }
+        set {
+            storedLearningRate = newValue
+            learningRateDecimal = Self.decimal(newValue)
+        }
+    }
+
+    /// Sets the learning rate from a Double, as PyTorch's schedulers compute it
+    /// (and without `Float.description`, which allocates: a warm-up changes the
+    /// rate every step).
+    public func setLearningRate(_ rate: Double) {
+        storedLearningRate = Float(rate)
+        learningRateDecimal = rate
     }
     public let beta1: Float
     public let beta2: Float
@@ -30,6 +42,7 @@ public final class Adam {
     // The hyper-parameters as the decimals they were written as (see `decimal`),
     // formed once here because `Float.description` allocates.
     private var learningRateDecimal: Double
+    private var storedLearningRate: Float
     private let beta1Decimal: Double
     private let beta2Decimal: Double
 
@@ -37,7 +50,7 @@ public final class Adam {
                 beta2: Float = 0.999, epsilon: Float = 1e-8) {
         precondition(parameters.isFinalized, "Adam needs a finalized ParameterSet")
         self.parameters = parameters
-        self.learningRate = learningRate
+        storedLearningRate = learningRate
         self.beta1 = beta1
         self.beta2 = beta2
         self.epsilon = epsilon

@@ -88,15 +88,16 @@ final class TrainingRecipeTests: XCTestCase {
     func testLearningRateWarmUp() throws {
         var config = ModelConfig(baseWidth: 2, temporal: .none, size: 128, learningRate: 4e-4)
         config.warmupSteps = 4
-        for (step, rate) in [Float(1e-4), 2e-4, 3e-4, 4e-4, 4e-4, 4e-4].enumerated() {
-            XCTAssertEqual(config.learningRate(step: step), rate, accuracy: 1e-10, "step \(step)")
-        }
-        XCTAssertEqual(ModelConfig().learningRate(step: 0), ModelConfig().learningRate, "no warm-up by default")
+        XCTAssertEqual((0..<6).map { config.warmupFactor(step: $0) }, [0.25, 0.5, 0.75, 1, nil, nil])
+        XCTAssertNil(ModelConfig().warmupFactor(step: 0), "no warm-up by default")
         let (trainer, L, ab) = try make(config)
         _ = trainer.step(L: L, ab: ab, batch: 1, time: 2, index: 1)
         XCTAssertEqual(trainer.generatorOptimizer.learningRate, 2e-4)
         XCTAssertEqual(trainer.discriminatorOptimizer.learningRate, 2e-4)
+        _ = trainer.step(L: L, ab: ab, batch: 1, time: 2, index: 2)
+        XCTAssertEqual(trainer.generatorOptimizer.learningRate, 3e-4, accuracy: 1e-11)
         _ = trainer.step(L: L, ab: ab, batch: 1, time: 2, index: 9)
         XCTAssertEqual(trainer.generatorOptimizer.learningRate, 4e-4)
+        XCTAssertEqual(trainer.discriminatorOptimizer.learningRate, 4e-4)
     }
 }
