@@ -206,7 +206,9 @@ def main():
         f.write('photo\tgroup\tpackage\tversion\tpackage_path\tlicence\twidth\theight\tdhash\n')
         for index, i in use:
             r = rows[i]
-            lic = licence(pkgdir, r['pkg'], r['path'], r['img'])
+            # '-' for an unknown licence: the shell reads these lines with a tab IFS,
+            # which joins two tabs into one and would shift the group into the licence.
+            lic = licence(pkgdir, r['pkg'], r['path'], r['img']) or '-'
             f.write(f"{r['name']}\t{r['group']}\t{r['pkg']}\t{versions[r['pkg']]}\t{r['path']}\t{lic}\t"
                     f"{r['w']}\t{r['h']}\t{r['hash']:064x}\n")
             print('\t'.join([str(index), r['name'], r['img'], r['pkg'], versions[r['pkg']], r['path'], lic,

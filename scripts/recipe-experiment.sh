@@ -107,11 +107,19 @@ for seed in $SEEDS; do
         read -r -a extra <<<"${r#*=}"
         for t in $TEMPORAL; do
             dir="$DIR/runs/$name-$t-s$seed"
-            if [[ -f $dir/done ]]; then say "$name-$t-s$seed already finished"; continue; fi
+            args=("${COMMON[@]}" --run "$dir" --seed "$seed" --temporal "$t" ${extra[@]+"${extra[@]}"})
+            if [[ -f $dir/done ]]; then
+                # A finished run is reused only if it was trained with these very options.
+                [[ $(cat "$dir/options") == "${args[*]}" ]] \
+                    || die "$dir was trained with other options ($(cat "$dir/options")); use another --out"
+                say "$name-$t-s$seed already finished"
+                continue
+            fi
             rm -rf "$dir"
+            mkdir -p "$dir"
+            printf '%s' "${args[*]}" >"$dir/options"
             start=$(date +%s)
-            run "${MPI[@]}" "$VCOLOR" train "${COMMON[@]}" --run "$dir" --seed "$seed" --temporal "$t" \
-                ${extra[@]+"${extra[@]}"} >>"$LOG" 2>&1 || die "training $name-$t-s$seed failed (see $LOG)"
+            run "${MPI[@]}" "$VCOLOR" train "${args[@]}" >>"$LOG" 2>&1 || die "training $name-$t-s$seed failed (see $LOG)"
             echo $(($(date +%s) - start)) >"$dir/wall_seconds"
             touch "$dir/done"
             say "trained $name-$t-s$seed in $(cat "$dir/wall_seconds") s"
@@ -124,13 +132,16 @@ for seed in $SEEDS; do
     models=()
     for r in "${RECIPES[@]}"; do
         for t in $TEMPORAL; do
-            while read -r checkpoint; do models+=(--model "$checkpoint"); done \
-                < <(ls "$DIR/runs/${r%%=*}-$t-s$seed"/checkpoints/step-*.h5 | sort | tail -n "$CURVE")
+            checkpoints=$(ls "$DIR/runs/${r%%=*}-$t-s$seed"/checkpoints/step-*.h5 | sort | tail -n "$CURVE")
+            (($(wc -l <<<"$checkpoints") == CURVE)) || die "${r%%=*}-$t-s$seed has not $CURVE checkpoints"
+            while read -r checkpoint; do models+=(--model "$checkpoint"); done <<<"$checkpoints"
         done
     done
     for set in heldout indomain; do
         out="$DIR/eval/$set-s$seed.json"
-        [[ -s $out ]] && continue
+        # An evaluation is reused only if it was of these very models.
+        [[ -s $out && $(cat "$out.models" 2>/dev/null) == "${models[*]}" ]] && continue
+        printf '%s' "${models[*]}" >"$out.models"
         run "$VCOLOR" eval "${models[@]}" --data "$WORK/$set" --split val --json >"$out.partial"
         mv "$out.partial" "$out"
     done
