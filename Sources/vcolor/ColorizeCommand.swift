@@ -4,7 +4,7 @@ import Console
 import Foundation
 import ModelFiles
 
-/// `vcolor colorize --model FILE INPUT --out OUTPUT`.
+/// `vcolor colorize [--model FILE] INPUT --out OUTPUT` (without `--model`: the shipped model, `ShippedModel`).
 struct ColorizeCommand: LoggedCommand {
     static let configuration = CommandConfiguration(
         commandName: "colorize",
@@ -18,8 +18,8 @@ struct ColorizeCommand: LoggedCommand {
             state runs through each shot and is reset at scene cuts.
             """)
 
-    @Option(help: "The model: a checkpoint (.h5) or a safetensors file.")
-    var model: String
+    @Option(help: "The model: a checkpoint (.h5) or a safetensors file (default: the model that ships with vcolor, models/README.md).")
+    var model: String?
 
     @Argument(help: "A video file, an image, or a directory of images.")
     var input: String
@@ -68,7 +68,14 @@ struct ColorizeCommand: LoggedCommand {
 
     func run() throws {
         threads.apply()
-        let loaded = try ModelFile.load(model)
+        let path: String
+        if let model {
+            path = model
+        } else {
+            path = try ShippedModel.path()
+            Logger(label: "colorize").notice("no --model given: using the shipped model \(path) (models/README.md says what it was trained on and how well it does)")
+        }
+        let loaded = try ModelFile.load(path)
         let s = try stoppable("colorize", kept: "\(output) was not written") {
             try ColorizeJob(model: loaded, options: options).run(input: input, output: output)
         }

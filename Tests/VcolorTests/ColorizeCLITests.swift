@@ -42,6 +42,36 @@ final class ColorizeCLITests: XCTestCase {
         XCTAssertNotNil(streams.first { $0["codec_type"] as? String == "audio" }, "audio copied from the input")
     }
 
+    /// Without --model, colorize uses the generator that ships in models/ and
+    /// says so; a vcolor copied away from its models says what to give instead.
+    func testShippedModelIsTheDefault() throws {
+        let dir = try scratchDirectory(self)
+        let clip = dir + "/in.mp4"
+        let make = try runTool("ffmpeg", [
+            "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=96x64:rate=10:duration=1", "-vf", "format=gray",
+            "-c:v", "libx264", "-pix_fmt", "yuv420p", clip,
+        ])
+        XCTAssertEqual(make.status, 0, make.stderr)
+        let out = dir + "/out.mp4"
+        let r = try runVcolor(["colorize", clip, "--out", out])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stderr.contains("no --model given: using the shipped model"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("models/vcolor-b16-lstm.safetensors"), r.stderr)
+        XCTAssertTrue(r.stdout.contains("10 frames of 96×64"), r.stdout)
+        let streams = try probeStreams(out)
+        XCTAssertEqual(streams.first { $0["codec_type"] as? String == "video" }?["nb_read_frames"] as? String, "10")
+
+        let lonely = dir + "/bin/vcolor"
+        try FileManager.default.createDirectory(atPath: dir + "/bin", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: vcolorBinary().path, toPath: lonely)
+        let missing = try runProcess(URL(fileURLWithPath: lonely), ["colorize", clip, "--out", dir + "/other.mp4"],
+                                     environment: environmentWithoutMPI())
+        XCTAssertNotEqual(missing.status, 0)
+        XCTAssertTrue(missing.stderr.contains("no --model given and the shipped model vcolor-b16-lstm.safetensors is not next to this vcolor"),
+                      missing.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/other.mp4"))
+    }
+
     /// ffprobe's codec, size, aspect, rate and duration of every stream.
     func describeStreams(_ path: String) throws -> [[String: Any]] {
         let r = try runTool("ffprobe", ["-v", "error", "-count_frames", "-show_entries",

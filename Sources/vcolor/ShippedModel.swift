@@ -1,0 +1,38 @@
+import Foundation
+
+/// The generator that ships with vcolor (`models/README.md`): what
+/// `vcolor colorize` uses when no `--model` is given.
+///
+/// It is looked for as `models/<fileName>` in the executable's folder and its
+/// ancestors (the repository, when vcolor runs from `.build/…/release`), then
+/// as `share/vcolor/models/<fileName>` there (an installed prefix), so it is
+/// found without configuration wherever the binary sits next to its models.
+enum ShippedModel {
+    static let fileName = "vcolor-b16-lstm.safetensors"
+
+    /// The shipped model's path, or an error saying where it was looked for.
+    static func path() throws -> String {
+        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+            ?? CommandLine.arguments.first ?? ""
+        var dir = URL(fileURLWithPath: executable).deletingLastPathComponent().standardizedFileURL
+        var looked: [String] = []
+        for _ in 0..<6 {
+            for relative in ["models", "share/vcolor/models"] {
+                let candidate = dir.appendingPathComponent(relative).appendingPathComponent(fileName).path
+                if FileManager.default.isReadableFile(atPath: candidate) { return candidate }
+                looked.append(candidate)
+            }
+            if dir.path == "/" { break }
+            dir.deleteLastPathComponent()
+        }
+        throw ShippedModelMissing(fileName: fileName, nearest: looked.first ?? executable)
+    }
+}
+
+struct ShippedModelMissing: Error, CustomStringConvertible {
+    let fileName: String
+    let nearest: String
+    var description: String {
+        "no --model given and the shipped model \(fileName) is not next to this vcolor (looked in models/ from \(nearest) upwards); give --model FILE"
+    }
+}
