@@ -131,6 +131,13 @@ final class ReportTests: XCTestCase {
         XCTAssertEqual(eval.columns.map(\.heading), ["PSNR (dB)", "SSIM", "Δa*b*", "colourfulness", "colourfulness gap",
                                                      "mean a*", "mean b*", "flicker", "CDC"])
         XCTAssertEqual(eval.columns.map { eval.bestRow($0) }, [0, 0, 0, 0, 0, nil, nil, 0, 1])
+        // The truth row follows the columns: empty where a column compares with the truth,
+        // its own value where it has one, "–" where that value is missing (no mean a*, b* here).
+        let html = eval.table()
+        let truthRow = try XCTUnwrap(html.range(of: "<tr class=\"truth\">").map { String(html[$0.upperBound...]) })
+        let cells = truthRow.components(separatedBy: "</tr>")[0].components(separatedBy: "<td>").dropFirst(2)
+            .map { $0.replacingOccurrences(of: "</td>", with: "") }
+        XCTAssertEqual(Array(cells), ["", "", "", "30.0", "0.0", "–", "–", "+0.000", "0.00500"])
     }
 
     /// The page of a tiny run, as Chromium parses it: every chart is an SVG with

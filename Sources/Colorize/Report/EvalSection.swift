@@ -15,14 +15,18 @@ struct EvalSection {
         var truth: Double?
         /// Higher, lower, or nearest the truth's value is best.
         var best: Best
+        /// Whether the truth has a value of its own here (its colourfulness, its
+        /// CDC): its row shows it, or "–" where it is missing. PSNR, SSIM and
+        /// Δa*b* compare with the truth and leave its cell empty.
+        var ofTruth = true
         enum Best { case higher, lower, nearTruth, nearZero }
     }
 
     var columns: [Column] {
-        [Column(heading: "PSNR (dB)", tip: "higher is better", format: "%.2f", value: { $0.psnr }, truth: nil, best: .higher),
-         Column(heading: "SSIM", tip: "higher is better", format: "%.4f", value: { $0.ssim }, truth: nil, best: .higher),
+        [Column(heading: "PSNR (dB)", tip: "higher is better", format: "%.2f", value: { $0.psnr }, truth: nil, best: .higher, ofTruth: false),
+         Column(heading: "SSIM", tip: "higher is better", format: "%.4f", value: { $0.ssim }, truth: nil, best: .higher, ofTruth: false),
          Column(heading: "Δa*b*", tip: "mean |a*b* − true a*b*|, lower is better", format: "%.2f",
-                value: { $0.abError }, truth: nil, best: .lower),
+                value: { $0.abError }, truth: nil, best: .lower, ofTruth: false),
          Column(heading: "colourfulness", tip: "nearest the truth's is best", format: "%.1f",
                 value: { $0.colourfulness }, truth: report.truth.colourfulness, best: .nearTruth),
          Column(heading: "colourfulness gap", tip: "|colourfulness − the truth's|, lower is better (PSNR alone rewards dull output)",
@@ -77,7 +81,7 @@ struct EvalSection {
             }
             html += "</tr>"
         }
-        let truthCells = columns.map { c in c.truth.map { String(format: c.format, $0) } ?? "" }
+        let truthCells = columns.map { c in c.ofTruth ? c.truth.map { String(format: c.format, $0) } ?? "–" : "" }
         html += "<tr class=\"truth\"><td class=\"name\">truth</td><td>target</td>"
             + truthCells.map { "<td>\($0)</td>" }.joined() + "</tr></tbody></table>"
         return html
