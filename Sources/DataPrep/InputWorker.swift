@@ -151,48 +151,43 @@ final class InputWorker {
                                 sequences: splitter.kept, frames: splitter.keptFrames, framesKept: splitter.keptFrames, cuts: 0,
                                 droppedShort: 0, warning: warning, label: input.label)
         }
-        let todo = (0..<clips).filter { !alreadyStored.contains($0) }
-        let empty: ArraySlice<UInt8> = []
-        if todo.isEmpty {
-            // Stored whole by an earlier run: nothing to decode.
-            for clip in 0..<clips {
-                for t in 0..<frames { splitter.append(empty, frameIndex: clip * frames + t, cutBefore: t == 0) }
+        // The photo is decoded only if some clip is not stored yet (by an earlier run).
+        var paths: [CameraPath] = []
+        if (0..<clips).contains(where: { !alreadyStored.contains($0) }) {
+            let info: StillInfo
+            do { info = try stills.decode(input.path) } catch let error as MediaError {
+                return .skipped(SkippedInput(path: input.path, reason: error.reason))
+            } catch {
+                return .skipped(SkippedInput(path: input.path, reason: "\(error)"))
             }
-            splitter.finish()
-            return .done(InputReport(ordinal: ordinal, source: source(), sequenceIDs: splitter.keptIDs))
-        }
-        let info: StillInfo
-        do { info = try stills.decode(input.path) } catch let error as MediaError {
-            return .skipped(SkippedInput(path: input.path, reason: error.reason))
-        } catch {
-            return .skipped(SkippedInput(path: input.path, reason: "\(error)"))
-        }
-        if cancelled() { return .cancelled }
-        let key = input.stillKey ?? input.name
-        let paths = (0..<clips).map {
-            CameraPath.make(width: info.displayWidth, height: info.displayHeight, size: size, seed: seed, key: key, clip: $0)
-        }
-        let sides = paths.flatMap { [$0.start.side, $0.end.side] }
-        if !info.isGreyFormat { stills.prepare(sides: sides.min()!...sides.max()!) }
-        if stills.isGreyscale() {
-            splitter.finish()
-            return .done(InputReport(ordinal: ordinal, source: source(Self.greyscaleWarning), sequenceIDs: []))
-        }
-        let pixels = size * size
-        for (clip, path) in paths.enumerated() {
             if cancelled() { return .cancelled }
-            let stored = alreadyStored.contains(clip)
+            let key = input.stillKey ?? input.name
+            paths = (0..<clips).map {
+                CameraPath.make(width: info.displayWidth, height: info.displayHeight, size: size, seed: seed, key: key, clip: $0)
+            }
+            let sides = paths.flatMap { [$0.start.side, $0.end.side] }
+            if !info.isGreyFormat { stills.prepare(sides: sides.min()!...sides.max()!) }
+            if stills.isGreyscale() {
+                splitter.finish()
+                return .done(InputReport(ordinal: ordinal, source: source(Self.greyscaleWarning), sequenceIDs: []))
+            }
+        }
+        let empty: ArraySlice<UInt8> = []
+        let pixels = size * size
+        for clip in 0..<clips {
+            guard !alreadyStored.contains(clip) else {
+                // Stored: counted, so that the splitter's ids and frame indices stay those of a whole run.
+                for t in 0..<frames { splitter.append(empty, frameIndex: clip * frames + t, cutBefore: t == 0) }
+                continue
+            }
+            if cancelled() { return .cancelled }
             for t in 0..<frames {
-                if stored {
-                    splitter.append(empty, frameIndex: clip * frames + t, cutBefore: t == 0)
-                    continue
-                }
-                stills.render(path.window(t, of: frames), into: rgb)
+                stills.render(paths[clip].window(t, of: frames), into: rgb)
                 converter.convert(rgb: rgb, pixels: pixels, lab: lab)
                 let n = deflate.compress(UnsafeRawBufferPointer(start: lab, count: 3 * pixels))
                 splitter.append(deflate.output[0..<n], frameIndex: clip * frames + t, cutBefore: t == 0)
             }
-            if !stored { stats.addDecoded(frames) }
+            stats.addDecoded(frames)
         }
         splitter.finish()
         return .done(InputReport(ordinal: ordinal, source: source(), sequenceIDs: splitter.keptIDs))
