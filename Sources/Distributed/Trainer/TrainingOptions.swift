@@ -62,6 +62,19 @@ public struct TrainingOptions {
         self.run = run
     }
 
+    /// The `vcolor train` option that sets a recipe field.
+    static func optionName(_ field: ModelConfig.RecipeField) -> String {
+        switch field {
+        case .lambdaL1: "--lambda-l1"
+        case .learningRate: "--lr"
+        case .beta1: "--beta1"
+        case .beta2: "--beta2"
+        case .ganWeight: "--gan-weight"
+        case .noganSteps: "--nogan-steps"
+        case .warmupSteps: "--warmup-steps"
+        }
+    }
+
     /// Checks the options that need no data; one-line messages.
     public func validate() throws {
         func fail(_ m: String) -> TrainingError { TrainingError(m) }
@@ -74,23 +87,15 @@ public struct TrainingOptions {
         guard checkpointEvery >= 1 else { throw fail("--checkpoint-every must be at least 1, got \(checkpointEvery)") }
         guard keep >= 0 else { throw fail("--keep must not be negative, got \(keep)") }
         guard baseWidth >= 1 else { throw fail("--base must be at least 1, got \(baseWidth)") }
+        // The recipe's rules are ModelConfig's, worded with the options; two more are the command's.
         let r = recipe
         guard r.learningRate.isFinite, r.learningRate > 0, r.learningRate <= 1 else {
             throw fail("--lr must be a number in (0, 1], got \(r.learningRate)")
         }
-        guard r.beta1 >= 0, r.beta1 < 1 else { throw fail("--beta1 must be in [0, 1), got \(r.beta1)") }
-        guard r.beta2 >= 0, r.beta2 < 1 else { throw fail("--beta2 must be in [0, 1), got \(r.beta2)") }
-        guard r.lambdaL1.isFinite, r.lambdaL1 >= 0 else {
-            throw fail("--lambda-l1 must be a finite number ≥ 0, got \(r.lambdaL1)")
-        }
-        guard r.ganWeight.isFinite, r.ganWeight >= 0 else {
-            throw fail("--gan-weight must be a finite number ≥ 0, got \(r.ganWeight)")
-        }
+        do { try r.validate(naming: Self.optionName) } catch { throw fail("\(error)") }
         guard r.lambdaL1 > 0 || r.ganWeight > 0 else {
             throw fail("--lambda-l1 and --gan-weight are both 0: the generator would learn nothing")
         }
-        guard r.noganSteps >= 0 else { throw fail("--nogan-steps must not be negative, got \(r.noganSteps)") }
-        guard r.warmupSteps >= 0 else { throw fail("--warmup-steps must not be negative, got \(r.warmupSteps)") }
         if let threads, threads < 1 { throw fail("--threads must be at least 1, got \(threads)") }
         if let size { do { try ModelConfig.checkFrameSize(size, name: "--size") } catch { throw fail("\(error)") } }
         // The upper bound keeps bucketMB × 2²⁰ bytes an Int; more than a terabyte is one bucket anyway.

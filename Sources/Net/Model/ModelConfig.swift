@@ -82,8 +82,16 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         }
     }
 
-    /// Checks every field; the error's description is a one-line message for the user.
-    public func validate() throws {
+    /// The training-recipe fields, as a message names them: by default as
+    /// below; `vcolor train` names its options instead (`--gan-weight`).
+    public enum RecipeField: String, Sendable {
+        case lambdaL1 = "lambdaL1", learningRate = "learning rate", beta1, beta2, ganWeight = "GAN weight",
+             noganSteps = "GAN-free warm-up steps", warmupSteps = "learning-rate warm-up steps"
+    }
+
+    /// Checks every field; the error's description is a one-line message for
+    /// the user, naming a recipe field as `name` words it.
+    public func validate(naming name: (RecipeField) -> String = \.rawValue) throws {
         guard baseWidth >= 1 else {
             throw ModelConfigError("base width must be at least 1, got \(baseWidth)")
         }
@@ -92,25 +100,25 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         }
         try Self.checkFrameSize(size)
         guard lambdaL1.isFinite, lambdaL1 >= 0 else {
-            throw ModelConfigError("lambdaL1 must be a finite number ≥ 0, got \(lambdaL1)")
+            throw ModelConfigError("\(name(.lambdaL1)) must be a finite number ≥ 0, got \(lambdaL1)")
         }
         guard learningRate.isFinite, learningRate > 0 else {
-            throw ModelConfigError("learning rate must be a finite number > 0, got \(learningRate)")
+            throw ModelConfigError("\(name(.learningRate)) must be a finite number > 0, got \(learningRate)")
         }
         guard beta1 >= 0, beta1 < 1 else {
-            throw ModelConfigError("beta1 must be in [0, 1), got \(beta1)")
+            throw ModelConfigError("\(name(.beta1)) must be in [0, 1), got \(beta1)")
         }
         guard beta2 >= 0, beta2 < 1 else {
-            throw ModelConfigError("beta2 must be in [0, 1), got \(beta2)")
+            throw ModelConfigError("\(name(.beta2)) must be in [0, 1), got \(beta2)")
         }
         guard ganWeight.isFinite, ganWeight >= 0 else {
-            throw ModelConfigError("GAN weight must be a finite number ≥ 0, got \(ganWeight)")
+            throw ModelConfigError("\(name(.ganWeight)) must be a finite number ≥ 0, got \(ganWeight)")
         }
         guard noganSteps >= 0 else {
-            throw ModelConfigError("GAN-free warm-up steps must not be negative, got \(noganSteps)")
+            throw ModelConfigError("\(name(.noganSteps)) must not be negative, got \(noganSteps)")
         }
         guard warmupSteps >= 0 else {
-            throw ModelConfigError("learning-rate warm-up steps must not be negative, got \(warmupSteps)")
+            throw ModelConfigError("\(name(.warmupSteps)) must not be negative, got \(warmupSteps)")
         }
     }
 
