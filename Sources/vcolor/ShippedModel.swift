@@ -10,29 +10,29 @@ import Foundation
 enum ShippedModel {
     static let fileName = "vcolor-b16-lstm.safetensors"
 
-    /// The shipped model's path, or an error saying where it was looked for.
+    /// The shipped model's path, or an error saying where the search started.
     static func path() throws -> String {
         let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
             ?? CommandLine.arguments.first ?? ""
-        var dir = URL(fileURLWithPath: executable).deletingLastPathComponent().standardizedFileURL
-        var looked: [String] = []
+        let start = URL(fileURLWithPath: executable).deletingLastPathComponent().standardizedFileURL
+        var dir = start
         for _ in 0..<6 {
             for relative in ["models", "share/vcolor/models"] {
                 let candidate = dir.appendingPathComponent(relative).appendingPathComponent(fileName).path
                 if FileManager.default.isReadableFile(atPath: candidate) { return candidate }
-                looked.append(candidate)
             }
             if dir.path == "/" { break }
             dir.deleteLastPathComponent()
         }
-        throw ShippedModelMissing(fileName: fileName, nearest: looked.first ?? executable)
+        throw ShippedModelMissing(fileName: fileName, from: start.path)
     }
 }
 
 struct ShippedModelMissing: Error, CustomStringConvertible {
     let fileName: String
-    let nearest: String
+    /// The executable's folder, where the search started.
+    let from: String
     var description: String {
-        "no --model given and the shipped model \(fileName) is not next to this vcolor (looked in models/ from \(nearest) upwards); give --model FILE"
+        "no --model given and the shipped model \(fileName) is not next to this vcolor (looked in models/ from \(from) upwards); give --model FILE"
     }
 }
