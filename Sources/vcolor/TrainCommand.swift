@@ -35,6 +35,8 @@ struct TrainCommand: LoggedCommand {
     var initFrom: String?
     @Flag(help: "Compute BatchNorm statistics over all ranks' batches.")
     var syncBN = false
+    @Flag(help: "Augment training clips: a random crop resized back, a horizontal flip, and contrast and brightness of L alone.")
+    var augment = false
     @Option(help: "MB per bucket of generator gradients averaged during its backward pass (0: one all-reduce after it).")
     var bucketMB: Double = 25
 
@@ -61,6 +63,8 @@ struct TrainCommand: LoggedCommand {
     var noganSteps: Int = 0
     @Option(help: "Steps over which the learning rate rises linearly to --lr.")
     var warmupSteps: Int = 0
+    @Option(help: "Decay of a moving average of the generator's weights, used by validation, eval, colorize and convert (e.g. 0.999; 0: none).")
+    var ema: Float = 0
     @Option(help: "Frame size (default: the data's; must match it).")
     var size: Int?
     @Option(help: "Steps between sample strips RUN/samples/step-N.png (0: none).")
@@ -102,6 +106,7 @@ struct TrainCommand: LoggedCommand {
         o.resume = resume
         o.initFrom = initFrom
         o.syncBN = syncBN
+        o.augment = augment
         o.bucketMB = bucketMB
         o.allreducePrecision = allreducePrecision
         o.progressMicroseconds = progressMicroseconds
@@ -109,7 +114,7 @@ struct TrainCommand: LoggedCommand {
         o.temporal = shape.temporal
         o.baseWidth = shape.base
         o.recipe = ModelConfig(lambdaL1: lambdaL1, learningRate: lr, beta1: beta1, beta2: beta2,
-                               ganWeight: ganWeight, noganSteps: noganSteps, warmupSteps: warmupSteps)
+                               ganWeight: ganWeight, noganSteps: noganSteps, warmupSteps: warmupSteps, emaDecay: ema)
         o.size = size
         o.sampleEvery = sampleEvery
         o.validationClips = validationClips

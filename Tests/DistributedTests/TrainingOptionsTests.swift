@@ -18,6 +18,8 @@ final class TrainingOptionsTests: XCTestCase {
             (ModelConfig(lambdaL1: 0, ganWeight: 0), "--lambda-l1 and --gan-weight are both 0: the generator would learn nothing"),
             (ModelConfig(noganSteps: -5), "--nogan-steps must not be negative, got -5"),
             (ModelConfig(warmupSteps: -1), "--warmup-steps must not be negative, got -1"),
+            (ModelConfig(emaDecay: 1), "--ema must be in [0, 1) (0 for no average), got 1.0"),
+            (ModelConfig(emaDecay: .nan), "--ema must be in [0, 1) (0 for no average), got nan"),
         ]
         for (recipe, message) in cases {
             var o = TrainingOptions(data: "d", run: "r")
@@ -36,5 +38,20 @@ final class TrainingOptionsTests: XCTestCase {
         XCTAssertEqual(now.differences(from: stored), ["model.ganWeight: 1 in the checkpoint, 0 now",
                                                        "model.noganSteps: 0 in the checkpoint, 50 now"])
         XCTAssertEqual(stored.differences(from: stored), [])
+        var augmented = stored
+        augmented.augment = true
+        augmented.model.emaDecay = 0.999
+        XCTAssertEqual(augmented.differences(from: stored), ["augment: 0 in the checkpoint, 1 now",
+                                                             "model.emaDecay: 0 in the checkpoint, 0.999 now"])
+    }
+
+    /// A configuration stored before augmentation existed is one without it.
+    func testConfigurationWithoutAugmentKeyDecodesAsNoAugmentation() throws {
+        let current = TrainingConfiguration(model: ModelConfig(baseWidth: 8), batch: 4, clip: 8, seed: 1, syncBN: false)
+        var object = try JSONSerialization.jsonObject(with: Data(try current.jsonText().utf8)) as! [String: Any]
+        XCTAssertNotNil(object.removeValue(forKey: "augment"))
+        let older = String(decoding: try JSONSerialization.data(withJSONObject: object), as: UTF8.self)
+        XCTAssertEqual(try TrainingConfiguration.decode(older), current)
+        XCTAssertEqual(current.differences(from: try TrainingConfiguration.decode(older)), [])
     }
 }

@@ -44,12 +44,15 @@ public final class ClipLoader {
     /// - Parameters:
     ///   - sequences: indexed by `Clip.sequenceIndex` (the sampler's order).
     ///   - capacity: the most clips a batch can have.
-    public init(sequences: [ClipSequence], shards: ShardSet, frameSize: Int, clipLength: Int, capacity: Int) {
+    ///   - augmentation: applied to prefetched batches given a key (never to `load`).
+    public init(sequences: [ClipSequence], shards: ShardSet, frameSize: Int, clipLength: Int, capacity: Int,
+                augmentation: Augmentation? = nil) {
         precondition(frameSize > 0 && clipLength > 0 && capacity > 0)
         self.frameSize = frameSize
         self.clipLength = clipLength
         self.capacity = capacity
-        shared = Shared(sequences: sequences, shards: shards, frameSize: frameSize, clipLength: clipLength, capacity: capacity)
+        shared = Shared(sequences: sequences, shards: shards, frameSize: frameSize, clipLength: clipLength, capacity: capacity,
+                        augmentation: augmentation)
     }
 
     deinit {
@@ -61,14 +64,15 @@ public final class ClipLoader {
 
     /// Starts reading `clips` into the slot the caller is not using. At most
     /// one batch may be in flight: call `next()` before the next `prefetch`.
-    public func prefetch(_ clips: [Clip]) {
+    /// With an augmentation, `augmentationKey` (`Augmentation.key`) picks its draws.
+    public func prefetch(_ clips: [Clip], augmentationKey: UInt64 = 0) {
         startWorkerIfNeeded()
         let s = shared
         s.condition.lock()
         defer { s.condition.unlock() }
         precondition(s.request == nil && s.ready == nil, "ClipLoader.prefetch with a batch already in flight")
         let slot = s.current == 0 ? 1 : 0
-        s.request = (slot, clips)
+        s.request = (slot, clips, augmentationKey)
         s.condition.broadcast()
     }
 
@@ -136,32 +140,43 @@ public final class ClipLoader {
         let clipLength: Int
         let capacity: Int
         let slots: [Slot]
+        let augmentation: Augmentation?
+        /// One plane for the augmentation's resize, used by the worker thread only.
+        let scratch: UnsafeMutableBufferPointer<Float>
 
         let condition = NSCondition()
-        var request: (slot: Int, clips: [Clip])?
+        var request: (slot: Int, clips: [Clip], key: UInt64)?
         var ready: Int?
         var current = 1
         var error: Error?
         var stopping = false
 
-        init(sequences: [ClipSequence], shards: ShardSet, frameSize: Int, clipLength: Int, capacity: Int) {
+        init(sequences: [ClipSequence], shards: ShardSet, frameSize: Int, clipLength: Int, capacity: Int,
+             augmentation: Augmentation?) {
             self.sequences = sequences
             self.shards = shards
             self.frameSize = frameSize
             self.clipLength = clipLength
             self.capacity = capacity
             slots = (0..<2).map { _ in Slot(frames: capacity * clipLength, size: frameSize) }
+            self.augmentation = augmentation
+            scratch = .allocate(capacity: augmentation == nil ? 0 : frameSize * frameSize)
         }
+
+        deinit { scratch.deallocate() }
 
         func run() {
             condition.lock()
             while true {
                 while request == nil && !stopping { condition.wait() }
                 if stopping { break }
-                let (slot, clips) = request!
+                let (slot, clips, key) = request!
                 condition.unlock()
                 var failure: Error?
-                do { try fill(slot: slot, clips) } catch { failure = error }
+                do {
+                    try fill(slot: slot, clips)
+                    if let augmentation { augment(slot: slot, augmentation, key: key) }
+                } catch { failure = error }
                 condition.lock()
                 request = nil
                 if let failure { error = failure } else { ready = slot }
@@ -197,6 +212,17 @@ public final class ClipLoader {
                                        l: slot.L.data + b * T * pixels, ab: slot.ab.data + b * T * 2 * pixels)
             }
             slot.clips = clips
+        }
+
+        /// Each clip of the slot through its own draw of `augmentation`.
+        func augment(slot index: Int, _ augmentation: Augmentation, key: UInt64) {
+            let slot = slots[index]
+            let T = clipLength, S = frameSize, pixels = S * S
+            for b in 0..<slot.clips.count {
+                let draw = augmentation.draw(key: key, index: b, size: S)
+                augmentation.apply(draw, L: slot.L.data + b * T * pixels, ab: slot.ab.data + b * T * 2 * pixels,
+                                   frames: T, size: S, scratch: scratch.baseAddress!)
+            }
         }
     }
 }

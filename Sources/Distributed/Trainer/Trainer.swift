@@ -100,7 +100,7 @@ public final class Trainer {
             model.size = data.frameSize
             try model.validate()
             let config = TrainingConfiguration(model: model, batch: options.batch, clip: options.clip,
-                                               seed: options.seed, syncBN: options.syncBN)
+                                               seed: options.seed, syncBN: options.syncBN, augment: options.augment)
             let sampler = try Sampler(sequences: data.train,
                                       clipLength: options.clip, batch: options.batch, seed: options.seed,
                                       rank: comm.rank, worldSize: comm.size)
@@ -130,7 +130,8 @@ public final class Trainer {
             options: options, data: data, config: config, sampler: sampler, model: model, rng: rng,
             checkpoints: checkpoints, worldSize: comm.size,
             loader: ClipLoader(sequences: data.train, shards: data.shards, frameSize: data.frameSize,
-                               clipLength: options.clip, capacity: options.batch),
+                               clipLength: options.clip, capacity: options.batch,
+                               augmentation: config.augment ? Augmentation() : nil),
             validator: Validator(data: data, model: model, options: options, comm: comm),
             log: comm.isRoot ? try TrainingLog(run: options.run, options: options, comm: comm) : nil)
         if let state = start!.resumed {
@@ -143,7 +144,7 @@ public final class Trainer {
             note("the run is already at step \(session.step); nothing to do (raise --steps or --epochs to train further)")
         } else {
             note("training \(session.remaining(session.step, session.cursor)) steps from step \(session.step): \(comm.size) rank(s) × \(options.batch) clips × \(options.clip) frames of \(data.frameSize)², \(sampler.stepsPerEpoch) steps per epoch, \(ComputeThreads.count) thread(s) per rank")
-            session.loader.prefetch(try sampler.batch(at: session.cursor))
+            session.loader.prefetch(try sampler.batch(at: session.cursor), augmentationKey: augmentationKey(session.cursor))
         }
         return session
     }
@@ -166,13 +167,17 @@ public final class Trainer {
     func trainStep(_ s: TrainingSession, faults: FaultInjection) throws -> StepOutcome {
         let batch = try s.loader.next()
         let nextCursor = s.sampler.next(after: s.cursor)
-        if !s.finished(s.step + 1, nextCursor) { s.loader.prefetch(try s.sampler.batch(at: nextCursor)) }
+        if !s.finished(s.step + 1, nextCursor) {
+            s.loader.prefetch(try s.sampler.batch(at: nextCursor), augmentationKey: augmentationKey(nextCursor))
+        }
         faults.beforeStep(s.step + 1, input: batch.L)
 
         timer.reset()
         let began = DispatchTime.now().uptimeNanoseconds
         let local = s.model.step(L: batch.L, ab: batch.ab, batch: options.batch, time: options.clip, index: s.step)
         let stopSignal = try s.summary.reduce(losses: local, stopSignal: StopSignal.received, comm: comm)
+        // After the reduce, which averaged the BatchNorm buffers: every replica averages the same values.
+        s.model.generatorAverage?.update()
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - began) / 1e9
         // Every rank's own compute time (its step less the time spent in collectives,
         // which includes waiting for the others), so a slow rank can be found.
@@ -189,6 +194,11 @@ public final class Trainer {
                                 reporter: comm.isRoot)
         }
         return outcome
+    }
+
+    /// The augmentation draws of this rank's batch at `cursor`.
+    func augmentationKey(_ cursor: SamplerCursor) -> UInt64 {
+        Augmentation.key(seed: options.seed, epoch: cursor.epoch, stepInEpoch: cursor.stepInEpoch, rank: comm.rank)
     }
 
     /// The step's bookkeeping: log, validation at the end of an epoch and of

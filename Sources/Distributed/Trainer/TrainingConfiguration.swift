@@ -15,13 +15,31 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     public var seed: UInt64
     /// BatchNorm statistics summed across ranks.
     public var syncBN: Bool
+    /// Training clips cropped, flipped and their L jittered (`Augmentation`).
+    public var augment: Bool
 
-    public init(model: ModelConfig, batch: Int, clip: Int, seed: UInt64, syncBN: Bool) {
+    public init(model: ModelConfig, batch: Int, clip: Int, seed: UInt64, syncBN: Bool, augment: Bool = false) {
         self.model = model
         self.batch = batch
         self.clip = clip
         self.seed = seed
         self.syncBN = syncBN
+        self.augment = augment
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case model, batch, clip, seed, syncBN, augment
+    }
+
+    // Checkpoints written before `augment` existed trained without it.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        model = try c.decode(ModelConfig.self, forKey: .model)
+        batch = try c.decode(Int.self, forKey: .batch)
+        clip = try c.decode(Int.self, forKey: .clip)
+        seed = try c.decode(UInt64.self, forKey: .seed)
+        syncBN = try c.decode(Bool.self, forKey: .syncBN)
+        augment = try c.decodeIfPresent(Bool.self, forKey: .augment) ?? false
     }
 
     /// Sorted-key JSON, as stored in checkpoints.

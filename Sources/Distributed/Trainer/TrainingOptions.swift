@@ -22,6 +22,8 @@ public struct TrainingOptions {
     /// Weights (not optimiser state) to start from.
     public var initFrom: String?
     public var syncBN = false
+    /// Crop, flip and lightness augmentation of the training clips.
+    public var augment = false
     /// Size of the buckets G's gradients are averaged in while its backward
     /// runs; 0: one blocking all-reduce after backward.
     public var bucketMB: Double = 25
@@ -72,6 +74,7 @@ public struct TrainingOptions {
         case .ganWeight: "--gan-weight"
         case .noganSteps: "--nogan-steps"
         case .warmupSteps: "--warmup-steps"
+        case .emaDecay: "--ema"
         }
     }
 

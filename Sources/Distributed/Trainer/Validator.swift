@@ -3,7 +3,8 @@ import Foundation
 import Net
 import Imaging
 
-/// Validation L1 and PSNR of the generator (running BatchNorm statistics) on
+/// Validation L1 and PSNR of the generator (running BatchNorm statistics; its
+/// moving average with `--ema`) on
 /// a fixed set of held-out clips.
 public struct ValidationResult: Codable, Equatable {
     /// Mean |ab_pred − ab_true| in network units (ab/110), as the training L1.
@@ -55,8 +56,13 @@ final class Validator {
 
     var hasData: Bool { !clips.isEmpty }
 
-    /// Validation over all ranks; nil when there is nothing to validate on.
+    /// Validation over all ranks, on G's moving average when training keeps
+    /// one; nil when there is nothing to validate on.
     func run() throws -> ValidationResult? {
+        try model.withEvaluationWeights { try validate() }
+    }
+
+    private func validate() throws -> ValidationResult? {
         guard hasData else { return nil }
         let mine = clips.indices.filter { $0 % comm.size == comm.rank }.map { clips[$0] }
         var sums = [Double](repeating: 0, count: 4)  // Σ|Δab|, ab elements, Σ per-frame PSNR, frames
@@ -100,6 +106,10 @@ final class Validator {
     /// Rank 0: RUN/samples/step-NNNNNNNN.png, one row per frame of the first
     /// validation clip: grey | vcolor | truth.
     func writeSample(step: Int, run: String) throws {
+        try model.withEvaluationWeights { try drawSample(step: step, run: run) }
+    }
+
+    private func drawSample(step: Int, run: String) throws {
         guard let first = clips.first else { return }
         let G = model.generator
         G.training = false

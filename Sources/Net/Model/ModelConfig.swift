@@ -27,6 +27,9 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     public var noganSteps: Int = 0
     /// Steps over which both learning rates rise linearly from lr/warmupSteps to lr.
     public var warmupSteps: Int = 0
+    /// Decay of the exponential moving average of G's weights that validation,
+    /// eval and colorize use (0: no average, the last step's weights).
+    public var emaDecay: Float = 0
 
     /// The number of stride-2 levels of the U-Net (fixed by docs/model.md).
     public static let levels = 7
@@ -34,7 +37,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     public init(baseWidth: Int = 64, temporal: Temporal = .lstm, size: Int = 128,
                 lambdaL1: Float = 100, learningRate: Float = 2e-4,
                 beta1: Float = 0.5, beta2: Float = 0.999,
-                ganWeight: Float = 1, noganSteps: Int = 0, warmupSteps: Int = 0) {
+                ganWeight: Float = 1, noganSteps: Int = 0, warmupSteps: Int = 0, emaDecay: Float = 0) {
         self.baseWidth = baseWidth
         self.temporal = temporal
         self.size = size
@@ -45,6 +48,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         self.ganWeight = ganWeight
         self.noganSteps = noganSteps
         self.warmupSteps = warmupSteps
+        self.emaDecay = emaDecay
     }
 
     /// Whether the training step with this 0-based index has an adversarial
@@ -86,7 +90,8 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     /// below; `vcolor train` names its options instead (`--gan-weight`).
     public enum RecipeField: String, Sendable {
         case lambdaL1 = "lambdaL1", learningRate = "learning rate", beta1, beta2, ganWeight = "GAN weight",
-             noganSteps = "GAN-free warm-up steps", warmupSteps = "learning-rate warm-up steps"
+             noganSteps = "GAN-free warm-up steps", warmupSteps = "learning-rate warm-up steps",
+             emaDecay = "EMA decay"
     }
 
     /// Checks every field; the error's description is a one-line message for
@@ -120,12 +125,15 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         guard warmupSteps >= 0 else {
             throw ModelConfigError("\(name(.warmupSteps)) must not be negative, got \(warmupSteps)")
         }
+        guard emaDecay >= 0, emaDecay < 1 else {
+            throw ModelConfigError("\(name(.emaDecay)) must be in [0, 1) (0 for no average), got \(emaDecay)")
+        }
     }
 
     // Missing keys take the seed defaults, so older or hand-written JSON still loads;
     // a present key with a bad value (e.g. temporal "gru") is a decoding error.
     private enum CodingKeys: String, CodingKey {
-        case baseWidth, temporal, size, lambdaL1, learningRate, beta1, beta2, ganWeight, noganSteps, warmupSteps
+        case baseWidth, temporal, size, lambdaL1, learningRate, beta1, beta2, ganWeight, noganSteps, warmupSteps, emaDecay
     }
 
     public init(from decoder: Decoder) throws {
@@ -141,6 +149,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         ganWeight = try c.decodeIfPresent(Float.self, forKey: .ganWeight) ?? d.ganWeight
         noganSteps = try c.decodeIfPresent(Int.self, forKey: .noganSteps) ?? d.noganSteps
         warmupSteps = try c.decodeIfPresent(Int.self, forKey: .warmupSteps) ?? d.warmupSteps
+        emaDecay = try c.decodeIfPresent(Float.self, forKey: .emaDecay) ?? d.emaDecay
     }
 }
 

@@ -28,6 +28,9 @@ public final class Pix2PixTrainer {
     public let discriminator: Discriminator
     public let generatorOptimizer: Adam
     public let discriminatorOptimizer: Adam
+    /// G's moving average (`config.emaDecay` > 0), updated by the caller after
+    /// each step once the ranks agree on the BatchNorm buffers; nil without one.
+    public let generatorAverage: ExponentialMovingAverage?
 
     /// Called with D's parameters once D's gradients are complete, before D's Adam step.
     public var discriminatorGradientsReady: ((ParameterSet) -> Void)?
@@ -53,6 +56,15 @@ public final class Pix2PixTrainer {
         discriminatorOptimizer = Adam(parameters: discriminator.parameters,
                                       learningRate: config.learningRate,
                                       beta1: config.beta1, beta2: config.beta2)
+        generatorAverage = config.emaDecay > 0
+            ? ExponentialMovingAverage(parameters: generator.parameters, decay: config.emaDecay) : nil
+    }
+
+    /// Runs `body` with the generator weights validation and eval use: its
+    /// moving average once there is one, else its own.
+    public func withEvaluationWeights<R>(_ body: () throws -> R) rethrows -> R {
+        guard let average = generatorAverage, average.isStarted else { return try body() }
+        return try average.withAverage(body)
     }
 
     /// One step on a clip batch.

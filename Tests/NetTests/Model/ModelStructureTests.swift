@@ -173,6 +173,7 @@ final class ModelStructureTests: XCTestCase {
             (ModelConfig(ganWeight: .infinity), "GAN weight must be a finite number ≥ 0, got inf"),
             (ModelConfig(noganSteps: -1), "GAN-free warm-up steps must not be negative, got -1"),
             (ModelConfig(warmupSteps: -2), "learning-rate warm-up steps must not be negative, got -2"),
+            (ModelConfig(emaDecay: -0.1), "EMA decay must be in [0, 1) (0 for no average), got -0.1"),
         ]
         for (bad, message) in cases {
             XCTAssertThrowsError(try bad.validate()) { XCTAssertEqual(String(describing: $0), message) }
@@ -187,12 +188,13 @@ final class ModelStructureTests: XCTestCase {
         XCTAssertEqual(try JSONDecoder().decode(ModelConfig.self, from: json), config)
         XCTAssertEqual(try JSONDecoder().decode(ModelConfig.self, from: Data("{}".utf8)), ModelConfig())
         // The recipe fields round-trip; JSON written before they existed is the seed recipe.
-        let recipe = ModelConfig(baseWidth: 8, ganWeight: 0.25, noganSteps: 100, warmupSteps: 20)
+        let recipe = ModelConfig(baseWidth: 8, ganWeight: 0.25, noganSteps: 100, warmupSteps: 20, emaDecay: 0.99)
         XCTAssertEqual(try JSONDecoder().decode(ModelConfig.self, from: try JSONEncoder().encode(recipe)), recipe)
         let older = try JSONDecoder().decode(ModelConfig.self, from: Data(#"{"baseWidth":8,"lambdaL1":100}"#.utf8))
         XCTAssertEqual(older.ganWeight, 1)
         XCTAssertEqual(older.noganSteps, 0)
         XCTAssertEqual(older.warmupSteps, 0)
+        XCTAssertEqual(older.emaDecay, 0)
         XCTAssertThrowsError(try JSONDecoder().decode(ModelConfig.self, from: Data(#"{"temporal":"gru"}"#.utf8)))
     }
 }
