@@ -2,10 +2,11 @@ import ArgumentParser
 import Colorize
 import Console
 import Foundation
+import Net
 import ModelFiles
 
 /// `vcolor colorize [--model FILE] INPUT --out OUTPUT` (without `--model`: the shipped model, `ShippedModel`).
-struct ColorizeCommand: LoggedCommand {
+struct ColorizeCommand: LoggedCommand, BatchNormStatisticsOption {
     static let configuration = CommandConfiguration(
         commandName: "colorize",
         abstract: "Colourise a video, an image or a directory of images with a trained model.",
@@ -39,6 +40,9 @@ struct ColorizeCommand: LoggedCommand {
     @Option(help: "Frames per network call (frames of one shot are batched).")
     var batch: Int = 16
 
+    @Option(help: "BatchNorm statistics: running (gathered in training, PyTorch's eval()) or clip (each network call's own frames, as pix2pix tests).")
+    var bnStatistics: String = BatchNormStatistics.running.rawValue
+
     @Option(help: "Frame rate of a video made from images.")
     var fps: String = "25"
 
@@ -62,6 +66,7 @@ struct ColorizeCommand: LoggedCommand {
     }
 
     func validate() throws {
+        _ = try batchNormStatistics()
         try threads.check()
         try options.validate()
     }
@@ -76,6 +81,7 @@ struct ColorizeCommand: LoggedCommand {
             Logger(label: "colorize").notice("no --model given: using the shipped model \(path) (models/README.md says what it was trained on and how well it does)")
         }
         let loaded = try ModelFile.load(path)
+        loaded.generator.evaluationStatistics = try batchNormStatistics()
         let s = try stoppable("colorize", kept: "\(output) was not written") {
             try ColorizeJob(model: loaded, options: options).run(input: input, output: output)
         }

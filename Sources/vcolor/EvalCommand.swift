@@ -3,10 +3,11 @@ import Colorize
 import Console
 import DataPrep
 import Foundation
+import Net
 import ModelFiles
 
 /// `vcolor eval --model FILE [--model FILE2 …] --data DIR`.
-struct EvalCommand: LoggedCommand {
+struct EvalCommand: LoggedCommand, BatchNormStatisticsOption {
     static let configuration = CommandConfiguration(
         commandName: "eval",
         abstract: "Score models side by side on a data set's held-out sequences.",
@@ -39,10 +40,14 @@ struct EvalCommand: LoggedCommand {
     @Option(help: "Frames per network call.")
     var batch: Int = 8
 
+    @Option(help: "BatchNorm statistics: running (gathered in training, PyTorch's eval()) or clip (each network call's own frames, as pix2pix tests).")
+    var bnStatistics: String = BatchNormStatistics.running.rawValue
+
     @OptionGroup var threads: ThreadOptions
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
+        _ = try batchNormStatistics()
         guard !models.isEmpty else { throw ValidationError("give at least one --model") }
         // The cap keeps a typo from becoming a failed multi-terabyte allocation (a trap, not an error).
         guard (1...1024).contains(batch) else { throw ValidationError("--batch must be in 1…1024, got \(batch)") }
@@ -53,6 +58,7 @@ struct EvalCommand: LoggedCommand {
     func run() throws {
         threads.apply()
         let loaded = try models.map { try ModelFile.load($0) }
+        for model in loaded { model.generator.evaluationStatistics = try batchNormStatistics() }
         let progress = json ? nil : ProgressLine(label: "eval", total: nil)
         let report = try Evaluator(models: loaded, batch: batch)
             .run(data: data, split: split, maxFrames: maxFrames, progress: progress)

@@ -166,6 +166,41 @@ final class BatchNorm2dTests: XCTestCase {
     }
 
     /// The channel-parallel path (large planes, two threads) matches one thread.
+    /// Inference on a clip's own statistics (`updatesRunningStatistics = false`)
+    /// normalises exactly as training does and leaves the running statistics alone.
+    func testBatchStatisticsWithoutUpdatingRunningOnes() {
+        var rng = RandomGenerator(seed: 31)
+        let x = randomTensor(Shape(3, 2, 4, 4), &rng)
+        let (trained, _) = makeLayer(channels: 2, seed: 9)
+        let expected = trained.forward(x).toArray()
+        let (clip, set) = makeLayer(channels: 2, seed: 9)
+        let runningBefore = Array(set.bufferValues)
+        clip.updatesRunningStatistics = false
+        XCTAssertEqual(clip.forward(x).toArray(), expected)
+        XCTAssertEqual(Array(set.bufferValues), runningBefore, "running statistics untouched")
+        XCTAssertNotEqual(Array(trained.runningMean.values), Array(clip.runningMean.values), "training did move them")
+    }
+
+    /// A generator evaluated on `.clip` statistics gives what a training-mode
+    /// forward gives, `.running` what eval mode gives, and neither moves the buffers.
+    func testGeneratorEvaluationStatistics() throws {
+        var rng = RandomGenerator(seed: 4)
+        let G = try Generator(config: ModelConfig(baseWidth: 2, temporal: .none, size: 128), rng: &rng)
+        for i in 0..<G.parameters.bufferValues.count { G.parameters.bufferValues[i] = 0.5 + Float(i % 7) * 0.1 }
+        let L = randomTensor(Shape(3, 1, 128, 128), &rng)
+        let buffers = Array(G.parameters.bufferValues)
+        G.training = false
+        let running = G.forward(L: L, batch: 3, time: 1).toArray()
+        G.evaluationStatistics = .clip
+        let clip = G.forward(L: L, batch: 3, time: 1).toArray()
+        XCTAssertEqual(Array(G.parameters.bufferValues), buffers, "evaluation leaves the buffers alone")
+        G.training = true
+        let training = G.forward(L: L, batch: 3, time: 1).toArray()
+        XCTAssertEqual(clip, training)
+        XCTAssertNotEqual(clip, running)
+        XCTAssertNotEqual(Array(G.parameters.bufferValues), buffers, "training moves them")
+    }
+
     func testThreadCountDoesNotChangeResults() {
         var rng = RandomGenerator(seed: 25)
         let x = randomTensor(Shape(4, 8, 64, 64), &rng)

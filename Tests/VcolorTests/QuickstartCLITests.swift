@@ -103,10 +103,19 @@ final class EvalCLITests: XCTestCase {
         let models = try XCTUnwrap(json["models"] as? [[String: Any]])
         XCTAssertEqual(models.compactMap { $0["temporal"] as? String }, ["lstm", "none"])
         XCTAssertEqual(json["frames"] as? Int, 10)
+        // BatchNorm on each call's own frames (pix2pix's test time) gives other colours.
+        let clipStats = try runVcolor(["eval", "--model", colorizeFixturePath("tiny-lstm.safetensors"), "--data", dir + "/data",
+                                       "--json", "--bn-statistics", "clip"])
+        XCTAssertEqual(clipStats.status, 0, clipStats.stderr)
+        let clipJSON = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(clipStats.stdout.utf8)) as? [String: Any])
+        let clipError = try XCTUnwrap((clipJSON["models"] as? [[String: Any]])?.first?["ab_error"] as? Double)
+        let runningError = try XCTUnwrap(models.first?["ab_error"] as? Double)
+        XCTAssertNotEqual(clipError, runningError)
         for arguments in [
             ["eval", "--model", colorizeFixturePath("tiny-lstm.safetensors"), "--data", dir + "/nothing"],
             ["eval", "--data", dir + "/data"],
             ["eval", "--model", dir + "/missing.h5", "--data", dir + "/data"],
+            ["eval", "--model", colorizeFixturePath("tiny-lstm.safetensors"), "--data", dir + "/data", "--bn-statistics", "batch"],
         ] {
             let f = try runVcolor(arguments)
             XCTAssertNotEqual(f.status, 0)

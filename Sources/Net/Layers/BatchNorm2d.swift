@@ -30,6 +30,9 @@ public final class BatchNorm2d {
 
     /// true: batch statistics (and running statistics are updated); false: running statistics.
     public var training = true
+    /// Whether a forward with batch statistics also moves the running ones
+    /// (false for inference on a clip's own statistics, `BatchNormStatistics.clip`).
+    public var updatesRunningStatistics = true
     /// Sync-BN hook: sums the given per-channel partial sums across ranks in place.
     public var reduceStatistics: ((UnsafeMutableBufferPointer<Double>) -> Void)?
 
@@ -109,6 +112,7 @@ public final class BatchNorm2d {
                 let variance = max(sums[C + c] / count - mu * mu, 0)
                 mean[c] = mu
                 invStd[c] = 1 / (variance + Self.epsilon).squareRoot()
+                guard updatesRunningStatistics else { continue }
                 rm[c] = Float((1 - m) * Double(rm[c]) + m * mu)
                 rv[c] = Float((1 - m) * Double(rv[c]) + m * variance * count / (count - 1))
             }
@@ -254,4 +258,14 @@ enum BatchNormKernels {
         }
         return (s, d)
     }
+}
+
+/// Where a network's BatchNorm layers take their statistics from outside
+/// training (`vcolor eval` and `colorize --bn-statistics`).
+public enum BatchNormStatistics: String, Sendable, CaseIterable, Codable {
+    /// The running statistics gathered in training: PyTorch's `model.eval()`.
+    case running
+    /// Each forward's own frames (a chunk of up to `--batch` frames of one shot),
+    /// running statistics untouched: what pix2pix's test.py does without `--eval`.
+    case clip
 }

@@ -39,7 +39,18 @@ public final class Generator {
     private var lstmOffset = 0
 
     public var training: Bool = true {
-        didSet { for bn in batchNorms { bn.training = training } }
+        didSet { setBatchNormMode() }
+    }
+    /// BatchNorm's statistics when not training (training always uses the batch's).
+    public var evaluationStatistics = BatchNormStatistics.running {
+        didSet { setBatchNormMode() }
+    }
+
+    private func setBatchNormMode() {
+        for bn in batchNorms {
+            bn.training = training || evaluationStatistics == .clip
+            bn.updatesRunningStatistics = training
+        }
     }
 
     /// Builds the network and draws its initial values from `rng` (docs/model.md

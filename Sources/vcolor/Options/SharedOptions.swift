@@ -29,3 +29,19 @@ struct ModelShapeOptions: ParsableArguments {
 
 extension ModelConfig.Temporal: ExpressibleByArgument {}
 extension FitMode: ExpressibleByArgument {}
+
+/// `--bn-statistics`, a string checked here rather than an enum option: a bad
+/// value is then one line, without the parser's extra "Help:" line.
+protocol BatchNormStatisticsOption {
+    var bnStatistics: String { get }
+}
+
+extension BatchNormStatisticsOption {
+    func batchNormStatistics() throws -> BatchNormStatistics {
+        guard let value = BatchNormStatistics(rawValue: bnStatistics) else {
+            let known = BatchNormStatistics.allCases.map(\.rawValue).joined(separator: " or ")
+            throw ValidationError("--bn-statistics must be \(known), got \(bnStatistics)")
+        }
+        return value
+    }
+}
