@@ -55,7 +55,7 @@ final class ConvertTests: XCTestCase {
             XCTAssertEqual(b.shape(name), a.shape(name), name)
             XCTAssertEqual(bits(try b.floats(name)), bits(try a.floats(name)), name)
         }
-        let stored = try XCTUnwrap(b.metadata[ModelFile.configKey])
+        let stored = try XCTUnwrap(b.metadata[SafeTensorsStore.configKey])
         XCTAssertEqual(try JSONDecoder().decode(ModelConfig.self, from: Data(stored.utf8)),
                        ModelConfig(baseWidth: 2, temporal: .lstm, size: 128))
 
@@ -74,15 +74,15 @@ final class ConvertTests: XCTestCase {
         let g = try Generator(config: config, rng: &rng)
         let d = try Discriminator(config: config, rng: &rng)
         for i in 0..<g.parameters.bufferValues.count { g.parameters.bufferValues[i] = Float(i) * 0.001 }
-        let state = CheckpointState(step: 40, epoch: 1, cursor: SamplerCursor(epoch: 1, stepInEpoch: 3),
-                                    stepsPerEpoch: 37, worldSize: 2, rngState: rng.stateWords,
-                                    generatorAdamSteps: 40, discriminatorAdamSteps: 40,
-                                    configuration: #"{"model":{"baseWidth":2,"temporal":"none","size":256},"batch":4}"#)
+        let state = TrainingState(step: 40, epoch: 1, cursor: SamplerCursor(epoch: 1, stepInEpoch: 3),
+                                  stepsPerEpoch: 37, worldSize: 2, rngState: rng.stateWords,
+                                  generatorAdamSteps: 40, discriminatorAdamSteps: 40)
         let h5 = dir + "/step-00000040.h5"
-        try Checkpoint.write(.init(generator: g.parameters, discriminator: d.parameters,
-                                   generatorOptimizer: Adam(parameters: g.parameters),
-                                   discriminatorOptimizer: Adam(parameters: d.parameters)),
-                             state: state, to: h5)
+        try Checkpoint.write(ModelWeights(generator: g.parameters, discriminator: d.parameters),
+                             configuration: #"{"model":{"baseWidth":2,"temporal":"none","size":256},"batch":4}"#,
+                             training: (state, Optimizers(generator: Adam(parameters: g.parameters),
+                                                          discriminator: Adam(parameters: d.parameters))),
+                             to: h5)
         let st = dir + "/g.safetensors"
         let summary = try ModelConverter.convert(h5, to: st, contents: .generator)
         XCTAssertEqual(summary.config.size, 256, "the size comes from the checkpoint's configuration")
@@ -121,18 +121,18 @@ final class ConvertTests: XCTestCase {
         try write(arrays, to: bad)
         XCTAssertThrowsError(try ModelConverter.convert(bad, to: dir + "/bad.h5", contents: .generator)) { error in
             let message = "\(error)"
-            XCTAssertTrue(message.contains("missing up1.conv.bias"), message)
-            XCTAssertTrue(message.contains("down2.conv.weight has shape [2, 4, 4, 4], expected [4, 2, 4, 4]"), message)
-            XCTAssertTrue(message.contains("unexpected decoder.extra"), message)
-            XCTAssertTrue(message.contains("3 problems"), message)
+            XCTAssertTrue(message.contains("up1.conv.bias is missing"), message)
+            XCTAssertTrue(message.contains("down2.conv.weight has shape [2, 4, 4, 4], the model needs [4, 2, 4, 4]"), message)
+            XCTAssertTrue(message.contains("decoder.extra is not in the model"), message)
+            XCTAssertTrue(message.contains("does not match the model (base width 2, temporal lstm; 3 problems): "), message)
             XCTAssertFalse(message.contains("\n"))
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/bad.h5"))
 
         // A generator-only file cannot give `all`.
-        XCTAssertThrowsError(try ModelConverter.convert(try colorizeFixture("tiny-lstm.safetensors"),
-                                                        to: dir + "/x.h5", contents: .all)) { error in
-            XCTAssertTrue("\(error)".contains("missing layer1.conv.weight"), "\(error)")
+        let generatorOnly = try colorizeFixture("tiny-lstm.safetensors")
+        XCTAssertThrowsError(try ModelConverter.convert(generatorOnly, to: dir + "/x.h5", contents: .all)) { error in
+            XCTAssertEqual("\(error)", "\(generatorOnly): has no discriminator (a generator-only file)")
         }
     }
 

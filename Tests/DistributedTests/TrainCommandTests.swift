@@ -39,15 +39,16 @@ final class TrainCommandTests: XCTestCase {
     func checksums(_ output: ProcessOutput) throws -> [String] { try printedChecksums(output) }
 
     func model(from checkpoint: String) throws -> Pix2PixTrainer {
-        let state = try Checkpoint.readState(checkpoint)
-        let config = try TrainingConfiguration.decode(state.configuration)
+        let file = try ModelFile.open(checkpoint)
+        let config = try TrainingConfiguration.decode(try XCTUnwrap(file.storedConfiguration))
         var rng = RandomGenerator(seed: 99)
         let m = try Pix2PixTrainer(config: config.model, rng: &rng)
-        try Checkpoint.read(checkpoint, into: Checkpoint.Networks(
-            generator: m.generator.parameters, discriminator: m.discriminator.parameters,
-            generatorOptimizer: m.generatorOptimizer, discriminatorOptimizer: m.discriminatorOptimizer))
+        try file.restore(ModelWeights(m), optimizers: Optimizers(m))
         return m
     }
+
+    /// The training state of a run's checkpoint.
+    func state(_ checkpoint: String) throws -> TrainingState { try XCTUnwrap(ModelFile.open(checkpoint).training) }
 
     // MARK: -
 
@@ -59,13 +60,13 @@ final class TrainCommandTests: XCTestCase {
         XCTAssertEqual(result.status, 0, result.stderr)
         let dir = CheckpointDirectory(run: run)
         XCTAssertEqual(dir.checkpoints().map(\.step), [2, 3])
-        let state = try Checkpoint.readState(dir.path(step: 3))
+        let state = try self.state(dir.path(step: 3))
         XCTAssertEqual(state.step, 3)
         XCTAssertEqual(state.worldSize, 1)
         XCTAssertEqual(state.generatorAdamSteps, 3)
         XCTAssertEqual(state.discriminatorAdamSteps, 3)
         XCTAssertEqual(state.cursor, SamplerCursor(epoch: 0, stepInEpoch: 3))
-        let config = try TrainingConfiguration.decode(state.configuration)
+        let config = try TrainingConfiguration.decode(try XCTUnwrap(ModelFile.open(dir.path(step: 3)).storedConfiguration))
         XCTAssertEqual(config.model.baseWidth, 2)
         XCTAssertEqual(config.model.size, 128)
         XCTAssertEqual(config.batch, 1)
@@ -101,7 +102,7 @@ final class TrainCommandTests: XCTestCase {
         XCTAssertEqual(sums[0], sums[1], "replicas diverged")
         let checkpoint = CheckpointDirectory(run: run).path(step: 3)
         XCTAssertEqual(sums[0], Trainer.checksum(try model(from: checkpoint)))
-        XCTAssertEqual(try Checkpoint.readState(checkpoint).worldSize, 2)
+        XCTAssertEqual(try state(checkpoint).worldSize, 2)
         XCTAssertTrue(result.stderr.contains("2 rank(s)"), result.stderr)
 
         XCTAssertTrue(FileManager.default.fileExists(atPath: (run as NSString).appendingPathComponent("samples/step-00000002.png")))
@@ -252,20 +253,20 @@ final class TrainCommandTests: XCTestCase {
         let common = ["--data", data, "--batch", "1", "--log-level", "quiet"]
         let dir = CheckpointDirectory(run: path("down"))
         XCTAssertEqual(try train(common + ["--run", path("down"), "--steps", "3"], ranks: 2).status, 0)
-        XCTAssertEqual(try Checkpoint.readState(dir.path(step: 3)).cursor, SamplerCursor(epoch: 0, stepInEpoch: 3))
+        XCTAssertEqual(try state(dir.path(step: 3)).cursor, SamplerCursor(epoch: 0, stepInEpoch: 3))
         let down = try train(common + ["--run", path("down"), "--steps", "4", "--resume", "--log-level", "info"])
         XCTAssertEqual(down.status, 0, down.stderr)
         XCTAssertTrue(down.stderr.contains("was written by 2 rank(s), resuming with 1"), down.stderr)
-        let downState = try Checkpoint.readState(dir.path(step: 4))
+        let downState = try state(dir.path(step: 4))
         XCTAssertEqual(downState.worldSize, 1)
         XCTAssertEqual(downState.cursor, SamplerCursor(epoch: 0, stepInEpoch: 7), "resumed at 6 of 8, then one step")
 
         let upDir = CheckpointDirectory(run: path("up"))
         XCTAssertEqual(try train(common + ["--run", path("up"), "--steps", "5"]).status, 0)
-        XCTAssertEqual(try Checkpoint.readState(upDir.path(step: 5)).cursor, SamplerCursor(epoch: 0, stepInEpoch: 5))
+        XCTAssertEqual(try state(upDir.path(step: 5)).cursor, SamplerCursor(epoch: 0, stepInEpoch: 5))
         let up = try train(common + ["--run", path("up"), "--steps", "6", "--resume", "--print-checksum"], ranks: 2)
         XCTAssertEqual(up.status, 0, up.stderr)
-        let upState = try Checkpoint.readState(upDir.path(step: 6))
+        let upState = try state(upDir.path(step: 6))
         XCTAssertEqual(upState.worldSize, 2)
         XCTAssertEqual(upState.cursor, SamplerCursor(epoch: 0, stepInEpoch: 3), "resumed at 2 of 4, then one step")
         XCTAssertEqual(Set(try checksums(up)).count, 1, "replicas identical after a resume onto more ranks")
@@ -307,7 +308,7 @@ final class TrainCommandTests: XCTestCase {
         XCTAssertEqual(try checksums(second), try checksums(straight))
         XCTAssertNotEqual(try checksums(first), try checksums(straight))
         // Epochs of 4 steps (2 ranks × 8 clips): the resumed run crossed an epoch boundary too.
-        XCTAssertEqual(try Checkpoint.readState(CheckpointDirectory(run: path("resumed")).path(step: 6)).cursor,
+        XCTAssertEqual(try state(CheckpointDirectory(run: path("resumed")).path(step: 6)).cursor,
                        SamplerCursor(epoch: 1, stepInEpoch: 2))
     }
 
@@ -383,7 +384,7 @@ final class TrainCommandTests: XCTestCase {
         let checkpoint = CheckpointDirectory(run: run).path(step: 1)
         let initialised = try train(["--data", data, "--run", path("fresh"), "--steps", "1", "--batch", "1", "--init", checkpoint])
         XCTAssertEqual(initialised.status, 0, initialised.stderr)
-        XCTAssertEqual(try Checkpoint.readState(CheckpointDirectory(run: path("fresh")).path(step: 1)).generatorAdamSteps, 1)
+        XCTAssertEqual(try state(CheckpointDirectory(run: path("fresh")).path(step: 1)).generatorAdamSteps, 1)
     }
 
     func testNaNLossStopsEveryRankWithoutACheckpoint() throws {

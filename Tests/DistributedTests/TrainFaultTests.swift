@@ -108,7 +108,7 @@ final class TrainFaultTests: XCTestCase {
         let step = try XCTUnwrap(Int(Self.message(line).split(separator: " ")[3]), String(line))
         XCTAssertEqual(Self.message(line), "stopped at step \(step) by SIGUSR1; continue with --resume")
         XCTAssertEqual(files(run), [String(format: "step-%08d.h5", step)])
-        XCTAssertEqual(try Checkpoint.readState(CheckpointDirectory(run: run).path(step: step)).step, step)
+        XCTAssertEqual(try XCTUnwrap(ModelFile.open(CheckpointDirectory(run: run).path(step: step)).training).step, step)
     }
 
     /// Alone (no mpirun): SIGTERM stops gracefully; a second signal while the

@@ -228,21 +228,21 @@ public final class Trainer {
     /// run's). Weights that are no longer finite are never written: every rank
     /// finds them (same replicas), so all stop together.
     func checkpoint(_ s: TrainingSession) throws {
-        if let bad = NonFinite.firstTensor(in: [("generator", s.model.generator.parameters),
-                                                ("discriminator", s.model.discriminator.parameters)]) {
+        if let bad = NonFinite.firstTensor(in: ModelWeights(s.model)) {
             throw AgreedFailure(message: "step \(s.step): \(bad) holds a NaN or infinite weight; stopping without writing a checkpoint"
                                 + " (the newest checkpoint is \(s.lastCheckpoint.map { "step \($0)" } ?? "none"))",
                                 reporter: comm.isRoot)
         }
         if comm.isRoot {
-            let state = CheckpointState(
+            let state = TrainingState(
                 step: s.step, epoch: s.cursor.epoch, cursor: s.cursor, stepsPerEpoch: s.sampler.stepsPerEpoch,
                 worldSize: comm.size, rngState: s.rng.stateWords,
                 generatorAdamSteps: s.model.generatorOptimizer.stepCount,
                 discriminatorAdamSteps: s.model.discriminatorOptimizer.stepCount,
-                configuration: try s.config.jsonText(), dataFingerprint: s.data.fingerprint)
+                dataFingerprint: s.data.fingerprint)
             let path = s.checkpoints.path(step: s.step)
-            try Checkpoint.write(networks(s.model), state: state, to: path)
+            try Checkpoint.write(ModelWeights(s.model), configuration: try s.config.jsonText(),
+                                 training: (state, Optimizers(s.model)), to: path)
             s.checkpoints.prune(keep: options.keep)
             s.log?.checkpoint(step: s.step, path: path)
         }
@@ -277,7 +277,7 @@ public final class Trainer {
     /// How a run starts, decided by rank 0 and broadcast.
     struct Start: Codable {
         /// The state of the checkpoint resumed from, if any.
-        var resumed: CheckpointState?
+        var resumed: TrainingState?
     }
 
     /// Rank 0: creates the run directory; loads the checkpoint to resume from
@@ -300,8 +300,9 @@ public final class Trainer {
                 return Start(resumed: nil)
             }
             for reason in newest.skipped { warn("skipping \(reason)") }
+            defer { newest.file.close() }
             let stored: TrainingConfiguration
-            do { stored = try TrainingConfiguration.decode(newest.state.configuration) } catch {
+            do { stored = try TrainingConfiguration.decode(newest.file.storedConfiguration ?? "") } catch {
                 throw TrainingError("\(newest.path): the stored configuration is not readable (\(error))")
             }
             let differences = config.differences(from: stored)
@@ -316,7 +317,7 @@ public final class Trainer {
                 }
                 warn("\(newest.path) was trained on another data set; continuing on \(options.data) (--allow-data-change)")
             }
-            try Checkpoint.read(newest.path, into: networks(model))
+            try newest.file.restore(ModelWeights(model), optimizers: Optimizers(model))
             if newest.state.worldSize != comm.size {
                 warn("\(newest.path) was written by \(newest.state.worldSize) rank(s), resuming with \(comm.size):"
                      + " the effective batch changes from \(newest.state.worldSize * options.batch) to \(comm.size * options.batch) clips"
@@ -329,9 +330,10 @@ public final class Trainer {
             throw TrainingError("\(options.run) already holds checkpoints (newest \(existing.path)): pass --resume to continue that run, or choose another --run")
         }
         if let path = options.initFrom {
-            let loaded = try Checkpoint.loadWeights(path, generator: model.generator.parameters,
-                                                    discriminator: model.discriminator.parameters)
-            note("initialised from \(path)\(loaded.discriminatorLoaded ? "" : " (generator only; the discriminator starts fresh)")")
+            let file = try ModelFile.open(sniffing: path)
+            defer { file.close() }
+            let withDiscriminator = try file.loadWeights(ModelWeights(model))
+            note("initialised from \(path)\(withDiscriminator ? "" : " (generator only; the discriminator starts fresh)")")
         }
         return Start(resumed: nil)
     }
@@ -339,7 +341,7 @@ public final class Trainer {
     /// The cursor to continue from. With the same epoch geometry it is the
     /// stored one; with another rank count (or data) the epoch has another
     /// number of steps, so the position inside the epoch is scaled.
-    func rescaledCursor(_ state: CheckpointState, sampler: Sampler) -> SamplerCursor {
+    func rescaledCursor(_ state: TrainingState, sampler: Sampler) -> SamplerCursor {
         Self.rescaled(state.cursor, from: state.stepsPerEpoch, to: sampler.stepsPerEpoch)
     }
 
@@ -350,11 +352,6 @@ public final class Trainer {
         // In Double: stepInEpoch × stepsPerEpoch may not fit an Int; the result is below stepsPerEpoch.
         let scaled = Int(Double(cursor.stepInEpoch) * Double(new) / Double(max(1, old)))
         return SamplerCursor(epoch: cursor.epoch, stepInEpoch: min(scaled, new - 1))
-    }
-
-    func networks(_ model: Pix2PixTrainer) -> Checkpoint.Networks {
-        Checkpoint.Networks(generator: model.generator.parameters, discriminator: model.discriminator.parameters,
-                            generatorOptimizer: model.generatorOptimizer, discriminatorOptimizer: model.discriminatorOptimizer)
     }
 
     /// Rank 0's weights and buffers (and Adam state when resuming) to every rank.

@@ -44,15 +44,21 @@ public struct CheckpointDirectory {
         .sorted { $0.step < $1.step }
     }
 
-    /// The newest checkpoint whose state can be read, with the reasons the
-    /// newer ones were skipped (unreadable, truncated, not a checkpoint).
-    /// Temporaries are never considered.
-    public func newestComplete() -> (step: Int, path: String, state: CheckpointState, skipped: [String])? {
+    /// The newest checkpoint a run can resume from: the newest whose header
+    /// reads, with its training state, left open for `ModelFile.restore`, and
+    /// the reasons the newer ones were skipped (unreadable, truncated, not a
+    /// checkpoint, weights only). Temporaries are never considered.
+    public func newestComplete() -> Newest? {
         var skipped: [String] = []
         for candidate in checkpoints().reversed() {
             do {
-                let state = try Checkpoint.readState(candidate.path)
-                return (candidate.step, candidate.path, state, skipped)
+                let file = try ModelFile.open(candidate.path, as: .checkpoint)
+                guard let state = file.training else {
+                    file.close()
+                    skipped.append("\(candidate.path): holds weights only (no /optimizer group)")
+                    continue
+                }
+                return Newest(step: candidate.step, file: file, state: state, skipped: skipped)
             } catch {
                 skipped.append(String(describing: error))
             }
@@ -60,10 +66,20 @@ public struct CheckpointDirectory {
         return nil
     }
 
+    /// What `newestComplete` found.
+    public struct Newest {
+        public let step: Int
+        /// The checkpoint, open.
+        public let file: ModelFile
+        public let state: TrainingState
+        public let skipped: [String]
+        public var path: String { file.path }
+    }
+
     /// Creates the directory (and the run directory) if needed.
     public func create() throws {
         if let why = Directories.make(path) {
-            throw CheckpointError("\(path): cannot create the checkpoint directory (\(why))")
+            throw ModelFileError("\(path): cannot create the checkpoint directory (\(why))")
         }
     }
 

@@ -12,9 +12,9 @@ import Net
 /// checkpoint reproduces each tensor bit for bit. Going to a checkpoint, the
 /// file is checked first: missing, mis-shaped, non-float32 and unknown tensors
 /// are reported together. PyTorch's int64 `*.num_batches_tracked` counters are
-/// accepted and dropped. The checkpoint written has no optimiser state and
-/// step 0: it is a starting point for `vcolor train --init`, or a model for
-/// `vcolor colorize`, not a run to `--resume`.
+/// accepted and dropped. The checkpoint written is weights only (no optimiser
+/// moments, no training state): a starting point for `vcolor train --init`, or
+/// a model for `vcolor colorize`, not a run to `--resume`.
 public enum ModelConverter {
     public enum Contents: String, CaseIterable, Sendable {
         case generator
@@ -40,45 +40,31 @@ public enum ModelConverter {
         guard URL(fileURLWithPath: input).standardizedFileURL != URL(fileURLWithPath: output).standardizedFileURL else {
             throw ModelFileError("input and output are the same file")
         }
-        let model = try ModelFile.load(input, discriminator: contents == .all)
-        let sets = [model.generator.parameters] + (model.discriminator.map { [$0.parameters] } ?? [])
-        var skipped: [String] = []
-        if from == .safetensors {
-            let file = try SafeTensors.load(contentsOf: URL(fileURLWithPath: input))
-            let kept = Set(sets.flatMap { $0.entries.map(\.name) })
-            skipped = file.names.filter { !kept.contains($0) }.sorted()
-        }
+        let file = try ModelFile.open(input)
+        defer { file.close() }
+        let model = try file.loadModel(discriminator: contents == .all)
+        let weights = model.weights
         switch to {
-        case .safetensors: try writeSafeTensors(sets, config: model.config, contents: contents, to: output)
-        case .checkpoint: try writeCheckpoint(model, to: output)
+        case .safetensors: try writeSafeTensors(weights, config: model.config, contents: contents, to: output)
+        case .checkpoint: try Checkpoint.write(weights, configuration: ModelConfigJSON.text(model.config), to: output)
         }
+        let sets = weights.groups.map(\.parameters)
         return Summary(tensors: sets.reduce(0) { $0 + $1.entries.count },
                        values: sets.reduce(0) { $0 + $1.trainableCount + $1.bufferCount },
-                       config: model.config, skipped: skipped)
+                       config: model.config, skipped: try file.tensorsLeftOut(by: weights))
     }
 
-    static func writeSafeTensors(_ sets: [ParameterSet], config: ModelConfig, contents: Contents, to output: String) throws {
-        var entries: [SafeTensors.Entry] = []
-        for set in sets {
-            for p in set.entries {
-                entries.append((name: p.name, shape: p.shape, values: UnsafeBufferPointer(p.values)))
-            }
+    static func writeSafeTensors(_ weights: ModelWeights, config: ModelConfig, contents: Contents, to output: String) throws {
+        let entries = weights.sections().flatMap { section in
+            section.tensors.map { (name: $0.name, shape: $0.shape, values: UnsafeBufferPointer($0.values)) }
         }
         let metadata = [
-            ModelFile.configKey: ModelConfigJSON.text(config),
+            SafeTensorsStore.configKey: ModelConfigJSON.text(config),
             "format": "vcolor",
             "contents": contents.rawValue,
         ]
-        try SafeTensors.write(entries, metadata: metadata, to: URL(fileURLWithPath: output))
-    }
-
-    static func writeCheckpoint(_ model: LoadedModel, to output: String) throws {
-        let state = CheckpointState(step: 0, epoch: 0, cursor: SamplerCursor(), stepsPerEpoch: 0, worldSize: 1,
-                                    rngState: RandomGenerator(seed: 0).stateWords,
-                                    generatorAdamSteps: 0, discriminatorAdamSteps: 0,
-                                    configuration: ModelConfigJSON.text(model.config))
-        try Checkpoint.write(Checkpoint.Networks(generator: model.generator.parameters,
-                                                 discriminator: model.discriminator?.parameters),
-                             state: state, to: output)
+        do { try SafeTensors.write(entries, metadata: metadata, to: URL(fileURLWithPath: output)) } catch {
+            throw ModelFileError(String(describing: error))
+        }
     }
 }

@@ -188,30 +188,6 @@ public struct SafeTensors {
     /// The header entry for `name`, or nil.
     public func info(_ name: String) -> TensorInfo? { infos[name] }
 
-    /// Names of the F32 tensors holding NaN or ±∞, in file order. The format
-    /// stores any float; vcolor's model readers refuse such weights
-    /// (`SafeTensorsError.nonFinite`), since a NaN weight makes a uniformly wrong film.
-    public func nonFiniteTensors() -> [String] {
-        names.filter { name in
-            guard let info = infos[name], info.dtype == "F32", info.count > 0 else { return false }
-            return storage.withUnsafeBytes { raw in
-                let start = raw.baseAddress! + dataStart + info.byteRange.lowerBound
-                var bits: UInt32 = 0
-                for i in 0..<info.count {
-                    memcpy(&bits, start + 4 * i, 4)
-                    if UInt32(littleEndian: bits) & 0x7f80_0000 == 0x7f80_0000 { return true }
-                }
-                return false
-            }
-        }
-    }
-
-    /// Throws `SafeTensorsError.nonFinite` naming every tensor with NaN or ±∞.
-    public func refuseNonFinite() throws {
-        let poisoned = nonFiniteTensors()
-        if !poisoned.isEmpty { throw SafeTensorsError.nonFinite(source: source, names: poisoned) }
-    }
-
     /// The PyTorch shape of `name`, or nil when there is no such tensor.
     public func shape(_ name: String) -> [Int]? { infos[name]?.shape }
 

@@ -14,8 +14,6 @@ public enum SafeTensorsError: Error, Equatable, CustomStringConvertible {
     case missingTensor(source: String, name: String)
     /// The caller's buffer or shape does not match the tensor's element count.
     case countMismatch(source: String, name: String, expected: Int, actual: Int)
-    /// Weights holding NaN or ±∞ (every vcolor safetensors file is a model).
-    case nonFinite(source: String, names: [String])
     /// The writer was given something it cannot store (duplicate or reserved
     /// name, negative dimension, values that do not fill the shape).
     case invalidArgument(String)
@@ -32,9 +30,6 @@ public enum SafeTensorsError: Error, Equatable, CustomStringConvertible {
             return "\(source): no tensor named '\(name)'"
         case let .countMismatch(source, name, expected, actual):
             return "\(source): tensor '\(name)' has \(expected) elements, caller expected \(actual)"
-        case let .nonFinite(source, names):
-            let shown = names.prefix(6).joined(separator: ", ") + (names.count > 6 ? " and \(names.count - 6) more" : "")
-            return "\(source): NaN or infinite values in \(names.count) tensor\(names.count == 1 ? "" : "s"): \(shown); refusing the weights"
         case let .invalidArgument(reason):
             return "safetensors writer: \(reason)"
         }

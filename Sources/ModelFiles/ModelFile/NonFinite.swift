@@ -21,19 +21,13 @@ public enum NonFinite {
         }
     }
 
-    /// The names ("generator/down1.weight") of the tensors, buffers included,
-    /// that hold a non-finite value.
-    public static func tensors(in networks: [(group: String, parameters: ParameterSet)]) -> [String] {
-        var bad: [String] = []
-        for (group, set) in networks {
-            for p in set.entries where !allFinite(UnsafeBufferPointer(p.values)) { bad.append("\(group)/\(p.name)") }
+    /// The first tensor of `weights`, buffers included, that holds a non-finite
+    /// value, named with its group ("generator/down1.conv.weight"), or nil.
+    public static func firstTensor(in weights: ModelWeights) -> String? {
+        for (group, set) in weights.groups {
+            if let p = set.entries.first(where: { !allFinite(UnsafeBufferPointer($0.values)) }) { return "\(group)/\(p.name)" }
         }
-        return bad
-    }
-
-    /// The first such tensor, or nil.
-    public static func firstTensor(in networks: [(group: String, parameters: ParameterSet)]) -> String? {
-        tensors(in: networks).first
+        return nil
     }
 
     /// "a, b, c and 4 more" for messages.

@@ -1,9 +1,8 @@
-import Net
-
 /// Everything besides the tensors that a resumed run needs to continue exactly
-/// where the interrupted one stopped (docs/format.md §Checkpoints): stored as attributes of the
-/// checkpoint's root group.
-public struct CheckpointState: Codable, Equatable, Sendable {
+/// where the interrupted one stopped (docs/format.md §Checkpoints): stored as
+/// attributes of the checkpoint's root group, beside the Adam moments under
+/// `/optimizer`. A weights-only file (`vcolor convert`, safetensors) has none.
+public struct TrainingState: Codable, Equatable, Sendable {
     /// Completed training steps (the file is `step-<step>.h5`).
     public var step: Int
     /// The epoch the next step belongs to.
@@ -20,9 +19,6 @@ public struct CheckpointState: Codable, Equatable, Sendable {
     /// Adam's `stepCount` of each network (bias correction depends on it).
     public var generatorAdamSteps: Int
     public var discriminatorAdamSteps: Int
-    /// The run's configuration (model + training options) as JSON, opaque here:
-    /// the trainer decodes and compares it.
-    public var configuration: String
     /// What the run trained on (sequence ids, frame counts and splits of the
     /// data set, hashed), so `--resume` on another data set is noticed. Nil in
     /// checkpoints written before it was recorded.
@@ -30,7 +26,7 @@ public struct CheckpointState: Codable, Equatable, Sendable {
 
     public init(step: Int, epoch: Int, cursor: SamplerCursor, stepsPerEpoch: Int, worldSize: Int,
                 rngState: [UInt64], generatorAdamSteps: Int, discriminatorAdamSteps: Int,
-                configuration: String, dataFingerprint: String? = nil) {
+                dataFingerprint: String? = nil) {
         self.step = step
         self.epoch = epoch
         self.cursor = cursor
@@ -39,7 +35,6 @@ public struct CheckpointState: Codable, Equatable, Sendable {
         self.rngState = rngState
         self.generatorAdamSteps = generatorAdamSteps
         self.discriminatorAdamSteps = discriminatorAdamSteps
-        self.configuration = configuration
         self.dataFingerprint = dataFingerprint
     }
 }

@@ -1,10 +1,10 @@
 /// The two files a model travels in (docs/format.md §Checkpoints, §Safetensors): our HDF5 training checkpoint
-/// and a safetensors file with PyTorch's names and shapes. Told apart by the
-/// file name's extension, as `vcolor convert` documents.
+/// and a safetensors file with PyTorch's names and shapes.
 public enum ModelFileFormat: String, Sendable {
     case checkpoint
     case safetensors
 
+    /// Told by the file name's extension, as `--model` and `vcolor convert` document.
     public init(path: String) throws {
         let lower = path.lowercased()
         if lower.hasSuffix(".h5") || lower.hasSuffix(".hdf5") {
