@@ -336,3 +336,48 @@ extension CheckpointTests {
         XCTAssertEqual(bits(g.0.values), bits(g2.0.values))
     }
 }
+
+extension CheckpointTests {
+    /// The optional `/ema/generator` group: stored and read back like any other,
+    /// and the generator a checkpoint is loaded as for colorize, eval and convert.
+    func testAveragedGeneratorIsTheModelWhenPresent() throws {
+        let config = ModelConfig(baseWidth: 2, temporal: .lstm, size: 128)
+        var rng = RandomGenerator(seed: 8)
+        let g = try Generator(config: config, rng: &rng)
+        let average = ExponentialMovingAverage(parameters: g.parameters, decay: 0.5)
+        average.update()
+        for i in 0..<g.parameters.values.count { g.parameters.values[i] += 1 }
+        for i in 0..<g.parameters.bufferValues.count { g.parameters.bufferValues[i] = Float(i) * 0.25 }
+        average.update()
+        XCTAssertTrue(bits(g.parameters.values) != bits(average.values))
+        XCTAssertTrue(bits(g.parameters.bufferValues) != bits(average.buffers))
+        let path = (directory as NSString).appendingPathComponent("ema.h5")
+        try Checkpoint.write(ModelWeights(generator: g.parameters, discriminator: nil, generatorAverage: average),
+                             configuration: ModelConfigJSON.text(config), to: path)
+
+        let model = try ModelFile.load(path)
+        withExtendedLifetime(model) {
+            XCTAssertTrue(bits(model.generator.parameters.values) == bits(average.values))
+            XCTAssertTrue(bits(model.generator.parameters.bufferValues) == bits(average.buffers))
+        }
+
+        // `--init` reads /generator; asked for, the average comes back too, started.
+        let g2 = try Generator(config: config, rng: &rng)
+        let average2 = ExponentialMovingAverage(parameters: g2.parameters, decay: 0.5)
+        try ModelFile.open(path).loadWeights(ModelWeights(generator: g2.parameters, discriminator: nil,
+                                                          generatorAverage: average2))
+        XCTAssertTrue(bits(g2.parameters.values) == bits(g.parameters.values))
+        XCTAssertTrue(bits(g2.parameters.bufferValues) == bits(g.parameters.bufferValues))
+        XCTAssertTrue(bits(average2.values) == bits(average.values))
+        XCTAssertTrue(bits(average2.buffers) == bits(average.buffers))
+        XCTAssertTrue(average2.isStarted)
+
+        // Without the group, the model is /generator.
+        let plain = (directory as NSString).appendingPathComponent("plain.h5")
+        try Checkpoint.write(ModelWeights(generator: g.parameters, discriminator: nil),
+                             configuration: ModelConfigJSON.text(config), to: plain)
+        let plainModel = try ModelFile.load(plain)
+        withExtendedLifetime(plainModel) { XCTAssertTrue(bits(plainModel.generator.parameters.values) == bits(g.parameters.values)) }
+        XCTAssertFalse(try ModelFile.open(plain).has(.generatorAverage))
+    }
+}

@@ -63,7 +63,7 @@ public final class ModelFile {
         return found
     }
 
-    /// Whether the file holds `group` (`.discriminator`).
+    /// Whether the file holds `group` (`.discriminator`, `.generatorAverage`).
     public func has(_ group: TensorGroup) throws -> Bool { try tensors(in: group) != nil }
 
     // MARK: Loads
@@ -92,19 +92,24 @@ public final class ModelFile {
             d = try Discriminator(config: config, rng: &rng)
             d?.training = false
         }
-        try fill(ModelWeights(generator: g.parameters, discriminator: d?.parameters).sections(), model: config)
+        // A run's average of the generator, where the file keeps one, is the model (docs/format.md §Checkpoints).
+        let generator: TensorGroup = try has(.generatorAverage) ? .generatorAverage : .generator
+        try fill([TensorSection(group: generator, parameters: g.parameters)]
+                 + (d.map { [TensorSection(group: .discriminator, parameters: $0.parameters)] } ?? []), model: config)
         return LoadedModel(config: config, generator: g, discriminator: d, path: path)
     }
 
-    /// Loads the weights and buffers of `weights`' generator, and of its
+    /// Loads the weights and buffers of `weights`' generator, of its
     /// discriminator when the file has one (a generator-only file leaves it as
-    /// it is). Optimiser moments and training state are not touched.
+    /// it is), and of its generator average when it has one (the file must
+    /// too). Optimiser moments and training state are not touched.
     /// - Returns: whether the discriminator was loaded.
     @discardableResult
     public func loadWeights(_ weights: ModelWeights) throws -> Bool {
         var wanted = weights
         if try !has(.discriminator) { wanted.discriminator = nil }
         try fill(wanted.sections())
+        weights.generatorAverage?.isStarted = true
         return wanted.discriminator != nil
     }
 
@@ -117,6 +122,7 @@ public final class ModelFile {
             throw ModelFileError("\(path) holds weights only (no /optimizer group): it cannot resume a run; use --init to start from it")
         }
         try fill(weights.sections(optimizers: optimizers))
+        weights.generatorAverage?.isStarted = true
         optimizers.generator.stepCount = training.generatorAdamSteps
         optimizers.discriminator.stepCount = training.discriminatorAdamSteps
         return training

@@ -1,15 +1,20 @@
 import Net
 
 /// The networks' tensors as a model file stores them (docs/format.md §Tensor names):
-/// the generator's weights and buffers, and the discriminator's when there is
-/// one. Readers fill these sets in place; writers store them.
+/// the generator's weights and buffers, the discriminator's when there is
+/// one, and the generator's moving average when a run keeps one. Readers fill
+/// these in place; writers store them.
 public struct ModelWeights {
     public var generator: ParameterSet
     public var discriminator: ParameterSet?
+    /// The optional `/ema/generator` of a checkpoint. Where a file holds one it
+    /// is the generator a model is loaded as (`ModelFile.loadModel`).
+    public var generatorAverage: ExponentialMovingAverage?
 
-    public init(generator: ParameterSet, discriminator: ParameterSet?) {
+    public init(generator: ParameterSet, discriminator: ParameterSet?, generatorAverage: ExponentialMovingAverage? = nil) {
         self.generator = generator
         self.discriminator = discriminator
+        self.generatorAverage = generatorAverage
     }
 
     /// Both networks of a trainer.
@@ -22,12 +27,14 @@ public struct ModelWeights {
         [(.generator, generator)] + (discriminator.map { [(.discriminator, $0)] } ?? [])
     }
 
-    /// The groups a file holds for these sets, in file order: each set's weights
-    /// and buffers followed, with `optimizers`, by the Adam moments of its
-    /// network's trainable tensors. The checkpoint writer stores exactly these
-    /// and every reader fills exactly these, so the layout is written down once.
+    /// The groups a file holds for these networks, in file order: each network's
+    /// weights and buffers followed, with `optimizers`, by the Adam moments of
+    /// its trainable tensors; then the generator's average. The checkpoint
+    /// writer stores exactly these and every reader fills exactly these, so the
+    /// layout is written down once.
     func sections(optimizers: Optimizers? = nil) -> [TensorSection] {
-        groups.flatMap { group, parameters -> [TensorSection] in
+        let average = generatorAverage.map { [TensorSection(group: .generatorAverage, average: $0)] } ?? []
+        return groups.flatMap { group, parameters -> [TensorSection] in
             let weights = TensorSection(group: group, parameters: parameters)
             guard let adam = optimizers?.of(group) else { return [weights] }
             let moments = adam.parameters.entries.filter { $0.kind == .trainable }.flatMap { p in
@@ -36,7 +43,7 @@ public struct ModelWeights {
                         TensorSlot(name: p.name + "/v", shape: p.shape, values: UnsafeMutableBufferPointer(rebasing: adam.v[range]))]
             }
             return [weights, TensorSection(group: .moments(of: group), tensors: moments)]
-        }
+        } + average
     }
 }
 
@@ -84,5 +91,15 @@ extension TensorSection {
     /// `parameters`' weights and buffers, kept in `group`.
     init(group: TensorGroup, parameters: ParameterSet) {
         self.init(group: group, tensors: parameters.entries.map { TensorSlot(name: $0.name, shape: $0.shape, values: $0.values) })
+    }
+
+    /// A moving average of a network, under the network's names: its values
+    /// and buffers lie as the network's do.
+    init(group: TensorGroup, average: ExponentialMovingAverage) {
+        self.init(group: group, tensors: average.parameters.entries.map { p in
+            let range = p.offset..<(p.offset + p.count)
+            let values = p.kind == .trainable ? average.values : average.buffers
+            return TensorSlot(name: p.name, shape: p.shape, values: UnsafeMutableBufferPointer(rebasing: values[range]))
+        })
     }
 }

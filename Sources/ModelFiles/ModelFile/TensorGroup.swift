@@ -1,5 +1,5 @@
 /// A group of tensors in a model file (docs/format.md §Checkpoints): a network's
-/// weights and buffers, or a network's Adam moments. A checkpoint keeps each
+/// weights and buffers (or their moving average), or a network's Adam moments. A checkpoint keeps each
 /// group as the HDF5 group at `path`; a flat file (safetensors) has only the
 /// networks' groups, told apart by name (`network(ofFlatName:)`).
 public struct TensorGroup: Hashable, Sendable, CustomStringConvertible {
@@ -8,6 +8,8 @@ public struct TensorGroup: Hashable, Sendable, CustomStringConvertible {
 
     public static let generator = TensorGroup(path: "generator")
     public static let discriminator = TensorGroup(path: "discriminator")
+    /// A moving average of the generator's weights and buffers (optional; checkpoints only).
+    public static let generatorAverage = TensorGroup(path: "ema/generator")
 
     /// Adam's moments of `network`'s trainable tensors, stored as `<name>/m` and `<name>/v`.
     public static func moments(of network: TensorGroup) -> TensorGroup {
