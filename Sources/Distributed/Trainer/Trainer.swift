@@ -430,10 +430,10 @@ public final class Trainer {
         var parts: [UInt64] = []
         for (set, adam) in [(model.generator.parameters, model.generatorOptimizer),
                             (model.discriminator.parameters, model.discriminatorOptimizer)] {
-            parts.append(Checkpoint.checksum(UnsafeBufferPointer(set.values)))
-            parts.append(Checkpoint.checksum(UnsafeBufferPointer(set.bufferValues)))
-            parts.append(Checkpoint.checksum(UnsafeBufferPointer(adam.m)))
-            parts.append(Checkpoint.checksum(UnsafeBufferPointer(adam.v)))
+            parts.append(TensorChecksum.of(UnsafeBufferPointer(set.values)))
+            parts.append(TensorChecksum.of(UnsafeBufferPointer(set.bufferValues)))
+            parts.append(TensorChecksum.of(UnsafeBufferPointer(adam.m)))
+            parts.append(TensorChecksum.of(UnsafeBufferPointer(adam.v)))
         }
         return parts.map { String($0, radix: 16) }.joined(separator: "-")
     }

@@ -6,13 +6,14 @@ import HDF5Kit
 ///
 ///     /generator/<name>                      float32, PyTorch shape (weights and BN buffers)
 ///     /discriminator/<name>                  float32, PyTorch shape
+///     /ema/generator/<name>                  optional: the generator's moving average
 ///     /optimizer/generator/<name>/{m,v}      Adam moments of each trainable tensor
 ///     /optimizer/discriminator/<name>/{m,v}
 ///
 /// and the root attributes of `CheckpointHeader`. Every dataset carries a
-/// `checksum` attribute (FNV-1a over its float bit patterns) so a flipped bit
-/// in the raw data, which HDF5 itself cannot notice in contiguous storage, is
-/// an error on load rather than a silently different model. A weights-only
+/// `checksum` attribute (`TensorChecksum`) so a flipped bit in the raw data,
+/// which HDF5 itself cannot notice in contiguous storage, is an error on load
+/// rather than a silently different model. A weights-only
 /// file has no `/optimizer` group and so no training state.
 ///
 /// This is the writer; `ModelFile` reads (through `CheckpointStore`).
@@ -20,9 +21,6 @@ import HDF5Kit
 /// renames it into place and fsyncs the directory, so the final name always
 /// denotes a complete file.
 public enum Checkpoint {
-    public static let format = "vcolor-checkpoint"
-    public static let version = 1
-
     /// Writes `weights`, the run's `configuration` (JSON) and, for a run's
     /// checkpoint, its training state and Adam moments to `path` atomically
     /// (temporary file in the same directory, fsync, rename, fsync of the directory).
@@ -62,20 +60,6 @@ public enum Checkpoint {
         let dataset = try group.createDataset(name, of: Float.self, shape: shape)
         defer { dataset.close() }
         try dataset.write(values)
-        try dataset.setAttribute("checksum", Int(bitPattern: UInt(checksum(values))))
-    }
-
-    /// FNV-1a (64-bit) over the float bit patterns, one 32-bit word a round:
-    /// cheap enough for a few hundred MB per checkpoint, and any single flipped
-    /// bit changes it.
-    public static func checksum(_ values: UnsafeBufferPointer<Float>) -> UInt64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        guard let p = values.baseAddress else { return h }
-        p.withMemoryRebound(to: UInt32.self, capacity: values.count) { words in
-            for i in 0..<values.count {
-                h = (h ^ UInt64(words[i])) &* 0x100_0000_01b3
-            }
-        }
-        return h
+        try dataset.setAttribute("checksum", Int(bitPattern: UInt(TensorChecksum.of(values))))
     }
 }

@@ -6,10 +6,13 @@ import Net
 /// `version`, `configuration` and the training state, written and read here
 /// and nowhere else.
 enum CheckpointHeader {
+    static let format = "vcolor-checkpoint"
+    static let version = 1
+
     static func write(configuration: String, training: TrainingState?, to root: HDF5Group) throws {
         let state = training ?? weightsOnly
-        try root.setAttribute("format", Checkpoint.format)
-        try root.setAttribute("version", Checkpoint.version)
+        try root.setAttribute("format", format)
+        try root.setAttribute("version", version)
         try root.setAttribute("step", state.step)
         try root.setAttribute("epoch", state.epoch)
         try root.setAttribute("configuration", configuration)
@@ -34,7 +37,7 @@ enum CheckpointHeader {
     /// checkpoint, not a weights-only file), the training state, range-checked.
     static func read(_ root: HDF5Group, path: String) throws -> (configuration: String, training: TrainingState?) {
         let formatValue = root.hasAttribute("format") ? try? root.stringAttribute("format") : nil
-        guard formatValue == Checkpoint.format else {
+        guard formatValue == format else {
             throw ModelFileError("\(path): not a vcolor checkpoint (format attribute is \(formatValue.map { "'\($0)'" } ?? "missing"))")
         }
         func attribute<T>(_ name: String, _ read: (String) throws -> T) throws -> T {
@@ -50,8 +53,8 @@ enum CheckpointHeader {
             }
         }
         let fileVersion = try attribute("version", root.intAttribute)
-        guard fileVersion == Checkpoint.version else {
-            throw ModelFileError("\(path): checkpoint version \(fileVersion) is not supported (this vcolor reads version \(Checkpoint.version))")
+        guard fileVersion == version else {
+            throw ModelFileError("\(path): checkpoint version \(fileVersion) is not supported (this vcolor reads version \(version))")
         }
         let configuration = try attribute("configuration", root.stringAttribute)
         guard root.exists("optimizer") else { return (configuration, nil) }

@@ -7,6 +7,8 @@ final class CheckpointStore: TensorStore {
     let storedConfiguration: String?
     let training: TrainingState?
     private let file: HDF5File
+    /// Each group's datasets, listed once.
+    private var listed: [TensorGroup: [String: StoredTensor]?] = [:]
 
     init(_ path: String) throws {
         self.path = path
@@ -26,8 +28,10 @@ final class CheckpointStore: TensorStore {
     /// Every dataset below the group, named by its path within it
     /// (`down1.conv.weight`, `down1.conv.weight/m`).
     func tensors(in group: TensorGroup) throws -> [String: StoredTensor]? {
-        guard file.root.kind(of: group.path) == .group else { return nil }
-        return try corruptIfFails { try index(group) }
+        if let known = listed[group] { return known }
+        let found = file.root.kind(of: group.path) == .group ? try corruptIfFails { try index(group) } : nil
+        listed[group] = found
+        return found
     }
 
     private func index(_ group: TensorGroup) throws -> [String: StoredTensor] {
@@ -65,7 +69,7 @@ final class CheckpointStore: TensorStore {
         try corruptIfFails { try dataset.read(into: values) }
         if dataset.hasAttribute("checksum") {
             let stored = UInt64(UInt(bitPattern: try corruptIfFails { try dataset.intAttribute("checksum") }))
-            guard stored == Checkpoint.checksum(UnsafeBufferPointer(values)) else {
+            guard stored == TensorChecksum.of(UnsafeBufferPointer(values)) else {
                 throw ModelFileError("\(dataset.location): corrupt checkpoint: the values do not match their checksum")
             }
         }

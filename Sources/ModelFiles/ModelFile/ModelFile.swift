@@ -21,8 +21,6 @@ public final class ModelFile {
     public var training: TrainingState? { store.training }
 
     let store: any TensorStore
-    /// Each group's stored tensors, listed once.
-    private var listed: [TensorGroup: [String: StoredTensor]?] = [:]
 
     private init(path: String, store: any TensorStore) {
         self.path = path
@@ -55,16 +53,12 @@ public final class ModelFile {
     /// Releases the file; every load has read what it needs by the time it returns.
     public func close() { store.close() }
 
-    /// What `group` holds, nil when the file has no such group.
-    func tensors(in group: TensorGroup) throws -> [String: StoredTensor]? {
-        if let known = listed[group] { return known }
-        let found = try store.tensors(in: group)
-        listed[group] = found
-        return found
-    }
-
     /// Whether the file holds `group` (`.discriminator`, `.generatorAverage`).
-    public func has(_ group: TensorGroup) throws -> Bool { try tensors(in: group) != nil }
+    public func has(_ group: TensorGroup) throws -> Bool { try store.tensors(in: group) != nil }
+
+    /// The configuration of the network the file holds: its stored one checked
+    /// against the tensors (docs/format.md §Loading).
+    public func configuration() throws -> ModelConfig { try store.configuration() }
 
     // MARK: Loads
 
@@ -94,7 +88,7 @@ public final class ModelFile {
         }
         // A run's average of the generator, where the file keeps one, is the model (docs/format.md §Checkpoints).
         let generator: TensorGroup = try has(.generatorAverage) ? .generatorAverage : .generator
-        try fill([TensorSection(group: generator, parameters: g.parameters)]
+        try store.fill([TensorSection(group: generator, parameters: g.parameters)]
                  + (d.map { [TensorSection(group: .discriminator, parameters: $0.parameters)] } ?? []), model: config)
         return LoadedModel(config: config, generator: g, discriminator: d, path: path)
     }
@@ -108,7 +102,7 @@ public final class ModelFile {
     public func loadWeights(_ weights: ModelWeights) throws -> Bool {
         var wanted = weights
         if try !has(.discriminator) { wanted.discriminator = nil }
-        try fill(wanted.sections())
+        try store.fill(wanted.sections())
         weights.generatorAverage?.isStarted = true
         return wanted.discriminator != nil
     }
@@ -121,7 +115,7 @@ public final class ModelFile {
         guard let training else {
             throw ModelFileError("\(path) holds weights only (no /optimizer group): it cannot resume a run; use --init to start from it")
         }
-        try fill(weights.sections(optimizers: optimizers))
+        try store.fill(weights.sections(optimizers: optimizers))
         weights.generatorAverage?.isStarted = true
         optimizers.generator.stepCount = training.generatorAdamSteps
         optimizers.discriminator.stepCount = training.discriminatorAdamSteps
@@ -134,7 +128,7 @@ public final class ModelFile {
         var left: [String] = []
         for network in [TensorGroup.generator, .discriminator] {
             let taken = Set(weights.groups.first { $0.group == network }?.parameters.entries.map(\.name) ?? [])
-            left += try (tensors(in: network) ?? [:]).keys.filter { !taken.contains($0) }
+            left += try (store.tensors(in: network) ?? [:]).keys.filter { !taken.contains($0) }
         }
         return left.sorted()
     }

@@ -1,9 +1,10 @@
 /// How one format keeps a model's tensors: the only part of reading a model
 /// file that differs between a checkpoint (`CheckpointStore`) and a
-/// safetensors file (`SafeTensorsStore`). Everything else (which tensors a
-/// model needs, the checks, the one error listing what does not match, the
-/// refusal of NaN, the configuration) is `ModelFile`'s, once for every format;
-/// an ONNX reader would be one more of these.
+/// safetensors file (`SafeTensorsStore`); an ONNX reader would be one more.
+/// Everything else is written once for every format on top of these
+/// requirements: the checks, the one error listing what does not match and
+/// the refusal of NaN (`fill`), the configuration (`configuration`); and
+/// `ModelFile` decides what a load asks for.
 protocol TensorStore: AnyObject {
     /// The file, for messages.
     var path: String { get }
@@ -13,7 +14,8 @@ protocol TensorStore: AnyObject {
     /// The state a run resumes from; nil in a weights-only file.
     var training: TrainingState? { get }
 
-    /// What `group` holds, by name within the group; nil when the file has no such group.
+    /// What `group` holds, by name within the group; nil when the file has no
+    /// such group. Cheap to ask again (listed once).
     func tensors(in group: TensorGroup) throws -> [String: StoredTensor]?
     /// How messages name a group or (with `name`) one of its tensors: as the file addresses it.
     func address(_ group: TensorGroup, _ name: String?) -> String

@@ -9,12 +9,13 @@ final class SafeTensorsStore: TensorStore {
     static let configKey = "config"
 
     let file: SafeTensors
-    var path: String { file.source }
+    let path: String
     var storedConfiguration: String? { file.metadata[Self.configKey] }
     var training: TrainingState? { nil }
     private let groups: [TensorGroup: [String: StoredTensor]]
 
     init(_ path: String) throws {
+        self.path = path
         do { file = try SafeTensors.load(contentsOf: URL(fileURLWithPath: path)) } catch {
             throw ModelFileError(String(describing: error))
         }

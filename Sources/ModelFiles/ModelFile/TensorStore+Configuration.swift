@@ -1,6 +1,6 @@
 import Net
 
-extension ModelFile {
+extension TensorStore {
     /// The configuration of the network the file holds (docs/format.md §Loading),
     /// worked out from tensor names and shapes and checked against the stored
     /// one. The base width and temporal variant are read off the tensors
@@ -8,7 +8,7 @@ extension ModelFile {
     /// not); a stored configuration that disagrees is an error, and the frame
     /// size, which no tensor shows (the network is fully convolutional), comes
     /// from it or is the seed's 128.
-    public func configuration() throws -> ModelConfig {
+    func configuration() throws -> ModelConfig {
         let stored = try storedConfiguration.map { try ModelConfigJSON.parse($0, source: path) }
         let generator = try tensors(in: .generator) ?? [:]
         let discriminator = try tensors(in: .discriminator) ?? [:]

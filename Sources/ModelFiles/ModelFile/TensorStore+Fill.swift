@@ -1,6 +1,6 @@
 import Net
 
-extension ModelFile {
+extension TensorStore {
     /// The one way values leave a model file: every section's names, shapes and
     /// types are checked first, and every way the file fails to match is listed
     /// in one error before anything is copied; then the values are read; then
@@ -10,13 +10,13 @@ extension ModelFile {
         var problems: [String] = []
         for section in sections {
             guard let stored = try tensors(in: section.group) else {
-                problems.append("\(store.address(section.group, nil)) is missing")
+                problems.append("\(address(section.group, nil)) is missing")
                 continue
             }
             var expected = Set<String>()
             for t in section.tensors {
                 expected.insert(t.name)
-                let at = store.address(section.group, t.name)
+                let at = address(section.group, t.name)
                 guard let s = stored[t.name] else {
                     problems.append("\(at) is missing")
                     continue
@@ -25,7 +25,7 @@ extension ModelFile {
                 if !s.isFloat32 { problems.append("\(at) is \(s.dtype), the model needs float32") }
             }
             for name in stored.keys.sorted() where !expected.contains(name) && !TensorGroup.isBatchCounter(name) {
-                problems.append("\(store.address(section.group, name)) is not in the model")
+                problems.append("\(address(section.group, name)) is not in the model")
             }
         }
         try report(problems, model: model)
@@ -33,8 +33,8 @@ extension ModelFile {
         var poisoned: [String] = []
         for section in sections {
             for t in section.tensors {
-                try store.read(t.name, in: section.group, into: t.values)
-                if !NonFinite.allFinite(UnsafeBufferPointer(t.values)) { poisoned.append(store.address(section.group, t.name)) }
+                try read(t.name, in: section.group, into: t.values)
+                if !NonFinite.allFinite(UnsafeBufferPointer(t.values)) { poisoned.append(address(section.group, t.name)) }
             }
         }
         guard poisoned.isEmpty else {
