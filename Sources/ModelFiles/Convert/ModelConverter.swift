@@ -48,7 +48,7 @@ public enum ModelConverter {
         case .safetensors: try writeSafeTensors(weights, config: model.config, contents: contents, to: output)
         case .checkpoint: try Checkpoint.write(weights, configuration: ModelConfigJSON.text(model.config), to: output)
         }
-        let sets = weights.groups.map(\.parameters)
+        let sets = weights.networks.map(\.parameters)
         return Summary(tensors: sets.reduce(0) { $0 + $1.entries.count },
                        values: sets.reduce(0) { $0 + $1.trainableCount + $1.bufferCount },
                        config: model.config, skipped: try file.tensorsLeftOut(by: weights))

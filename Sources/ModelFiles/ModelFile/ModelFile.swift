@@ -88,8 +88,9 @@ public final class ModelFile {
         }
         // A run's average of the generator, where the file keeps one, is the model (docs/format.md §Checkpoints).
         let generator: TensorGroup = try has(.generatorAverage) ? .generatorAverage : .generator
-        try store.fill([TensorSection(group: generator, parameters: g.parameters)]
-                 + (d.map { [TensorSection(group: .discriminator, parameters: $0.parameters)] } ?? []), model: config)
+        var sections = [TensorSection(group: generator, parameters: g.parameters)]
+        if let d { sections.append(TensorSection(group: .discriminator, parameters: d.parameters)) }
+        try store.fill(sections, model: config)
         return LoadedModel(config: config, generator: g, discriminator: d, path: path)
     }
 
@@ -127,7 +128,7 @@ public final class ModelFile {
     public func tensorsLeftOut(by weights: ModelWeights) throws -> [String] {
         var left: [String] = []
         for network in [TensorGroup.generator, .discriminator] {
-            let taken = Set(weights.groups.first { $0.group == network }?.parameters.entries.map(\.name) ?? [])
+            let taken = Set(weights.networks.first { $0.group == network }?.parameters.entries.map(\.name) ?? [])
             left += try (store.tensors(in: network) ?? [:]).keys.filter { !taken.contains($0) }
         }
         return left.sorted()

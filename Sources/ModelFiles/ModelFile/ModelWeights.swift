@@ -22,8 +22,8 @@ public struct ModelWeights {
         self.init(generator: trainer.generator.parameters, discriminator: trainer.discriminator.parameters)
     }
 
-    /// Each set present, with its group, in file order.
-    var groups: [(group: TensorGroup, parameters: ParameterSet)] {
+    /// Each network present, with its group, in file order.
+    var networks: [(group: TensorGroup, parameters: ParameterSet)] {
         [(.generator, generator)] + (discriminator.map { [(.discriminator, $0)] } ?? [])
     }
 
@@ -34,7 +34,7 @@ public struct ModelWeights {
     /// layout is written down once.
     func sections(optimizers: Optimizers? = nil) -> [TensorSection] {
         let average = generatorAverage.map { [TensorSection(group: .generatorAverage, average: $0)] } ?? []
-        return groups.flatMap { group, parameters -> [TensorSection] in
+        return networks.flatMap { group, parameters -> [TensorSection] in
             let weights = TensorSection(group: group, parameters: parameters)
             guard let adam = optimizers?.of(group) else { return [weights] }
             let moments = adam.parameters.entries.filter { $0.kind == .trainable }.flatMap { p in

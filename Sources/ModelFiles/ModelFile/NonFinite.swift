@@ -24,7 +24,7 @@ public enum NonFinite {
     /// The first tensor of `weights`, buffers included, that holds a non-finite
     /// value, named with its group ("generator/down1.conv.weight"), or nil.
     public static func firstTensor(in weights: ModelWeights) -> String? {
-        for (group, set) in weights.groups {
+        for (group, set) in weights.networks {
             if let p = set.entries.first(where: { !allFinite(UnsafeBufferPointer($0.values)) }) { return "\(group)/\(p.name)" }
         }
         return nil
