@@ -312,6 +312,29 @@ final class TrainCommandTests: XCTestCase {
                        SamplerCursor(epoch: 1, stepInEpoch: 2))
     }
 
+    /// The same with the generator's moving average and augmentation on: the
+    /// average comes back from the checkpoint (and reaches every rank), and the
+    /// augmentation draws depend on nothing a resume loses.
+    func testResumeWithAverageAndAugmentationIsBitExact() throws {
+        let data = try standardData()
+        let common = ["--data", data, "--batch", "1", "--checkpoint-every", "3", "--print-checksum", "--log-level", "quiet",
+                      "--ema", "0.9", "--augment"]
+        let straight = try train(common + ["--run", path("straight"), "--steps", "6"], ranks: 2)
+        XCTAssertEqual(straight.status, 0, straight.stderr)
+        let first = try train(common + ["--run", path("resumed"), "--steps", "3"], ranks: 2)
+        XCTAssertEqual(first.status, 0, first.stderr)
+        let second = try train(common + ["--run", path("resumed"), "--steps", "6", "--resume"], ranks: 2)
+        XCTAssertEqual(second.status, 0, second.stderr)
+        XCTAssertEqual(try checksums(second), try checksums(straight))
+        let file = try ModelFile.open(CheckpointDirectory(run: path("resumed")).path(step: 6))
+        defer { file.close() }
+        XCTAssertTrue(try file.has(.generatorAverage), "the checkpoint keeps the average")
+        // Without augmentation the run is another one.
+        let plain = try train(common.filter { $0 != "--augment" } + ["--run", path("plain"), "--steps", "6"], ranks: 2)
+        XCTAssertEqual(plain.status, 0, plain.stderr)
+        XCTAssertNotEqual(try checksums(plain), try checksums(straight))
+    }
+
     func testBadDataDirectoryIsOneClearLineOnEveryRankCount() throws {
         for ranks in [1, 2] {
             let result = try train(["--data", path("missing"), "--run", path("run"), "--steps", "2"], ranks: ranks, timeout: 30)

@@ -332,7 +332,10 @@ public final class Trainer {
         if let path = options.initFrom {
             let file = try ModelFile.open(sniffing: path)
             defer { file.close() }
-            let withDiscriminator = try file.loadWeights(ModelWeights(model))
+            // A new run: its moving average starts from its own first step, whatever the file holds.
+            var weights = ModelWeights(model)
+            weights.generatorAverage = nil
+            let withDiscriminator = try file.loadWeights(weights)
             note("initialised from \(path)\(withDiscriminator ? "" : " (generator only; the discriminator starts fresh)")")
         }
         return Start(resumed: nil)
@@ -365,6 +368,11 @@ public final class Trainer {
                 try comm.broadcast(adam.v)
                 adam.stepCount = Int(try comm.allReduce(Int64(comm.isRoot ? adam.stepCount : 0), .sum))
             }
+        }
+        if optimiser, let average = model.generatorAverage {
+            try comm.broadcast(average.values)
+            try comm.broadcast(average.buffers)
+            average.isStarted = true
         }
     }
 
@@ -434,6 +442,10 @@ public final class Trainer {
             parts.append(TensorChecksum.of(UnsafeBufferPointer(set.bufferValues)))
             parts.append(TensorChecksum.of(UnsafeBufferPointer(adam.m)))
             parts.append(TensorChecksum.of(UnsafeBufferPointer(adam.v)))
+        }
+        if let average = model.generatorAverage {
+            parts.append(TensorChecksum.of(UnsafeBufferPointer(average.values)))
+            parts.append(TensorChecksum.of(UnsafeBufferPointer(average.buffers)))
         }
         return parts.map { String($0, radix: 16) }.joined(separator: "-")
     }

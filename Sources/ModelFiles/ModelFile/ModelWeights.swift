@@ -17,9 +17,10 @@ public struct ModelWeights {
         self.generatorAverage = generatorAverage
     }
 
-    /// Both networks of a trainer.
+    /// Both networks of a trainer, and its generator average when it keeps one.
     public init(_ trainer: Pix2PixTrainer) {
-        self.init(generator: trainer.generator.parameters, discriminator: trainer.discriminator.parameters)
+        self.init(generator: trainer.generator.parameters, discriminator: trainer.discriminator.parameters,
+                  generatorAverage: trainer.generatorAverage)
     }
 
     /// Each network present, with its group, in file order.

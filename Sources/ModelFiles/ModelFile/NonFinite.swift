@@ -27,6 +27,10 @@ public enum NonFinite {
         for (group, set) in weights.networks {
             if let p = set.entries.first(where: { !allFinite(UnsafeBufferPointer($0.values)) }) { return "\(group)/\(p.name)" }
         }
+        if let average = weights.generatorAverage,
+           !allFinite(UnsafeBufferPointer(average.values)) || !allFinite(UnsafeBufferPointer(average.buffers)) {
+            return "\(TensorGroup.generatorAverage) (the generator's moving average)"
+        }
         return nil
     }
 
