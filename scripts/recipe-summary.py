@@ -25,6 +25,7 @@ COLUMNS = [  # key, heading, format, how to read it
     ("cdc", "CDC", "%.4f", "lower"),
 ]
 SETS = [("heldout", "Held-out real videos (never trained on)"),
+        ("heldout2", "Second held-out set: real videos from other packages (never trained on)"),
         ("indomain", "In-domain (unseen ends of the training videos)")]
 
 

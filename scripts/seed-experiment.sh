@@ -6,18 +6,23 @@
 #
 # Stages (each command line is appended to WORK/commands.txt before it runs):
 #   1. fetch    scripts/fetch-footage.sh WORK/footage (or --footage DIR: any folder
-#               with a footage.tsv in that format)
+#               with a footage.tsv in that format; a WORK split before keeps the
+#               folder its split.tsv names). The second held-out set is the footage
+#               folder's heldout2.tsv; a folder fetched before there was one gets it
+#               in WORK/footage-heldout2 (`fetch-footage.sh --heldout2-only`), a
+#               folder of your own (no .packages/) goes without
 #   2. split    by video: the --holdout real videos are held out whole (the honest
 #               test); every other real video is cut at (1 − --tail) of its frames,
 #               the head for training, the tail held out (in-domain); photo-pan and
 #               animation clips are training data. WORK/split.tsv lists every input.
 #   3. prep     three data sets, each input labelled with its kind in index.json
 #               (`--label real=…`): WORK/data (training; no validation split),
-#               WORK/heldout and WORK/indomain (all validation)
+#               WORK/heldout and WORK/indomain (all validation); and WORK/heldout2
+#               (all validation) from the second held-out set where there is one
 #   4. train    for each seed, --temporal lstm then none: same seed, data order and
 #               step budget, `mpirun -np RANKS vcolor train`, wall time logged
 #   5. eval     `vcolor eval --json` of both models (and the grey baseline where
-#               eval has it) on each held-out set, per seed
+#               eval has it) on each held-out set (heldout2 too), per seed
 #   6. report   WORK/summary.md (mean ± spread over seeds, both sets, data amounts,
 #               budget, wall times) and, where vcolor has it, `vcolor report` pages
 #
@@ -36,7 +41,8 @@
 #   --vcolor PATH     the vcolor binary (default: vcolor on PATH, else .build/release/vcolor)
 #   --stop-after S    stop after stage S (fetch, split, prep, train, eval)
 # Running it again in the same WORK reuses the footage, the split and the data
-# sets, and skips runs whose final checkpoint exists.
+# sets, and skips runs whose final checkpoint exists; in a WORK made before the
+# second held-out set, it adds WORK/heldout2 and its evaluations and redoes nothing.
 set -euo pipefail
 shopt -s inherit_errexit
 
@@ -51,7 +57,7 @@ TAIL=0.2
 FOOTAGE=""
 VCOLOR=""
 STOP_AFTER=""
-usage() { sed -n '2,42p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
+usage() { sed -n '2,49p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
 die() { echo "seed-experiment: $*" >&2; exit 1; }
 while (($#)); do
     case "$1" in
@@ -101,17 +107,35 @@ say() { echo "seed-experiment: $*" | tee -a "$LOG" >&2; }
 stop_after() { [[ $STOP_AFTER == "$1" ]] && { say "stopped after $1"; exit 0; }; return 0; }
 say "start $(date -u +%FT%TZ): budget=$BUDGET full=$FULL seeds='$SEEDS' base=$BASE ranks=$RANKS vcolor=$VCOLOR"
 
+# complete SET: WORK/SET is a data set prep finished.
+complete() { [[ -f $WORK/$1/index.json ]] && grep -q '"complete" *: *true' "$WORK/$1/index.json"; }
+
 # --- 1. fetch ------------------------------------------------------------------------------
+SPLIT="$WORK/split.tsv"
+if [[ -z $FOOTAGE && -f $SPLIT ]]; then
+    # Split before: the footage is where the split found it (a held-out input less its path in the folder).
+    FOOTAGE=$(awk -F'\t' 'NR > 1 && $3 == "heldout" { print substr($1, 1, length($1) - length($5) - 1); exit }' "$SPLIT")
+fi
 if [[ -z $FOOTAGE ]]; then
     FOOTAGE="$WORK/footage"
     [[ -f $FOOTAGE/footage.tsv ]] || run "$HERE/fetch-footage.sh" "$FOOTAGE"
 fi
 FOOTAGE=$(cd "$FOOTAGE" && pwd)
 [[ -f $FOOTAGE/footage.tsv ]] || die "$FOOTAGE/footage.tsv: no such file (make it with scripts/fetch-footage.sh)"
+HELDOUT2=""   # the folder whose heldout2.tsv lists the second held-out set, if any
+if [[ -f $FOOTAGE/heldout2.tsv ]]; then
+    HELDOUT2=$FOOTAGE
+elif [[ -f $WORK/footage-heldout2/heldout2.tsv ]]; then
+    HELDOUT2="$WORK/footage-heldout2"
+elif ! complete heldout2 && [[ -d $FOOTAGE/.packages ]]; then
+    # Fetched before the second set existed: fetch it beside, leaving that folder as it is.
+    run "$HERE/fetch-footage.sh" --heldout2-only "$WORK/footage-heldout2"
+    HELDOUT2="$WORK/footage-heldout2"
+fi
+[[ -n $HELDOUT2 ]] || complete heldout2 || say "$FOOTAGE has no heldout2.tsv: no second held-out set"
 stop_after fetch
 
 # --- 2. split by video -----------------------------------------------------------------------
-SPLIT="$WORK/split.tsv"
 CUTS="$WORK/cut"
 if [[ ! -f $SPLIT ]]; then
     mkdir -p "$CUTS"
@@ -140,23 +164,30 @@ if [[ ! -f $SPLIT ]]; then
     done < <(tail -n +2 "$FOOTAGE/footage.tsv")
     mv "$SPLIT.partial" "$SPLIT"
 fi
-inputs() { awk -F'\t' -v r="$1" 'NR > 1 && $3 == r { print $1 }' "$SPLIT"; }
-for role in train heldout indomain; do
-    [[ -n $(inputs $role) ]] || die "the split has no $role inputs (see $SPLIT)"
+role() { awk -F'\t' -v r="$1" 'NR > 1 && $3 == r { print $1 "\t" $2 }' "$SPLIT"; }   # "INPUT<tab>KIND" lines
+for r in train heldout indomain; do
+    [[ -n $(role "$r") ]] || die "the split has no $r inputs (see $SPLIT)"
 done
 stop_after split
 
 # --- 3. prep ---------------------------------------------------------------------------------
-prep() {  # prep DIR VAL_FRACTION ROLE: every input labelled with its kind (real, photo-pan, animation) in index.json
-    [[ -f $WORK/$1/index.json ]] && grep -q '"complete" *: *true' "$WORK/$1/index.json" && return 0
-    local list=() labels=()
-    mapfile -t list < <(inputs "$3")
-    mapfile -t labels < <(awk -F'\t' -v r="$3" 'NR > 1 && $3 == r { print "--label=" $2 "=" $1 }' "$SPLIT")
-    run "$VCOLOR" prep "${list[@]}" "${labels[@]}" --out "$WORK/$1" --val-fraction "$2" >>"$LOG"
+# prep DIR VAL_FRACTION < lines "INPUT<tab>KIND": every input labelled with its kind
+# (real, photo-pan, animation) in index.json.
+prep() {
+    local list=() labels=() input kind
+    while IFS=$'\t' read -r input kind; do list+=("$input"); labels+=("--label=$kind=$input"); done
+    complete "$1" && return 0
+    run "$VCOLOR" prep "${list[@]}" "${labels[@]}" --out "$WORK/$1" --val-fraction "$2" >>"$LOG" </dev/null
 }
-prep data 0 train
-prep heldout 1 heldout
-prep indomain 1 indomain
+prep data 0 < <(role train)
+prep heldout 1 < <(role heldout)
+prep indomain 1 < <(role indomain)
+if [[ -n $HELDOUT2 ]]; then
+    prep heldout2 1 < <(awk -F'\t' -v d="$HELDOUT2" 'NR > 1 { print d "/" $1 "\t" $2 }' "$HELDOUT2/heldout2.tsv")
+fi
+# The held-out sets this WORK has: heldout, indomain, and heldout2 where made.
+SETS="heldout indomain"
+complete heldout2 && SETS+=" heldout2"
 stop_after prep
 
 # --- 4. train --------------------------------------------------------------------------------
@@ -208,7 +239,7 @@ stop_after train
 newest() { ls "$1"/checkpoints/step-*.h5 | sort | tail -n1; }
 mkdir -p "$WORK/eval"
 for seed in $SEEDS; do
-    for set in heldout indomain; do
+    for set in $SETS; do
         out="$WORK/eval/$set-s$seed.json"
         [[ -s $out ]] && continue
         run "$VCOLOR" eval --model "$(newest "$WORK/runs/lstm-s$seed")" --model "$(newest "$WORK/runs/none-s$seed")" \
@@ -223,7 +254,7 @@ run python3 "$HERE/experiment-summary.py" "$WORK" --seeds $SEEDS >"$WORK/summary
 mv "$WORK/summary.md.partial" "$WORK/summary.md"
 if "$VCOLOR" --help | grep -q "^ *report "; then
     first=${SEEDS%% *}
-    for set in heldout indomain; do
+    for set in $SETS; do
         run "$VCOLOR" report "$WORK"/runs/*-s"$first" --eval "$WORK/eval/$set-s$first.json" --out "$WORK/report-$set.html"
     done
 else
