@@ -56,7 +56,7 @@ public final class FrameWriter {
         let even = width % 2 == 0 && height % 2 == 0
         arguments += ["-pix_fmt", even ? "yuv420p" : "yuv444p",
                       "-vf", "setsar=" + options.sampleAspectRatio.replacingOccurrences(of: ":", with: "/"),
-                      "file:" + FrameWriter.temporaryPath(path)]
+                      "file:" + OutputTemporaries.path(for: path)]
         try self.init(path: path, width: width, height: height, arguments: arguments)
     }
 
@@ -87,24 +87,15 @@ public final class FrameWriter {
         try self.init(path: path, width: width, height: height, arguments: [
             "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
             "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", "\(width)x\(height)", "-i", "pipe:0",
-            "-frames:v", "1", "-update", "1", "file:" + FrameWriter.temporaryPath(path),
+            "-frames:v", "1", "-update", "1", "file:" + OutputTemporaries.path(for: path),
         ])
-    }
-
-    /// The hidden name ffmpeg writes to: `dir/.NAME.tmp-PID.EXT` (the extension last, for the muxer).
-    static func temporaryPath(_ path: String) -> String {
-        let url = URL(fileURLWithPath: path)
-        let name = url.lastPathComponent, ext = url.pathExtension
-        let base = ext.isEmpty ? name : String(name.dropLast(ext.count + 1))
-        return url.deletingLastPathComponent().appendingPathComponent(
-            ".\(base).tmp-\(getpid())" + (ext.isEmpty ? "" : "." + ext)).path
     }
 
     private init(path: String, width: Int, height: Int, arguments: [String]) throws {
         self.path = path
         self.width = width
         self.height = height
-        temporary = Self.temporaryPath(path)
+        temporary = OutputTemporaries.path(for: path)
         // Resolved before the temporary file exists, so a missing ffmpeg leaves nothing behind.
         let ffmpeg = try FFmpeg.ffmpegPath()
         // Fail here, with the reason, if the output cannot be written at all.

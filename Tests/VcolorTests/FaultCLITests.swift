@@ -2,7 +2,8 @@ import Foundation
 import TestSupport
 import XCTest
 
-/// Issue 10 on the command line: signals to colorize, prep with nothing usable.
+/// Issues 10 and 25 on the command line: signals to colorize, prep with nothing
+/// usable, outputs that must not damage what is already there.
 final class FaultCLITests: XCTestCase {
     /// SIGTERM while colorize encodes: the hidden temporary is removed, the
     /// output never appears, and the process dies by SIGTERM as the caller expects.
@@ -177,6 +178,60 @@ final class FaultCLITests: XCTestCase {
         let r = try runVcolor(["prep", dir + "/empty.mp4", dir + "/missing.mp4", dir + "/nothing", "--out", dir + "/out"])
         XCTAssertEqual(r.status, 1, r.stderr)
         XCTAssertTrue(r.stderr.contains("no usable input: 3 inputs were skipped"), r.stderr)
+    }
+
+    /// Issue 25, causes 3 and 16: a folder of PNGs is written like a video, into
+    /// a hidden temporary folder renamed when complete, one writer at a time. A
+    /// shorter rerun used to leave the longer run's last frames behind its own,
+    /// two runs into one folder interleaved their frames (both exit 0), and a
+    /// stopped run left its frames while saying the folder was not written.
+    func testFramesFolderIsWrittenLikeAVideo() throws {
+        let dir = try scratchDirectory(self)
+        let model = colorizeFixturePath("tiny-none.safetensors")
+        func clip(_ name: String, seconds: Double) throws -> String {
+            let path = dir + "/" + name
+            let make = try runTool("ffmpeg", ["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
+                                              "testsrc2=size=96x64:rate=25:duration=\(seconds)", "-c:v", "libx264",
+                                              "-preset", "ultrafast", path])
+            XCTAssertEqual(make.status, 0, make.stderr)
+            return path
+        }
+        let (six, four, long) = (try clip("six.mp4", seconds: 0.24), try clip("four.mp4", seconds: 0.16), try clip("long.mp4", seconds: 60))
+        let frames = dir + "/frames"
+        func names() throws -> [String] { try FileManager.default.contentsOfDirectory(atPath: frames).sorted() }
+        func hidden() throws -> [String] { try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasPrefix(".") } }
+        let fourNames = (1...4).map { String(format: "frame-%06d.png", $0) }
+
+        let first = try runVcolor(["colorize", "--model", model, six, "--out", frames, "--quiet"])
+        XCTAssertEqual(first.status, 0, first.stderr)
+        XCTAssertEqual(try names().count, 6)
+        let shorter = try runVcolor(["colorize", "--model", model, four, "--out", frames, "--quiet"])
+        XCTAssertEqual(shorter.status, 0, shorter.stderr)
+        XCTAssertEqual(try names(), fourNames, "no frame of the longer run is left behind")
+        XCTAssertEqual(try hidden(), [], "no temporary folder or lock is left")
+
+        // While one colorize writes the folder, a second one is refused; the first, stopped, leaves it as it was.
+        let (process, errURL) = try startVcolor(["colorize", "--model", model, long, "--out", frames, "--quiet"], in: dir)
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline, process.isRunning, !(try hidden()).contains(where: { $0.hasPrefix(".frames.tmp-") }) { usleep(20_000) }
+        XCTAssertTrue(process.isRunning, "the long colorize ended early")
+        let second = try runVcolor(["colorize", "--model", model, six, "--out", frames, "--quiet"])
+        XCTAssertEqual(second.status, 1, second.stderr)
+        XCTAssertTrue(second.stderr.contains("\(frames): in use by another vcolor colorize (pid \(process.processIdentifier))"), second.stderr)
+        XCTAssertNil(oneLineErrorProblem(second))
+        usleep(500_000)  // a few frames of the long run are written by now
+        guard let stderr = try stopBySIGTERM(process, stderr: errURL, "colorize") else { return }
+        XCTAssertTrue(stderr.contains("\(frames) was not written"), stderr)
+        XCTAssertEqual(try names(), fourNames, "the stopped run's frames are gone, the earlier folder is whole")
+        XCTAssertEqual(try hidden(), [])
+
+        // A folder holding anything but PNG frames is the user's: refused before any work, not replaced.
+        try "keep me".write(toFile: frames + "/notes.txt", atomically: true, encoding: .utf8)
+        let mixed = try runVcolor(["colorize", "--model", model, six, "--out", frames, "--quiet"])
+        XCTAssertEqual(mixed.status, 1, mixed.stderr)
+        XCTAssertTrue(mixed.stderr.contains("\(frames) holds notes.txt, not only PNG frames"), mixed.stderr)
+        XCTAssertEqual(try names(), fourNames + ["notes.txt"])
     }
 
     /// Starts `vcolor arguments…` in the background (the test signals it while it

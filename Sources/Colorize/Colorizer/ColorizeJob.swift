@@ -84,6 +84,8 @@ public struct ColorizeJob {
             try FrameWriter.checkVideoOutput(path, options: check)
         }
         let sink = try Sink(target: target, source: source, files: files.map(\.info), options: options, input: input)
+        // The sink holds the output's lock: to the end of the job, however it ends.
+        defer { withExtendedLifetime(sink) {} }
         let colorizer = Colorizer(model: model, batch: options.batch)
         var estimated: Int? = nil
         if case .video = source { estimated = files[0].info.estimatedFrames } else { estimated = files.count }
@@ -131,24 +133,55 @@ public struct ColorizeJob {
         return summary
     }
 
-    /// Where colourised frames go.
+    /// Where colourised frames go. It holds the output's one-writer lock
+    /// (`DirectoryLock.beside`) for as long as it lives.
     final class Sink {
         let target: MediaPath
         let source: MediaPath
         let options: Options
         let input: String
         let infos: [MediaInfo]
+        private let lock: DirectoryLock
         private var video: FrameWriter?
+        /// A folder of frames from a video or a folder of images.
+        private var folder: FrameFolder?
 
         init(target: MediaPath, source: MediaPath, files: [MediaInfo], options: Options, input: String) throws {
+            var target = target
+            if case let .imageDirectory(path, _) = target, case let .image(image) = source {
+                // One image into a folder is one more file there, not a new folder.
+                try MediaPath.createDirectory(path, for: "output directory")
+                target = .image((path as NSString).appendingPathComponent(Sink.frameName(image)))
+            }
             self.target = target
             self.source = source
             self.options = options
             self.input = input
             infos = files
-            if case let .imageDirectory(path, _) = target {
-                try MediaPath.createDirectory(path, for: "output directory")
+            let output: String
+            switch target {
+            case let .video(path), let .image(path):
+                output = path
+                let parent = (path as NSString).deletingLastPathComponent
+                var isDirectory: ObjCBool = false
+                guard parent.isEmpty || (FileManager.default.fileExists(atPath: parent, isDirectory: &isDirectory) && isDirectory.boolValue) else {
+                    throw MediaError("\(path): cannot write the output (\(parent) is not a directory)")
+                }
+            case let .imageDirectory(path, _):
+                // A symbolic link to a folder: the folder it names is replaced, not the link.
+                output = (path as NSString).resolvingSymlinksInPath
+                let parent = (output as NSString).deletingLastPathComponent
+                if !parent.isEmpty, let why = Directories.make(parent) {
+                    throw MediaError("\(path): cannot create the output directory (\(why))")
+                }
             }
+            lock = try DirectoryLock.beside(output, for: "colorize")
+            if case .imageDirectory = target { folder = try FrameFolder(output) }
+        }
+
+        /// The PNG name of an image in a folder output: the image's own name.
+        static func frameName(_ image: String) -> String {
+            ((image as NSString).lastPathComponent as NSString).deletingPathExtension + ".png"
         }
 
         func write(_ frame: Colorizer.Frame) throws {
@@ -176,16 +209,14 @@ public struct ColorizeJob {
                 try video.write(frame.rgb)
             case let .image(path):
                 try writeImage(frame, to: path)
-            case let .imageDirectory(dir, _):
+            case .imageDirectory:
                 let name: String
                 if case let .imageDirectory(_, images) = source {
-                    name = ((images[frame.index] as NSString).lastPathComponent as NSString).deletingPathExtension + ".png"
-                } else if case let .image(path) = source {
-                    name = ((path as NSString).lastPathComponent as NSString).deletingPathExtension + ".png"
+                    name = Sink.frameName(images[frame.index])
                 } else {
                     name = String(format: "frame-%06d.png", frame.index + 1)
                 }
-                try writeImage(frame, to: (dir as NSString).appendingPathComponent(name))
+                try writeImage(frame, to: folder!.file(name))
             }
         }
 
@@ -195,8 +226,15 @@ public struct ColorizeJob {
             try writer.finish()
         }
 
-        func finish() throws { try video?.finish() }
-        func cancel() { video?.cancel() }
+        func finish() throws {
+            try video?.finish()
+            try folder?.commit()
+        }
+
+        func cancel() {
+            video?.cancel()
+            folder?.discard()
+        }
     }
 }
 
