@@ -192,7 +192,7 @@ public enum Prep {
         do { lock = try DirectoryLock(directory, for: "prep") } catch { throw PrepError(String(describing: error)) }
         let names = (try? fm.contentsOfDirectory(atPath: directory)) ?? []
         if overwrite {
-            for name in names where isShardFile(name) || name == DataPrep.indexFileName || name == DataPrep.indexFileName + ".tmp" {
+            for name in names where isDataSetFile(name) {
                 try fm.removeItem(atPath: (directory as NSString).appendingPathComponent(name))
             }
         } else if !names.contains(DataPrep.indexFileName), names.contains(where: isShardFile) {

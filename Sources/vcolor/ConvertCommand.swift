@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ModelFiles
+import Storage
 
 /// `vcolor convert IN OUT`: checkpoint ⇄ safetensors with the names of docs/format.md §Tensor names.
 struct ConvertCommand: LoggedCommand {
@@ -35,6 +36,9 @@ struct ConvertCommand: LoggedCommand {
     }
 
     func run() throws {
+        let inputs = InputGuard([input])
+        try inputs.check(output: output, option: "OUT")
+        try inputs.checkStandardOutput()
         let s = try ModelConverter.convert(input, to: output, contents: contents!)
         var line = "\(output): \(s.tensors) tensors, \(s.values) values, base width \(s.config.baseWidth), "
             + "temporal \(s.config.temporal.rawValue), size \(s.config.size)"

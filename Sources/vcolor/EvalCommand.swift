@@ -5,6 +5,7 @@ import DataPrep
 import Foundation
 import Net
 import ModelFiles
+import Storage
 
 /// `vcolor eval --model FILE [--model FILE2 …] --data DIR`.
 struct EvalCommand: LoggedCommand, BatchNormStatisticsOption {
@@ -57,11 +58,22 @@ struct EvalCommand: LoggedCommand, BatchNormStatisticsOption {
 
     func run() throws {
         threads.apply()
+        try ownInputs().checkStandardOutput()
         let loaded = try models.map { try ModelFile.load($0) }
         for model in loaded { model.generator.evaluationStatistics = try batchNormStatistics() }
         let progress = json ? nil : ProgressLine(label: "eval", total: nil)
         let report = try Evaluator(models: loaded, batch: batch)
             .run(data: data, split: split, maxFrames: maxFrames, progress: progress)
         print(json ? try JSONText.sorted(report) : report.table())
+    }
+
+    /// The models, the data set's index and its shards.
+    func ownInputs() -> InputGuard {
+        let index = (data as NSString).appendingPathComponent(DataPrep.indexFileName)
+        var inputs = InputGuard(models + [index])
+        for shard in (try? DatasetIndex.load(index, requireComplete: false, checkShardFiles: false))?.shards ?? [] {
+            inputs.add(DatasetIndex.shardPath(data, shard.file))
+        }
+        return inputs
     }
 }

@@ -91,6 +91,7 @@ struct PrepCommand: LoggedCommand {
     func validate() throws { try options.validate() }
 
     func run() throws {
+        try Prep.checkOwnInputs(options)
         let summary = try stoppable("prep", kept: "what is stored is kept, run the same command again to continue") {
             try Prep.run(options)
         }

@@ -25,3 +25,10 @@ public func runVcolor(_ arguments: [String], environment: [String: String]? = ni
                       timeout: TimeInterval = defaultProcessTimeout) throws -> ProcessOutput {
     try runProcess(vcolorBinary(), arguments, environment: environment ?? environmentWithoutMPI(), timeout: timeout)
 }
+
+/// `vcolor arguments… >> path`, as a shell runs it: standard output appended to a file.
+public func runVcolor(_ arguments: [String], appendingStdoutTo path: String,
+                      timeout: TimeInterval = defaultProcessTimeout) throws -> ProcessOutput {
+    try runProcess(URL(fileURLWithPath: "/bin/sh"), ["-c", "out=$1; shift; exec \"$@\" >> \"$out\"", "sh", path, vcolorBinary().path] + arguments,
+                   environment: environmentWithoutMPI(), timeout: timeout)
+}

@@ -180,6 +180,74 @@ final class FaultCLITests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("no usable input: 3 inputs were skipped"), r.stderr)
     }
 
+    /// Issue 25, cause 4: no command writes over one of its own inputs.
+    /// `report --out RUN/metrics.jsonl` used to replace a run's only training
+    /// log with HTML and exit 0. Every command that writes is held to what
+    /// colorize already was: report (a run's log and sample strip, the eval
+    /// JSON), convert (OUT a link to IN), prep (an input named inside --out),
+    /// and for each that prints a result, standard output appended to an input
+    /// (`>> INPUT`: eval --json, prep --json, convert, colorize). Train cannot
+    /// reach its inputs (--init from the run it would write is refused), which
+    /// is checked too. Each refusal is one line, before any work, and every input is unchanged.
+    func testNoCommandWritesOverItsOwnInput() throws {
+        let dir = try scratchDirectory(self)
+        let model = dir + "/m.safetensors", clip = dir + "/clip.mp4", data = dir + "/data", run = dir + "/run"
+        try FileManager.default.copyItem(atPath: colorizeFixturePath("tiny-none.safetensors"), toPath: model)
+        let make = try runTool("ffmpeg", ["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
+                                          "testsrc2=size=96x64:rate=25:duration=0.2", "-c:v", "libx264", "-preset", "ultrafast", clip])
+        XCTAssertEqual(make.status, 0, make.stderr)
+        let prep = try runVcolor(["prep", colorizeFixturePath("input"), "--out", data, "--min-frames", "2", "--val-fraction", "0"])
+        XCTAssertEqual(prep.status, 0, prep.stderr)
+        let train = try runVcolor(["train", "--data", data, "--run", run, "--base", "2", "--clip", "2", "--batch", "1", "--steps", "1"])
+        XCTAssertEqual(train.status, 0, train.stderr)
+        // A sample strip for the report to show (train draws them from validation clips, which this data set has none of).
+        try FileManager.default.createDirectory(atPath: run + "/samples", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: colorizeFixturePath("input/frame-1.png"), toPath: run + "/samples/step-00000001.png")
+        let eval = try runVcolor(["eval", "--model", model, "--data", data, "--split", "train", "--json"])
+        XCTAssertEqual(eval.status, 0, eval.stderr)
+        try eval.stdoutData.write(to: URL(fileURLWithPath: dir + "/eval.json"))
+        try FileManager.default.createSymbolicLink(atPath: dir + "/link.h5", withDestinationPath: model)
+        let checkpoint = run + "/checkpoints/step-00000001.h5"
+
+        let inputs = [model, clip, data + "/index.json", data + "/shard-00000.h5", run + "/metrics.jsonl",
+                      run + "/samples/step-00000001.png", dir + "/eval.json", checkpoint]
+        func contents() throws -> [Data] { try inputs.map { try Data(contentsOf: URL(fileURLWithPath: $0)) } }
+        let before = try contents()
+
+        let outputs: [([String], String)] = [
+            (["report", run, "--out", run + "/metrics.jsonl"], "\(run)/metrics.jsonl: the output is the input; it would be overwritten, choose another --out"),
+            (["report", run, "--out", run + "/samples/step-00000001.png"], "the output is the input"),
+            (["report", run, "--eval", dir + "/eval.json", "--out", dir + "/eval.json"], "the output is the input"),
+            (["convert", model, dir + "/link.h5"], "\(dir)/link.h5: the output is the input \(model) (the same file under another name)"),
+            (["prep", clip, data + "/index.json", "--out", data], "index.json: the output is the input"),
+            (["train", "--data", data, "--run", run, "--init", checkpoint, "--steps", "2", "--base", "2", "--clip", "2", "--batch", "1"],
+             "already holds checkpoints"),
+        ]
+        for (arguments, message) in outputs {
+            let r = try runVcolor(arguments)
+            XCTAssertEqual(r.status, 1, arguments.joined(separator: " ") + ": " + r.stderr)
+            XCTAssertTrue(r.stderr.contains(message), arguments.joined(separator: " ") + ": " + r.stderr)
+            XCTAssertNil(oneLineErrorProblem(r), arguments.joined(separator: " "))
+        }
+        let printed: [([String], String)] = [
+            (["eval", "--model", model, "--data", data, "--split", "train", "--json"], model),
+            (["eval", "--model", model, "--data", data, "--split", "train", "--json"], data + "/shard-00000.h5"),
+            (["prep", clip, "--out", dir + "/data2", "--json"], clip),
+            (["convert", model, dir + "/m.h5"], model),
+            (["colorize", "--model", model, clip, "--out", dir + "/out.mp4", "--quiet"], clip),
+        ]
+        for (arguments, input) in printed {
+            let r = try runVcolor(arguments, appendingStdoutTo: input)
+            let what = arguments.joined(separator: " ") + " >> " + input
+            XCTAssertEqual(r.status, 1, what + ": " + r.stderr)
+            XCTAssertTrue(r.stderr.contains("\(input): standard output is this input"), what + ": " + r.stderr)
+            XCTAssertNil(oneLineErrorProblem(r), what)
+        }
+        XCTAssertEqual(try contents(), before, "every input is as it was")
+        XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: dir + "/link.h5"), model)
+        for never in ["/m.h5", "/out.mp4", "/data2"] { XCTAssertFalse(FileManager.default.fileExists(atPath: dir + never), never) }
+    }
+
     /// Issue 25, causes 3 and 16: a folder of PNGs is written like a video, into
     /// a hidden temporary folder renamed when complete, one writer at a time. A
     /// shorter rerun used to leave the longer run's last frames behind its own,

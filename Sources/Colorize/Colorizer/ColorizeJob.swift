@@ -60,6 +60,8 @@ public struct ColorizeJob {
     public func run(input: String, output: String) throws -> Summary {
         let source = try MediaPath.input(input)
         let target = MediaPath.output(output)
+        // Before the input is probed: a standard output redirected onto it has emptied it.
+        try OverwriteGuard.check(source: source, target: target)
         let started = Date()
 
         // The frames, one input file after another.
@@ -77,7 +79,6 @@ public struct ColorizeJob {
             throw MediaError("\(output) is one image but \(input) has many frames; give a directory or a video file")
         }
 
-        try OverwriteGuard.check(source: source, target: target)
         if case let .video(path) = target {
             var check = FrameWriter.VideoOptions(frameRate: options.imageFrameRate, codec: options.codec, crf: options.crf)
             check.preset = options.preset

@@ -142,12 +142,24 @@ public enum Report {
                 throw ReportError("\(eval): not an eval JSON written by this version of vcolor eval --json (\(Self.reason(error)))")
             }
         }
+        try checkOwnInputs(runs: zip(runs, histories), eval: eval, output: output)
         let page = Data(ReportPage(runs: histories, eval: report).html().utf8)
         // Through AtomicFile like every other file vcolor writes (temporary name, fsync, rename).
         do { try AtomicFile.write(page, to: output) } catch let error as StorageError {
             throw ReportError("\(output): cannot write the report (\(error.reason))")
         }
         return page.count
+    }
+
+    /// The page must not replace what it is made of (`--out RUN/metrics.jsonl`
+    /// would leave a run with no training log): each run's log and sample strip, the eval JSON.
+    static func checkOwnInputs(runs: some Sequence<(String, RunHistory)>, eval: String?, output: String) throws {
+        var inputs = InputGuard(eval.map { [$0] } ?? [])
+        for (run, history) in runs {
+            inputs.add((run as NSString).appendingPathComponent(RunHistory.metricsFileName))
+            if let sample = history.sample { inputs.add((RunHistory.samplesDirectory(run) as NSString).appendingPathComponent(sample.name)) }
+        }
+        do { try inputs.check(output: output, option: "--out") } catch { throw ReportError("\(error)") }
     }
 
     static func reason(_ error: Error) -> String {

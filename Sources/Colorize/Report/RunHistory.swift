@@ -17,9 +17,11 @@ public struct RunHistory {
     /// The newest RUN/samples/step-*.png: its name and bytes.
     public var sample: (name: String, png: Data)?
 
+    static let metricsFileName = "metrics.jsonl"
+
     /// Reads RUN/metrics.jsonl (required) and the newest sample strip (if any).
     public static func load(_ run: String) throws -> RunHistory {
-        let metrics = (run as NSString).appendingPathComponent("metrics.jsonl")
+        let metrics = (run as NSString).appendingPathComponent(metricsFileName)
         // Mapped, not read: a long run's log is hundreds of megabytes and is scanned once.
         guard let data = try? Data(contentsOf: URL(fileURLWithPath: metrics), options: .alwaysMapped) else {
             var isDirectory: ObjCBool = false
@@ -74,8 +76,11 @@ public struct RunHistory {
         return true
     }
 
+    /// RUN/samples, where train puts its sample strips.
+    static func samplesDirectory(_ run: String) -> String { (run as NSString).appendingPathComponent("samples") }
+
     static func newestSample(_ run: String) throws -> (name: String, png: Data)? {
-        let directory = (run as NSString).appendingPathComponent("samples")
+        let directory = samplesDirectory(run)
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return nil }
         // step-NNNNNNNN.png: zero-padded, so the newest sorts last.
         guard let newest = names.filter({ $0.hasPrefix("step-") && $0.hasSuffix(".png") }).max() else { return nil }
