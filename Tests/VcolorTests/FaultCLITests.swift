@@ -302,6 +302,46 @@ final class FaultCLITests: XCTestCase {
         XCTAssertEqual(try names(), fourNames + ["notes.txt"])
     }
 
+    /// Issue 25, cause 15: a colorize killed on the spot (SIGKILL, or a second
+    /// Ctrl-C) cannot remove its hidden temporary, and no later run used to.
+    /// The next run into the same place removes those whose process is gone (a
+    /// live process's is kept): a video's `.NAME.tmp-PID.EXT` and a folder's `.NAME.tmp-PID`.
+    func testTemporariesOfAKilledColorizeAreRemovedByTheNextRun() throws {
+        let dir = try scratchDirectory(self)
+        let model = colorizeFixturePath("tiny-none.safetensors")
+        let long = dir + "/long.mp4", short = dir + "/short.mp4"
+        for (path, seconds) in [(long, 60), (short, 0.2)] {
+            let make = try runTool("ffmpeg", ["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
+                                              "testsrc2=size=96x64:rate=25:duration=\(seconds)", "-c:v", "libx264",
+                                              "-preset", "ultrafast", path])
+            XCTAssertEqual(make.status, 0, make.stderr)
+        }
+        func temporaries(_ prefix: String) throws -> [String] {
+            try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasPrefix(prefix) }.sorted()
+        }
+        let alive = ".out.tmp-\(getpid()).mp4"  // this test process's: alive, so not abandoned
+        try "a live writer's".write(toFile: dir + "/" + alive, atomically: true, encoding: .utf8)
+        for (out, prefix) in [(dir + "/out.mp4", ".out.tmp-"), (dir + "/frames", ".frames.tmp-")] {
+            let (process, _) = try startVcolor(["colorize", "--model", model, long, "--out", out, "--quiet"], in: dir)
+            defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+            let mine = prefix + "\(process.processIdentifier)"
+            let deadline = Date().addingTimeInterval(60)
+            while Date() < deadline, process.isRunning, !(try temporaries(prefix)).contains(where: { $0.hasPrefix(mine) }) { usleep(20_000) }
+            XCTAssertTrue(process.isRunning, "colorize into \(out) ended early")
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            usleep(300_000)  // its ffmpeg, orphaned, finishes what it was writing
+            XCTAssertTrue(try temporaries(prefix).contains { $0.hasPrefix(mine) }, "the killed run's temporary is there")
+
+            let next = try runVcolor(["colorize", "--model", model, short, "--out", out, "--quiet"])
+            XCTAssertEqual(next.status, 0, next.stderr)
+            XCTAssertFalse(try temporaries(prefix).contains { $0.hasPrefix(mine) }, "the next run into \(out) removed it")
+        }
+        XCTAssertEqual(try temporaries("."), [alive])
+        XCTAssertEqual(try SyntheticMedia.countFrames(dir + "/out.mp4"), 5)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir + "/frames").count, 5)
+    }
+
     /// Starts `vcolor arguments…` in the background (the test signals it while it
     /// runs), its stderr going to `dir`/stderr.txt.
     func startVcolor(_ arguments: [String], in dir: String) throws -> (Process, URL) {

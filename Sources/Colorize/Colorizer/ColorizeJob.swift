@@ -135,7 +135,9 @@ public struct ColorizeJob {
     }
 
     /// Where colourised frames go. It holds the output's one-writer lock
-    /// (`DirectoryLock.beside`) for as long as it lives.
+    /// (`DirectoryLock.beside`) for as long as it lives, and removes what
+    /// writers of the same output that died on the spot left (`OutputTemporaries`):
+    /// with the lock held, nobody else is writing that output.
     final class Sink {
         let target: MediaPath
         let source: MediaPath
@@ -177,6 +179,7 @@ public struct ColorizeJob {
                 }
             }
             lock = try DirectoryLock.beside(output, for: "colorize")
+            OutputTemporaries.removeAbandoned(of: output)
             if case .imageDirectory = target { folder = try FrameFolder(output) }
         }
 

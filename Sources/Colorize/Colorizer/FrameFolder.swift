@@ -32,7 +32,8 @@ final class FrameFolder {
     func file(_ name: String) -> String { (temporary as NSString).appendingPathComponent(name) }
 
     /// Puts the complete folder in place of `path`. A full folder cannot be
-    /// renamed over, so an earlier one is first moved aside (a hidden name) and removed after.
+    /// renamed over, so an earlier one is first moved aside (a hidden name the
+    /// next run removes, should this process die in between) and removed after.
     func commit() throws {
         let aside = OutputTemporaries.path(for: path, .replaced)
         let replacing = FileManager.default.fileExists(atPath: path)
