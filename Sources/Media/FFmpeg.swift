@@ -1,4 +1,5 @@
 import Foundation
+import Storage
 
 /// ffmpeg: where it is, how it is started, and how its complaints read.
 /// (Inputs are probed in-process, by `FormatProbe`.)
@@ -28,6 +29,29 @@ public enum FFmpeg {
         var environment = ProcessInfo.processInfo.environment
         environment["OPENBLAS_NUM_THREADS"] = "1"
         return environment
+    }
+
+    /// Why an ffmpeg that writes failed, in a few words. When the output's file
+    /// system refused (a full disk), the operating system's reason ("no space
+    /// left on device"); else ffmpeg's first complaint — the option or muxer
+    /// that failed, without its `[libx264 @ 0x…]` tag — rather than the
+    /// generic lines it prints after it ("Error initializing output stream 0:0 --").
+    public static func writeFailure(_ text: String) -> String {
+        for code in [ENOSPC, EDQUOT, EFBIG, EROFS, EACCES, EIO] {
+            let words = SystemError.words(code)
+            if text.contains(words) { return words.prefix(1).lowercased() + words.dropFirst() }
+        }
+        let consequences = ["Error initializing output stream", "Could not write header for output file",
+                            "Error while opening encoder", "Conversion failed", "Last message repeated"]
+        let lines = text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        guard let first = lines.first(where: { line in !line.isEmpty && !consequences.contains { line.hasPrefix($0) } }) else {
+            return "ffmpeg: " + lastLine(text)
+        }
+        // "[libx264 @ 0x55d0c3a0] Error setting preset/tune bogus/(null)." → the message alone.
+        if first.hasPrefix("["), let tag = first.range(of: "] "), first[..<tag.lowerBound].contains(" @ 0x") {
+            return "ffmpeg: " + first[tag.upperBound...]
+        }
+        return "ffmpeg: " + first
     }
 
     /// The last non-empty line of a tool's stderr (its actual complaint), without

@@ -17,7 +17,6 @@ public final class FrameWriter {
     private let process = Process()
     private let stdin: FileHandle
     private let stderr: StderrCollector
-    private var broken = false
 
     public struct VideoOptions {
         public var frameRate: String
@@ -63,23 +62,33 @@ public final class FrameWriter {
     /// Encodes one tiny frame with `options` into a scratch file of `path`'s
     /// extension, so an encoder the container cannot hold (`--out x.gif` with
     /// H.264, `.webm`), an unknown codec or preset fails in a second with the
-    /// reason, not after the whole network pass.
+    /// reason, not after the whole network pass. Which of the two is at fault
+    /// is told by encoding the same frame into no file at all: a bad `--preset`
+    /// is not the container's doing.
     public static func checkVideoOutput(_ path: String, options: VideoOptions) throws {
         let ext = (path as NSString).pathExtension
         let scratch = (NSTemporaryDirectory() as NSString).appendingPathComponent("vcolor-check-\(getpid()).\(ext)")
         defer { unlink(scratch) }
-        var arguments = ["-nostdin", "-hide_banner", "-loglevel", "error", "-y",
-                         "-f", "lavfi", "-i", "color=c=gray:size=16x16:rate=25", "-frames:v", "1", "-c:v", options.codec]
+        var encode = ["-nostdin", "-hide_banner", "-loglevel", "error", "-y",
+                      "-f", "lavfi", "-i", "color=c=gray:size=16x16:rate=25", "-frames:v", "1", "-c:v", options.codec]
+        var with = ""
         if options.codec == "libx264" || options.codec == "libx265" {
-            arguments += ["-crf", "\(options.crf)"]
-            if let preset = options.preset { arguments += ["-preset", preset] }
+            encode += ["-crf", "\(options.crf)"]
+            if let preset = options.preset {
+                encode += ["-preset", preset]
+                with = " with --preset \(preset)"
+            }
         }
-        arguments += ["-pix_fmt", "yuv420p", "file:" + scratch]
-        let result = try FFmpeg.run(arguments)
-        guard result.status == 0 else {
-            throw MediaError("\(path): ffmpeg cannot write \(options.codec) video into a .\(ext) file"
-                             + " (\(FFmpeg.lastLine(result.stderr))); choose another --codec or output extension")
+        encode += ["-pix_fmt", "yuv420p"]
+        let result = try FFmpeg.run(encode + ["file:" + scratch])
+        guard result.status != 0 else { return }
+        let encoder = try FFmpeg.run(encode + ["-f", "null", "-"])
+        if encoder.status != 0 {
+            throw MediaError("\(path): ffmpeg cannot write \(options.codec) video\(with) (\(FFmpeg.writeFailure(encoder.stderr)));"
+                             + " choose another --codec\(with.isEmpty ? "" : " or --preset")")
         }
+        throw MediaError("\(path): ffmpeg cannot write \(options.codec) video into a .\(ext) file"
+                         + " (\(FFmpeg.writeFailure(result.stderr))); choose another --codec or output extension")
     }
 
     /// A single-image writer (the format follows `path`'s extension).
@@ -119,9 +128,10 @@ public final class FrameWriter {
         stderr = StderrCollector(err.fileHandleForReading)
     }
 
-    /// Writes one frame (`width × height × 3` bytes).
+    /// Writes one frame (`width × height × 3` bytes). An encoder that has
+    /// stopped taking frames (it could not start: a full disk, an option it
+    /// refuses) ends the job here with its reason, not after the whole film.
     public func write(_ frame: UnsafePointer<UInt8>) throws {
-        guard !broken else { return }
         let fd = stdin.fileDescriptor
         var done = 0
         let bytes = width * height * 3
@@ -129,8 +139,7 @@ public final class FrameWriter {
             let n = Foundation.write(fd, frame + done, bytes - done)
             if n > 0 { done += n; continue }
             if n < 0 && errno == EINTR { continue }
-            broken = true   // the encoder is gone; finish() reports why
-            return
+            throw failed()
         }
     }
 
@@ -138,17 +147,21 @@ public final class FrameWriter {
     public func finish() throws {
         try? stdin.close()
         process.waitUntilExit()
-        let text = stderr.wait()
-        guard process.terminationStatus == 0, !broken else {
-            unlink(temporary)
-            throw MediaError("\(path): encoding failed (ffmpeg: \(FFmpeg.lastLine(text)))")
-        }
+        guard process.terminationStatus == 0 else { throw failed() }
         do {
             try AtomicFile.commit(temporary, to: path)
         } catch {
             unlink(temporary)
             throw MediaError("\(error)")
         }
+    }
+
+    /// Waits for an encoder that failed, removes what it wrote, and says why.
+    private func failed() -> MediaError {
+        try? stdin.close()
+        process.waitUntilExit()
+        unlink(temporary)
+        return MediaError(path: path, reason: "encoding failed (\(FFmpeg.writeFailure(stderr.wait())))")
     }
 
     /// Stops ffmpeg and removes what it wrote; `path` is left as it was.

@@ -342,6 +342,45 @@ final class FaultCLITests: XCTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir + "/frames").count, 5)
     }
 
+    /// Issue 25, cause 7: when ffmpeg cannot start encoding, the error says why.
+    /// A preset x264 refuses used to be blamed on the ".mp4 file", and a full
+    /// disk was "encoding failed (ffmpeg: Error initializing output stream 0:0 --)",
+    /// ffmpeg's generic last line. The full disk is a 256 KB tmpfs (skipped where
+    /// one cannot be mounted): a video, a folder of frames and an image each name
+    /// it, at once, and leave nothing there.
+    func testEncoderStartFailuresNameTheirCause() throws {
+        let dir = try scratchDirectory(self)
+        let model = colorizeFixturePath("tiny-none.safetensors")
+        let input = colorizeFixturePath("input")
+        let preset = try runVcolor(["colorize", "--model", model, input, "--out", dir + "/x.mp4", "--preset", "bogus", "--quiet"])
+        XCTAssertEqual(preset.status, 1, preset.stderr)
+        XCTAssertTrue(preset.stderr.contains("ffmpeg cannot write libx264 video with --preset bogus (ffmpeg: x264 [error]: invalid preset 'bogus')"),
+                      preset.stderr)
+        XCTAssertFalse(preset.stderr.contains(".mp4 file"), preset.stderr)
+        XCTAssertNil(oneLineErrorProblem(preset))
+        let gif = try runVcolor(["colorize", "--model", model, input, "--out", dir + "/x.gif", "--quiet"])
+        XCTAssertTrue(gif.stderr.contains("into a .gif file (ffmpeg: GIF muxer supports only a single video GIF stream.)"), gif.stderr)
+
+        let full = dir + "/full"
+        try FileManager.default.createDirectory(atPath: full, withIntermediateDirectories: true)
+        let mount = try runProcess(URL(fileURLWithPath: "/bin/mount"), ["-t", "tmpfs", "-o", "size=256k", "tmpfs", full], timeout: 20)
+        if mount.status != 0 {
+            throw XCTSkip("cannot mount a 256 KB tmpfs here (needs root or CAP_SYS_ADMIN): \(mount.stderr)")
+        }
+        addTeardownBlock { _ = try? runProcess(URL(fileURLWithPath: "/bin/umount"), [full], timeout: 20) }
+        XCTAssertTrue(FileManager.default.createFile(atPath: full + "/filler", contents: nil))
+        let filler = try XCTUnwrap(FileHandle(forWritingAtPath: full + "/filler"))
+        while (try? filler.write(contentsOf: Data(count: 16384))) != nil {}
+        try? filler.close()
+        for (source, out) in [(input, full + "/x.mp4"), (input, full + "/frames"), (input + "/frame-1.png", full + "/one.png")] {
+            let r = try runVcolor(["colorize", "--model", model, source, "--out", out, "--quiet"])
+            XCTAssertEqual(r.status, 1, "\(out): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains("encoding failed (no space left on device)"), "\(out): \(r.stderr)")
+            XCTAssertNil(oneLineErrorProblem(r), out)
+            XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: full), ["filler"], out)
+        }
+    }
+
     /// Starts `vcolor arguments…` in the background (the test signals it while it
     /// runs), its stderr going to `dir`/stderr.txt.
     func startVcolor(_ arguments: [String], in dir: String) throws -> (Process, URL) {

@@ -220,7 +220,10 @@ public struct ColorizeJob {
                 } else {
                     name = String(format: "frame-%06d.png", frame.index + 1)
                 }
-                try writeImage(frame, to: folder!.file(name))
+                do { try writeImage(frame, to: folder!.file(name)) } catch let error as MediaError {
+                    // Named as the user will look for it, not by the hidden folder it is written in.
+                    throw MediaError(path: (folder!.path as NSString).appendingPathComponent(name), reason: error.reason)
+                }
             }
         }
 
