@@ -96,4 +96,41 @@ final class MultiRankTests: XCTestCase {
         XCTAssertEqual(report.ranks.first?.allReduceSum, 1)
         XCTAssertNil(report.bandwidth)
     }
+
+    /// Issue 25, cause 12: `doctor --data` said "the same index.json on every
+    /// host" of an index.json that is not JSON. The same bytes everywhere vouch
+    /// for nothing train would refuse: such an index, an incomplete one and one
+    /// whose shard is missing are each a problem naming the cause, and doctor exits non-zero.
+    func testDoctorDataVouchesOnlyForADataSetTrainCanUse() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("vcolor-doctor-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        func doctor(_ data: String) throws -> ProcessOutput {
+            try runProcess(vcolorBinary(), ["doctor", "--data", data, "--megabytes", "0"], environment: environmentWithoutMPI(), timeout: 60)
+        }
+        let good = root + "/good"
+        try TinyDataSet.write(to: good, sequences: TinyDataSet.standard)
+        let ok = try doctor(good)
+        XCTAssertEqual(ok.status, 0, ok.stderr)
+        XCTAssertTrue(ok.stdout.contains("data set: the same index.json on every host (1 node)"), ok.stdout)
+
+        var index = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: good + "/index.json"))) as? [String: Any])
+        index["complete"] = false
+        let incomplete = try JSONSerialization.data(withJSONObject: index)
+        let broken: [(String, (String) throws -> Void, String)] = [
+            ("not-json", { try "{ \"format\": \"vcolor-dataset\", ".write(toFile: $0 + "/index.json", atomically: true, encoding: .utf8) },
+             "not a vcolor data set index"),
+            ("incomplete", { try incomplete.write(to: URL(fileURLWithPath: $0 + "/index.json")) }, "the data set is incomplete"),
+            ("no-shard", { try FileManager.default.removeItem(atPath: $0 + "/shard-00000.h5") }, "shard shard-00000.h5 is missing"),
+        ]
+        for (name, damage, cause) in broken {
+            let data = root + "/" + name
+            try FileManager.default.copyItem(atPath: good, toPath: data)
+            try damage(data)
+            let r = try doctor(data)
+            XCTAssertNotEqual(r.status, 0, name + ": " + r.stdout)
+            XCTAssertFalse(r.stdout.contains("the same index.json on every host"), name + ": " + r.stdout)
+            let problem = try XCTUnwrap(r.stdout.split(separator: "\n").first { $0.contains("problem: rank 0 on") }, name + ": " + r.stdout)
+            XCTAssertTrue(problem.contains("data set unusable: ") && problem.contains(cause), name + ": " + problem)
+        }
+    }
 }

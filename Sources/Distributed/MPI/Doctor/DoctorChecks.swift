@@ -1,3 +1,4 @@
+import DataPrep
 import Foundation
 import Media
 import Net
@@ -28,7 +29,8 @@ public struct RankReport: Codable {
     var broadcastOK: Bool
     /// FNV-1a of the averaged buffer (hex): equal on all ranks when replicas stay identical.
     var checksum: String
-    /// `--data DIR`: FNV-1a of DIR/index.json as this rank reads it, or "missing: …".
+    /// `--data DIR`: FNV-1a of DIR/index.json as this rank reads it, or
+    /// "missing: …" or "unusable: …" (`DoctorChecks.isDigest` tells them apart).
     var dataIndex: String?
     var ffmpeg: ToolVersion?
 }
@@ -120,15 +122,22 @@ enum DoctorChecks {
             ffmpeg: nil)
     }
 
-    /// FNV-1a of DIR/index.json's bytes (hex), or why it cannot be read: equal
-    /// on every host when the data set is shared (or copied identically).
+    /// FNV-1a of DIR/index.json's bytes (hex), or why it cannot be read or
+    /// used: equal on every host when the data set is shared (or copied
+    /// identically). The same bytes everywhere say nothing of a file train
+    /// would refuse (not JSON, incomplete, a shard missing), so the index is
+    /// checked as train checks it.
     static func indexDigest(dataDirectory: String) -> String {
-        let path = (dataDirectory as NSString).appendingPathComponent("index.json")
+        let path = (dataDirectory as NSString).appendingPathComponent(DataPrep.indexFileName)
         guard let bytes = FileManager.default.contents(atPath: path) else { return "missing: cannot read \(path)" }
+        do { _ = try DatasetIndex.load(dataDirectory) } catch { return "unusable: \(error)" }
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
         for b in bytes { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
         return String(h, radix: 16)
     }
+
+    /// Whether a `dataIndex` is a digest, not why there is none.
+    static func isDigest(_ dataIndex: String) -> Bool { dataIndex.allSatisfy(\.isHexDigit) }
 
     static func threadLevelName(_ level: Int32) -> String {
         ["single", "funneled", "serialized", "multiple"][Int(max(0, min(3, level)))]

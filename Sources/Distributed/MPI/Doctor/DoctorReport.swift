@@ -85,11 +85,11 @@ public struct DoctorReport: Codable {
                 problems.append("rank \(r.rank): only \(r.progressedBuckets) of \(r.progressBuckets) non-blocking buckets progressed while the rank computed (gradient averaging would not overlap backward)")
             }
             if r.bf16Mismatches > 0 { problems.append("rank \(r.rank): bf16 all-reduce average wrong in \(r.bf16Mismatches) elements") }
-            if let index = r.dataIndex, index.hasPrefix("missing") { problems.append("rank \(r.rank) on \(r.host): data set \(index)") }
+            if let index = r.dataIndex, !DoctorChecks.isDigest(index) { problems.append("rank \(r.rank) on \(r.host): data set \(index)") }
             if !r.broadcastOK { problems.append("rank \(r.rank): broadcast from rank 0 arrived wrong") }
         }
         let indexes = Set(ranks.compactMap(\.dataIndex))
-        if indexes.count > 1, !indexes.contains(where: { $0.hasPrefix("missing") }) {
+        if indexes.count > 1, indexes.allSatisfy(DoctorChecks.isDigest) {
             problems.append("the data set's index.json differs between hosts (every node needs the same data at the same path)")
         }
         if !replicasIdentical { problems.append("ranks disagree on the averaged buffer (replicas would drift)") }
@@ -136,7 +136,7 @@ public struct DoctorReport: Codable {
             : "FAILED"))
         for p in problems { lines.append("  problem: \(p)") }
         let indexes = Set(ranks.compactMap(\.dataIndex))
-        if indexes.count == 1, let index = indexes.first, !index.hasPrefix("missing") {
+        if indexes.count == 1, let index = indexes.first, DoctorChecks.isDigest(index) {
             lines.append("data set: the same index.json on every host (\(nodes) node\(nodes == 1 ? "" : "s"))")
         }
         if let b = bandwidth {
