@@ -183,10 +183,8 @@ public enum Prep {
         var isDirectory: ObjCBool = false
         if fm.fileExists(atPath: directory, isDirectory: &isDirectory) {
             guard isDirectory.boolValue else { throw PrepError("--out \(directory) is a file, not a directory") }
-        } else {
-            do { try fm.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
-                throw PrepError("cannot create \(directory): \(error.localizedDescription)")
-            }
+        } else if let why = Directories.make(directory) {
+            throw PrepError("cannot create \(directory): \(why)")
         }
         let lock: DirectoryLock
         do { lock = try DirectoryLock(directory, for: "prep") } catch { throw PrepError(String(describing: error)) }

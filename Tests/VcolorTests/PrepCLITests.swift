@@ -154,4 +154,34 @@ final class PrepCLITests: XCTestCase {
         XCTAssertNil(oneLineErrorProblem(result))
         XCTAssertTrue(result.stderr.contains("multiple of 128"), result.stderr)
     }
+
+    /// Issue 25, cause 8: `prep --out FILE/sub` printed "NSCocoaErrorDomain
+    /// error 512". Every command whose output would lie under a file says so in
+    /// one line: prep, colorize (a folder and a video), train, report, convert, quickstart.
+    func testOutputUnderAFileIsOneClearLine() throws {
+        let file = path("notes.txt")
+        try "not a directory".write(toFile: file, atomically: true, encoding: .utf8)
+        let input = colorizeFixturePath("input"), model = colorizeFixturePath("tiny-none.safetensors")
+        XCTAssertEqual(try runVcolor(["prep", input, "--out", path("data"), "--min-frames", "2", "--val-fraction", "0"]).status, 0)
+        try FileManager.default.createDirectory(atPath: path("run"), withIntermediateDirectories: true)
+        try "{\"event\":\"step\",\"step\":1,\"loss_d\":1,\"loss_g\":1}\n".write(toFile: path("run/metrics.jsonl"), atomically: true, encoding: .utf8)
+        for arguments in [
+            ["prep", input, "--out", file + "/sub"],
+            ["colorize", "--model", model, input, "--out", file + "/frames"],
+            ["colorize", "--model", model, input, "--out", file + "/out.mp4"],
+            ["train", "--data", path("data"), "--run", file + "/run", "--steps", "1", "--base", "2", "--clip", "2", "--batch", "1"],
+            ["report", path("run"), "--out", file + "/report.html"],
+            ["convert", model, file + "/m.h5"],
+            ["quickstart", "--dir", file + "/quickstart"],
+        ] {
+            let r = try runVcolor(arguments)
+            let what = arguments.joined(separator: " ")
+            XCTAssertEqual(r.status, 1, what + ": " + r.stderr)
+            XCTAssertNil(oneLineErrorProblem(r), what)
+            XCTAssertFalse(r.stderr.contains("NSCocoaErrorDomain"), what + ": " + r.stderr)
+            XCTAssertTrue(r.stderr.contains("notes.txt is a file") || r.stderr.contains("notes.txt is not a directory")
+                          || r.stderr.contains("(Not a directory)"), what + ": " + r.stderr)
+        }
+        XCTAssertEqual(try String(contentsOfFile: file, encoding: .utf8), "not a directory")
+    }
 }
