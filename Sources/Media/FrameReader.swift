@@ -25,7 +25,8 @@ public final class FrameReader: @unchecked Sendable {
     private let process = Process()
     private let stderr: StderrCollector
     private let name: String
-    private var listFile: String?
+    /// The image list and its links (`writeList`), removed with the reader.
+    private var listFolder: String?
 
     private let lock = NSCondition()
     private var ready: [UnsafeMutablePointer<UInt8>] = []
@@ -59,14 +60,9 @@ public final class FrameReader: @unchecked Sendable {
             arguments += ["-i", "file:" + path]
         case .images(let images):
             name = images.first ?? "images"
-            let list = (temporaryDirectory as NSString).appendingPathComponent("images-\(UUID().uuidString).ffconcat")
-            var text = "ffconcat version 1.0\n"
-            for image in images {
-                text += "file '" + image.replacingOccurrences(of: "'", with: "'\\''") + "'\nduration 0.04\n"
-            }
-            try text.write(toFile: list, atomically: false, encoding: .utf8)
-            listFile = list
-            arguments += ["-f", "concat", "-safe", "0", "-i", list]
+            let folder = try Self.writeList(images, in: temporaryDirectory)
+            listFolder = folder
+            arguments += ["-f", "concat", "-safe", "0", "-i", (folder as NSString).appendingPathComponent(Self.listName)]
         }
         arguments += ["-map", "0:v:0", "-an", "-sn", "-dn", "-fps_mode", "passthrough"]
         if let filter { arguments += ["-vf", filter] }
@@ -81,7 +77,7 @@ public final class FrameReader: @unchecked Sendable {
         process.standardInput = FileHandle.nullDevice
         do { try process.run() } catch {
             // deinit does not run for an init that throws here: remove the list now.
-            if let listFile { try? FileManager.default.removeItem(atPath: listFile) }
+            if let listFolder { try? FileManager.default.removeItem(atPath: listFolder) }
             throw error
         }
         stderr = StderrCollector(err.fileHandleForReading)
@@ -109,7 +105,38 @@ public final class FrameReader: @unchecked Sendable {
             lock.unlock()
         }
         for b in all { b.deallocate() }
-        if let listFile { try? FileManager.default.removeItem(atPath: listFile) }
+        if let listFolder { try? FileManager.default.removeItem(atPath: listFolder) }
+    }
+
+    static let listName = "images.ffconcat"
+
+    /// Writes ffmpeg's concat list of `images` into a new folder of its own
+    /// under `temporaryDirectory`, and returns the folder. The list is read
+    /// line by line, so a path holding a line break (a folder called
+    /// "scan\n1950") cannot be written into it: such an image is listed
+    /// through a symbolic link in the folder, named without one.
+    static func writeList(_ images: [String], in temporaryDirectory: String) throws -> String {
+        let fm = FileManager.default
+        let folder = (temporaryDirectory as NSString).appendingPathComponent("images-\(UUID().uuidString)")
+        try fm.createDirectory(atPath: folder, withIntermediateDirectories: false)
+        do {
+            var text = "ffconcat version 1.0\n"
+            for (i, image) in images.enumerated() {
+                var listed = image
+                if image.utf8.contains(where: { $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\r") }) {
+                    let ext = (image as NSString).pathExtension
+                    listed = (folder as NSString).appendingPathComponent("\(i)" + (ext.isEmpty ? "" : "." + ext))
+                    let target = image.hasPrefix("/") ? image : (fm.currentDirectoryPath as NSString).appendingPathComponent(image)
+                    try fm.createSymbolicLink(atPath: listed, withDestinationPath: target)
+                }
+                text += "file '" + listed.replacingOccurrences(of: "'", with: "'\\''") + "'\nduration 0.04\n"
+            }
+            try text.write(toFile: (folder as NSString).appendingPathComponent(listName), atomically: false, encoding: .utf8)
+        } catch {
+            try? fm.removeItem(atPath: folder)
+            throw error
+        }
+        return folder
     }
 
     private func readLoop(_ fd: Int32) {

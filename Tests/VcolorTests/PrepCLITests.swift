@@ -184,4 +184,17 @@ final class PrepCLITests: XCTestCase {
         }
         XCTAssertEqual(try String(contentsOfFile: file, encoding: .utf8), "not a directory")
     }
+
+    /// Issue 25, cause 10: an image folder whose path holds a line break used
+    /// to fail naming a temporary `images-….ffconcat` file (ffmpeg's image list
+    /// is read line by line). It is prepared like any other folder.
+    func testImageFolderWithALineBreakInItsPath() throws {
+        let folder = path("scans\n1950")
+        try SyntheticMedia.images(folder, source: "testsrc2", count: 10)
+        let r = try runVcolor(["prep", folder, "--out", path("out"), "--val-fraction", "0", "--json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let summary = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any], r.stdout)
+        XCTAssertEqual(summary["frames"] as? Int, 10, r.stdout)
+        XCTAssertEqual(summary["sequences"] as? Int, 1, r.stdout)
+    }
 }
