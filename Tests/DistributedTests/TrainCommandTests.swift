@@ -374,6 +374,20 @@ final class TrainCommandTests: XCTestCase {
         XCTAssertEqual(ProgressLine.duration(3725), "1h02m")
     }
 
+    /// Issue 25, cause 9: `--epochs` at Int.max made the progress line say
+    /// "step 1/-1" (an Int printed with %d, which reads 32 bits of it). The
+    /// saturated total shows as it is, as the start line gives it.
+    func testEpochsAtIntMaxShowTheirStepCount() throws {
+        let data = try standardData()
+        let r = try runTrain(["--data", data, "--run", path("run"), "--base", "2", "--clip", "2", "--batch", "1",
+                              "--epochs", "\(Int.max)", "--log-level", "debug", "--kill-rank", "0", "--kill-at-step", "2"],
+                             ranks: 1, timeout: 60)
+        XCTAssertEqual(r.status, SIGKILL, r.stderr)
+        XCTAssertTrue(r.stderr.contains("training \(Int.max) steps from step 0"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("step 1/\(Int.max) epoch 0 loss_D"), r.stderr)
+        XCTAssertFalse(r.stderr.contains("/-1 "), r.stderr)
+    }
+
     func testIndexFrameCountsNotBackedByTheShardAreAnError() throws {
         let data = try standardData()
         let indexPath = (data as NSString).appendingPathComponent("index.json")

@@ -76,8 +76,9 @@ final class TrainingLog {
         // The remaining-step count saturates at Int.max (absurd --epochs); so does the total.
         let total = remainingSteps > Int.max - r.step ? Int.max : r.step + remainingSteps
         let slowest = r.slowestRank
-        let ranks = worldSize > 1 ? String(format: " slowest rank %d %+.0f%%", slowest.rank, 100 * slowest.excess) : ""
-        let text = String(format: "step %d/%d epoch %d loss_D %.4f loss_G %.4f (GAN %.4f×%g + L1 %.4f×%g) %.1f frames/s all-reduce %.0f%%%@ ETA %@",
+        let ranks = worldSize > 1 ? String(format: " slowest rank %ld %+.0f%%", slowest.rank, 100 * slowest.excess) : ""
+        // %ld, not %d, for every Int: %d reads only 32 bits of one (a total of Int.max printed as -1).
+        let text = String(format: "step %ld/%ld epoch %ld loss_D %.4f loss_G %.4f (GAN %.4f×%g + L1 %.4f×%g) %.1f frames/s all-reduce %.0f%%%@ ETA %@",
                       r.step, total, r.epoch, r.lossD, lossG, r.lossGAN, r.ganWeight, r.lossL1, r.lambda, r.frames / r.seconds,
                       100 * share, ranks, ProgressLine.duration(Double(remainingSteps) * (smoothedStep ?? 0)))
         progress.show(text, force: Self.logger.logLevel <= .debug, final: remainingSteps == 0)
@@ -86,7 +87,7 @@ final class TrainingLog {
     func validation(step: Int, epoch: Int, _ v: ValidationResult) {
         write(["event": "validation", "step": step, "epoch": epoch, "val_l1": v.l1, "val_psnr": v.psnr,
                "clips": v.clips, "time": Date().timeIntervalSince1970])
-        Self.logger.info("\(String(format: "validation after step %d (epoch %d): L1 %.4f, PSNR %.2f dB over %d clips", step, epoch, v.l1, v.psnr, v.clips))")
+        Self.logger.info("\(String(format: "validation after step %ld (epoch %ld): L1 %.4f, PSNR %.2f dB over %ld clips", step, epoch, v.l1, v.psnr, v.clips))")
     }
 
     func checkpoint(step: Int, path: String) {
