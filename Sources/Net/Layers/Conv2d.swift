@@ -57,6 +57,7 @@ public final class Conv2d {
         let n = x.shape.n, m = outChannels, p = g.positions
         output.resize(Shape(n, m, g.outHeight, g.outWidth))
         input = x
+        LayerTrace.forward(name, input: x.shape, output: output.shape, macs: n * m * p * g.rows)
         if ConvPlan.usesShiftedSum(inChannels: inChannels, outChannels: m, stride: stride) {
             forwardShifted(x, g)
         } else {
@@ -130,6 +131,8 @@ public final class Conv2d {
             ChannelMajor.accumulateBiasGradient(dy.data, images: n, channels: m, positions: p, into: b.grad!)
         }
         guard wantInput || wantParameters else { return dx }
+        LayerTrace.backward(name, weights: wantParameters, inputGradient: wantInput, input: x.shape, output: dy.shape,
+                            macs: n * m * p * g.rows)
         if ConvPlan.usesShiftedSum(inChannels: inChannels, outChannels: m, stride: stride) {
             backwardShifted(dy, x, g, wantInput: wantInput, wantParameters: wantParameters)
         } else {

@@ -59,6 +59,7 @@ public final class ConvTranspose2d {
         let n = x.shape.n, c = inChannels, k = g.rows, p = g.positions
         output.resize(Shape(n, outChannels, g.height, g.width))
         input = x
+        LayerTrace.forward(name, input: x.shape, output: output.shape, macs: n * c * p * k)
         let plan = ConvPlan(images: n, rows: k, positions: p)
         let columns = workspace.buffer(.columns, count: k * plan.chunk * p)
         let xT = plan.perImage ? columns : workspace.buffer(.transposed, count: c * plan.chunk * p)
@@ -102,6 +103,8 @@ public final class ConvTranspose2d {
                                                 positions: g.height * g.width, into: b.grad!)
         }
         guard wantInput || wantParameters else { return dx }
+        LayerTrace.backward(name, weights: wantParameters, inputGradient: wantInput, input: x.shape, output: dy.shape,
+                            macs: n * c * p * k)
 
         let plan = ConvPlan(images: n, rows: k, positions: p)
         let columns = workspace.buffer(.columns, count: k * plan.chunk * p)

@@ -109,6 +109,7 @@ public final class LSTM {
         inputShape = s
         let I = inputSize, H = hiddenSize, G = 4 * H
         let P = s.plane, S = batch * P, R = time * S
+        LayerTrace.forward(name, input: s, output: Shape(s.n, H, s.h, s.w), macs: R * G * (I + H))
 
         inputRows.resize(Shape(R, I))
         Self.imagesToRows(x.data, inputRows.data, batch: batch, time: time, channels: I, plane: P)
@@ -151,6 +152,8 @@ public final class LSTM {
         precondition(dy.shape == output.shape, "LSTM \(name): gradient \(dy.shape) for output \(output.shape)")
         let I = inputSize, H = hiddenSize, G = 4 * H
         let P = inputShape.plane, S = batch * P, R = time * S
+        LayerTrace.backward(name, weights: parameterGradients, inputGradient: true, input: inputShape, output: dy.shape,
+                            macs: R * G * (I + H))
 
         hiddenGradient.resize(Shape(R, H))
         Self.imagesToRows(dy.data, hiddenGradient.data, batch: batch, time: time, channels: H, plane: P)
