@@ -14,84 +14,66 @@ public final class Generator {
     public let config: ModelConfig
     public let parameters = ParameterSet()
 
-    /// down1…down7 at indices 0…6.
-    let encoder: [EncoderBlock]
+    /// down1…down7, in forward order (`Architecture.encoder`).
+    let encoder: [ConvBlock]
     let lstm: LSTM?
-    /// up1…up7 at indices 0…6 (so `decoder[i]` takes `encoder[i]`'s output as its skip).
-    let decoder: [DecoderBlock]
+    /// up7…up1, in forward order (`Architecture.decoder`); a level with a skip
+    /// joins `skips[level.skip]`.
+    let decoder: [ConvBlock]
     let batchNorms: [BatchNorm2d]
+    /// For each encoder level, the decoder level that joins its output (nil:
+    /// none): backward adds that level's skip gradient into the encoder path.
+    private let skipPartner: [Int?]
 
     /// Saved by forward: the encoder outputs, which are the skip tensors.
     private var skips: [Tensor] = []
 
-    /// True (the default): BatchNorm uses batch statistics and updates its
-    /// running statistics. False: running statistics (inference).
     /// Called during `backward` after each block with the lowest offset into
     /// `parameters.grads` whose gradients are now final: parameters are declared
     /// in forward order and backward visits the blocks in reverse, so everything
     /// from that offset to the end of the buffer is complete. The distributed
     /// trainer starts averaging those gradients while the rest of backward runs.
     public var gradientsFinal: ((Int) -> Void)?
-    /// First trainable offset of each block, for `gradientsFinal`: up1…up7,
-    /// down1…down7 and the LSTM.
-    private var decoderOffsets: [Int] = []
+    /// First trainable offset of each block, for `gradientsFinal`.
     private var encoderOffsets: [Int] = []
+    private var decoderOffsets: [Int] = []
     private var lstmOffset = 0
 
+    /// True (the default): BatchNorm uses batch statistics and updates its
+    /// running statistics. False: `evaluationStatistics` (inference).
     public var training: Bool = true {
-        didSet { setBatchNormMode() }
+        didSet { batchNorms.setMode(training: training, evaluationStatistics: evaluationStatistics) }
     }
     /// BatchNorm's statistics when not training (training always uses the batch's).
     public var evaluationStatistics = BatchNormStatistics.running {
-        didSet { setBatchNormMode() }
+        didSet { batchNorms.setMode(training: training, evaluationStatistics: evaluationStatistics) }
     }
 
-    private func setBatchNormMode() {
-        for bn in batchNorms {
-            bn.training = training || evaluationStatistics == .clip
-            bn.updatesRunningStatistics = training
-        }
-    }
-
-    /// Builds the network and draws its initial values from `rng` (docs/model.md
-    /// §Initialisation), in declaration order.
+    /// Builds the network of `Architecture(config)` and draws its initial
+    /// values from `rng` (docs/model.md §Initialisation), in declaration order.
     public init(config: ModelConfig, rng: inout RandomGenerator) throws {
         try config.validate()
         self.config = config
-        // Encoder widths: down_i outputs enc[i-1] channels.
-        let enc = config.encoderWidths
-        var encoder: [EncoderBlock] = []
-        for i in 0..<7 {
-            encoder.append(EncoderBlock("down\(i + 1)", in: i == 0 ? 1 : enc[i - 1], out: enc[i],
-                                        activation: i > 0, norm: i > 0 && i < 6,
-                                        parameters: parameters))
+        let architecture = Architecture(config), parameters = parameters
+        let encoder = architecture.encoder.map { ConvBlock($0, parameters: parameters) }
+        lstm = architecture.bottleneck.map {
+            LSTM($0.name, input: $0.inChannels, hidden: $0.outChannels, parameters: parameters)
         }
-        lstm = config.temporal == .lstm
-            ? LSTM("lstm", input: config.bottleneckWidth, hidden: config.bottleneckWidth, parameters: parameters) : nil
-        // Decoder, declared up7 first so names appear in network order. up_i
-        // outputs enc[i-2] channels (up1: 2) and takes up_{i+1}'s output
-        // (enc[i-1] channels) concatenated with down_i's (enc[i-1] channels);
-        // up7 takes down7's output (or the LSTM's) alone.
-        var decoderFromTop: [DecoderBlock] = []
-        for i in stride(from: 7, through: 1, by: -1) {
-            let input = i == 7 ? enc[6] : 2 * enc[i - 1]
-            let output = i == 1 ? 2 : enc[i - 2]
-            decoderFromTop.append(DecoderBlock("up\(i)", in: input, out: output, skip: i < 7,
-                                               outermost: i == 1, parameters: parameters))
-        }
+        let decoder = architecture.decoder.map { ConvBlock($0, parameters: parameters) }
+        skipPartner = encoder.indices.map { i in decoder.firstIndex { $0.level.skip == i } }
+        batchNorms = (encoder + decoder).compactMap(\.norm)
         self.encoder = encoder
-        self.decoder = decoderFromTop.reversed()
-        batchNorms = encoder.compactMap(\.norm) + decoderFromTop.compactMap(\.norm)
+        self.decoder = decoder
         parameters.finalize()
         parameters.initialize(using: &rng)
-        skips.reserveCapacity(7)
+        skips.reserveCapacity(encoder.count)
         let trainable = parameters.trainable
-        func firstOffset(_ block: String) -> Int {
-            trainable.filter { $0.name.hasPrefix(block + ".") }.map(\.offset).min() ?? 0
+        func firstOffset(_ name: String) -> Int {
+            trainable.filter { $0.name.hasPrefix(name + ".") }.map(\.offset).min() ?? 0
         }
-        decoderOffsets = (1...7).map { firstOffset("up\($0)") }
-        encoderOffsets = (1...7).map { firstOffset("down\($0)") }
-        lstmOffset = firstOffset("lstm")
+        encoderOffsets = encoder.map { firstOffset($0.level.name) }
+        decoderOffsets = decoder.map { firstOffset($0.level.name) }
+        lstmOffset = lstm.map { firstOffset($0.name) } ?? 0
     }
 
     /// Runs the network on a clip batch.
@@ -117,9 +99,8 @@ public final class Generator {
             skips.append(x)
         }
         x = bottleneck(x)
-        x = decoder[6].forward(x, skip: nil)
-        for i in stride(from: 5, through: 0, by: -1) {
-            x = decoder[i].forward(x, skip: skips[i])
+        for block in decoder {
+            x = block.forward(x, skip: block.level.skip.map { skips[$0] })
         }
         return x
     }
@@ -136,7 +117,7 @@ public final class Generator {
     @discardableResult
     public func backward(_ dOut: Tensor, inputGradient: Bool = false) -> Tensor {
         var d = dOut
-        for i in 0..<7 {
+        for i in decoder.indices.reversed() {
             d = decoder[i].backward(d)
             gradientsFinal?(decoderOffsets[i])
         }
@@ -144,8 +125,8 @@ public final class Generator {
             d = lstm.backward(d)
             gradientsFinal?(lstmOffset)
         }
-        for i in stride(from: 6, through: 0, by: -1) {
-            if i < 6, let dSkip = decoder[i].skipGradient { addInPlace(d, dSkip) }
+        for i in encoder.indices.reversed() {
+            if let partner = skipPartner[i], let dSkip = decoder[partner].skipGradient { addInPlace(d, dSkip) }
             d = encoder[i].backward(d, inputGradient: i > 0 || inputGradient)
             gradientsFinal?(encoderOffsets[i])
         }
@@ -154,6 +135,6 @@ public final class Generator {
 
     /// Installs (or removes, with nil) the sync-BN reducer on every BatchNorm layer.
     public func setBatchNormReducer(_ reducer: ((UnsafeMutableBufferPointer<Double>) -> Void)?) {
-        for bn in batchNorms { bn.reduceStatistics = reducer }
+        batchNorms.setReducer(reducer)
     }
 }

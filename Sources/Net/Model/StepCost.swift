@@ -1,19 +1,15 @@
 /// Floating-point operations of a training step and of inference, counted
-/// analytically from the layer shapes (for `vcolor bench`).
+/// from `Architecture` (for `vcolor bench`): 2 FLOPs per multiply-add of the
+/// layers that multiply matrices, each layer's cost `Architecture.Layer.macsPerFrame`
+/// per frame and pass. Element-wise layers (BN, activations, concat, losses,
+/// Adam) are memory-bound and left out.
 ///
-/// What is counted: the GEMM work only, 2 FLOPs per multiply-add. Element-wise
-/// layers (BN, activations, concat, losses, Adam) are memory-bound and left out.
-/// - Conv: `n · Cout · Hout · Wout · Cin · k²` MACs; ConvT: `n · Cin · Hin · Win · Cout · k²`.
-/// - A backward pass costs the forward's MACs once for the weight gradient and
-///   once for the input gradient, each only when it is computed: G's down1 has no
-///   input gradient; D's first conv has none in D's update (inputs are data);
-///   D's re-run in G's update has no weight gradients.
-/// - LSTM: `4H · (I + H)` MACs per sequence and time step forward, twice that backward.
-///
-/// Seed step (w = 64, B = 4, T = 8, 128²): G 286.02 GFLOP (forward 95.29 + LSTM
-/// 0.13, backward twice that minus down1's input gradient), D 142.74 GFLOP
-/// (three forwards of 18.04, two full backwards less layer1's input gradient,
-/// one input-only backward): 428.76 GFLOP.
+/// A backward pass costs the forward's multiply-adds once for the weight
+/// gradients and once for the input gradients, each only when it is computed:
+/// a network's first layer reads data, so it needs no input gradient in its own
+/// update (G's down1, D's layer1), and D's re-run in G's update computes input
+/// gradients only. `ArchitectureTests` checks the count against the passes a
+/// real `Pix2PixTrainer.step` runs.
 public struct StepCost: Equatable, Sendable {
     /// FLOPs of one `Pix2PixTrainer.step`.
     public var trainingStep: Double
@@ -21,48 +17,19 @@ public struct StepCost: Equatable, Sendable {
     public var inference: Double
 
     public init(config: ModelConfig, batch: Int, time: Int) {
-        let n = Double(batch * time)
-        func conv(_ cin: Int, _ cout: Int, outSide: Int, k: Int = 4) -> Double {
-            n * Double(cout * outSide * outSide * cin * k * k)
+        let architecture = Architecture(config)
+        let frames = Double(batch * time)
+        /// Multiply-adds of a network's forward pass and of its first layer's.
+        func macs(_ layers: [Architecture.Layer]) -> (all: Double, first: Double) {
+            (frames * Double(layers.reduce(0) { $0 + $1.macsPerFrame }), frames * Double(layers[0].macsPerFrame))
         }
-        func convT(_ cin: Int, _ cout: Int, inSide: Int) -> Double {
-            n * Double(cin * inSide * inSide * cout * 16)
-        }
-        // Generator.
-        let enc = config.encoderWidths
-        var side = config.size
-        var input = 1
-        var downMACs = 0.0, down1MACs = 0.0
-        for (i, c) in enc.enumerated() {
-            side /= 2
-            let m = conv(input, c, outSide: side)
-            if i == 0 { down1MACs = m }
-            downMACs += m
-            input = c
-        }
-        var upMACs = 0.0
-        for i in stride(from: 7, through: 1, by: -1) {
-            let cin = i == 7 ? enc[6] : 2 * enc[i - 1]
-            let cout = i == 1 ? 2 : enc[i - 2]
-            upMACs += convT(cin, cout, inSide: side)
-            side *= 2
-        }
-        let h = Double(config.bottleneckWidth)
-        let positions = Double(config.bottleneckSize * config.bottleneckSize)
-        let lstmMACs = config.temporal == .lstm ? n * positions * 4 * h * (h + h) : 0
-        let gForward = 2 * (downMACs + upMACs + lstmMACs)
-        let gTraining = 3 * gForward - 2 * down1MACs
-
-        // Discriminator.
-        let s = config.size
-        let d = config.discriminatorWidths
-        let layer1 = conv(d[0], d[1], outSide: s / 2)
-        let dMACs = layer1 + conv(d[1], d[2], outSide: s / 4) + conv(d[2], d[3], outSide: s / 8)
-            + conv(d[3], 1, outSide: s / 8 - 1)
-        let dForward = 2 * dMACs
-        let dUpdateCall = 3 * dForward - 2 * layer1   // real and fake: fwd + full bwd but layer1's dx
-        let dGeneratorCall = 2 * dForward              // fwd + input gradients only
-        trainingStep = gTraining + 2 * dUpdateCall + dGeneratorCall
-        inference = gForward
+        let g = macs(architecture.generatorLayers), d = macs(architecture.discriminatorLayers)
+        // G: forward, weight gradients, input gradients but down1's.
+        let generator = 3 * g.all - g.first
+        // D on real and on fake frames in D's update: forward, weight gradients,
+        // input gradients but layer1's; on fake frames in G's update: forward and input gradients.
+        let discriminator = 2 * (3 * d.all - d.first) + 2 * d.all
+        trainingStep = 2 * (generator + discriminator)
+        inference = 2 * g.all
     }
 }
