@@ -20,11 +20,12 @@ docs/training.md).
 import argparse
 import csv
 import glob
-import json
 import os
 import subprocess
 import sys
 import tempfile
+
+from metrics_log import FILE_NAME, LOSS_G_L1, STEP, steps
 
 COLOURS = {"lstm": "#1f77b4", "none": "#ff7f0e"}
 DASHES = ["", "6 3", "2 2", "8 2 2 2"]
@@ -43,14 +44,8 @@ def moving_average(values, window):
 
 def l1_curve(run):
     """(steps, loss_g_l1) of a run's step events; a resumed run's repeated steps keep the newer."""
-    by_step = {}
-    with open(os.path.join(run, "metrics.jsonl")) as f:
-        for line in f:
-            row = json.loads(line)
-            if row.get("event") == "step" and "loss_g_l1" in row:
-                by_step[row["step"]] = row["loss_g_l1"]
-    steps = sorted(by_step)
-    return steps, [by_step[s] for s in steps]
+    rows = [r for r in steps(run) if LOSS_G_L1 in r]
+    return [r[STEP] for r in rows], [r[LOSS_G_L1] for r in rows]
 
 
 def svg_curves(curves, title, path, window=25):
@@ -192,7 +187,7 @@ def main():
         curves = []
         for run_dir in runs:
             t, seed = os.path.basename(run_dir).split("-s")
-            if os.path.exists(os.path.join(run_dir, "metrics.jsonl")) and t in COLOURS:
+            if os.path.exists(os.path.join(run_dir, FILE_NAME)) and t in COLOURS:
                 curves.append((f"{t}, seed {seed}", COLOURS[t], DASHES[seeds.index(seed) % len(DASHES)], *l1_curve(run_dir)))
         svg_curves(curves, "generator L1 loss on the training data", os.path.join(args.out, "results-loss.svg"))
     if not args.curves_only:

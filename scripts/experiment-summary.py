@@ -12,6 +12,8 @@ import json
 import os
 import sys
 
+import metrics_log
+
 METRICS = [  # key in eval JSON, column title, better
     ("psnr", "PSNR dB", "higher"),
     ("ssim", "SSIM", "higher"),
@@ -108,14 +110,12 @@ def main():
         for t in ("lstm", "none"):
             run = os.path.join(work, "runs", f"{t}-s{seed}")
             steps, l1 = "–", "–"
-            path = os.path.join(run, "metrics.jsonl")
-            if os.path.exists(path):
-                rows = [json.loads(l) for l in open(path) if l.strip()]
-                step_rows = [r for r in rows if "loss_g_l1" in r]
+            if os.path.exists(os.path.join(run, metrics_log.FILE_NAME)):
+                step_rows = [r for r in metrics_log.steps(run) if metrics_log.LOSS_G_L1 in r]
                 if step_rows:
-                    steps = step_rows[-1]["step"]
+                    steps = step_rows[-1][metrics_log.STEP]
                     tail = step_rows[-20:]
-                    l1 = f"{sum(r['loss_g_l1'] for r in tail) / len(tail):.4f} (mean of last {len(tail)})"
+                    l1 = f"{sum(r[metrics_log.LOSS_G_L1] for r in tail) / len(tail):.4f} (mean of last {len(tail)})"
             wall = "–"
             wpath = os.path.join(run, "wall_seconds")
             if os.path.exists(wpath):

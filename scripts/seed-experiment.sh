@@ -205,9 +205,10 @@ elif [[ $BUDGET == *min ]]; then
         rm -rf "$WORK/calibrate-$t"
         run "${MPI[@]}" "$VCOLOR" train "${TRAIN_COMMON[@]}" --run "$WORK/calibrate-$t" --steps 3 \
             --seed 1 --temporal "$t" --checkpoint-every 1000000 >>"$LOG" 2>&1
-        s=$(python3 -c 'import json,sys
-rows=[json.loads(l) for l in open(sys.argv[1]) if "step_s" in l]
-ts=sorted(r["step_s"] for r in rows[1:] or rows); print(ts[len(ts)//2])' "$WORK/calibrate-$t/metrics.jsonl")
+        s=$(PYTHONPATH="$HERE" python3 -c 'import sys
+from metrics_log import STEP_S, steps
+rows = steps(sys.argv[1])
+ts = sorted(r[STEP_S] for r in rows[1:] or rows); print(ts[len(ts) // 2])' "$WORK/calibrate-$t")
         per_step=$(awk -v a="$per_step" -v b="$s" 'BEGIN { print a + b }')
     done
     nseeds=$(wc -w <<<"$SEEDS")

@@ -39,9 +39,13 @@ for src in testsrc testsrc2 mandelbrot life rgbtestsrc smptebars; do
 done
 [ -f "$WORK/data/index.json" ] || "$VCOLOR" prep "$WORK/videos" --out "$WORK/data" --val-fraction 0 --cut-threshold 2 >/dev/null
 
-summary() {  # metrics.jsonl → "median step_s, median allreduce_s" over steps 2…
-    grep '"event":"step"' "$1" | grep -v '"step":1,' | sed 's/.*"allreduce_s":\([0-9.e-]*\).*"step_s":\([0-9.e-]*\).*/\2 \1/' |
-        sort -n | awk '{ s[NR] = $1; a[NR] = $2 } END { m = int((NR + 1) / 2); printf "%.3f %.3f\n", s[m], a[m] }'
+SCRIPTS=$(cd "$(dirname "$0")" && pwd)
+summary() {  # metrics.jsonl → "median step_s, its allreduce_s" over steps 2…
+    PYTHONPATH="$SCRIPTS" python3 -c 'import sys
+from metrics_log import ALLREDUCE_S, STEP, STEP_S, steps
+rows = sorted((r for r in steps(sys.argv[1]) if r[STEP] != 1), key=lambda r: r[STEP_S])
+m = rows[(len(rows) + 1) // 2 - 1]
+print(f"{m[STEP_S]:.3f} {m[ALLREDUCE_S]:.3f}")' "$1"
 }
 
 common="--data $WORK/data --steps $STEPS --threads 1 --validation-clips 0 --checkpoint-every 100000 --log-level quiet ${EXTRA_ARGS:-}"

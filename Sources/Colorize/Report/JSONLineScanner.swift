@@ -1,4 +1,5 @@
 import Foundation
+import Storage
 
 /// Reads the top-level numbers and strings of one flat JSON object (a line of
 /// metrics.jsonl) without building a dictionary: one pass records where each
@@ -42,7 +43,7 @@ struct JSONLineScanner {
     }
 
     /// The number after top-level `"key":`, nil when absent or not a finite number.
-    func number(_ key: StaticString) -> Double? {
+    func number(_ key: MetricsLog.Key) -> Double? {
         guard let start = valueStart(key) else { return nil }
         var end = start
         while end < bytes.count, Self.isNumberByte(bytes[end]) { end += 1 }
@@ -57,7 +58,7 @@ struct JSONLineScanner {
     }
 
     /// The string after top-level `"key":` (nil if it has escapes; event names have none).
-    func string(_ key: StaticString) -> String? {
+    func string(_ key: MetricsLog.Key) -> String? {
         guard let start = valueStart(key), start < bytes.count, bytes[start] == UInt8(ascii: "\"") else { return nil }
         var i = start + 1
         while i < bytes.count && bytes[i] != UInt8(ascii: "\"") {
@@ -68,12 +69,14 @@ struct JSONLineScanner {
         return String(decoding: UnsafeBufferPointer(rebasing: bytes[(start + 1)..<i]), as: UTF8.self)
     }
 
-    private func valueStart(_ key: StaticString) -> Int? {
-        let k = UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount)
-        for entry in keys where entry.key.count == k.count {
-            if zip(entry.key, k).allSatisfy({ bytes[$0] == $1 }) { return entry.value }
+    private func valueStart(_ key: MetricsLog.Key) -> Int? {
+        var name = key.rawValue
+        return name.withUTF8 { k in
+            for entry in keys where entry.key.count == k.count {
+                if zip(entry.key, k).allSatisfy({ bytes[$0] == $1 }) { return entry.value }
+            }
+            return nil
         }
-        return nil
     }
 
     private static func isNumberByte(_ c: UInt8) -> Bool {

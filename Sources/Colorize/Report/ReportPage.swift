@@ -156,7 +156,7 @@ public enum Report {
     static func checkOwnInputs(runs: some Sequence<(String, RunHistory)>, eval: String?, output: String) throws {
         var inputs = InputGuard(eval.map { [$0] } ?? [])
         for (run, history) in runs {
-            inputs.add((run as NSString).appendingPathComponent(RunHistory.metricsFileName))
+            inputs.add((run as NSString).appendingPathComponent(MetricsLog.fileName))
             if let sample = history.sample { inputs.add((RunHistory.samplesDirectory(run) as NSString).appendingPathComponent(sample.name)) }
         }
         do { try inputs.check(output: output, option: "--out") } catch { throw ReportError("\(error)") }

@@ -1,4 +1,5 @@
 import Foundation
+import Storage
 
 /// What a training run left behind, as the report shows it: the curves of
 /// RUN/metrics.jsonl and the newest sample strip of RUN/samples.
@@ -17,11 +18,9 @@ public struct RunHistory {
     /// The newest RUN/samples/step-*.png: its name and bytes.
     public var sample: (name: String, png: Data)?
 
-    static let metricsFileName = "metrics.jsonl"
-
     /// Reads RUN/metrics.jsonl (required) and the newest sample strip (if any).
     public static func load(_ run: String) throws -> RunHistory {
-        let metrics = (run as NSString).appendingPathComponent(metricsFileName)
+        let metrics = (run as NSString).appendingPathComponent(MetricsLog.fileName)
         // Mapped, not read: a long run's log is hundreds of megabytes and is scanned once.
         guard let data = try? Data(contentsOf: URL(fileURLWithPath: metrics), options: .alwaysMapped) else {
             var isDirectory: ObjCBool = false
@@ -53,24 +52,24 @@ public struct RunHistory {
 
     /// Adds one event's numbers; false when the line is not a readable event.
     mutating func add(_ line: JSONLineScanner) -> Bool {
-        guard let event = line.string("event"), let step = line.number("step") else { return false }
-        switch event {
-        case "step":
-            guard let d = line.number("loss_d"), let g = line.number("loss_g"),
-                  let gan = line.number("loss_g_gan"), let l1 = line.number("loss_g_l1") else { return false }
+        guard let event = line.string(.event), let step = line.number(.step) else { return false }
+        switch MetricsLog.Event(rawValue: event) {
+        case .step:
+            guard let d = line.number(.lossD), let g = line.number(.lossG),
+                  let gan = line.number(.lossGAN), let l1 = line.number(.lossL1) else { return false }
             lossD.append(step, d)
             lossG.append(step, g)
             lossGAN.append(step, gan)
             lossL1.append(step, l1)
-            if let f = line.number("frames_per_s") { framesPerSecond.append(step, f) }
-            if let reduce = line.number("allreduce_s"), let seconds = line.number("step_s"), seconds > 0 {
+            if let f = line.number(.framesPerSecond) { framesPerSecond.append(step, f) }
+            if let reduce = line.number(.allReduceSeconds), let seconds = line.number(.stepSeconds), seconds > 0 {
                 allReduceShare.append(step, 100 * reduce / seconds)
             }
-        case "validation":
-            guard let l1 = line.number("val_l1"), let psnr = line.number("val_psnr") else { return false }
+        case .validation:
+            guard let l1 = line.number(.validationL1), let psnr = line.number(.validationPSNR) else { return false }
             validationL1.append(step, l1)
             validationPSNR.append(step, psnr)
-        default:
+        case .checkpoint, nil:
             break   // checkpoints and events the report does not draw
         }
         return true

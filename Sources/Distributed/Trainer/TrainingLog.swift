@@ -1,6 +1,7 @@
 import Console
 import Foundation
 import Imaging
+import Storage
 
 /// One step's numbers, averaged over ranks.
 struct StepRecord {
@@ -44,7 +45,7 @@ final class TrainingLog {
     init(run: String, options: TrainingOptions, comm: Communicator) throws {
         self.options = options
         worldSize = comm.size
-        let path = (run as NSString).appendingPathComponent("metrics.jsonl")
+        let path = (run as NSString).appendingPathComponent(MetricsLog.fileName)
         if !FileManager.default.fileExists(atPath: path) {
             guard FileManager.default.createFile(atPath: path, contents: nil) else {
                 throw TrainingError("\(path): cannot create the metrics log")
@@ -59,7 +60,11 @@ final class TrainingLog {
 
     deinit { try? metrics.close() }
 
-    func write(_ object: [String: Any]) {
+    /// One line: the event, its step, the time, and `fields`.
+    func write(_ event: MetricsLog.Event, step: Int, _ fields: [MetricsLog.Key: Any]) {
+        var object: [String: Any] = [MetricsLog.Key.event.rawValue: event.rawValue, MetricsLog.Key.step.rawValue: step,
+                                     MetricsLog.Key.time.rawValue: Date().timeIntervalSince1970]
+        for (key, value) in fields { object[key.rawValue] = value }
         guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else { return }
         metrics.write(data + Data("\n".utf8))
     }
@@ -67,11 +72,10 @@ final class TrainingLog {
     func step(_ r: StepRecord, remainingSteps: Int) {
         let lossG = r.ganWeight * r.lossGAN + r.lambda * r.lossL1
         let share = r.seconds > 0 ? r.reduceSeconds / r.seconds : 0
-        write(["event": "step", "step": r.step, "epoch": r.epoch, "loss_d": r.lossD, "loss_g": lossG,
-               "loss_g_gan": r.lossGAN, "loss_g_l1": r.lossL1, "step_s": r.seconds, "allreduce_s": r.reduceSeconds,
-               "frames_per_s": r.frames / r.seconds, "ranks": worldSize,
-               "rank_compute_s": r.rankComputeSeconds, "slowest_rank": r.slowestRank.rank,
-               "time": Date().timeIntervalSince1970])
+        write(.step, step: r.step, [.epoch: r.epoch, .lossD: r.lossD, .lossG: lossG, .lossGAN: r.lossGAN, .lossL1: r.lossL1,
+                                    .stepSeconds: r.seconds, .allReduceSeconds: r.reduceSeconds,
+                                    .framesPerSecond: r.frames / r.seconds, .ranks: worldSize,
+                                    .rankComputeSeconds: r.rankComputeSeconds, .slowestRank: r.slowestRank.rank])
         smoothedStep = smoothedStep.map { 0.9 * $0 + 0.1 * r.seconds } ?? r.seconds
         // The remaining-step count saturates at Int.max (absurd --epochs); so does the total.
         let total = remainingSteps > Int.max - r.step ? Int.max : r.step + remainingSteps
@@ -85,13 +89,12 @@ final class TrainingLog {
     }
 
     func validation(step: Int, epoch: Int, _ v: ValidationResult) {
-        write(["event": "validation", "step": step, "epoch": epoch, "val_l1": v.l1, "val_psnr": v.psnr,
-               "clips": v.clips, "time": Date().timeIntervalSince1970])
+        write(.validation, step: step, [.epoch: epoch, .validationL1: v.l1, .validationPSNR: v.psnr, .clips: v.clips])
         Self.logger.info("\(String(format: "validation after step %ld (epoch %ld): L1 %.4f, PSNR %.2f dB over %ld clips", step, epoch, v.l1, v.psnr, v.clips))")
     }
 
     func checkpoint(step: Int, path: String) {
-        write(["event": "checkpoint", "step": step, "path": path, "time": Date().timeIntervalSince1970])
+        write(.checkpoint, step: step, [.path: path])
         Self.logger.debug("checkpoint \(path)")
     }
 
