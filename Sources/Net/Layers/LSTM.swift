@@ -224,36 +224,36 @@ public final class LSTM {
     /// NCHW images `n = b·T + t` → rows `(t·B + b)·P + p` of `channels` values.
     static func imagesToRows(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>,
                              batch: Int, time: Int, channels: Int, plane: Int) {
-        for b in 0..<batch {
-            for t in 0..<time {
-                let image = src + (b * time + t) * channels * plane
-                let rows = dst + (t * batch + b) * plane * channels
-                if plane == 1 {
-                    rows.update(from: image, count: channels)
-                    continue
-                }
-                for p in 0..<plane {
-                    let row = rows + p * channels
-                    for k in 0..<channels { row[k] = image[k * plane + p] }
-                }
-            }
-        }
+        transpose(images: UnsafeMutablePointer(mutating: src), rows: dst, toRows: true,
+                  batch: batch, time: time, channels: channels, plane: plane)
     }
 
     /// Inverse of `imagesToRows`.
     static func rowsToImages(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>,
                              batch: Int, time: Int, channels: Int, plane: Int) {
+        transpose(images: dst, rows: UnsafeMutablePointer(mutating: src), toRows: false,
+                  batch: batch, time: time, channels: channels, plane: plane)
+    }
+
+    /// The one place that maps image values to rows: copies `images` into
+    /// `rows` when `toRows`, else back (only the destination is written).
+    private static func transpose(images: UnsafeMutablePointer<Float>, rows: UnsafeMutablePointer<Float>, toRows: Bool,
+                                  batch: Int, time: Int, channels: Int, plane: Int) {
         for b in 0..<batch {
             for t in 0..<time {
-                let image = dst + (b * time + t) * channels * plane
-                let rows = src + (t * batch + b) * plane * channels
+                let image = images + (b * time + t) * channels * plane
+                let first = rows + (t * batch + b) * plane * channels
                 if plane == 1 {
-                    image.update(from: rows, count: channels)
+                    if toRows { first.update(from: image, count: channels) } else { image.update(from: first, count: channels) }
                     continue
                 }
                 for p in 0..<plane {
-                    let row = rows + p * channels
-                    for k in 0..<channels { image[k * plane + p] = row[k] }
+                    let row = first + p * channels
+                    if toRows {
+                        for k in 0..<channels { row[k] = image[k * plane + p] }
+                    } else {
+                        for k in 0..<channels { image[k * plane + p] = row[k] }
+                    }
                 }
             }
         }
