@@ -2,10 +2,10 @@
 ///
 /// Backward needs the sign of the input, so forward keeps a reference to `x`;
 /// at `x = 0` the derivative is `slope`, as in PyTorch (`x > 0 ? 1 : slope`).
-public final class LeakyReLU {
+public final class LeakyReLU: ElementwiseLayer {
     public let slope: Float
     private let output = Tensor(Shape(0, 0))
-    private let inputGradient = Tensor(Shape(0, 0))
+    let inputGradient = Tensor(Shape(0, 0))
     private var input: Tensor?
 
     /// Elements per thread below which a loop stays on one thread.
@@ -28,24 +28,7 @@ public final class LeakyReLU {
         return output
     }
 
-    /// dL/dx into the layer's own tensor; `dy` is left as it is.
-    public func backward(_ dy: Tensor) -> Tensor {
-        inputGradient.resize(dy.shape)
-        backward(dy, into: inputGradient)
-        return inputGradient
-    }
-
-    /// dL/dx written over `dy`, which is returned. For callers that own `dy`
-    /// and are done with it (the encoder and the discriminator pass their
-    /// convolution's input gradient): the layer then needs no gradient buffer
-    /// of its own, a tensor the size of the activation.
-    public func backward(inPlace dy: Tensor) -> Tensor {
-        backward(dy, into: dy)
-        return dy
-    }
-
-    /// Element i of `dst` depends on element i of `dy` only, so `dst` may be `dy`.
-    private func backward(_ dy: Tensor, into dst: Tensor) {
+    func backward(_ dy: Tensor, into dst: Tensor) {
         guard let x = input else { preconditionFailure("LeakyReLU.backward before forward") }
         precondition(dy.shape == x.shape, "LeakyReLU.backward: gradient \(dy.shape) for input \(x.shape)")
         let src = x.data, g = dy.data, d = dst.data, slope = slope

@@ -3,9 +3,9 @@
 /// Backward masks by the output (`y > 0`), as PyTorch's `threshold_backward`
 /// does, so the derivative at `x = 0` is 0. Forward keeps a reference to its
 /// own output, which stays valid until the next `forward`.
-public final class ReLU {
+public final class ReLU: ElementwiseLayer {
     private let output = Tensor(Shape(0, 0))
-    private let inputGradient = Tensor(Shape(0, 0))
+    let inputGradient = Tensor(Shape(0, 0))
     private var hasOutput = false
 
     public init() {}
@@ -23,24 +23,7 @@ public final class ReLU {
         return output
     }
 
-    /// dL/dx into the layer's own tensor; `dy` is left as it is.
-    public func backward(_ dy: Tensor) -> Tensor {
-        inputGradient.resize(dy.shape)
-        backward(dy, into: inputGradient)
-        return inputGradient
-    }
-
-    /// dL/dx written over `dy`, which is returned. For callers that own `dy`
-    /// and are done with it (the U-Net's decoder passes its convolution's input
-    /// gradient): the layer then needs no gradient buffer of its own, a tensor
-    /// the size of the activation.
-    public func backward(inPlace dy: Tensor) -> Tensor {
-        backward(dy, into: dy)
-        return dy
-    }
-
-    /// Element i of `dst` depends on element i of `dy` only, so `dst` may be `dy`.
-    private func backward(_ dy: Tensor, into dst: Tensor) {
+    func backward(_ dy: Tensor, into dst: Tensor) {
         precondition(hasOutput, "ReLU.backward before forward")
         precondition(dy.shape == output.shape, "ReLU.backward: gradient \(dy.shape) for output \(output.shape)")
         let y = output.data, g = dy.data, d = dst.data
