@@ -10,7 +10,7 @@ final class BenchCommandTests: XCTestCase {
                                     "--steps", "1", "--temporal", "none"])
         XCTAssertEqual(result.status, 0, result.stderr)
         let lines = result.stdout.split(separator: "\n")
-        XCTAssertEqual(lines.count, 3, result.stdout)
+        XCTAssertEqual(lines.count, 4, result.stdout)
         var objects: [String: [String: Any]] = [:]
         for line in lines {
             let object = try XCTUnwrap(
@@ -26,6 +26,9 @@ final class BenchCommandTests: XCTestCase {
         }
         XCTAssertEqual(step["temporal"] as? String, "none")
         XCTAssertGreaterThan(try XCTUnwrap(objects["inference"]?["frames_per_s"] as? Double), 0)
+        let average = try XCTUnwrap(objects["ema_update"])
+        XCTAssertGreaterThan(try XCTUnwrap(average["values"] as? Int), 0)
+        XCTAssertGreaterThan(try XCTUnwrap(average["fraction_of_step"] as? Double), 0)
         XCTAssertTrue(result.stderr.contains("warm-up"), result.stderr)
     }
 
@@ -60,7 +63,7 @@ final class BenchCommandTests: XCTestCase {
             try XCTUnwrap(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any], String($0))
         }
         XCTAssertEqual(objects.map { $0["benchmark"] as? String },
-                       ["sgemm", "train_step", "inference", "sgemm", "train_step", "inference", "thread_scaling"])
+                       ["sgemm", "train_step", "ema_update", "inference", "sgemm", "train_step", "ema_update", "inference", "thread_scaling"])
         XCTAssertEqual(objects.filter { $0["benchmark"] as? String == "train_step" }.map { $0["threads"] as? Int }, [1, 2])
         let scaling = try XCTUnwrap(objects.last)
         XCTAssertEqual(scaling["threads"] as? Int, 2)

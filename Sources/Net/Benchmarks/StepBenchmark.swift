@@ -5,7 +5,7 @@ import Foundation
 ///
 /// The lines, in order: `sgemm` (1024³ at the same thread count, measured in the
 /// same run, so the step's fraction of peak is honest on a busy machine), then
-/// `train_step`, then `inference`, for each thread count; with several counts a
+/// `train_step`, then `ema_update` (the cost of `train --ema`), then `inference`, for each thread count; with several counts a
 /// `thread_scaling` line per count after the first; with `layers`, one
 /// `conv_layer` line per convolution.
 public struct StepBenchmark {
@@ -142,8 +142,22 @@ public struct StepBenchmark {
         line.append(("loss_g_l1", .number(Double(losses.generatorL1))))
         emit(line)
 
+        measureAverage(trainer.generator, stepSeconds: median, threads: threads)
         let inference = measureInference(trainer.generator, L: L, cost: cost, threads: threads)
         return Medians(sgemm: sgemm, step: median, inference: inference)
+    }
+
+    /// What `train --ema` adds to a step: one update of G's moving average
+    /// (weights and buffers), timed on its own; emits the `ema_update` line.
+    private func measureAverage(_ generator: Generator, stepSeconds: Double, threads: Int) {
+        let average = ExponentialMovingAverage(parameters: generator.parameters, decay: 0.999)
+        average.update()  // the first update copies; the timed ones average
+        var times: [Double] = []
+        for _ in 0..<max(3, options.steps) { times.append(BenchClock.seconds { average.update() }) }
+        let median = BenchClock.median(times)
+        emit([("benchmark", .string("ema_update")), ("threads", .int(threads)),
+              ("values", .int(generator.parameters.trainableCount + generator.parameters.bufferCount)),
+              ("median_s", .number(median)), ("fraction_of_step", .number(median / stepSeconds))])
     }
 
     /// Generator-only forward passes in inference mode; emits the `inference` line.
