@@ -19,7 +19,7 @@ final class LoggingCLITests: XCTestCase {
         let quiet = try runVcolor(tinyBench + ["--log-level", "quiet"])
         XCTAssertEqual(quiet.status, 0, quiet.stderr)
         XCTAssertEqual(quiet.stderr, "")
-        XCTAssertEqual(quiet.stdout.split(separator: "\n").count, 3, "the results still come: \(quiet.stdout)")
+        XCTAssertEqual(quiet.stdout.split(separator: "\n").count, 4, "the results still come: \(quiet.stdout)")
     }
 
     func testQuietPrepKeepsWarningsAndTheErrorOnly() throws {
