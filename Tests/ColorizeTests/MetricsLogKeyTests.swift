@@ -41,7 +41,9 @@ final class MetricsLogKeyTests: XCTestCase {
     /// in no script but metrics_log.py, quoted.
     func testScriptsSpellNoKeyOfTheirOwn() throws {
         let scripts = Self.repository.appendingPathComponent("scripts")
-        let names = try FileManager.default.contentsOfDirectory(atPath: scripts.path).filter { $0 != "metrics_log.py" }
+        // The scripts themselves: not Python's __pycache__ or anything else a run leaves there.
+        let names = try FileManager.default.contentsOfDirectory(atPath: scripts.path)
+            .filter { $0 != "metrics_log.py" && ($0.hasSuffix(".py") || $0.hasSuffix(".sh")) }
         XCTAssertTrue(names.contains("experiment-figures.py"), "\(names)")
         for name in names {
             let script = try text("scripts/" + name)
