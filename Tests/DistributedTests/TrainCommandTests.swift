@@ -291,21 +291,31 @@ final class TrainCommandTests: XCTestCase {
         XCTAssertEqual(r(3, 4, 1), SamplerCursor(epoch: 2, stepInEpoch: 0))
     }
 
+    /// Trains six steps straight (run `straight`) and three, a checkpoint and
+    /// three more after `--resume` (run `resumed`), on two ranks with `extra`
+    /// options, and asserts the two end with the same replica checksums.
+    /// - Returns: the straight run and the first half of the resumed one.
+    @discardableResult
+    func assertStraightEqualsResumed(_ extra: [String], file: StaticString = #filePath,
+                                     line: UInt = #line) throws -> (straight: ProcessOutput, first: ProcessOutput) {
+        let common = ["--data", try standardData(), "--batch", "1", "--checkpoint-every", "3", "--print-checksum",
+                      "--log-level", "quiet"] + extra
+        let straight = try train(common + ["--run", path("straight"), "--steps", "6"], ranks: 2)
+        XCTAssertEqual(straight.status, 0, straight.stderr, file: file, line: line)
+        let first = try train(common + ["--run", path("resumed"), "--steps", "3"], ranks: 2)
+        XCTAssertEqual(first.status, 0, first.stderr, file: file, line: line)
+        let second = try train(common + ["--run", path("resumed"), "--steps", "6", "--resume"], ranks: 2)
+        XCTAssertEqual(second.status, 0, second.stderr, file: file, line: line)
+        XCTAssertEqual(try checksums(second), try checksums(straight), file: file, line: line)
+        return (straight, first)
+    }
+
     /// Six steps straight equal three, a checkpoint, and three more after
     /// `--resume`, bit for bit on two ranks (weights, optimiser state, sampler
     /// cursor and RNG all come back). A tiny `--bucket-mb` splits the
     /// gradients into many all-reduce buckets, so bucketing is covered too.
     func testResumeIsBitExact() throws {
-        let data = try standardData()
-        let common = ["--data", data, "--batch", "1", "--checkpoint-every", "3", "--print-checksum", "--log-level", "quiet",
-                      "--bucket-mb", "0.01"]
-        let straight = try train(common + ["--run", path("straight"), "--steps", "6"], ranks: 2)
-        XCTAssertEqual(straight.status, 0, straight.stderr)
-        let first = try train(common + ["--run", path("resumed"), "--steps", "3"], ranks: 2)
-        XCTAssertEqual(first.status, 0, first.stderr)
-        let second = try train(common + ["--run", path("resumed"), "--steps", "6", "--resume"], ranks: 2)
-        XCTAssertEqual(second.status, 0, second.stderr)
-        XCTAssertEqual(try checksums(second), try checksums(straight))
+        let (straight, first) = try assertStraightEqualsResumed(["--bucket-mb", "0.01"])
         XCTAssertNotEqual(try checksums(first), try checksums(straight))
         // Epochs of 4 steps (2 ranks × 8 clips): the resumed run crossed an epoch boundary too.
         XCTAssertEqual(try state(CheckpointDirectory(run: path("resumed")).path(step: 6)).cursor,
@@ -316,21 +326,13 @@ final class TrainCommandTests: XCTestCase {
     /// average comes back from the checkpoint (and reaches every rank), and the
     /// augmentation draws depend on nothing a resume loses.
     func testResumeWithAverageAndAugmentationIsBitExact() throws {
-        let data = try standardData()
-        let common = ["--data", data, "--batch", "1", "--checkpoint-every", "3", "--print-checksum", "--log-level", "quiet",
-                      "--ema", "0.9", "--augment"]
-        let straight = try train(common + ["--run", path("straight"), "--steps", "6"], ranks: 2)
-        XCTAssertEqual(straight.status, 0, straight.stderr)
-        let first = try train(common + ["--run", path("resumed"), "--steps", "3"], ranks: 2)
-        XCTAssertEqual(first.status, 0, first.stderr)
-        let second = try train(common + ["--run", path("resumed"), "--steps", "6", "--resume"], ranks: 2)
-        XCTAssertEqual(second.status, 0, second.stderr)
-        XCTAssertEqual(try checksums(second), try checksums(straight))
+        let (straight, _) = try assertStraightEqualsResumed(["--ema", "0.9", "--augment"])
         let file = try ModelFile.open(CheckpointDirectory(run: path("resumed")).path(step: 6))
         defer { file.close() }
         XCTAssertTrue(try file.has(.generatorAverage), "the checkpoint keeps the average")
         // Without augmentation the run is another one.
-        let plain = try train(common.filter { $0 != "--augment" } + ["--run", path("plain"), "--steps", "6"], ranks: 2)
+        let plain = try train(["--data", try standardData(), "--batch", "1", "--print-checksum", "--log-level", "quiet",
+                               "--ema", "0.9", "--run", path("plain"), "--steps", "6"], ranks: 2)
         XCTAssertEqual(plain.status, 0, plain.stderr)
         XCTAssertNotEqual(try checksums(plain), try checksums(straight))
     }
