@@ -199,22 +199,30 @@ public final class StillDecoder {
         let offsets = [0, spans[0], spans[0] + spans[1]]
         let accumulators = UnsafeMutablePointer<Int32>.allocate(capacity: spans.reduce(0, +))
         let windows = UnsafeMutablePointer<Int32>.allocate(capacity: 6 * rw)
-        defer { accumulators.deallocate(); windows.deallocate() }
+        // 1 / the samples in each reduced column: a multiplication, not a division, a sample.
+        let inverses = UnsafeMutablePointer<Float>.allocate(capacity: 3 * rw)
+        defer { accumulators.deallocate(); windows.deallocate(); inverses.deallocate() }
         for c in 0..<3 {
             let w = windows + 2 * rw * c
             for x in 0..<rw {
                 w[2 * x] = Int32((x * factor) >> components[c].xShift)
                 w[2 * x + 1] = Int32(min(planeWidths[c], (((x + 1) * factor - 1) >> components[c].xShift) + 1))
+                inverses[rw * c + x] = 1 / Float(w[2 * x + 1] - w[2 * x])
             }
         }
         for y in 0..<rh {
             for c in 0..<3 {
-                let component = components[c], w = windows + 2 * rw * c
+                let component = components[c], w = windows + 2 * rw * c, inverse = inverses + rw * c
                 let top = (y * factor) >> component.yShift
                 let bottom = min(planeHeights[c], (((y + 1) * factor - 1) >> component.yShift) + 1)
-                let rows = Float(bottom - top)
+                let perRow = 1 / Float(bottom - top)
                 let out = pixels + 4 * y * rw + c
-                if bytes[c] {
+                if bytes[c] && factor == 1 {
+                    // Nothing to average (a small photo): each pixel takes the sample over it.
+                    let line = component.data + top * component.lineSize + component.offset
+                    let shift = component.xShift, step = component.step
+                    for x in 0..<rw { out[4 * x] = Float(line[(x >> shift) * step]) }
+                } else if bytes[c] {
                     let sums = accumulators + offsets[sharing[c] ?? c]
                     if sharing[c] == nil {
                         let span = spans[c]
@@ -228,14 +236,14 @@ public final class StillDecoder {
                     for x in 0..<rw {
                         var s: Int32 = 0
                         for i in Int(w[2 * x])..<Int(w[2 * x + 1]) { s &+= base[i * step] }
-                        out[4 * x] = Float(s) / (Float(w[2 * x + 1] - w[2 * x]) * rows)
+                        out[4 * x] = Float(s) * (inverse[x] * perRow)
                     }
                 } else {
                     let sums = accumulators + offsets[c]
                     sums.update(repeating: 0, count: rw)
                     for row in top..<bottom { layout.addRow(component, row: row, windows: w, count: rw, into: sums) }
                     for x in 0..<rw {
-                        out[4 * x] = Float(sums[x]) * component.scale / (Float(w[2 * x + 1] - w[2 * x]) * rows)
+                        out[4 * x] = Float(sums[x]) * (inverse[x] * perRow * component.scale)
                     }
                 }
             }

@@ -24,6 +24,32 @@ final class StillDecoderTests: XCTestCase {
         XCTAssertEqual(info.width, 200)
     }
 
+    /// Reduced by 1 (a photo smaller than any window needs), a lossless
+    /// photo's pixels come out exactly, packed with alpha or without.
+    func testReducingByOneGivesThePixels() throws {
+        let (w, h) = (37, 23)
+        var raw = [UInt8](repeating: 0, count: 4 * w * h)
+        var state: UInt32 = 7
+        for i in raw.indices {
+            state = state &* 1_664_525 &+ 1_013_904_223
+            raw[i] = UInt8(state >> 24)
+        }
+        for (format, channels) in [("rgb24", 3), ("rgba", 4)] {
+            let input = dir + "/\(format).raw", png = dir + "/\(format).png"
+            try Data(raw.prefix(channels * w * h)).write(to: URL(fileURLWithPath: input))
+            try SyntheticMedia.run(["-hide_banner", "-loglevel", "error", "-y", "-f", "rawvideo", "-pix_fmt", format, "-s", "\(w)x\(h)",
+                                    "-i", input, "-frames:v", "1", png])
+            let decoder = StillDecoder()
+            XCTAssertEqual(try decoder.decode(png).pixelFormat, format)
+            var pixels = [Float](repeating: -1, count: 4 * w * h)
+            decoder.reduce(by: 1, into: &pixels)
+            for i in 0..<(w * h) {
+                XCTAssertEqual(Array(pixels[(4 * i)..<(4 * i + 3)]), raw[(channels * i)..<(channels * i + 3)].map(Float.init), "\(format) pixel \(i)")
+                XCTAssertEqual(pixels[4 * i + 3], 0)
+            }
+        }
+    }
+
     /// A JPEG cut in the middle of its scan decodes with a grey tail unless the
     /// decoder's error flags are read: it must be refused, in one line.
     func testJPEGTruncatedInItsScanIsRefused() throws {
