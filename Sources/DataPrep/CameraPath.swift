@@ -50,12 +50,19 @@ struct CameraPath: Equatable {
     /// Pan over a clip: up to this many window sides.
     static let panRange = 0.6
 
+    /// The sides every window of a photo whose shorter side is `shorter` lies
+    /// between (each clip draws its own within them).
+    static func sides(shorter: Int, size: Int) -> ClosedRange<Double> {
+        let largest = largestSide * Double(shorter)
+        return min(largest, max(smallestSide * Double(shorter), Double(size)))...largest
+    }
+
     /// Clip `clip` of a `width × height` photo (display size) for `size²` frames.
     static func make(width: Int, height: Int, size: Int, seed: UInt64, key: String, clip: Int) -> CameraPath {
         var random = SeededRandom(seed: seed, key: key, stream: UInt64(clip))
-        let w = Double(width), h = Double(height), shorter = min(w, h)
-        let largest = largestSide * shorter
-        let smallest = min(largest, max(smallestSide * shorter, Double(size)))
+        let w = Double(width), h = Double(height)
+        let sides = sides(shorter: min(width, height), size: size)
+        let (smallest, largest) = (sides.lowerBound, sides.upperBound)
         let side0 = random.uniform(smallest, largest)
         let side1 = min(max(side0 * exp(random.uniform(-zoomRange, zoomRange)), smallest), largest)
         let degree = Double.pi / 180

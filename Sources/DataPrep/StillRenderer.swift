@@ -3,42 +3,73 @@ import Imaging
 import Media
 
 /// One worker's way from a photo to the rgb24 frames of its camera paths:
-/// decode in-process (`StillDecoder`), reduce by the largest whole factor
-/// that keeps the smallest window at least `size` pixels across, build the
-/// mipmap (`StillPyramid`), then sample each frame's window from the level
-/// that fits it. EXIF orientation is folded into the sampling map, so the
-/// picture is never turned in memory. Buffers are kept between photos.
+/// decode in-process (`StillDecoder`; a large JPEG at 1/2, 1/4 or 1/8 scale,
+/// when no decoded sample, chroma included, is then coarser than a frame
+/// pixel of the smallest window any clip can have), reduce by the largest
+/// whole factor that keeps the clips' smallest window at least `size` pixels
+/// across, build the mipmap (`StillPyramid`), then sample each frame's window
+/// from the level that fits it. EXIF orientation is folded into the sampling
+/// map, so the picture is never turned in memory. Buffers are kept between photos.
 final class StillRenderer {
     let size: Int
     private let decoder = StillDecoder()
     let pyramid = StillPyramid()
     private(set) var info: StillInfo?
-    private var factor = 1
+    /// Stored pixels per reduced (level-0) pixel: the decoding scale times the reduction.
+    private(set) var factor = 1
 
     /// A photo whose pixels differ in R, G and B by more than this (of 255)…
     static let neutralSpread: Float = 3
     /// …in at most this fraction of its pixels has no colour to learn from.
     static let neutralFraction = 0.001
 
-    init(size: Int) { self.size = size }
+    /// Whether a photo is decoded as small as its clips allow (prep), or at
+    /// full size (to compare against: StillsSpeedTests).
+    let decodesReduced: Bool
+
+    init(size: Int, decodesReduced: Bool = true) {
+        self.size = size
+        self.decodesReduced = decodesReduced
+    }
 
     /// Decodes `path` (throws `MediaError`).
     func decode(_ path: String) throws -> StillInfo {
-        let decoded = try decoder.decode(path)
+        let size = self.size
+        let decoded = decodesReduced
+            ? try decoder.decode(path, reducedUpTo: { Self.coarsestSample(width: $0, height: $1, size: size) })
+            : try decoder.decode(path)
         info = decoded
         return decoded
+    }
+
+    /// The most stored pixels one decoded sample of a `width × height` photo
+    /// may span: a frame pixel of the smallest window any of its clips can
+    /// have (known before the clips are drawn) spans at least this many.
+    static func coarsestSample(width: Int, height: Int, size: Int) -> Int {
+        max(1, Int(CameraPath.sides(shorter: min(width, height), size: size).lowerBound / Double(size)))
+    }
+
+    /// Decoded pixels per reduced (level-0) pixel: at most what keeps the
+    /// smallest window `size` pixels across, of which decoding took `scale`
+    /// (never more: see `coarsestSample`); and enough that level 0 fits the
+    /// pyramid (a side of millions of pixels, which libavcodec refuses anyway).
+    static func reduction(_ info: StillInfo, smallestSide: Double, size: Int) -> Int {
+        let most = max(1, Int(smallestSide / Double(size)))
+        let widest = max(info.decodedWidth, info.decodedHeight)
+        return max(most / info.scale, 1, (widest + StillPyramid.maximumSide - 1) / StillPyramid.maximumSide)
     }
 
     /// Reduces the decoded photo and builds the levels that windows of sides
     /// `sides` (display pixels) need.
     func prepare(sides: ClosedRange<Double>) {
         guard let info else { return }
-        factor = max(1, Int(sides.lowerBound / Double(size)))
-        let (w, h) = StillDecoder.reducedSize(info, factor: factor)
+        let reduction = Self.reduction(info, smallestSide: sides.lowerBound, size: size)
+        factor = reduction * info.scale
+        let (w, h) = StillDecoder.reducedSize(info, factor: reduction)
         // Level l serves windows whose samples are 2^l…2^(l+1) reduced pixels apart.
-        let widest = sides.upperBound / Double(size * factor)
-        let count = 1 + max(0, Int(log2(max(widest, 1))))
-        decoder.reduce(by: factor, into: pyramid.prepare(width: w, height: h, count: count))
+        let spacing = sides.upperBound / Double(size * factor)
+        let count = 1 + max(0, Int(log2(max(spacing, 1))))
+        decoder.reduce(by: reduction, into: pyramid.prepare(width: w, height: h, count: count))
         pyramid.build()
     }
 

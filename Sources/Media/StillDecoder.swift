@@ -1,12 +1,17 @@
 import CFFmpeg
 import Foundation
 
-/// What a decoded photo is: its stored size, how it is to be shown (EXIF
-/// orientation), and whether its pixel format holds colour at all.
+/// What a decoded photo is: its stored size, the scale it was decoded at, how
+/// it is to be shown (EXIF orientation), and whether its pixel format holds
+/// colour at all.
 public struct StillInfo: Equatable, Sendable {
-    /// Size as stored (before orientation).
+    /// Size as stored (before orientation), whatever the scale decoded at.
     public var width: Int
     public var height: Int
+    /// Decoded at 1/scale of the stored size (1; or 2, 4, 8 for a JPEG decoded
+    /// reduced, see `StillDecoder.decode`): decoded pixel x covers stored
+    /// pixels x·scale ..< (x+1)·scale, the last one what is left.
+    public var scale: Int
     /// EXIF orientation 1…8 (1: as stored; 6: turn 90° clockwise to show; …).
     public var orientation: Int
     /// A pixel format without chroma (gray, gray + alpha).
@@ -17,6 +22,9 @@ public struct StillInfo: Equatable, Sendable {
     /// Size as shown: orientations 5–8 swap width and height.
     public var displayWidth: Int { orientation >= 5 ? height : width }
     public var displayHeight: Int { orientation >= 5 ? width : height }
+    /// Size of the decoded picture.
+    public var decodedWidth: Int { (width + scale - 1) / scale }
+    public var decodedHeight: Int { (height + scale - 1) / scale }
 }
 
 /// Decodes one still image (JPEG, PNG, WebP, anything libavcodec reads as a
@@ -31,6 +39,14 @@ public struct StillInfo: Equatable, Sendable {
 /// reduced size: Y′CbCr → RGB is linear, so averaging first is the same
 /// (before clipping). One decoder per thread; it keeps the last picture until
 /// the next `decode`.
+///
+/// A JPEG can also be decoded at 1/2, 1/4 or 1/8 of its size when the caller
+/// needs no more (`decode(_:reducedUpTo:)`): libavcodec's `lowres`, which
+/// inverse-transforms only the low 4×4, 2×2 or 1×1 DCT coefficients of each
+/// 8×8 block, as libjpeg's `scale_denom` does. At 1/8 a pixel is its block's
+/// mean exactly (the DC coefficient); at 1/2 and 1/4 it is the block's
+/// low-pass, close to the box mean `reduce` would take. docs/dataprep.md
+/// §Stills has what it changes in prep's frames and what it saves.
 public final class StillDecoder {
     private var frame: UnsafeMutablePointer<AVFrame>?
     private var packet: UnsafeMutablePointer<AVPacket>?
@@ -50,13 +66,37 @@ public final class StillDecoder {
         av_packet_free(&packet)
     }
 
-    /// Decodes the first picture of `path`. Every failure is a `MediaError`
-    /// whose reason is one line (libavcodec's own words where it has any).
+    /// Decodes the first picture of `path` at full size. Every failure is a
+    /// `MediaError` whose reason is one line (libavcodec's own words where it has any).
     @discardableResult
     public func decode(_ path: String) throws -> StillInfo {
-        _ = FormatProbe.captureErrors
-        vc_av_clear_last_error()
+        try decode(path, reduction: nil)
+    }
+
+    /// Decodes the first picture of `path`, reduced where the caller allows:
+    /// `reduction(width, height)` of the stored size is the most stored
+    /// pixels any decoded sample may span, and a JPEG (8-bit, baseline or
+    /// progressive) is decoded at the smallest of 1/2, 1/4, 1/8 that keeps
+    /// every component within it, chroma included (`StillInfo.scale`: 4:2:0
+    /// chroma at 1/4 spans 8 stored pixels). Anything else, and a JPEG
+    /// libavcodec cannot decode reduced (some rare chroma layouts), is decoded
+    /// at full size; the full decode's verdict on a photo is the one that counts.
+    @discardableResult
+    public func decode(_ path: String, reducedUpTo reduction: @escaping (_ width: Int, _ height: Int) -> Int) throws -> StillInfo {
+        do {
+            return try decode(path, reduction: reduction)
+        } catch {
+            guard scaled else { throw error }
+            return try decode(path, reduction: nil)
+        }
+    }
+
+    /// Whether the last `decode(_:reduction:)` asked libavcodec for a reduced picture.
+    private var scaled = false
+
+    private func decode(_ path: String, reduction: ((Int, Int) -> Int)?) throws -> StillInfo {
         info = nil
+        scaled = false
         guard let frame, let packet else { throw MediaError(path: path, reason: "out of memory") }
         av_frame_unref(frame)
         // libav's own words for a failure, e.g. "Picture size 9000x9000 is invalid"
@@ -101,6 +141,37 @@ public final class StillDecoder {
         codecContext.pointee.max_pixels = Int64(Self.maximumPixels)
         // A damaged picture is an error, not a half-grey photo to train on.
         codecContext.pointee.err_recognition |= vc_av_ef_explode()
+
+        /// The next packet of the picture's stream into `packet`; false at the end of the file.
+        func read() throws -> Bool {
+            while true {
+                let status = av_read_frame(context, packet)
+                if status < 0 {
+                    guard status == vc_averror_eof() else { throw failure("cannot read", status) }
+                    return false
+                }
+                if packet.pointee.stream_index == Int32(streamIndex) { return true }
+                av_packet_unref(packet)
+            }
+        }
+        // The first packet before the decoder opens: the scale is set at opening,
+        // and a JPEG's size is in its header.
+        var pending = try read()
+        defer { av_packet_unref(packet) }
+        var expected: JPEGHeader.Frame?
+        if pending, let reduction, codec.pointee.max_lowres > 0, parameters.pointee.codec_id == AV_CODEC_ID_MJPEG,
+           let data = packet.pointee.data,
+           let header = JPEGHeader.scalableFrame(UnsafeRawBufferPointer(start: data, count: Int(packet.pointee.size))) {
+            // Every component's samples no coarser than allowed: 4:2:0 chroma
+            // at 1/4 spans 8 stored pixels, so it takes an allowance of 8.
+            let allowed = reduction(header.width, header.height)
+            var shift: Int32 = 0
+            while shift < Int32(codec.pointee.max_lowres), (2 << shift) * header.coarsestSample <= allowed { shift += 1 }
+            if shift > 0 {
+                codecContext.pointee.lowres = shift
+                (scaled, expected) = (true, header)
+            }
+        }
         status = avcodec_open2(codecContext, codec, nil)
         guard status >= 0 else { throw failure("cannot open the decoder", status) }
 
@@ -110,15 +181,13 @@ public final class StillDecoder {
             status = avcodec_receive_frame(codecContext, frame)
             if status >= 0 { break }
             guard status == vc_averror_eagain(), !draining else { throw failure("no picture decoded", status) }
-            status = av_read_frame(context, packet)
-            if status < 0 {
-                guard status == vc_averror_eof() else { throw failure("cannot read", status) }
+            if try pending || read() {
+                pending = false
+                status = avcodec_send_packet(codecContext, packet)
+                av_packet_unref(packet)
+            } else {
                 draining = true
                 status = avcodec_send_packet(codecContext, nil)
-            } else {
-                defer { av_packet_unref(packet) }
-                if packet.pointee.stream_index != Int32(streamIndex) { continue }
-                status = avcodec_send_packet(codecContext, packet)
             }
             guard status >= 0 || status == vc_averror_eof() else {
                 // A size above `max_pixels` is EINVAL when the container did not tell it beforehand (PNG).
@@ -135,10 +204,18 @@ public final class StillDecoder {
         guard f.width > 0, f.height > 0, let descriptor = av_pix_fmt_desc_get(AVPixelFormat(rawValue: f.format)) else {
             throw MediaError(path: path, reason: "decoded an empty picture")
         }
-        let decoded = StillInfo(width: Int(f.width), height: Int(f.height), orientation: Self.orientation(frame),
+        let scale = 1 << Int(codecContext.pointee.lowres)
+        var decoded = StillInfo(width: Int(f.width), height: Int(f.height), scale: 1, orientation: Self.orientation(frame),
                                 isGreyFormat: descriptor.pointee.nb_components < 3
                                     && descriptor.pointee.flags & vc_pix_fmt_flag_pal() == 0,
                                 pixelFormat: String(cString: descriptor.pointee.name))
+        if let expected {
+            (decoded.width, decoded.height, decoded.scale) = (expected.width, expected.height, scale)
+            // The header's size, scaled, is what was decoded (else the full decode decides).
+            guard decoded.decodedWidth == Int(f.width), decoded.decodedHeight == Int(f.height) else {
+                throw MediaError(path: path, reason: "decoded \(f.width)×\(f.height) at 1/\(scale) of \(expected.width)×\(expected.height)")
+            }
+        }
         if !decoded.isGreyFormat, Layout(frame: frame) == nil {
             throw MediaError(path: path, reason: "pixel format \(decoded.pixelFormat) is not supported")
         }
@@ -168,17 +245,17 @@ public final class StillDecoder {
         }
     }
 
-    /// Stored size of the decoded picture reduced by `factor` (at least 1×1).
+    /// Size of the decoded picture reduced by `factor` (at least 1×1).
     public static func reducedSize(_ info: StillInfo, factor: Int) -> (width: Int, height: Int) {
-        (max(1, info.width / factor), max(1, info.height / factor))
+        (max(1, info.decodedWidth / factor), max(1, info.decodedHeight / factor))
     }
 
-    /// Writes the decoded picture, reduced by `factor` in stored geometry, into
+    /// Writes the decoded picture, reduced by `factor`, into
     /// `pixels`: `reducedSize` pixels row by row, each four floats R, G, B
     /// (0…255) and 0 (room for one SIMD load a pixel).
-    /// Reduced pixel X averages stored columns `X·factor ..< (X+1)·factor`
+    /// Reduced pixel X averages decoded columns `X·factor ..< (X+1)·factor`
     /// (chroma: the chroma samples covering them), likewise rows, so position
-    /// x in the stored picture is x / factor in the reduced one.
+    /// x in the stored picture is x / (scale·factor) in the reduced one.
     public func reduce(by factor: Int, into pixels: UnsafeMutablePointer<Float>) {
         guard let frame, let info, !info.isGreyFormat, let layout = Layout(frame: frame) else { return }
         precondition(factor >= 1)
@@ -189,8 +266,8 @@ public final class StillDecoder {
         // columns once; components sharing a plane (packed RGB, NV12's chroma)
         // share those sums. Words and palettes: sample by sample.
         let bytes = components.map { $0.palette == nil && $0.depth == 8 }
-        let planeWidths = components.map { -((-info.width) >> $0.xShift) }
-        let planeHeights = components.map { -((-info.height) >> $0.yShift) }
+        let planeWidths = components.map { -((-info.decodedWidth) >> $0.xShift) }
+        let planeHeights = components.map { -((-info.decodedHeight) >> $0.yShift) }
         let spans = (0..<3).map { bytes[$0] ? planeWidths[$0] * components[$0].step : rw }
         let sharing = (0..<3).map { c in
             (0..<c).first { bytes[$0] && bytes[c] && components[$0].data == components[c].data

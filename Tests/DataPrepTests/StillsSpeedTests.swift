@@ -1,4 +1,5 @@
 import Foundation
+import Imaging
 import Media
 import XCTest
 @testable import DataPrep
@@ -12,7 +13,8 @@ import XCTest
 ///
 /// Both sides use two threads (prep's default `--workers` on two cores) and
 /// the same `StillDecoder`; each is run `VCOLOR_STILLS_SPEED_REPEAT` times
-/// (default 3), alternating, and the fastest of each is compared.
+/// (default 3), alternating, and the fastest of each is compared. The same
+/// photos also measure what decoding JPEGs reduced changes in the frames.
 final class StillsSpeedTests: XCTestCase {
     func testStillsPrepAgainstDecodingAlone() throws {
         guard let folder = ProcessInfo.processInfo.environment["VCOLOR_STILLS_SPEED_DIR"] else {
@@ -59,5 +61,73 @@ final class StillsSpeedTests: XCTestCase {
         }
         group.wait()
         return Date().timeIntervalSince(start)
+    }
+
+    /// Every photo the renderer decodes reduced, against the same photo decoded
+    /// whole: the same size, orientation and verdict, and frames (lab8, the
+    /// data set's bytes) that differ little: along each clip's camera path
+    /// (seed 0), every fifth frame. Reports the mean difference by scale, and
+    /// its tail; "same factor" are photos whose level 0 is reduced from the
+    /// same stored pixels either way (else decoding reduced gives a finer level
+    /// 0: the reduction is a whole number of decoded pixels).
+    func testFramesOfPhotosDecodedReducedAgainstWhole() throws {
+        guard let folder = ProcessInfo.processInfo.environment["VCOLOR_STILLS_SPEED_DIR"] else {
+            throw XCTSkip("set VCOLOR_STILLS_SPEED_DIR to a folder of photos")
+        }
+        let size = 128, pixels = size * size
+        let reduced = StillRenderer(size: size), whole = StillRenderer(size: size, decodesReduced: false)
+        let converter = Lab8Converter()
+        var rgb = [UInt8](repeating: 0, count: 3 * pixels), a = rgb, b = rgb
+        var histogram = [Int](repeating: 0, count: 256)
+        var byScale: [String: (photos: Int, sum: Int, count: Int)] = [:]
+        for photo in InputScanner.scan([], stills: [folder]).inputs {
+            guard let ra = try? reduced.decode(photo.path) else {
+                XCTAssertThrowsError(try whole.decode(photo.path), photo.path)
+                continue
+            }
+            let rb = try whole.decode(photo.path)
+            XCTAssertEqual([ra.width, ra.height, ra.orientation], [rb.width, rb.height, rb.orientation], photo.path)
+            guard ra.scale > 1 else { continue }
+            let paths = (0..<2).map {
+                CameraPath.make(width: ra.displayWidth, height: ra.displayHeight, size: size, seed: 0, key: photo.stillKey ?? photo.name, clip: $0)
+            }
+            let sides = paths.flatMap { [$0.start.side, $0.end.side] }
+            if !ra.isGreyFormat {
+                reduced.prepare(sides: sides.min()!...sides.max()!)
+                whole.prepare(sides: sides.min()!...sides.max()!)
+            }
+            XCTAssertEqual(reduced.isGreyscale(), whole.isGreyscale(), photo.path)
+            if ra.isGreyFormat { continue }
+            let key = "1/\(ra.scale), \(reduced.factor == whole.factor ? "same factor" : "finer level 0")"
+            var entry = byScale[key] ?? (0, 0, 0)
+            entry.photos += 1
+            for path in paths {
+                for t in stride(from: 0, to: 16, by: 5) {
+                    rgb.withUnsafeMutableBufferPointer { reduced.render(path.window(t, of: 16), into: $0.baseAddress!) }
+                    converter.convert(rgb: rgb, pixels: pixels, lab: &a)
+                    rgb.withUnsafeMutableBufferPointer { whole.render(path.window(t, of: 16), into: $0.baseAddress!) }
+                    converter.convert(rgb: rgb, pixels: pixels, lab: &b)
+                    for i in 0..<(3 * pixels) {
+                        let d = abs(Int(a[i]) - Int(b[i]))
+                        histogram[d] += 1
+                        entry.sum += d
+                    }
+                    entry.count += 3 * pixels
+                }
+            }
+            byScale[key] = entry
+        }
+        for (key, entry) in byScale.sorted(by: { $0.key < $1.key }) {
+            print(String(format: "decoded reduced: %@: %d photos, mean |Δ| %.2f lab8 codes", key, entry.photos,
+                         Double(entry.sum) / Double(entry.count)))
+            XCTAssertLessThan(Double(entry.sum) / Double(entry.count), 2, key)
+        }
+        let total = histogram.reduce(0, +)
+        func quantile(_ q: Double) -> Int {
+            var seen = 0
+            return histogram.indices.first { seen += histogram[$0]; return Double(seen) >= q * Double(total) } ?? 0
+        }
+        print("decoded reduced: |Δ| lab8 codes: 90 % ≤ \(quantile(0.9)), 99 % ≤ \(quantile(0.99)), 99.9 % ≤ \(quantile(0.999)), "
+              + "most \(histogram.lastIndex { $0 > 0 } ?? 0), over \(total) values")
     }
 }

@@ -1,5 +1,5 @@
 import Foundation
-import Media
+@testable import Media
 import TestSupport
 import XCTest
 @testable import DataPrep
@@ -251,29 +251,53 @@ final class StillsTests: XCTestCase {
     /// which ffmpeg turns into RGB at full size before scaling: the colour
     /// conversion against ffmpeg's, whose chroma upsampling (bilinear; ours
     /// takes the chroma sample under each pixel, then averages) differs at
-    /// sharp colour edges.
+    /// sharp colour edges. A 2048² JPEG, which the renderer decodes at half
+    /// size (its smallest possible window, 717 pixels, allows 5 stored pixels
+    /// a sample, 4 with 4:2:0 chroma) and ffmpeg whole: the same, with the
+    /// DCT's low-pass for the box at the first 2 × 2.
     func testWholePhotoMatchesFFmpegAreaScaling() throws {
         let folder = out + "-2"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        // Measured: PNG mean 0.011, worst 1; JPEG mean 0.33, worst 19 (at testsrc2's sharp colour edges).
-        for (name, limit) in [("whole.png", (mean: 0.05, worst: 1)), ("whole.jpg", (mean: 0.6, worst: 24))] {
+        // Measured: PNG mean 0.011, worst 1; JPEG mean 0.33, worst 19 (at testsrc2's sharp colour edges); 2048² JPEG mean 0.26, worst 15.
+        for (name, side, scale, limit) in [("whole.png", 512, 1, (mean: 0.05, worst: 1)), ("whole.jpg", 512, 1, (mean: 0.6, worst: 24)),
+                                           ("large.jpg", 2048, 2, (mean: 0.6, worst: 24))] {
             let path = folder + "/" + name
-            try Self.picture(path, "testsrc2=size=512x512")
+            try Self.picture(path, "testsrc2=size=\(side)x\(side)")
             let expected = [UInt8](try SyntheticMedia.run(["-hide_banner", "-loglevel", "error", "-i", path, "-vf",
                                                           "format=rgb24,scale=128:128:flags=area", "-pix_fmt", "rgb24", "-f", "rawvideo", "pipe:1"]))
             XCTAssertEqual(expected.count, 3 * 128 * 128)
             let renderer = StillRenderer(size: 128)
-            _ = try renderer.decode(path)
-            renderer.prepare(sides: 512...512)
+            XCTAssertEqual(try renderer.decode(path).scale, scale, name)
+            renderer.prepare(sides: Double(side)...Double(side))
             var rgb = [UInt8](repeating: 0, count: 3 * 128 * 128)
             rgb.withUnsafeMutableBufferPointer {
-                renderer.render(CameraPath.Window(x: 256, y: 256, side: 512, angle: 0), into: $0.baseAddress!)
+                renderer.render(CameraPath.Window(x: Double(side) / 2, y: Double(side) / 2, side: Double(side), angle: 0), into: $0.baseAddress!)
             }
             let differences = zip(rgb, expected).map { abs(Int($0) - Int($1)) }
             let mean = Double(differences.reduce(0, +)) / Double(differences.count)
             XCTAssertLessThanOrEqual(mean, limit.mean, name)
             XCTAssertLessThanOrEqual(differences.max()!, limit.worst, name)
         }
+    }
+
+    /// Decoded pixels per level-0 pixel: what the smallest window allows,
+    /// less what decoding reduced already; and enough that level 0 fits the
+    /// pyramid even for a photo millions of pixels wide.
+    func testReductionOfTheDecodedPhoto() {
+        func info(_ width: Int, _ height: Int, scale: Int) -> StillInfo {
+            StillInfo(width: width, height: height, scale: scale, orientation: 1, isGreyFormat: false, pixelFormat: "yuvj420p")
+        }
+        // A 4000×3000 photo: windows of at least 1050 allow 8 stored pixels a sample.
+        XCTAssertEqual(StillRenderer.coarsestSample(width: 4000, height: 3000, size: 128), 8)
+        XCTAssertEqual(StillRenderer.coarsestSample(width: 300, height: 200, size: 128), 1)
+        XCTAssertEqual(StillRenderer.reduction(info(4000, 3000, scale: 1), smallestSide: 1100, size: 128), 8)
+        XCTAssertEqual(StillRenderer.reduction(info(4000, 3000, scale: 4), smallestSide: 1100, size: 128), 2)
+        XCTAssertEqual(StillRenderer.reduction(info(4000, 3000, scale: 4), smallestSide: 1500, size: 128), 2, "11 / 4")
+        XCTAssertEqual(StillRenderer.reduction(info(300, 200, scale: 1), smallestSide: 128, size: 128), 1)
+        let wide = info(3 * StillPyramid.maximumSide, 1, scale: 1)
+        let r = StillRenderer.reduction(wide, smallestSide: 0.9, size: 128)
+        XCTAssertLessThanOrEqual(StillDecoder.reducedSize(wide, factor: r).width, StillPyramid.maximumSide)
+        XCTAssertEqual(r, 3)
     }
 
     /// Every frame's window, turned, lies inside the photo; sides stay in
