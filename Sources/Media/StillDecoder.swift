@@ -298,7 +298,7 @@ public final class StillDecoder {
                     // Nothing to average (a small photo): each pixel takes the sample over it.
                     let line = component.data + top * component.lineSize + component.offset
                     let shift = component.xShift, step = component.step
-                    for x in 0..<rw { out[4 * x] = Float(line[(x >> shift) * step]) }
+                    for x in 0..<rw { out[4 &* x] = Float(line[(x &>> shift) &* step]) }
                 } else if bytes[c] {
                     let sums = accumulators + offsets[sharing[c] ?? c]
                     if sharing[c] == nil {
@@ -324,9 +324,11 @@ public final class StillDecoder {
                     }
                 }
             }
+            // The row's colour while it is in cache (a whole level 0 is megabytes).
+            let row = pixels + 4 * y * rw
+            for x in 0..<rw { row[4 * x + 3] = 0 }
+            layout.yuv?.toRGB(row, count: rw)
         }
-        for i in 0..<(rw * rh) { pixels[4 * i + 3] = 0 }
-        if let yuv = layout.yuv { yuv.toRGB(pixels, count: rw * rh) }
     }
 }
 

@@ -82,11 +82,14 @@ public final class StillPyramid {
     public func isNeutral(spread: Float, fraction: Double) -> Bool {
         guard let level = levels.first else { return true }
         let n = level.width * level.height
-        let pixels = storage + level.offset
+        let floats = UnsafeRawPointer(storage + level.offset).assumingMemoryBound(to: Float.self)
+        // Selects and a count, no branch: the compiler vectorises it across pixels.
         var coloured = 0
         for i in 0..<n {
-            let p = pixels[i]
-            if max(p.x, p.y, p.z) - min(p.x, p.y, p.z) > spread { coloured += 1 }
+            let r = floats[4 &* i], g = floats[4 &* i &+ 1], b = floats[4 &* i &+ 2]
+            let high = r > g ? (r > b ? r : b) : (g > b ? g : b)
+            let low = r < g ? (r < b ? r : b) : (g < b ? g : b)
+            coloured &+= high - low > spread ? 1 : 0
         }
         return Double(coloured) <= fraction * Double(n)
     }
