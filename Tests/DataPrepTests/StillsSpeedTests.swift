@@ -13,7 +13,10 @@ import XCTest
 ///
 /// Both sides use two threads (prep's default `--workers` on two cores) and
 /// the same `StillDecoder`; each is run `VCOLOR_STILLS_SPEED_REPEAT` times
-/// (default 3), alternating, and the fastest of each is compared. The same
+/// (default 3), alternating, and the fastest of each is compared; prep with
+/// `--deflate VCOLOR_STILLS_SPEED_DEFLATE` (default 1, prep's). CPU seconds
+/// (the process's user + system, nothing else running in it) are reported
+/// beside the wall time: on a shared machine they move less. The same
 /// photos also measure what decoding JPEGs reduced changes in the frames.
 final class StillsSpeedTests: XCTestCase {
     func testStillsPrepAgainstDecodingAlone() throws {
@@ -21,29 +24,47 @@ final class StillsSpeedTests: XCTestCase {
             throw XCTSkip("set VCOLOR_STILLS_SPEED_DIR to a folder of photos")
         }
         let repeats = ProcessInfo.processInfo.environment["VCOLOR_STILLS_SPEED_REPEAT"].flatMap { Int($0) } ?? 3
+        let deflate = ProcessInfo.processInfo.environment["VCOLOR_STILLS_SPEED_DEFLATE"].flatMap { Int($0) } ?? 1
         let photos = InputScanner.scan([], stills: [folder]).inputs.map(\.path)
         XCTAssertFalse(photos.isEmpty, "no photos in \(folder)")
         let out = NSTemporaryDirectory() + "stills-speed-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: out) }
-        var decodeTimes: [Double] = [], prepTimes: [Double] = []
+        var decodeTimes: [Double] = [], prepTimes: [Double] = [], decodeCPU: [Double] = [], prepCPU: [Double] = []
         var summary = PrepSummary()
         for _ in 0..<repeats {
+            var cpu = Self.cpuSeconds()
             decodeTimes.append(try Self.decodeAlone(photos, threads: 2))
+            decodeCPU.append(Self.cpuSeconds() - cpu)
             var options = PrepOptions(inputs: [], output: out)
             options.stills = [folder]
             options.progress = false
             options.workers = 2
             options.overwrite = true
+            options.deflate = deflate
             let start = Date()
+            cpu = Self.cpuSeconds()
             summary = try Prep.run(options)
             prepTimes.append(Date().timeIntervalSince(start))
+            prepCPU.append(Self.cpuSeconds() - cpu)
         }
         let decode = decodeTimes.min()!, prep = prepTimes.min()!
-        print(String(format: "stills speed: %d photos (%d made into clips, %d greyscale, %d skipped), %d frames at 128²",
-                     photos.count, summary.stills, summary.greyscaleStills, summary.skipped.count, summary.frames))
+        print(String(format: "stills speed: %d photos (%d made into clips, %d greyscale, %d skipped), %d frames at 128², --deflate %d: %.1f MB of shards",
+                     photos.count, summary.stills, summary.greyscaleStills, summary.skipped.count, summary.frames, deflate,
+                     Double(summary.bytes) / 1e6))
         print(String(format: "stills speed: decode alone %.2f s (%.1f photos/s); prep %.2f s (%.1f photos/s, %.0f frames/s); ratio %.2f×",
                      decode, Double(photos.count) / decode, prep, Double(photos.count) / prep, Double(summary.frames) / prep, prep / decode))
-        print("stills speed: all decode runs \(decodeTimes.map { String(format: "%.2f", $0) }), prep runs \(prepTimes.map { String(format: "%.2f", $0) })")
+        print(String(format: "stills speed: CPU, decode alone %.2f s, prep %.2f s; ratio %.2f×", decodeCPU.min()!, prepCPU.min()!,
+                     prepCPU.min()! / decodeCPU.min()!))
+        func list(_ seconds: [Double]) -> String { seconds.map { String(format: "%.2f", $0) }.joined(separator: " ") }
+        print("stills speed: all runs, wall: decode \(list(decodeTimes)), prep \(list(prepTimes)); CPU: decode \(list(decodeCPU)), prep \(list(prepCPU))")
+    }
+
+    /// User + system seconds of this process so far.
+    static func cpuSeconds() -> Double {
+        var usage = rusage()
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+        func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) * 1e-6 }
+        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
     }
 
     /// Seconds to decode every photo (`StillDecoder.decode`, nothing else) on `threads` threads.
