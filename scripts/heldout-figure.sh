@@ -13,6 +13,8 @@ VCOLOR="$HERE/../.build/release/vcolor"
 OUT="" MODEL=() HEIGHT=160
 while (($#)); do
     case "$1" in
+        --out|--model|--vcolor|--height)
+            (($# >= 2)) || { echo "heldout-figure: $1 needs a value" >&2; exit 2; } ;;&
         --out) OUT=$2; shift 2 ;;
         --model) MODEL=(--model "$2"); shift 2 ;;
         --vcolor) VCOLOR=$2; shift 2 ;;

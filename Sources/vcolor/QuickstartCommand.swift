@@ -49,13 +49,22 @@ struct QuickstartCommand: LoggedCommand {
         var o = Quickstart.Options(executable: Self.ownExecutable())
         (o.directory, o.steps, o.compare, o.report, o.ranks) = (dir, steps, compare, report, ranks)
         (o.baseWidth, o.size, o.framesPerSource) = (base, size, frames)
-        o.realClip = realClip ?? (FileManager.default.isReadableFile(atPath: Self.fetchedClip) ? Self.fetchedClip : nil)
         o.shippedModel = try? ShippedModel.path()
+        o.realClip = realClip ?? Self.fetchedClip(shippedModel: o.shippedModel)
         return o
     }
 
-    /// Where scripts/fetch-sample-clip.sh puts its clip (from the repository's folder).
-    static let fetchedClip = "samples/carphone.mp4"
+    /// The clip scripts/fetch-sample-clip.sh fetched: `samples/carphone.mp4` in
+    /// the folder that holds the shipped model's `models/` (the repository), or
+    /// in the current folder; nil when neither has it.
+    static func fetchedClip(shippedModel: String?) -> String? {
+        var places = ["samples/carphone.mp4"]
+        if let shippedModel {
+            let repository = URL(fileURLWithPath: shippedModel).deletingLastPathComponent().deletingLastPathComponent()
+            places.insert(repository.appendingPathComponent("samples/carphone.mp4").path, at: 0)
+        }
+        return places.first { FileManager.default.isReadableFile(atPath: $0) }
+    }
 
     func validate() throws {
         try options.validate()

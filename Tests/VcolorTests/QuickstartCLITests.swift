@@ -21,7 +21,7 @@ final class QuickstartCLITests: XCTestCase {
         XCTAssertTrue(r.stdout.contains("vcolor-b16-lstm.safetensors"), r.stdout)
         let realEval = try XCTUnwrap(r.stdout.components(separatedBy: "The model trained just now").first)
         XCTAssertTrue(realEval.contains("\ngrey ") && realEval.contains("\ntruth "), realEval)
-        let realIn = try probeStreams(dir + "/real/input.mp4"), realOut = try probeStreams(dir + "/real/colorized.mp4")
+        let realIn = try probeStreams(dir + "/real/input.mkv"), realOut = try probeStreams(dir + "/real/colorized.mp4")
         XCTAssertEqual(realOut.first?["nb_read_frames"] as? String, "12")
         XCTAssertEqual(realIn.first?["nb_read_frames"] as? String, "12")
         XCTAssertNotNil(realOut.first { $0["codec_type"] as? String == "audio" }, "sound kept")

@@ -26,7 +26,7 @@ public struct RealClip {
 
     func run() throws -> Result {
         try MediaPath.createDirectory(directory, for: "quickstart folder")
-        let grey = path("input.mp4"), video = path("colorized.mp4"), strip = path("strip.png")
+        let grey = path("input.mkv"), video = path("colorized.mp4"), strip = path("strip.png")
         try makeGrey(to: grey)
         let loaded = try ModelFile.load(model)
         var job = ColorizeJob.Options()
@@ -44,11 +44,12 @@ public struct RealClip {
         return Result(video: video, strip: strip, report: report)
     }
 
-    /// The clip without its colour (saturation 0), sound kept, as an archivist's film would come.
+    /// The clip without its colour (saturation 0), sound kept, as an archivist's film would come:
+    /// lossless FFV1 in Matroska, which takes any frame size and any audio as it is.
     func makeGrey(to output: String) throws {
         let result = try FFmpeg.run(["-nostdin", "-hide_banner", "-loglevel", "error", "-y", "-i", "file:" + clip,
-                                     "-vf", "hue=s=0,format=yuv420p", "-c:v", "libx264", "-preset", "veryfast",
-                                     "-crf", "16", "-c:a", "copy", "file:" + output])
+                                     "-map", "0:v:0", "-map", "0:a?", "-vf", "hue=s=0", "-c:v", "ffv1",
+                                     "-c:a", "copy", "file:" + output])
         guard result.status == 0 else {
             throw MediaError("\(clip): could not make it black and white (ffmpeg: \(FFmpeg.lastLine(result.stderr)))")
         }

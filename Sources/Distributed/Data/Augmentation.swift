@@ -36,7 +36,7 @@ public struct Augmentation: Sendable, Equatable {
 
     /// The draw of clip `index` of the batch whose key is `key` (`key(seed:…)`).
     func draw(key: UInt64, index: Int, size: Int) -> Draw {
-        var rng = RandomGenerator(seed: Self.mix(key, UInt64(index)))
+        var rng = RandomGenerator(seed: Self.mix(Self.mix(Self.start, key), UInt64(index)))
         let scale = cropScale + (1 - cropScale) * rng.nextUniform()
         let side = min(size, max(1, Int((scale * Float(size)).rounded())))
         let x = Int(rng.nextUniform() * Float(size - side + 1)) % (size - side + 1)
@@ -50,20 +50,22 @@ public struct Augmentation: Sendable, Equatable {
     /// The key of one rank's batch: the run's seed, the batch's place in its
     /// epoch and the rank (which clips a rank reads already depends on it).
     public static func key(seed: UInt64, epoch: Int, stepInEpoch: Int, rank: Int) -> UInt64 {
-        mix(seed, UInt64(truncatingIfNeeded: epoch), UInt64(truncatingIfNeeded: stepInEpoch),
-            UInt64(truncatingIfNeeded: rank))
+        var h = mix(start, seed)
+        h = mix(h, UInt64(truncatingIfNeeded: epoch))
+        h = mix(h, UInt64(truncatingIfNeeded: stepInEpoch))
+        return mix(h, UInt64(truncatingIfNeeded: rank))
     }
 
-    /// SplitMix64's finaliser folded over the parts: distinct parts give unrelated seeds.
-    static func mix(_ parts: UInt64...) -> UInt64 {
-        var h: UInt64 = 0x6A09_E667_F3BC_C908
-        for part in parts {
-            var x = (h ^ part) &+ 0x9E37_79B9_7F4A_7C15
-            x = (x ^ (x >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            x = (x ^ (x >> 27)) &* 0x94D0_49BB_1331_11EB
-            h = x ^ (x >> 31)
-        }
-        return h
+    /// Where a fold of `mix` starts.
+    static let start: UInt64 = 0x6A09_E667_F3BC_C908
+
+    /// One step of SplitMix64's finaliser folded over parts (no array, so no
+    /// allocation on the loader's thread): distinct parts give unrelated seeds.
+    static func mix(_ h: UInt64, _ part: UInt64) -> UInt64 {
+        var x = (h ^ part) &+ 0x9E37_79B9_7F4A_7C15
+        x = (x ^ (x >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        x = (x ^ (x >> 27)) &* 0x94D0_49BB_1331_11EB
+        return x ^ (x >> 31)
     }
 
     /// Augments clip `index` (`frames` frames at `L`, `ab`; planes of `size`²)
