@@ -61,15 +61,30 @@ let package = Package(
             ]),
 
         // Helpers the test targets share (and only they depend on): finding the
-        // built `vcolor`, running a process with a deadline, mpirun, ffmpeg test media.
+        // built `vcolor`, running a process with a deadline, mpirun, ffmpeg test
+        // media, a scratch directory per test, fixtures shared across targets.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
+        // Files made for reader and trainer tests: a tiny data set written
+        // straight to HDF5, seeded byte damage. Apart from TestSupport so tests
+        // that need neither HDF5 nor Net do not link them.
+        .target(name: "TestFiles", dependencies: ["HDF5Kit", "Net"], path: "Tests/TestFiles"),
 
+        // One test target per code target, each depending on what it tests and
+        // little else; only DistributedTests (and VcolorTests, through the
+        // executable) links MPI.
+        .testTarget(name: "StorageTests", dependencies: ["Storage"]),
+        .testTarget(name: "ConsoleTests", dependencies: ["Console"]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "MediaTests", dependencies: ["Media", "TestSupport"]),
         .testTarget(name: "NetTests", dependencies: ["Net", "ModelFiles"], resources: [.copy("Fixtures")]),
         .testTarget(name: "HDF5KitTests", dependencies: ["HDF5Kit"]),
-        .testTarget(name: "DataPrepTests", dependencies: ["DataPrep", "Media", "Imaging", "HDF5Kit", "TestSupport"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "DistributedTests", dependencies: ["Distributed", "Console", "ModelFiles", "Imaging", "Net", "DataPrep", "HDF5Kit", "TestSupport"]),
-        .testTarget(name: "ColorizeTests", dependencies: ["Colorize", "Console", "Media", "ModelFiles", "Imaging", "Net", "DataPrep", "TestSupport"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "VcolorTests", dependencies: ["vcolor", "DataPrep", "TestSupport"]),
+        .testTarget(name: "DataPrepTests", dependencies: ["DataPrep", "Media", "Imaging", "HDF5Kit", "Net", "TestSupport", "TestFiles"]),
+        .testTarget(name: "ModelFilesTests", dependencies: ["ModelFiles", "Net", "HDF5Kit", "TestSupport", "TestFiles"]),
+        .testTarget(name: "DistributedTests", dependencies: ["Distributed", "Console", "ModelFiles", "Imaging", "Net", "DataPrep", "HDF5Kit", "TestSupport", "TestFiles"]),
+        // Its Fixtures are read from the source tree (TestSupport.colorizeFixture): the model-file and CLI tests share them.
+        .testTarget(name: "ColorizeTests", dependencies: ["Colorize", "Media", "ModelFiles", "Imaging", "Net", "DataPrep", "TestSupport"],
+                    exclude: ["Fixtures"]),
+        .testTarget(name: "VcolorTests", dependencies: ["vcolor", "DataPrep", "TestSupport", "TestFiles"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -2,7 +2,7 @@
 line, one line per event), for the scripts that read it.
 
 The keys are defined in Sources/Storage/MetricsLog.swift and documented in
-docs/training.md §Run directory; Tests/ColorizeTests/MetricsLogKeyTests.swift
+docs/training.md §Run directory; Tests/StorageTests/MetricsLogKeyTests.swift
 holds this list to both. Import it from a script in scripts/ (its folder is on
 the path): `from metrics_log import LOSS_G_L1, steps`.
 """

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes Tests/DataPrepTests/Fixtures/lab_fixture.json: scikit-image's rgb2lab and
+"""Writes Tests/ImagingTests/Fixtures/lab_fixture.json: scikit-image's rgb2lab and
 lab2rgb on a fixed set of colours, the reference vcolor's CIELAB code is tested
 against (docs/format.md §Colour). Run by hand, once, with scikit-image installed:
 

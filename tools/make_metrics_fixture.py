@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes Tests/ColorizeTests/Fixtures/metrics.json: scikit-image's SSIM and PSNR
+"""Writes Tests/ImagingTests/Fixtures/metrics.json: scikit-image's SSIM and PSNR
 (and numpy's colourfulness) on a few small image pairs, the reference the
 Swift metrics (Sources/Imaging/Metrics) are tested against. Run by hand:
 

@@ -42,17 +42,17 @@ final class ColorizerTests: XCTestCase {
     /// and then, so values may differ by 1 in at most 0.1 % of places.
     func testMatchesThePyTorchReference() throws {
         for variant in ["lstm", "none"] {
-            let dir = try temporaryDirectory(self)
-            let model = try ModelFile.load(try colorizeFixture("tiny-\(variant).safetensors"))
+            let dir = try makeScratchDirectory()
+            let model = try ModelFile.load(colorizeFixture("tiny-\(variant).safetensors"))
             var options = ColorizeJob.Options()
             options.progress = false
             options.batch = 3   // chunks of 3 inside a shot of 2 and one of 2: the cut splits a chunk
-            let summary = try ColorizeJob(model: model, options: options).run(input: try colorizeFixture("input"), output: dir)
+            let summary = try ColorizeJob(model: model, options: options).run(input: colorizeFixture("input"), output: dir)
             XCTAssertEqual(summary.frames, 4)
             XCTAssertEqual(summary.cuts, 1)
             for t in 0..<4 {
                 let ours = try decodeImage(dir + "/frame-\(t).png")
-                let expected = try decodeImage(try colorizeFixture("expected-\(variant)/frame-\(t).png"))
+                let expected = try decodeImage(colorizeFixture("expected-\(variant)/frame-\(t).png"))
                 let (worst, fraction) = compare(ours, expected)
                 XCTAssertLessThanOrEqual(worst, 1, "\(variant) frame \(t)")
                 XCTAssertLessThan(fraction, 1e-3, "\(variant) frame \(t)")
@@ -63,8 +63,8 @@ final class ColorizerTests: XCTestCase {
     /// Without the reset at the cut, shot B's colours come out different: the
     /// reference test above really checks that the state is reset.
     func testIgnoringTheCutChangesTheColours() throws {
-        let model = try ModelFile.load(try colorizeFixture("tiny-lstm.safetensors"))
-        let frames = try (0..<4).map { try decodeImage(try colorizeFixture("input/frame-\($0).png")) }
+        let model = try ModelFile.load(colorizeFixture("tiny-lstm.safetensors"))
+        let frames = try (0..<4).map { try decodeImage(colorizeFixture("input/frame-\($0).png")) }
         let neverCut = Colorizer(model: model, batch: 8, detector: SceneCutDetector(threshold: 2))
         var outputs: [RGBImage] = []
         let emit: Colorizer.Emit = { f in
@@ -75,19 +75,19 @@ final class ColorizerTests: XCTestCase {
         try neverCut.finish(emit: emit)
         XCTAssertEqual(neverCut.cuts, 0)
         XCTAssertEqual(outputs.map(\.width), [144, 144, 144, 144])
-        let expected = try decodeImage(try colorizeFixture("expected-lstm/frame-3.png"))
+        let expected = try decodeImage(colorizeFixture("expected-lstm/frame-3.png"))
         XCTAssertGreaterThan(compare(outputs[3], expected).max, 10)
-        XCTAssertLessThanOrEqual(compare(outputs[0], try decodeImage(try colorizeFixture("expected-lstm/frame-0.png"))).max, 1)
+        XCTAssertLessThanOrEqual(compare(outputs[0], try decodeImage(colorizeFixture("expected-lstm/frame-0.png"))).max, 1)
     }
 
     /// Colorize resets the LSTM at every cut prep finds, jump cuts between
     /// similar shots too (the block rule): with the histogram rule alone it
     /// would miss the two jump cuts of the labelled clip.
     func testColorizeFindsTheCutsPrepFinds() throws {
-        let dir = try temporaryDirectory(self)
+        let dir = try makeScratchDirectory()
         let video = dir + "/cuts.mp4"
         let expected = try SyntheticMedia.labelledCuts(video)
-        let model = try ModelFile.load(try colorizeFixture("tiny-lstm.safetensors"))
+        let model = try ModelFile.load(colorizeFixture("tiny-lstm.safetensors"))
         func cuts(_ detector: SceneCutDetector) throws -> [Int] {
             let colorizer = Colorizer(model: model, batch: 8, detector: detector)
             let reader = try FrameReader(.file(video), width: 160, height: 120)

@@ -1,6 +1,7 @@
 import DataPrep
 import Foundation
 import Net
+import TestSupport
 import XCTest
 @testable import Colorize
 @testable import ModelFiles
@@ -9,7 +10,7 @@ import XCTest
 final class EvaluatorTests: XCTestCase {
     /// A two-source data set (one source held out) made by prep from lavfi clips.
     func makeDataSet() throws -> String {
-        let dir = try temporaryDirectory(self)
+        let dir = try makeScratchDirectory()
         var inputs: [String] = []
         for (i, source) in ["testsrc2", "mandelbrot"].enumerated() {
             let clip = SampleClips.Clip(name: source, sources: [source])
@@ -103,8 +104,8 @@ final class EvaluatorTests: XCTestCase {
         let index = try DatasetIndex.load(data)
         let sequence = try XCTUnwrap(index.sequences(split: "val").first)
         XCTAssertEqual(index.sequences(split: "val").count, 1)
-        let lstm = try ModelFile.load(try colorizeFixture("tiny-lstm.safetensors"))
-        let none = try ModelFile.load(try colorizeFixture("tiny-none.safetensors"))
+        let lstm = try ModelFile.load(colorizeFixture("tiny-lstm.safetensors"))
+        let none = try ModelFile.load(colorizeFixture("tiny-none.safetensors"))
         let report = try Evaluator(models: [lstm, none], batch: 4).run(data: data)
         XCTAssertEqual(report.frames, sequence.frames)
         XCTAssertEqual(report.sequences, 1)

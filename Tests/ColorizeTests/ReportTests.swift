@@ -55,7 +55,7 @@ final class ReportTests: XCTestCase {
     }
 
     func testReadsTheTrainersLinesAndCountsUnreadableOnes() throws {
-        let run = try temporaryDirectory(self) + "/run"
+        let run = try makeScratchDirectory() + "/run"
         try FileManager.default.createDirectory(atPath: run, withIntermediateDirectories: true)
         let lines = [
             #"{"allreduce_s":0.25,"epoch":0,"event":"step","frames_per_s":16,"loss_d":0.7,"loss_g":12.5,"loss_g_gan":0.5,"loss_g_l1":0.12,"rank_compute_s":[1,{"step":99}],"ranks":2,"slowest_rank":1,"step":1,"step_s":1,"time":1}"#,
@@ -146,7 +146,7 @@ final class ReportTests: XCTestCase {
         guard let chromium = Self.chromium() else {
             throw XCTSkip("headless Chromium is not installed (scripts/setup.sh --tests installs Debian's chromium); the report's rendering is not checked")
         }
-        let dir = try temporaryDirectory(self)
+        let dir = try makeScratchDirectory()
         let run = dir + "/tiny-run"
         try FileManager.default.createDirectory(atPath: run + "/samples", withIntermediateDirectories: true)
         var log = ""

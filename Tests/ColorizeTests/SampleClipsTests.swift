@@ -1,5 +1,6 @@
 import Foundation
 import Media
+import TestSupport
 import XCTest
 @testable import Colorize
 
@@ -16,7 +17,7 @@ final class SampleClipsTests: XCTestCase {
     }
 
     func testEveryClipIsTheSameEachTimeItIsMade() throws {
-        let dir = try temporaryDirectory(self)
+        let dir = try makeScratchDirectory()
         for clip in SampleClips.training + [SampleClips.heldOut] {
             var made: [[[UInt8]]] = []
             for attempt in 0..<2 {

@@ -1,6 +1,7 @@
 import Console
 import Foundation
 import Net
+import TestFiles
 import TestSupport
 import XCTest
 @testable import Distributed

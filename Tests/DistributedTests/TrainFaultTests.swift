@@ -1,5 +1,6 @@
 import Foundation
 import Net
+import TestFiles
 import TestSupport
 import XCTest
 @testable import Distributed

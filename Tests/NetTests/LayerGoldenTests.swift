@@ -12,7 +12,7 @@ final class LayerGoldenTests: XCTestCase {
     private var golden: SafeTensors!
 
     override func setUpWithError() throws {
-        golden = try SafeTensors.load(contentsOf: try SafeTensorsTests.goldenURL("layers.safetensors"))
+        golden = try SafeTensors.load(contentsOf: try GoldenFixture.url("layers.safetensors"))
     }
 
     /// A fixture tensor as an NCHW `Tensor` (shapes of rank < 4 get leading ones).

@@ -16,7 +16,7 @@ final class ColorizeCLITests: XCTestCase {
     /// A 30-frame 12 fps clip with a cut (testsrc2 then smptebars) and a sine
     /// soundtrack: the output has the same size, frame count, rate, and audio.
     func testVideoKeepsSizeFramesRateAndAudio() throws {
-        let dir = try scratchDirectory(self)
+        let dir = try makeScratchDirectory()
         let clip = dir + "/in.mp4"
         let make = try runTool("ffmpeg", [
             "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=12:duration=1.5",
@@ -27,7 +27,7 @@ final class ColorizeCLITests: XCTestCase {
         ])
         XCTAssertEqual(make.status, 0, make.stderr)
         let out = dir + "/out.mp4"
-        let r = try runVcolor(["colorize", "--model", colorizeFixturePath("tiny-lstm.safetensors"), clip,
+        let r = try runVcolor(["colorize", "--model", colorizeFixture("tiny-lstm.safetensors"), clip,
                                "--out", out, "--batch", "4"])
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(r.stdout.contains("30 frames of 160×120, 1 scene cut"), r.stdout)
@@ -45,7 +45,7 @@ final class ColorizeCLITests: XCTestCase {
     /// Without --model, colorize uses the generator that ships in models/ and
     /// says so; a vcolor copied away from its models says what to give instead.
     func testShippedModelIsTheDefault() throws {
-        let dir = try scratchDirectory(self)
+        let dir = try makeScratchDirectory()
         let clip = dir + "/in.mp4"
         let make = try runTool("ffmpeg", [
             "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=96x64:rate=10:duration=1", "-vf", "format=gray",
@@ -84,9 +84,9 @@ final class ColorizeCLITests: XCTestCase {
     }
 
     func testImageToImageAndVideoToDirectory() throws {
-        let dir = try scratchDirectory(self)
-        let r = try runVcolor(["colorize", "--model", colorizeFixturePath("tiny-none.safetensors"),
-                               colorizeFixturePath("input/frame-2.png"), "--out", dir + "/one.png", "--quiet"])
+        let dir = try makeScratchDirectory()
+        let r = try runVcolor(["colorize", "--model", colorizeFixture("tiny-none.safetensors"),
+                               colorizeFixture("input/frame-2.png"), "--out", dir + "/one.png", "--quiet"])
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertEqual(r.stderr, "")
         let streams = try probeStreams(dir + "/one.png")
@@ -99,7 +99,7 @@ final class ColorizeCLITests: XCTestCase {
                                           "-frames:v", "7", "-vf", "format=gray", "-c:v", "libx264", "-pix_fmt", "yuv420p", clip])
         XCTAssertEqual(make.status, 0, make.stderr)
         let frames = dir + "/frames"
-        let v = try runVcolor(["colorize", "--model", colorizeFixturePath("tiny-none.safetensors"), clip,
+        let v = try runVcolor(["colorize", "--model", colorizeFixture("tiny-none.safetensors"), clip,
                                "--out", frames, "--quiet"])
         XCTAssertEqual(v.status, 0, v.stderr)
         let names = try FileManager.default.contentsOfDirectory(atPath: frames).sorted()
@@ -118,7 +118,7 @@ final class ColorizeCLITests: XCTestCase {
     /// sample rate, duration), re-encoded to AAC where MP4 cannot hold PCM; and
     /// the same clip to a folder of PNGs at its odd size.
     func testMediaPassthroughAudioAspectOddSizes() throws {
-        let dir = try scratchDirectory(self)
+        let dir = try makeScratchDirectory()
         let clip = dir + "/in.mkv"
         let make = try runTool("ffmpeg", [
             "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=176x144:rate=12:duration=1",
@@ -132,7 +132,7 @@ final class ColorizeCLITests: XCTestCase {
         let inputVideo = try XCTUnwrap(input.first { $0["codec_type"] as? String == "video" })
         XCTAssertEqual(inputVideo["width"] as? Int, 161, "the test clip itself")
         XCTAssertEqual(inputVideo["sample_aspect_ratio"] as? String, "4:3", "the test clip itself")
-        let model = colorizeFixturePath("tiny-none.safetensors")
+        let model = colorizeFixture("tiny-none.safetensors")
 
         func checkVideo(_ streams: [[String: Any]], _ name: String) throws {
             let video = try XCTUnwrap(streams.first { $0["codec_type"] as? String == "video" }, name)
@@ -193,23 +193,23 @@ final class ColorizeCLITests: XCTestCase {
     }
 
     func testFailuresAreOneLine() throws {
-        let dir = try scratchDirectory(self)
-        let model = colorizeFixturePath("tiny-lstm.safetensors")
+        let dir = try makeScratchDirectory()
+        let model = colorizeFixture("tiny-lstm.safetensors")
         let text = dir + "/notes.mp4"
         try "not a video".write(toFile: text, atomically: true, encoding: .utf8)
         for arguments in [
-            ["colorize", "--model", dir + "/missing.safetensors", colorizeFixturePath("input"), "--out", dir + "/o"],
+            ["colorize", "--model", dir + "/missing.safetensors", colorizeFixture("input"), "--out", dir + "/o"],
             ["colorize", "--model", model, dir + "/missing.mp4", "--out", dir + "/o.mp4"],
             ["colorize", "--model", model, text, "--out", dir + "/o.mp4"],
-            ["colorize", "--model", model, colorizeFixturePath("input"), "--out", dir + "/o.png"],
-            ["colorize", "--model", model, colorizeFixturePath("input"), "--out", dir + "/o", "--batch", "0"],
+            ["colorize", "--model", model, colorizeFixture("input"), "--out", dir + "/o.png"],
+            ["colorize", "--model", model, colorizeFixture("input"), "--out", dir + "/o", "--batch", "0"],
             // Used to abort in a failed allocation.
-            ["colorize", "--model", model, colorizeFixturePath("input"), "--out", dir + "/o", "--batch", "100000000000"],
+            ["colorize", "--model", model, colorizeFixture("input"), "--out", dir + "/o", "--batch", "100000000000"],
             ["eval", "--model", model, "--data", dir, "--batch", "100000000000"],
             // Unwritable outputs (root may write anywhere but /proc).
-            ["colorize", "--model", model, colorizeFixturePath("input/frame-2.png"), "--out", "/proc/o.png"],
-            ["colorize", "--model", model, colorizeFixturePath("input"), "--out", "/proc/o.mp4"],
-            ["colorize", "--model", model, colorizeFixturePath("input"), "--out", "/proc/frames"],
+            ["colorize", "--model", model, colorizeFixture("input/frame-2.png"), "--out", "/proc/o.png"],
+            ["colorize", "--model", model, colorizeFixture("input"), "--out", "/proc/o.mp4"],
+            ["colorize", "--model", model, colorizeFixture("input"), "--out", "/proc/frames"],
         ] {
             let r = try runVcolor(arguments)
             // 1 (our error) or 64 (a usage error): never a signal.
@@ -221,11 +221,11 @@ final class ColorizeCLITests: XCTestCase {
     /// ffmpeg writes to a hidden temporary name: a failed run leaves an earlier
     /// output untouched and no half file; a good one replaces it and leaves nothing else.
     func testFailedEncodeKeepsTheOldOutputAndLeavesNoPartialFile() throws {
-        let dir = try scratchDirectory(self)
-        let model = colorizeFixturePath("tiny-none.safetensors")
+        let dir = try makeScratchDirectory()
+        let model = colorizeFixture("tiny-none.safetensors")
         let out = dir + "/out.mp4"
         try "an earlier result".write(toFile: out, atomically: true, encoding: .utf8)
-        let failed = try runVcolor(["colorize", "--model", model, colorizeFixturePath("input"), "--out", out,
+        let failed = try runVcolor(["colorize", "--model", model, colorizeFixture("input"), "--out", out,
                                     "--codec", "no-such-encoder", "--quiet"])
         XCTAssertEqual(failed.status, 1, failed.stderr)
         // Found by the encoder check before the network pass (an encoder that dies
@@ -235,9 +235,9 @@ final class ColorizeCLITests: XCTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir), ["out.mp4"])
 
         let image = dir + "/one.png"
-        let good = try runVcolor(["colorize", "--model", model, colorizeFixturePath("input/frame-2.png"), "--out", image, "--quiet"])
+        let good = try runVcolor(["colorize", "--model", model, colorizeFixture("input/frame-2.png"), "--out", image, "--quiet"])
         XCTAssertEqual(good.status, 0, good.stderr)
-        let replaced = try runVcolor(["colorize", "--model", model, colorizeFixturePath("input"), "--out", out, "--quiet"])
+        let replaced = try runVcolor(["colorize", "--model", model, colorizeFixture("input"), "--out", out, "--quiet"])
         XCTAssertEqual(replaced.status, 0, replaced.stderr)
         XCTAssertEqual(try probeStreams(out).first?["codec_type"] as? String, "video")
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir).sorted(), ["one.png", "out.mp4"])

@@ -8,14 +8,14 @@ final class FaultCLITests: XCTestCase {
     /// SIGTERM while colorize encodes: the hidden temporary is removed, the
     /// output never appears, and the process dies by SIGTERM as the caller expects.
     func testColorizeRemovesItsTemporaryOnASignal() throws {
-        let dir = try scratchDirectory(self)
+        let dir = try makeScratchDirectory()
         let clip = dir + "/long.mp4"
         let make = try runTool("ffmpeg", ["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
                                           "testsrc2=size=320x240:rate=25:duration=120", "-c:v", "libx264",
                                           "-preset", "ultrafast", clip])
         XCTAssertEqual(make.status, 0, make.stderr)
         let out = dir + "/out.mp4"
-        let (process, errURL) = try startVcolor(["colorize", "--model", colorizeFixturePath("tiny-none.safetensors"),
+        let (process, errURL) = try startVcolor(["colorize", "--model", colorizeFixture("tiny-none.safetensors"),
                                                  clip, "--out", out, "--quiet"], in: dir)
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
         // Wait for the temporary (ffmpeg is encoding), then a while longer.
@@ -36,7 +36,7 @@ final class FaultCLITests: XCTestCase {
     /// A prep writing into `--out` holds its lock: a second prep there is
     /// refused before touching anything, naming the holder's process id.
     func testSecondPrepIntoALockedDirectoryIsRefused() throws {
-        let dir = try scratchDirectory(self)
+        let dir = try makeScratchDirectory()
         let out = dir + "/out"
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         let fd = open(out + "/.vcolor.lock", O_RDWR | O_CREAT, 0o644)
@@ -45,7 +45,7 @@ final class FaultCLITests: XCTestCase {
         XCTAssertEqual(flock(fd, LOCK_EX | LOCK_NB), 0)
         _ = "pid 4242\n".withCString { write(fd, $0, 9) }
         try "x".write(toFile: out + "/shard-00000.h5", atomically: true, encoding: .utf8)
-        let r = try runVcolor(["prep", colorizeFixturePath("input"), "--out", out, "--overwrite"])
+        let r = try runVcolor(["prep", colorizeFixture("input"), "--out", out, "--overwrite"])
         XCTAssertEqual(r.status, 1, r.stderr)
         XCTAssertTrue(r.stderr.contains("in use by another vcolor prep (pid 4242)"), r.stderr)
         XCTAssertEqual(try String(contentsOfFile: out + "/shard-00000.h5", encoding: .utf8), "x", "--overwrite must not have started")
@@ -55,10 +55,10 @@ final class FaultCLITests: XCTestCase {
     /// original is untouched: the same file, a hard link, a symbolic link, the
     /// same directory of frames.
     func testOutputsThatAreTheInputAreRefused() throws {
-        let dir = try scratchDirectory(self)
-        let model = colorizeFixturePath("tiny-none.safetensors")
+        let dir = try makeScratchDirectory()
+        let model = colorizeFixture("tiny-none.safetensors")
         let frames = dir + "/frames"
-        try FileManager.default.copyItem(atPath: colorizeFixturePath("input"), toPath: frames)
+        try FileManager.default.copyItem(atPath: colorizeFixture("input"), toPath: frames)
         let original = try FileManager.default.contentsOfDirectory(atPath: frames).sorted()
         let image = frames + "/" + original.first { $0.hasSuffix(".png") }!
         let bytes = try Data(contentsOf: URL(fileURLWithPath: image))
@@ -85,7 +85,7 @@ final class FaultCLITests: XCTestCase {
     /// A video cut short (its index still claims every frame) is colourised as
     /// far as it decodes, with a warning saying how many frames came of how many.
     func testTruncatedVideoIsColourisedWithAWarning() throws {
-        let dir = try scratchDirectory(self)
+        let dir = try makeScratchDirectory()
         let whole = dir + "/whole.mp4"
         let make = try runTool("ffmpeg", ["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
                                           "testsrc2=size=160x120:rate=25", "-frames:v", "50", "-c:v", "libx264",
@@ -93,12 +93,12 @@ final class FaultCLITests: XCTestCase {
         XCTAssertEqual(make.status, 0, make.stderr)
         let bytes = try Data(contentsOf: URL(fileURLWithPath: whole))
         try bytes.prefix(bytes.count / 2).write(to: URL(fileURLWithPath: dir + "/cut.mp4"))
-        let r = try runVcolor(["colorize", "--model", colorizeFixturePath("tiny-none.safetensors"), dir + "/cut.mp4",
+        let r = try runVcolor(["colorize", "--model", colorizeFixture("tiny-none.safetensors"), dir + "/cut.mp4",
                                "--out", dir + "/out.mp4", "--quiet"])
         XCTAssertEqual(r.status, 0, r.stderr)
         let warning = try XCTUnwrap(r.stderr.split(separator: "\n").first { $0.contains("warning") }, r.stderr)
         XCTAssertTrue(warning.contains("of the 50 frames its container claims"), String(warning))
-        let intact = try runVcolor(["colorize", "--model", colorizeFixturePath("tiny-none.safetensors"), whole,
+        let intact = try runVcolor(["colorize", "--model", colorizeFixture("tiny-none.safetensors"), whole,
                                     "--out", dir + "/whole-out.mp4", "--quiet"])
         XCTAssertEqual(intact.status, 0, intact.stderr)
         XCTAssertFalse(intact.stderr.contains("warning"), intact.stderr)
@@ -107,9 +107,9 @@ final class FaultCLITests: XCTestCase {
     /// Containers that cannot hold the codec, unknown codecs and absurd frame
     /// rates are errors before the network pass, in one line with the reason.
     func testOutputFormatAndFrameRateAreCheckedBeforeWork() throws {
-        let dir = try scratchDirectory(self)
-        let model = colorizeFixturePath("tiny-none.safetensors")
-        let input = colorizeFixturePath("input")
+        let dir = try makeScratchDirectory()
+        let model = colorizeFixture("tiny-none.safetensors")
+        let input = colorizeFixture("input")
         for (out, extra, message) in [("x.gif", [String](), "ffmpeg cannot write libx264 video into a .gif file"),
                                       ("x.webm", [], "ffmpeg cannot write libx264 video into a .webm file"),
                                       ("x.mp4", ["--codec", "no-such-codec"], "ffmpeg cannot write no-such-codec video"),
@@ -127,7 +127,7 @@ final class FaultCLITests: XCTestCase {
 
     /// A symbolic link back up the tree is followed once, not forever.
     func testPrepDirectoryWithASymlinkCycleEnds() throws {
-        let dir = try scratchDirectory(self)
+        let dir = try makeScratchDirectory()
         try FileManager.default.createDirectory(atPath: dir + "/films/sub", withIntermediateDirectories: true)
         let make = try runTool("ffmpeg", ["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
                                           "testsrc2=size=160x120:rate=25", "-frames:v", "20", "-c:v", "libx264",
@@ -144,7 +144,7 @@ final class FaultCLITests: XCTestCase {
     /// the index says incomplete, prep dies by the signal, and the same
     /// command run again finishes the data set.
     func testPrepRemovesItsPartialShardOnASignalAndResumes() throws {
-        let dir = try scratchDirectory(self)
+        let dir = try makeScratchDirectory()
         let clip = dir + "/long.mp4"
         let make = try runTool("ffmpeg", ["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
                                           "testsrc2=size=320x240:rate=25:duration=60", "-c:v", "libx264",
@@ -172,7 +172,7 @@ final class FaultCLITests: XCTestCase {
     /// Only unusable inputs (empty file, missing path, empty directory): one
     /// clear error and exit 1; it used to trap in the train/val split.
     func testPrepWithNoUsableInputIsAnErrorNotATrap() throws {
-        let dir = try scratchDirectory(self)
+        let dir = try makeScratchDirectory()
         FileManager.default.createFile(atPath: dir + "/empty.mp4", contents: Data())
         try FileManager.default.createDirectory(atPath: dir + "/nothing", withIntermediateDirectories: true)
         let r = try runVcolor(["prep", dir + "/empty.mp4", dir + "/missing.mp4", dir + "/nothing", "--out", dir + "/out"])
@@ -190,19 +190,19 @@ final class FaultCLITests: XCTestCase {
     /// reach its inputs (--init from the run it would write is refused), which
     /// is checked too. Each refusal is one line, before any work, and every input is unchanged.
     func testNoCommandWritesOverItsOwnInput() throws {
-        let dir = try scratchDirectory(self)
+        let dir = try makeScratchDirectory()
         let model = dir + "/m.safetensors", clip = dir + "/clip.mp4", data = dir + "/data", run = dir + "/run"
-        try FileManager.default.copyItem(atPath: colorizeFixturePath("tiny-none.safetensors"), toPath: model)
+        try FileManager.default.copyItem(atPath: colorizeFixture("tiny-none.safetensors"), toPath: model)
         let make = try runTool("ffmpeg", ["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
                                           "testsrc2=size=96x64:rate=25:duration=0.2", "-c:v", "libx264", "-preset", "ultrafast", clip])
         XCTAssertEqual(make.status, 0, make.stderr)
-        let prep = try runVcolor(["prep", colorizeFixturePath("input"), "--out", data, "--min-frames", "2", "--val-fraction", "0"])
+        let prep = try runVcolor(["prep", colorizeFixture("input"), "--out", data, "--min-frames", "2", "--val-fraction", "0"])
         XCTAssertEqual(prep.status, 0, prep.stderr)
         let train = try runVcolor(["train", "--data", data, "--run", run, "--base", "2", "--clip", "2", "--batch", "1", "--steps", "1"])
         XCTAssertEqual(train.status, 0, train.stderr)
         // A sample strip for the report to show (train draws them from validation clips, which this data set has none of).
         try FileManager.default.createDirectory(atPath: run + "/samples", withIntermediateDirectories: true)
-        try FileManager.default.copyItem(atPath: colorizeFixturePath("input/frame-1.png"), toPath: run + "/samples/step-00000001.png")
+        try FileManager.default.copyItem(atPath: colorizeFixture("input/frame-1.png"), toPath: run + "/samples/step-00000001.png")
         let eval = try runVcolor(["eval", "--model", model, "--data", data, "--split", "train", "--json"])
         XCTAssertEqual(eval.status, 0, eval.stderr)
         try eval.stdoutData.write(to: URL(fileURLWithPath: dir + "/eval.json"))
@@ -254,8 +254,8 @@ final class FaultCLITests: XCTestCase {
     /// two runs into one folder interleaved their frames (both exit 0), and a
     /// stopped run left its frames while saying the folder was not written.
     func testFramesFolderIsWrittenLikeAVideo() throws {
-        let dir = try scratchDirectory(self)
-        let model = colorizeFixturePath("tiny-none.safetensors")
+        let dir = try makeScratchDirectory()
+        let model = colorizeFixture("tiny-none.safetensors")
         func clip(_ name: String, seconds: Double) throws -> String {
             let path = dir + "/" + name
             let make = try runTool("ffmpeg", ["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
@@ -307,8 +307,8 @@ final class FaultCLITests: XCTestCase {
     /// The next run into the same place removes those whose process is gone (a
     /// live process's is kept): a video's `.NAME.tmp-PID.EXT` and a folder's `.NAME.tmp-PID`.
     func testTemporariesOfAKilledColorizeAreRemovedByTheNextRun() throws {
-        let dir = try scratchDirectory(self)
-        let model = colorizeFixturePath("tiny-none.safetensors")
+        let dir = try makeScratchDirectory()
+        let model = colorizeFixture("tiny-none.safetensors")
         let long = dir + "/long.mp4", short = dir + "/short.mp4"
         for (path, seconds) in [(long, 60), (short, 0.2)] {
             let make = try runTool("ffmpeg", ["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
@@ -349,9 +349,9 @@ final class FaultCLITests: XCTestCase {
     /// one cannot be mounted): a video, a folder of frames and an image each name
     /// it, at once, and leave nothing there.
     func testEncoderStartFailuresNameTheirCause() throws {
-        let dir = try scratchDirectory(self)
-        let model = colorizeFixturePath("tiny-none.safetensors")
-        let input = colorizeFixturePath("input")
+        let dir = try makeScratchDirectory()
+        let model = colorizeFixture("tiny-none.safetensors")
+        let input = colorizeFixture("input")
         let preset = try runVcolor(["colorize", "--model", model, input, "--out", dir + "/x.mp4", "--preset", "bogus", "--quiet"])
         XCTAssertEqual(preset.status, 1, preset.stderr)
         XCTAssertTrue(preset.stderr.contains("ffmpeg cannot write libx264 video with --preset bogus (ffmpeg: x264 [error]: invalid preset 'bogus')"),

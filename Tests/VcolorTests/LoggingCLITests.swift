@@ -23,7 +23,7 @@ final class LoggingCLITests: XCTestCase {
     }
 
     func testQuietPrepKeepsWarningsAndTheErrorOnly() throws {
-        let dir = try scratchDirectory(self)
+        let dir = try makeScratchDirectory()
         let good = dir + "/good.mp4", bad = dir + "/bad.mp4"
         let ffmpeg = try runTool("ffmpeg", ["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi",
                                             "-i", "testsrc2=size=160x120:rate=25", "-frames:v", "12",

@@ -161,7 +161,7 @@ final class PrepCLITests: XCTestCase {
     func testOutputUnderAFileIsOneClearLine() throws {
         let file = path("notes.txt")
         try "not a directory".write(toFile: file, atomically: true, encoding: .utf8)
-        let input = colorizeFixturePath("input"), model = colorizeFixturePath("tiny-none.safetensors")
+        let input = colorizeFixture("input"), model = colorizeFixture("tiny-none.safetensors")
         XCTAssertEqual(try runVcolor(["prep", input, "--out", path("data"), "--min-frames", "2", "--val-fraction", "0"]).status, 0)
         try FileManager.default.createDirectory(atPath: path("run"), withIntermediateDirectories: true)
         try "{\"event\":\"step\",\"step\":1,\"loss_d\":1,\"loss_g\":1}\n".write(toFile: path("run/metrics.jsonl"), atomically: true, encoding: .utf8)

@@ -6,9 +6,9 @@ final class QuickstartCLITests: XCTestCase {
     /// The whole quickstart, reduced (tiny model, two steps, short clips, one
     /// rank) with --compare: every product exists and eval compares both runs.
     func testReducedQuickstartWithCompare() throws {
-        let dir = try scratchDirectory(self) + "/qs"
+        let dir = try makeScratchDirectory() + "/qs"
         // A colour clip with sound stands in for the real one scripts/fetch-sample-clip.sh fetches.
-        let real = try scratchDirectory(self) + "/real.mp4"
+        let real = try makeScratchDirectory() + "/real.mp4"
         let make = try runTool("ffmpeg", ["-v", "error", "-f", "lavfi", "-i", "testsrc2=size=176x144:rate=10:duration=1.2",
                                           "-f", "lavfi", "-i", "sine=duration=1.2", "-c:v", "libx264", "-pix_fmt", "yuv420p",
                                           "-c:a", "aac", real])
@@ -67,7 +67,7 @@ final class QuickstartCLITests: XCTestCase {
 /// clips, in PSNR and in a*b* error (measured margins: docs/colorize.md).
 final class QuickstartLearnsTests: XCTestCase {
     func testReducedQuickstartBeatsGreyOnHeldOutClips() throws {
-        let dir = try scratchDirectory(self) + "/qs"
+        let dir = try makeScratchDirectory() + "/qs"
         let r = try runVcolor(["quickstart", "--dir", dir, "--steps", "100", "--base", "4", "--frames", "16", "--ranks", "1"])
         XCTAssertEqual(r.status, 0, r.stderr)
         let json = try Data(contentsOf: URL(fileURLWithPath: dir + "/eval.json"))
@@ -85,7 +85,7 @@ final class QuickstartLearnsTests: XCTestCase {
 
 final class EvalCLITests: XCTestCase {
     func testJSONAndOneLineFailures() throws {
-        let dir = try scratchDirectory(self)
+        let dir = try makeScratchDirectory()
         var clips: [String] = []
         for (i, source) in ["testsrc2", "rgbtestsrc"].enumerated() {
             let path = dir + "/c\(i).mp4"
@@ -96,15 +96,15 @@ final class EvalCLITests: XCTestCase {
         }
         let prep = try runVcolor(["prep"] + clips + ["--out", dir + "/data", "--val-fraction", "0.5"])
         XCTAssertEqual(prep.status, 0, prep.stderr)
-        let r = try runVcolor(["eval", "--model", colorizeFixturePath("tiny-lstm.safetensors"),
-                               "--model", colorizeFixturePath("tiny-none.safetensors"), "--data", dir + "/data", "--json"])
+        let r = try runVcolor(["eval", "--model", colorizeFixture("tiny-lstm.safetensors"),
+                               "--model", colorizeFixture("tiny-none.safetensors"), "--data", dir + "/data", "--json"])
         XCTAssertEqual(r.status, 0, r.stderr)
         let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
         let models = try XCTUnwrap(json["models"] as? [[String: Any]])
         XCTAssertEqual(models.compactMap { $0["temporal"] as? String }, ["lstm", "none"])
         XCTAssertEqual(json["frames"] as? Int, 10)
         // BatchNorm on each call's own frames (pix2pix's test time) gives other colours.
-        let clipStats = try runVcolor(["eval", "--model", colorizeFixturePath("tiny-lstm.safetensors"), "--data", dir + "/data",
+        let clipStats = try runVcolor(["eval", "--model", colorizeFixture("tiny-lstm.safetensors"), "--data", dir + "/data",
                                        "--json", "--bn-statistics", "clip"])
         XCTAssertEqual(clipStats.status, 0, clipStats.stderr)
         let clipJSON = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(clipStats.stdout.utf8)) as? [String: Any])
@@ -112,10 +112,10 @@ final class EvalCLITests: XCTestCase {
         let runningError = try XCTUnwrap(models.first?["ab_error"] as? Double)
         XCTAssertNotEqual(clipError, runningError)
         for arguments in [
-            ["eval", "--model", colorizeFixturePath("tiny-lstm.safetensors"), "--data", dir + "/nothing"],
+            ["eval", "--model", colorizeFixture("tiny-lstm.safetensors"), "--data", dir + "/nothing"],
             ["eval", "--data", dir + "/data"],
             ["eval", "--model", dir + "/missing.h5", "--data", dir + "/data"],
-            ["eval", "--model", colorizeFixturePath("tiny-lstm.safetensors"), "--data", dir + "/data", "--bn-statistics", "batch"],
+            ["eval", "--model", colorizeFixture("tiny-lstm.safetensors"), "--data", dir + "/data", "--bn-statistics", "batch"],
         ] {
             let f = try runVcolor(arguments)
             XCTAssertNotEqual(f.status, 0)

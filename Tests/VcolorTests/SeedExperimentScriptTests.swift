@@ -41,7 +41,7 @@ final class SeedExperimentScriptTests: XCTestCase {
     }
 
     func testMiniatureRunGoesThroughEveryStage() throws {
-        let dir = try scratchDirectory(self)
+        let dir = try makeScratchDirectory()
         try makeFootage(dir + "/footage")
         let work = dir + "/work"
         let r = try runScript(["--footage", dir + "/footage", "--budget", "2", "--seeds", "3", "--base", "2",

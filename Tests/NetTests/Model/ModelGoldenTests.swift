@@ -47,8 +47,8 @@ final class ModelGoldenTests: XCTestCase {
     private var initial: SafeTensors!   // G.init/D.init live in the lstm file only
 
     override func setUpWithError() throws {
-        inputs = try SafeTensors.load(contentsOf: try SafeTensorsTests.goldenURL("inputs.safetensors"))
-        initial = try SafeTensors.load(contentsOf: try SafeTensorsTests.goldenURL("model-lstm.safetensors"))
+        inputs = try SafeTensors.load(contentsOf: try GoldenFixture.url("inputs.safetensors"))
+        initial = try SafeTensors.load(contentsOf: try GoldenFixture.url("model-lstm.safetensors"))
     }
 
     func testLSTMVariantMatchesPyTorch() throws { try checkVariant(.lstm) }
@@ -57,7 +57,7 @@ final class ModelGoldenTests: XCTestCase {
     // MARK: - The check
 
     private func checkVariant(_ temporal: ModelConfig.Temporal) throws {
-        let golden = try SafeTensors.load(contentsOf: try SafeTensorsTests.goldenURL("model-\(temporal.rawValue).safetensors"))
+        let golden = try SafeTensors.load(contentsOf: try GoldenFixture.url("model-\(temporal.rawValue).safetensors"))
         XCTAssertEqual(golden.metadata["temporal"], "\"\(temporal.rawValue)\"")
         var config = Self.config
         config.temporal = temporal

@@ -1,6 +1,4 @@
-import DataPrep
 import XCTest
-@testable import Colorize
 @testable import Imaging
 
 /// a*b* error, colourfulness and temporal flicker.

@@ -1,6 +1,5 @@
 import Foundation
 import XCTest
-@testable import Colorize
 @testable import Imaging
 
 /// CDC against hand-worked cases and against the NTIRE 2023 procedure run by

@@ -1,5 +1,4 @@
 import XCTest
-@testable import Colorize
 @testable import Imaging
 
 final class PSNRTests: XCTestCase {

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 @testable import Net
 @testable import ModelFiles
@@ -18,10 +19,8 @@ final class SafeTensorsTests: XCTestCase {
         try? FileManager.default.removeItem(at: directory)
     }
 
-    static func goldenURL(_ file: String) throws -> URL {
-        let base = try XCTUnwrap(Bundle.module.url(forResource: "Fixtures", withExtension: nil))
-        return base.appendingPathComponent("golden").appendingPathComponent(file)
-    }
+    /// NetTests' PyTorch-written golden files.
+    static func goldenURL(_ file: String) -> URL { sharedFixture("NetTests", "golden/" + file) }
 
     /// A file built by hand: `header` JSON, then `data`; the length field is the
     /// header's unless overridden.
@@ -144,7 +143,7 @@ final class SafeTensorsTests: XCTestCase {
     // MARK: Files written by PyTorch
 
     func testReadsTorchWrittenFixtures() throws {
-        let st = try SafeTensors.load(contentsOf: try Self.goldenURL("model-lstm.safetensors"))
+        let st = try SafeTensors.load(contentsOf: Self.goldenURL("model-lstm.safetensors"))
         XCTAssertEqual(st.metadata["temporal"], "\"lstm\"")
         let config = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(try XCTUnwrap(st.metadata["config"]).utf8)) as? [String: Any])
         XCTAssertEqual(config["base_width"] as? Int, 4)
@@ -161,7 +160,7 @@ final class SafeTensorsTests: XCTestCase {
         XCTAssertTrue(lstm.allSatisfy { abs($0) <= bound })
         XCTAssertGreaterThan(Set(lstm).count, 4000, "real data, not a fill value")
 
-        let inputs = try SafeTensors.load(contentsOf: try Self.goldenURL("inputs.safetensors"))
+        let inputs = try SafeTensors.load(contentsOf: Self.goldenURL("inputs.safetensors"))
         XCTAssertEqual(Set(inputs.names), ["L", "ab"])
         let L = try inputs.floats("L")
         XCTAssertEqual(L.count, 6 * 128 * 128)

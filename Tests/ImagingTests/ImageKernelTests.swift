@@ -1,6 +1,4 @@
-import DataPrep
 import XCTest
-@testable import Colorize
 @testable import Imaging
 
 /// The per-pixel kernels of colorize against their definitions.

@@ -5,19 +5,20 @@ import Net
 /// A tiny data set written directly in the layout of docs/format.md §Shards (one shard and
 /// index.json), so trainer tests need neither ffmpeg nor the prep pipeline.
 /// Frames are pseudo-random lab8 bytes from the seed, shifted a pixel a frame.
-enum TinyDataSet {
-    struct Sequence {
-        var frames: Int
-        var split: String
+public enum TinyDataSet {
+    public struct Sequence {
+        public var frames: Int
+        public var split: String
+        public init(frames: Int, split: String) { (self.frames, self.split) = (frames, split) }
     }
 
     /// The trainer tests' usual data set: four training sequences (8 clips of 2
     /// frames) and one validation sequence.
-    static let standard: [Sequence] = [.init(frames: 4, split: "train"), .init(frames: 5, split: "train"),
+    public static let standard: [Sequence] = [.init(frames: 4, split: "train"), .init(frames: 5, split: "train"),
                                        .init(frames: 4, split: "train"), .init(frames: 4, split: "val"),
                                        .init(frames: 4, split: "train")]
 
-    static func write(to directory: String, size: Int = 128, sequences: [Sequence], seed: UInt64 = 7) throws {
+    public static func write(to directory: String, size: Int = 128, sequences: [Sequence], seed: UInt64 = 7) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let shardName = "shard-00000.h5"
         let shardPath = (directory as NSString).appendingPathComponent(shardName)

@@ -1,15 +1,15 @@
 import Foundation
 import Net
+import TestFiles
 import TestSupport
 import XCTest
 @testable import DataPrep
 
-/// Seeded random corruptions of the files vcolor reads besides safetensors
-/// (whose fuzz loop lives in SafeTensorsTests): index.json in process, shards
-/// and checkpoints through the real binary (`inspect --verify`, `convert`), so
-/// a crash inside libhdf5 shows up as a killed child, not a lost test run.
-/// Every outcome must be a result or one clean error: exit status 0 or 1,
-/// never a signal.
+/// Seeded random corruptions of a data set's files: index.json in process,
+/// shards through the real binary (`inspect --verify`), so a crash inside
+/// libhdf5 shows up as a killed child, not a lost test run. Every outcome must
+/// be a result or one clean error: exit status 0 or 1, never a signal.
+/// (Checkpoints: ModelFilesTests/CheckpointFuzzTests; safetensors: SafeTensorsTests.)
 final class ReaderFuzzTests: XCTestCase {
     var root: String!
 
@@ -22,25 +22,6 @@ final class ReaderFuzzTests: XCTestCase {
 
     func path(_ name: String) -> String { (root as NSString).appendingPathComponent(name) }
 
-    /// 1–3 mutations: bit flips, random bytes, truncation, insertion, deletion;
-    /// `hot` (if given) is where most of them land.
-    static func mutate(_ good: [UInt8], _ rng: inout RandomGenerator, hot: Range<Int>? = nil) -> [UInt8] {
-        var bytes = good
-        for _ in 0..<(1 + Int(rng.next() % 3)) {
-            guard !bytes.isEmpty else { break }
-            let range = hot.map { $0.clamped(to: 0..<bytes.count) }.flatMap { $0.isEmpty ? nil : $0 } ?? 0..<bytes.count
-            let at = range.lowerBound + Int(rng.next() % UInt64(range.count))
-            switch rng.next() % 6 {
-            case 0, 1: bytes[at] ^= UInt8(1 << (rng.next() % 8))
-            case 2: bytes[at] = UInt8(truncatingIfNeeded: rng.next())
-            case 3: bytes = Array(bytes.prefix(at))
-            case 4: bytes.insert(UInt8(truncatingIfNeeded: rng.next()), at: at)
-            default: bytes.remove(at: at)
-            }
-        }
-        return bytes
-    }
-
     func testCorruptIndexJSONLoadsOrThrows() throws {
         let data = path("data")
         try TinyDataSet.write(to: data, sequences: [.init(frames: 4, split: "train"), .init(frames: 5, split: "val")])
@@ -49,7 +30,7 @@ final class ReaderFuzzTests: XCTestCase {
         var rng = RandomGenerator(seed: 0x1DE7)
         var loaded = 0, rejected = 0
         for round in 0..<800 {
-            var bytes = Self.mutate(good, &rng)
+            var bytes = ByteMutations.mutate(good, &rng)
             // Some rounds change a number only, so the validator (not the JSON parser) is exercised.
             if round % 3 == 0 {
                 bytes = good
@@ -82,33 +63,9 @@ final class ReaderFuzzTests: XCTestCase {
         var outcomes: [Int32: Int] = [:]
         for round in 0..<60 {
             // Half the rounds hit the first 4 KB (superblock, object headers, B-trees), half anywhere.
-            let bytes = Self.mutate(good, &rng, hot: round % 2 == 0 ? 0..<4096 : nil)
+            let bytes = ByteMutations.mutate(good, &rng, hot: round % 2 == 0 ? 0..<4096 : nil)
             try Data(bytes).write(to: URL(fileURLWithPath: shard))
             let r = try runProcess(vcolorBinary(), ["inspect", data, "--verify"], environment: environmentWithoutMPI(), timeout: 60)
-            XCTAssertTrue(r.status == 0 || r.status == 1, "round \(round): status \(r.status): \(r.stderr.suffix(400))")
-            outcomes[r.status, default: 0] += 1
-        }
-        XCTAssertGreaterThan(outcomes[1] ?? 0, 10, "\(outcomes)")
-    }
-
-    func testCorruptCheckpointsAreResultsOrCleanErrors() throws {
-        let data = path("data")
-        try TinyDataSet.write(to: data, sequences: [.init(frames: 2, split: "train")])
-        let run = path("run")
-        let trained = try runProcess(vcolorBinary(), ["train", "--data", data, "--run", run, "--base", "2", "--clip", "2",
-                                                      "--batch", "1", "--steps", "1", "--log-level", "quiet"],
-                                     environment: environmentWithoutMPI(), timeout: 60)
-        XCTAssertEqual(trained.status, 0, trained.stderr)
-        let checkpoint = (run as NSString).appendingPathComponent("checkpoints/step-00000001.h5")
-        let good = [UInt8](try Data(contentsOf: URL(fileURLWithPath: checkpoint)))
-        let damaged = path("damaged.h5")
-        var rng = RandomGenerator(seed: 0xC4E7)
-        var outcomes: [Int32: Int] = [:]
-        for round in 0..<60 {
-            let bytes = Self.mutate(good, &rng, hot: round % 2 == 0 ? 0..<4096 : nil)
-            try Data(bytes).write(to: URL(fileURLWithPath: damaged))
-            let r = try runProcess(vcolorBinary(), ["convert", damaged, path("out.safetensors")],
-                                   environment: environmentWithoutMPI(), timeout: 60)
             XCTAssertTrue(r.status == 0 || r.status == 1, "round \(round): status \(r.status): \(r.stderr.suffix(400))")
             outcomes[r.status, default: 0] += 1
         }

@@ -2,7 +2,6 @@ import Foundation
 import TestSupport
 import XCTest
 @testable import Media
-import Console
 
 /// What libavformat reports is input like any other: absurd values must not trap.
 final class MediaInfoTests: XCTestCase {
@@ -55,7 +54,7 @@ final class MediaInfoTests: XCTestCase {
 
     /// The prober on real files: what ffprobe would say, and one line for what is not a video.
     func testProbeReadsAMadeClipAndRefusesGarbage() throws {
-        let directory = try temporaryDirectory(self)
+        let directory = try makeScratchDirectory()
         let clip = directory + "/clip.mp4"
         try SyntheticMedia.run(["-nostdin", "-v", "error", "-f", "lavfi", "-i",
             "testsrc=size=96x64:rate=30000/1001:duration=1", "-f", "lavfi", "-i", "sine=duration=1",
@@ -79,15 +78,5 @@ final class MediaInfoTests: XCTestCase {
         XCTAssertThrowsError(try MediaInfo.probe(garbage)) {
             XCTAssertTrue(($0 as? MediaError)?.reason.hasPrefix("not a readable video or image (") ?? false, "\($0)")
         }
-    }
-
-    func testProgressDurationOfAnAbsurdETAIsAQuestionMark() {
-        XCTAssertEqual(ProgressLine.duration(1e300), "?")
-        XCTAssertEqual(ProgressLine.duration(.infinity), "?")
-        XCTAssertEqual(ProgressLine.duration(.nan), "?")
-        // The one duration format of every progress line (prep, train, colorize, eval).
-        XCTAssertEqual(ProgressLine.duration(3725), "1h02m")
-        XCTAssertEqual(ProgressLine.duration(65), "1m05s")
-        XCTAssertEqual(ProgressLine.duration(5), "5s")
     }
 }

@@ -1,6 +1,5 @@
 import Foundation
 import XCTest
-@testable import DataPrep
 @testable import Imaging
 
 /// The colour maths against scikit-image (fixture from tools/make_lab_fixture.py).

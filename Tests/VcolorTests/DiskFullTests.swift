@@ -1,7 +1,7 @@
 import Foundation
+import TestFiles
 import TestSupport
 import XCTest
-@testable import ModelFiles
 
 /// Disk full (ENOSPC) on a small tmpfs: a checkpoint write and a prep end
 /// with one clear line and exit status 1, not a crash at exit (HDF5's exit

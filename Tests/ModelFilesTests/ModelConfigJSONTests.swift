@@ -1,7 +1,6 @@
 import Foundation
 import Net
 import XCTest
-@testable import Colorize
 @testable import ModelFiles
 
 /// The configuration stored in a model file is read strictly: a width or size

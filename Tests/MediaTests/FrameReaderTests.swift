@@ -16,7 +16,7 @@ final class FrameReaderTests: XCTestCase {
     }
 
     func testDirectReadingGivesTheFramesOfTheReaderThread() throws {
-        let dir = try temporaryDirectory(self)
+        let dir = try makeScratchDirectory()
         let clip = dir + "/clip.mp4"
         try SyntheticMedia.video(clip, [.init(source: "testsrc2", frames: 20), .init(source: "mandelbrot", frames: 17)])
         let threaded = try frames(clip, depth: 3, threads: nil)
@@ -30,7 +30,7 @@ final class FrameReaderTests: XCTestCase {
 
     /// A stream that ends inside a frame: both ways report it and keep the whole frames.
     func testDirectReadingReportsAStreamEndingInsideAFrame() throws {
-        let dir = try temporaryDirectory(self)
+        let dir = try makeScratchDirectory()
         // ffmpeg writes three 32×25 frames (7,200 bytes); read as 32×24 (2,304 a
         // frame) that is three whole frames and an eighth of a fourth.
         let clip = dir + "/three.mp4"
@@ -50,7 +50,7 @@ final class FrameReaderTests: XCTestCase {
     /// stops ffmpeg even while ffmpeg is blocked on a full pipe, and returns at
     /// once: 120 frames of 320×240 are 27 MB, far more than the pipe holds.
     func testCancellingOrFinishingADirectReaderEarlyStopsFFmpeg() throws {
-        let dir = try temporaryDirectory(self)
+        let dir = try makeScratchDirectory()
         let clip = dir + "/long.mp4"
         try SyntheticMedia.video(clip, [.init(source: "testsrc2", frames: 120)], size: "320x240")
         for cancelFirst in [true, false] {

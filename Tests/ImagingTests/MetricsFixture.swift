@@ -1,6 +1,5 @@
 import Foundation
 import XCTest
-@testable import Colorize
 @testable import Imaging
 
 /// Image pairs and scikit-image's scores for them (tools/make_metrics_fixture.py).

@@ -1,28 +1,14 @@
 import Foundation
 import Net
+import TestSupport
 import XCTest
-@testable import Colorize
 @testable import ModelFiles
-
-/// The colorize fixture directory (tools/make_colorize_fixture.py).
-func colorizeFixture(_ name: String) throws -> String {
-    let dir = try XCTUnwrap(Bundle.module.url(forResource: "colorize", withExtension: nil, subdirectory: "Fixtures"))
-    return dir.appendingPathComponent(name).path
-}
-
-/// A fresh temporary directory, removed when the test ends.
-func temporaryDirectory(_ test: XCTestCase) throws -> String {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vcolor-colorize-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    test.addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
-    return dir.path
-}
 
 func bits(_ values: [Float]) -> [UInt32] { values.map(\.bitPattern) }
 
 final class ConvertTests: XCTestCase {
     func testTorchSavedFileLoadsWithConfigurationInferred() throws {
-        let path = try colorizeFixture("tiny-lstm.safetensors")
+        let path = colorizeFixture("tiny-lstm.safetensors")
         let file = try SafeTensors.load(contentsOf: URL(fileURLWithPath: path))
         XCTAssertTrue(file.metadata.isEmpty, "the fixture is a bare torch-saved file")
         XCTAssertEqual(file.info("down2.bn.num_batches_tracked")?.dtype, "I64")
@@ -34,14 +20,14 @@ final class ConvertTests: XCTestCase {
         for p in model.generator.parameters.entries {
             XCTAssertEqual(bits(Array(p.values)), bits(try file.floats(p.name)), p.name)
         }
-        let none = try ModelFile.load(try colorizeFixture("tiny-none.safetensors"))
+        let none = try ModelFile.load(colorizeFixture("tiny-none.safetensors"))
         XCTAssertEqual(none.config.temporal, .none)
         XCTAssertNil(none.generator.parameters["lstm.weight_ih"])
     }
 
     func testRoundTripThroughACheckpointIsBitExact() throws {
-        let dir = try temporaryDirectory(self)
-        let original = try colorizeFixture("tiny-all.safetensors")
+        let dir = try makeScratchDirectory()
+        let original = colorizeFixture("tiny-all.safetensors")
         let h5 = dir + "/model.h5", back = dir + "/back.safetensors", again = dir + "/again.h5"
         let s1 = try ModelConverter.convert(original, to: h5, contents: .all)
         XCTAssertEqual(s1.skipped.count, 14, "the BN counters of 11 + 3 BatchNorms: \(s1.skipped)")
@@ -68,7 +54,7 @@ final class ConvertTests: XCTestCase {
     }
 
     func testTrainerCheckpointToSafeTensorsKeepsEveryValue() throws {
-        let dir = try temporaryDirectory(self)
+        let dir = try makeScratchDirectory()
         var rng = RandomGenerator(seed: 5)
         let config = ModelConfig(baseWidth: 2, temporal: .none, size: 256)
         let g = try Generator(config: config, rng: &rng)
@@ -97,9 +83,9 @@ final class ConvertTests: XCTestCase {
     }
 
     func testGeneratorOnlyLeavesTheDiscriminatorOut() throws {
-        let dir = try temporaryDirectory(self)
+        let dir = try makeScratchDirectory()
         let h5 = dir + "/g.h5"
-        let s = try ModelConverter.convert(try colorizeFixture("tiny-all.safetensors"), to: h5, contents: .generator)
+        let s = try ModelConverter.convert(colorizeFixture("tiny-all.safetensors"), to: h5, contents: .generator)
         XCTAssertTrue(s.skipped.contains("head.weight"))
         XCTAssertThrowsError(try ModelFile.load(h5, discriminator: true)) { error in
             XCTAssertTrue("\(error)".contains("has no discriminator"), "\(error)")
@@ -108,8 +94,8 @@ final class ConvertTests: XCTestCase {
     }
 
     func testMissingMisshapenAndUnknownTensorsAreListed() throws {
-        let dir = try temporaryDirectory(self)
-        let source = try SafeTensors.load(contentsOf: URL(fileURLWithPath: try colorizeFixture("tiny-lstm.safetensors")))
+        let dir = try makeScratchDirectory()
+        let source = try SafeTensors.load(contentsOf: URL(fileURLWithPath: colorizeFixture("tiny-lstm.safetensors")))
         var arrays: [(String, [Int], [Float])] = []
         for name in source.names where source.info(name)?.dtype == "F32" && name != "up1.conv.bias" {
             var shape = source.shape(name)!
@@ -130,15 +116,15 @@ final class ConvertTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/bad.h5"))
 
         // A generator-only file cannot give `all`.
-        let generatorOnly = try colorizeFixture("tiny-lstm.safetensors")
+        let generatorOnly = colorizeFixture("tiny-lstm.safetensors")
         XCTAssertThrowsError(try ModelConverter.convert(generatorOnly, to: dir + "/x.h5", contents: .all)) { error in
             XCTAssertEqual("\(error)", "\(generatorOnly): has no discriminator (a generator-only file)")
         }
     }
 
     func testStoredConfigurationMustAgreeWithTheTensors() throws {
-        let dir = try temporaryDirectory(self)
-        let source = try SafeTensors.load(contentsOf: URL(fileURLWithPath: try colorizeFixture("tiny-none.safetensors")))
+        let dir = try makeScratchDirectory()
+        let source = try SafeTensors.load(contentsOf: URL(fileURLWithPath: colorizeFixture("tiny-none.safetensors")))
         var arrays: [(String, [Int], [Float])] = []
         for name in source.names where source.info(name)?.dtype == "F32" {
             arrays.append((name, source.shape(name)!, try source.floats(name)))
@@ -156,8 +142,8 @@ final class ConvertTests: XCTestCase {
 
     /// Each bad conversion throws one line that names the file it is about.
     func testBadArgumentsAreOneLineErrors() throws {
-        let dir = try temporaryDirectory(self)
-        let input = try colorizeFixture("tiny-lstm.safetensors")
+        let dir = try makeScratchDirectory()
+        let input = colorizeFixture("tiny-lstm.safetensors")
         let notHDF5 = dir + "/text.h5"
         try "hello".write(toFile: notHDF5, atomically: true, encoding: .utf8)
         for (from, to, names, fragment) in [
@@ -180,8 +166,8 @@ final class ConvertTests: XCTestCase {
     /// Random byte flips and truncations of a real file: every outcome is a
     /// loaded model or a thrown error, never a trap.
     func testCorruptedFilesNeverTrap() throws {
-        let dir = try temporaryDirectory(self)
-        let original = [UInt8](try Data(contentsOf: URL(fileURLWithPath: try colorizeFixture("tiny-lstm.safetensors"))))
+        let dir = try makeScratchDirectory()
+        let original = [UInt8](try Data(contentsOf: URL(fileURLWithPath: colorizeFixture("tiny-lstm.safetensors"))))
         let headerLength = Int(original[0]) | Int(original[1]) << 8 | Int(original[2]) << 16
         var state: UInt64 = 0x1234_5678
         func next(_ n: Int) -> Int {

@@ -2,7 +2,6 @@ import Foundation
 import HDF5Kit
 import Net
 import XCTest
-@testable import Distributed
 @testable import ModelFiles
 
 /// Checkpoint I/O: bit-exact round trips, damaged files rejected with one
