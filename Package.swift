@@ -77,7 +77,7 @@ let package = Package(
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"], resources: [.copy("Fixtures")]),
         .testTarget(name: "MediaTests", dependencies: ["Media", "TestSupport"]),
         .testTarget(name: "NetTests", dependencies: ["Net", "ModelFiles"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "HDF5KitTests", dependencies: ["HDF5Kit"]),
+        .testTarget(name: "HDF5KitTests", dependencies: ["HDF5Kit", "TestSupport"]),
         .testTarget(name: "DataPrepTests", dependencies: ["DataPrep", "Media", "Imaging", "HDF5Kit", "Net", "TestSupport", "TestFiles"]),
         .testTarget(name: "ModelFilesTests", dependencies: ["ModelFiles", "Net", "HDF5Kit", "TestSupport", "TestFiles"]),
         .testTarget(name: "DistributedTests", dependencies: ["Distributed", "Console", "ModelFiles", "Imaging", "Net", "DataPrep", "HDF5Kit", "TestSupport", "TestFiles"]),

@@ -1,5 +1,6 @@
 import Foundation
 import HDF5Kit
+import TestSupport
 import XCTest
 @testable import DataPrep
 
@@ -7,11 +8,8 @@ final class DatasetIndexTests: XCTestCase {
     var directory = ""
 
     override func setUpWithError() throws {
-        directory = NSTemporaryDirectory() + "index-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        directory = try makeScratchDirectory()
     }
-
-    override func tearDown() { try? FileManager.default.removeItem(atPath: directory) }
 
     func sample(complete: Bool = true) -> DatasetIndex {
         var index = DatasetIndex(complete: complete, height: 128, width: 128, seed: 1, valFraction: 0.1,

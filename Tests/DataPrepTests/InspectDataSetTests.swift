@@ -9,12 +9,10 @@ final class InspectDataSetTests: XCTestCase {
     var root: String!
 
     override func setUpWithError() throws {
-        root = FileManager.default.temporaryDirectory.appendingPathComponent("vcolor-inspect-\(UUID().uuidString)").path
+        root = try makeScratchDirectory()
         try TinyDataSet.write(to: root, sequences: [.init(frames: 4, split: "train"), .init(frames: 5, split: "train"),
                                                     .init(frames: 4, split: "val")])
     }
-
-    override func tearDownWithError() throws { try? FileManager.default.removeItem(atPath: root) }
 
     func inspect(_ extra: [String] = []) throws -> ProcessOutput {
         try runProcess(vcolorBinary(), ["inspect", root] + extra, environment: environmentWithoutMPI(), timeout: 60)

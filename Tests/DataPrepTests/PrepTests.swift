@@ -27,8 +27,7 @@ final class PrepTests: XCTestCase {
 
     override class func tearDown() { try? FileManager.default.removeItem(atPath: media) }
 
-    override func setUp() { out = NSTemporaryDirectory() + "prep-out-\(UUID().uuidString)" }
-    override func tearDown() { try? FileManager.default.removeItem(atPath: out) }
+    override func setUpWithError() throws { out = try makeScratchDirectory() + "/out" }
 
     func options(_ inputs: [String]) -> PrepOptions {
         var o = PrepOptions(inputs: inputs.map { Self.media + "/" + $0 }, output: out)

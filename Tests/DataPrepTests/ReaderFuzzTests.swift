@@ -14,11 +14,8 @@ final class ReaderFuzzTests: XCTestCase {
     var root: String!
 
     override func setUpWithError() throws {
-        root = FileManager.default.temporaryDirectory.appendingPathComponent("vcolor-fuzz-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        root = try makeScratchDirectory()
     }
-
-    override func tearDownWithError() throws { try? FileManager.default.removeItem(atPath: root) }
 
     func path(_ name: String) -> String { (root as NSString).appendingPathComponent(name) }
 

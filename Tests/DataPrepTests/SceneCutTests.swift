@@ -10,11 +10,9 @@ import XCTest
 /// histograms), and moving shots with no cut.
 final class SceneCutTests: XCTestCase {
     var dir = ""
-    override func setUp() { dir = NSTemporaryDirectory() + "scenecut-\(UUID().uuidString)" }
-    override func tearDown() { try? FileManager.default.removeItem(atPath: dir) }
+    override func setUpWithError() throws { dir = try makeScratchDirectory() }
 
     func testLabelledSyntheticSetFindsEveryCutAndNoOther() throws {
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         XCTAssertEqual(try SyntheticMedia.labelledCuts(dir + "/cuts.mp4"), [30, 60, 90, 120])
         // Moving shots without a cut: a zoom and a moving test pattern.
         try SyntheticMedia.video(dir + "/still-zoom.mp4", [.init(source: "mandelbrot", frames: 90)])

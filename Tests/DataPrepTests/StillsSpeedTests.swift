@@ -1,6 +1,7 @@
 import Foundation
 import Imaging
 import Media
+import TestSupport
 import XCTest
 @testable import DataPrep
 
@@ -27,8 +28,7 @@ final class StillsSpeedTests: XCTestCase {
         let deflate = ProcessInfo.processInfo.environment["VCOLOR_STILLS_SPEED_DEFLATE"].flatMap { Int($0) } ?? 1
         let photos = InputScanner.scan([], stills: [folder]).inputs.map(\.path)
         XCTAssertFalse(photos.isEmpty, "no photos in \(folder)")
-        let out = NSTemporaryDirectory() + "stills-speed-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: out) }
+        let out = try makeScratchDirectory() + "/out"
         var decodeTimes: [Double] = [], prepTimes: [Double] = [], decodeCPU: [Double] = [], prepCPU: [Double] = []
         var summary = PrepSummary()
         for _ in 0..<repeats {

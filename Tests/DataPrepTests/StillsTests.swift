@@ -29,10 +29,8 @@ final class StillsTests: XCTestCase {
 
     override class func tearDown() { try? FileManager.default.removeItem(atPath: media) }
 
-    override func setUp() { out = NSTemporaryDirectory() + "stills-out-\(UUID().uuidString)" }
-    override func tearDown() {
-        for suffix in ["", "-2", "-3"] { try? FileManager.default.removeItem(atPath: out + suffix) }
-    }
+    /// A path in the test's scratch directory (as are out-2, out-3 beside it).
+    override func setUpWithError() throws { out = try makeScratchDirectory() + "/out" }
 
     /// One frame of a lavfi source as an image file.
     static func picture(_ path: String, _ source: String, filter: String? = nil) throws {

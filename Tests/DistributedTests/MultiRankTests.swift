@@ -103,8 +103,7 @@ final class MultiRankTests: XCTestCase {
     /// for nothing train would refuse: such an index, an incomplete one and one
     /// whose shard is missing are each a problem naming the cause, and doctor exits non-zero.
     func testDoctorDataVouchesOnlyForADataSetTrainCanUse() throws {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("vcolor-doctor-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: root) }
+        let root = try makeScratchDirectory()
         func doctor(_ data: String) throws -> ProcessOutput {
             try runProcess(vcolorBinary(), ["doctor", "--data", data, "--megabytes", "0"], environment: environmentWithoutMPI(), timeout: 60)
         }

@@ -16,12 +16,7 @@ final class TrainCommandTests: XCTestCase {
     let tiny = ["--base", "2", "--clip", "2", "--log-level", "info"]
 
     override func setUpWithError() throws {
-        root = FileManager.default.temporaryDirectory.appendingPathComponent("vcolor-train-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(atPath: root)
+        root = try makeScratchDirectory()
     }
 
     func path(_ name: String) -> String { (root as NSString).appendingPathComponent(name) }

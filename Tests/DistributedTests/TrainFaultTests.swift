@@ -15,12 +15,7 @@ final class TrainFaultTests: XCTestCase {
     let tiny = ["--base", "2", "--clip", "2", "--batch", "1", "--log-level", "info"]
 
     override func setUpWithError() throws {
-        root = FileManager.default.temporaryDirectory.appendingPathComponent("vcolor-faults-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(atPath: root)
+        root = try makeScratchDirectory()
     }
 
     func path(_ name: String) -> String { (root as NSString).appendingPathComponent(name) }

@@ -1,5 +1,6 @@
 import Foundation
 import HDF5Kit
+import TestSupport
 import XCTest
 
 /// HDF5Kit's API on its own: every element type round trip, the errors a
@@ -9,11 +10,8 @@ final class HDF5APITests: XCTestCase {
     var directory: String!
 
     override func setUpWithError() throws {
-        directory = NSTemporaryDirectory() + "hdf5api-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        directory = try makeScratchDirectory()
     }
-
-    override func tearDownWithError() throws { try? FileManager.default.removeItem(atPath: directory) }
 
     func path(_ name: String) -> String { directory + "/" + name }
 

@@ -1,17 +1,13 @@
 import Foundation
 import HDF5Kit
+import TestSupport
 import XCTest
 
 final class HDF5RoundTripTests: XCTestCase {
     var directory: String!
 
     override func setUpWithError() throws {
-        directory = NSTemporaryDirectory() + "hdf5kit-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(atPath: directory)
+        directory = try makeScratchDirectory()
     }
 
     func path(_ name: String) -> String { directory + "/" + name }

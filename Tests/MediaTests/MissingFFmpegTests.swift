@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 @testable import Media
 
@@ -8,12 +9,7 @@ final class MissingFFmpegTests: XCTestCase {
     var dir: String!
 
     override func setUpWithError() throws {
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("vcolor-noffmpeg-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(atPath: dir)
+        dir = try makeScratchDirectory()
     }
 
     /// Runs `body` with `VCOLOR_FFMPEG` set to `override` (unset when nil) and

@@ -7,11 +7,7 @@ import XCTest
 /// how it decodes a JPEG reduced.
 final class StillDecoderTests: XCTestCase {
     var dir = ""
-    override func setUp() {
-        dir = NSTemporaryDirectory() + "still-decoder-\(UUID().uuidString)"
-        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    }
-    override func tearDown() { try? FileManager.default.removeItem(atPath: dir) }
+    override func setUpWithError() throws { dir = try makeScratchDirectory() }
 
     /// A palette PNG (one component: indices into colour entries) is a colour
     /// photo, not a greyscale one.

@@ -1,6 +1,7 @@
 import Foundation
 import HDF5Kit
 import Net
+import TestSupport
 import XCTest
 @testable import ModelFiles
 
@@ -10,12 +11,7 @@ final class CheckpointTests: XCTestCase {
     var directory: String!
 
     override func setUpWithError() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("vcolor-ckpt-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(atPath: directory)
+        directory = try makeScratchDirectory()
     }
 
     /// A small network with the kinds of tensors the model has: a conv-like

@@ -11,8 +11,7 @@ final class ModelFileShapeTests: XCTestCase {
         let config = ModelConfig(baseWidth: 2, temporal: .none, size: 128)
         var rng = RandomGenerator(seed: 3)
         let g = try Generator(config: config, rng: &rng)
-        let path = URL(fileURLWithPath: NSTemporaryDirectory() + "permuted-\(UUID().uuidString).safetensors")
-        defer { try? FileManager.default.removeItem(at: path) }
+        let path = URL(fileURLWithPath: try makeScratchDirectory() + "/permuted.safetensors")
         let entries = g.parameters.entries.map { p -> SafeTensors.Entry in
             // down1.conv.weight [2, 1, 4, 4] written as [1, 2, 4, 4]: the same values, axes swapped.
             let shape = p.name == "down1.conv.weight" ? [p.shape[1], p.shape[0], p.shape[2], p.shape[3]] : p.shape

@@ -10,12 +10,7 @@ final class PoisonedWeightsTests: XCTestCase {
     var directory: String!
 
     override func setUpWithError() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("vcolor-poison-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(atPath: directory)
+        directory = try makeScratchDirectory()
     }
 
     func tinyModel() throws -> (Generator, Discriminator, ModelConfig) {

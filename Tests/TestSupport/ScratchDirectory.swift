@@ -6,7 +6,7 @@ extension XCTestCase {
     /// it when the test ends, passed or failed. Called from `setUpWithError`,
     /// it serves every test of the class (each gets its own).
     public func makeScratchDirectory() throws -> String {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("vcolor-test-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("vcolor-scratch-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         addTeardownBlock { try? FileManager.default.removeItem(at: directory) }
         return directory.path

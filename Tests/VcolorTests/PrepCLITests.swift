@@ -9,11 +9,8 @@ final class PrepCLITests: XCTestCase {
     var directory = ""
 
     override func setUpWithError() throws {
-        directory = NSTemporaryDirectory() + "prep-cli-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        directory = try makeScratchDirectory()
     }
-
-    override func tearDown() { try? FileManager.default.removeItem(atPath: directory) }
 
     func path(_ name: String) -> String { directory + "/" + name }
 
