@@ -112,13 +112,7 @@ final class NetworkTests: XCTestCase {
     /// host, and the newest checkpoint resumes.
     func testKilledHostEndsTheJobAndTheNewestCheckpointResumes() throws {
         let t = try twoHosts()
-        let data = try standardData()
-        let run = path("run")
-        let dir = CheckpointDirectory(run: run)
-        let args = ["train"] + tiny + ["--data", data, "--run", run, "--steps", "1000", "--batch", "1",
-                                       "--checkpoint-every", "2", "--keep", "2"]
-        let job = try t.start(args)
-        try waitFor(timeout: 180, "a first checkpoint") { (try? dir.newestComplete()) != nil }
+        let (job, data, run) = try trainUntilFirstCheckpoint(t, steps: 1000)
         let killedAt = Date()
         try t.kill(host: 2)
         let result = try job.finish(timeout: 60)
@@ -135,13 +129,7 @@ final class NetworkTests: XCTestCase {
     /// on either host, and once the cable is back the newest checkpoint resumes.
     func testPulledCableEndsTheJobAndTheNewestCheckpointResumes() throws {
         let t = try twoHosts()
-        let data = try standardData()
-        let run = path("run")
-        let dir = CheckpointDirectory(run: run)
-        let args = ["train"] + tiny + ["--data", data, "--run", run, "--steps", "100000", "--batch", "1",
-                                       "--checkpoint-every", "2", "--keep", "2"]
-        let job = try t.start(args, keepalive: 4)
-        try waitFor(timeout: 180, "a first checkpoint") { (try? dir.newestComplete()) != nil }
+        let (job, data, run) = try trainUntilFirstCheckpoint(t, steps: 100_000, keepalive: 4)
         let pulledAt = Date()
         try t.link(host: 2, up: false)
         let result = try job.finish(timeout: 90)
@@ -153,6 +141,19 @@ final class NetworkTests: XCTestCase {
         XCTAssertEqual(processesLeft(t, within: 30), [], "still running 30 s after the job ended")
         try t.link(host: 2, up: true)
         try assertNewestCheckpointResumes(t, data: data, run: run)
+    }
+
+    /// A training job of `steps` across both hosts (a checkpoint every two steps,
+    /// the newest two kept), returned once its first checkpoint is complete.
+    func trainUntilFirstCheckpoint(_ t: Testbed, steps: Int, keepalive: Int = 20) throws -> (job: BackgroundProcess, data: String, run: String) {
+        let data = try standardData()
+        let run = path("run")
+        let dir = CheckpointDirectory(run: run)
+        let args = ["train"] + tiny + ["--data", data, "--run", run, "--steps", String(steps), "--batch", "1",
+                                       "--checkpoint-every", "2", "--keep", "2"]
+        let job = try t.start(args, keepalive: keepalive)
+        try waitFor(timeout: 180, "a first checkpoint") { (try? dir.newestComplete()) != nil }
+        return (job, data, run)
     }
 
     /// The vcolor processes still on either host after waiting up to `seconds` for them to exit.

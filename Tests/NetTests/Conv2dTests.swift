@@ -129,25 +129,7 @@ final class Conv2dTests: XCTestCase {
             let (conv, ps) = makeConv(t, &rng)
             let x = randomTensor(Shape(t.n, t.inC, t.h, t.w), &rng)
             let r = randomArray(conv.forward(x).count, &rng)
-            forEachConvPlan { plan in
-                ps.zeroGradients()
-                let y = conv.forward(x)
-                let dy = Tensor(y.shape, r)
-                let dx = conv.backward(dy).toArray()
-                let loss = { projectedSum(conv.forward(x), r) }
-                let checker = GradientCheck()
-                XCTAssertGradientOK(checker.check(name: "\(t) \(plan) x", values: x.data, count: x.count,
-                                                  analytic: dx, rng: &rng, loss: loss))
-                let w = conv.weight
-                XCTAssertGradientOK(checker.check(name: "\(t) \(plan) weight", values: w.value, count: w.count,
-                                                  analytic: Array(UnsafeBufferPointer(start: w.grad, count: w.count)),
-                                                  rng: &rng, loss: loss))
-                if let b = conv.bias {
-                    XCTAssertGradientOK(checker.check(name: "\(t) \(plan) bias", values: b.value, count: b.count,
-                                                      analytic: Array(UnsafeBufferPointer(start: b.grad, count: b.count)),
-                                                      rng: &rng, loss: loss))
-                }
-            }
+            checkGradientsMatchFiniteDifferences(conv, ps, x: x, r: r, "\(t)", rng: &rng)
         }
     }
 

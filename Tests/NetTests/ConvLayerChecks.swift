@@ -3,12 +3,38 @@ import XCTest
 
 /// What the shared checks need of Conv2d and ConvTranspose2d (same contract, docs/net-api.md).
 protocol ConvolutionLayer {
+    var weight: Parameter { get }
+    var bias: Parameter? { get }
     func forward(_ x: Tensor) -> Tensor
     func backward(_ dy: Tensor, inputGradient: Bool, parameterGradients: Bool) -> Tensor
 }
 
 extension Conv2d: ConvolutionLayer {}
 extension ConvTranspose2d: ConvolutionLayer {}
+
+/// Under every conv plan: the input, weight and bias gradients of one backward
+/// call match finite differences of ⟨layer(x), r⟩.
+func checkGradientsMatchFiniteDifferences(_ layer: ConvolutionLayer, _ ps: ParameterSet, x: Tensor, r: [Float],
+                                          _ label: String, rng: inout RandomGenerator) {
+    forEachConvPlan { plan in
+        ps.zeroGradients()
+        let y = layer.forward(x)
+        let dx = layer.backward(Tensor(y.shape, r), inputGradient: true, parameterGradients: true).toArray()
+        let loss = { projectedSum(layer.forward(x), r) }
+        let checker = GradientCheck()
+        XCTAssertGradientOK(checker.check(name: "\(label) \(plan) x", values: x.data, count: x.count,
+                                          analytic: dx, rng: &rng, loss: loss))
+        let w = layer.weight
+        XCTAssertGradientOK(checker.check(name: "\(label) \(plan) weight", values: w.value, count: w.count,
+                                          analytic: Array(UnsafeBufferPointer(start: w.grad, count: w.count)),
+                                          rng: &rng, loss: loss))
+        if let b = layer.bias {
+            XCTAssertGradientOK(checker.check(name: "\(label) \(plan) bias", values: b.value, count: b.count,
+                                              analytic: Array(UnsafeBufferPointer(start: b.grad, count: b.count)),
+                                              rng: &rng, loss: loss))
+        }
+    }
+}
 
 /// Under every conv plan: two backward calls add up their parameter gradients;
 /// `inputGradient: false` leaves the parameter gradients as they were; and

@@ -82,24 +82,7 @@ final class ConvTranspose2dTests: XCTestCase {
             let (layer, ps) = makeConvT(t, &rng)
             let x = randomTensor(Shape(t.n, t.inC, t.h, t.w), &rng)
             let r = randomArray(layer.forward(x).count, &rng)
-            forEachConvPlan { plan in
-                ps.zeroGradients()
-                let y = layer.forward(x)
-                let dx = layer.backward(Tensor(y.shape, r)).toArray()
-                let loss = { projectedSum(layer.forward(x), r) }
-                let checker = GradientCheck()
-                XCTAssertGradientOK(checker.check(name: "\(t) \(plan) x", values: x.data, count: x.count,
-                                                  analytic: dx, rng: &rng, loss: loss))
-                let w = layer.weight
-                XCTAssertGradientOK(checker.check(name: "\(t) \(plan) weight", values: w.value, count: w.count,
-                                                  analytic: Array(UnsafeBufferPointer(start: w.grad, count: w.count)),
-                                                  rng: &rng, loss: loss))
-                if let b = layer.bias {
-                    XCTAssertGradientOK(checker.check(name: "\(t) \(plan) bias", values: b.value, count: b.count,
-                                                      analytic: Array(UnsafeBufferPointer(start: b.grad, count: b.count)),
-                                                      rng: &rng, loss: loss))
-                }
-            }
+            checkGradientsMatchFiniteDifferences(layer, ps, x: x, r: r, "\(t)", rng: &rng)
         }
     }
 

@@ -34,6 +34,13 @@ public enum SyntheticMedia {
         return result.stdoutData
     }
 
+    /// One lavfi source (e.g. "testsrc2=size=320x240:rate=25:duration=60")
+    /// encoded as H.264 at `path`; `output` adds output options ("-frames:v", "-g", …).
+    public static func encode(_ source: String, to path: String, output: [String] = []) throws {
+        try run(["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i", source, "-c:v", "libx264", "-preset", "ultrafast"]
+                + output + [path])
+    }
+
     /// Joins `clips` into one H.264 (or `codec`) video of `size` ("WxH") at 25 fps.
     public static func video(_ path: String, _ clips: [Clip], size: String = "160x120", codec: [String] = ["-c:v", "libx264", "-preset", "ultrafast"],
                       output: [String] = []) throws {

@@ -10,10 +10,7 @@ final class FaultCLITests: XCTestCase {
     func testColorizeRemovesItsTemporaryOnASignal() throws {
         let dir = try makeScratchDirectory()
         let clip = dir + "/long.mp4"
-        let make = try runTool("ffmpeg", ["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
-                                          "testsrc2=size=320x240:rate=25:duration=120", "-c:v", "libx264",
-                                          "-preset", "ultrafast", clip])
-        XCTAssertEqual(make.status, 0, make.stderr)
+        try SyntheticMedia.encode("testsrc2=size=320x240:rate=25:duration=120", to: clip)
         let out = dir + "/out.mp4"
         let (process, errURL) = try startVcolor(["colorize", "--model", colorizeFixture("tiny-none.safetensors"),
                                                  clip, "--out", out, "--quiet"], in: dir)
@@ -87,10 +84,7 @@ final class FaultCLITests: XCTestCase {
     func testTruncatedVideoIsColourisedWithAWarning() throws {
         let dir = try makeScratchDirectory()
         let whole = dir + "/whole.mp4"
-        let make = try runTool("ffmpeg", ["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
-                                          "testsrc2=size=160x120:rate=25", "-frames:v", "50", "-c:v", "libx264",
-                                          "-preset", "ultrafast", "-g", "5", "-movflags", "+faststart", whole])
-        XCTAssertEqual(make.status, 0, make.stderr)
+        try SyntheticMedia.encode("testsrc2=size=160x120:rate=25", to: whole, output: ["-frames:v", "50", "-g", "5", "-movflags", "+faststart"])
         let bytes = try Data(contentsOf: URL(fileURLWithPath: whole))
         try bytes.prefix(bytes.count / 2).write(to: URL(fileURLWithPath: dir + "/cut.mp4"))
         let r = try runVcolor(["colorize", "--model", colorizeFixture("tiny-none.safetensors"), dir + "/cut.mp4",
@@ -129,10 +123,7 @@ final class FaultCLITests: XCTestCase {
     func testPrepDirectoryWithASymlinkCycleEnds() throws {
         let dir = try makeScratchDirectory()
         try FileManager.default.createDirectory(atPath: dir + "/films/sub", withIntermediateDirectories: true)
-        let make = try runTool("ffmpeg", ["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
-                                          "testsrc2=size=160x120:rate=25", "-frames:v", "20", "-c:v", "libx264",
-                                          "-preset", "ultrafast", dir + "/films/sub/a.mp4"])
-        XCTAssertEqual(make.status, 0, make.stderr)
+        try SyntheticMedia.encode("testsrc2=size=160x120:rate=25", to: dir + "/films/sub/a.mp4", output: ["-frames:v", "20"])
         try FileManager.default.createSymbolicLink(atPath: dir + "/films/sub/loop", withDestinationPath: dir + "/films")
         let r = try runVcolor(["prep", dir + "/films", "--out", dir + "/out", "--val-fraction", "0", "--json"])
         XCTAssertEqual(r.status, 0, r.stderr)
@@ -146,10 +137,7 @@ final class FaultCLITests: XCTestCase {
     func testPrepRemovesItsPartialShardOnASignalAndResumes() throws {
         let dir = try makeScratchDirectory()
         let clip = dir + "/long.mp4"
-        let make = try runTool("ffmpeg", ["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
-                                          "testsrc2=size=320x240:rate=25:duration=60", "-c:v", "libx264",
-                                          "-preset", "ultrafast", clip])
-        XCTAssertEqual(make.status, 0, make.stderr)
+        try SyntheticMedia.encode("testsrc2=size=320x240:rate=25:duration=60", to: clip)
         let out = dir + "/out"
         let (process, errURL) = try startVcolor(["prep", clip, "--out", out, "--val-fraction", "0"], in: dir)
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
@@ -193,9 +181,7 @@ final class FaultCLITests: XCTestCase {
         let dir = try makeScratchDirectory()
         let model = dir + "/m.safetensors", clip = dir + "/clip.mp4", data = dir + "/data", run = dir + "/run"
         try FileManager.default.copyItem(atPath: colorizeFixture("tiny-none.safetensors"), toPath: model)
-        let make = try runTool("ffmpeg", ["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
-                                          "testsrc2=size=96x64:rate=25:duration=0.2", "-c:v", "libx264", "-preset", "ultrafast", clip])
-        XCTAssertEqual(make.status, 0, make.stderr)
+        try SyntheticMedia.encode("testsrc2=size=96x64:rate=25:duration=0.2", to: clip)
         let prep = try runVcolor(["prep", colorizeFixture("input"), "--out", data, "--min-frames", "2", "--val-fraction", "0"])
         XCTAssertEqual(prep.status, 0, prep.stderr)
         let train = try runVcolor(["train", "--data", data, "--run", run, "--base", "2", "--clip", "2", "--batch", "1", "--steps", "1"])
@@ -258,10 +244,7 @@ final class FaultCLITests: XCTestCase {
         let model = colorizeFixture("tiny-none.safetensors")
         func clip(_ name: String, seconds: Double) throws -> String {
             let path = dir + "/" + name
-            let make = try runTool("ffmpeg", ["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
-                                              "testsrc2=size=96x64:rate=25:duration=\(seconds)", "-c:v", "libx264",
-                                              "-preset", "ultrafast", path])
-            XCTAssertEqual(make.status, 0, make.stderr)
+            try SyntheticMedia.encode("testsrc2=size=96x64:rate=25:duration=\(seconds)", to: path)
             return path
         }
         let (six, four, long) = (try clip("six.mp4", seconds: 0.24), try clip("four.mp4", seconds: 0.16), try clip("long.mp4", seconds: 60))
@@ -311,10 +294,7 @@ final class FaultCLITests: XCTestCase {
         let model = colorizeFixture("tiny-none.safetensors")
         let long = dir + "/long.mp4", short = dir + "/short.mp4"
         for (path, seconds) in [(long, 60), (short, 0.2)] {
-            let make = try runTool("ffmpeg", ["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
-                                              "testsrc2=size=96x64:rate=25:duration=\(seconds)", "-c:v", "libx264",
-                                              "-preset", "ultrafast", path])
-            XCTAssertEqual(make.status, 0, make.stderr)
+            try SyntheticMedia.encode("testsrc2=size=96x64:rate=25:duration=\(seconds)", to: path)
         }
         func temporaries(_ prefix: String) throws -> [String] {
             try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasPrefix(prefix) }.sorted()
