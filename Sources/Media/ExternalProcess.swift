@@ -45,23 +45,50 @@ public enum ExternalProcess {
 
 /// Reads a child's stderr on a background thread, keeping its last 8 KB (where
 /// ffmpeg's actual complaint is), so a chatty child — a corrupt file can log an
-/// error per frame — never blocks on a full pipe and never fills memory.
+/// error per frame — never blocks on a full pipe and never fills memory. With
+/// `timestamps`, the lines of a reader's `framecrc` output go there instead.
 public final class StderrCollector: @unchecked Sendable {
     private static let keep = 8192
     private let done = DispatchSemaphore(value: 0)
     private var text = Data()
 
-    public init(_ handle: FileHandle) {
+    public init(_ handle: FileHandle, timestamps: FrameTimestamps? = nil) {
         Thread.detachNewThread { [self] in
+            var partial = Data()
             while true {
                 let chunk = handle.availableData
                 if chunk.isEmpty { break }
-                text.append(chunk)
-                if text.count > 2 * Self.keep { text = Data(text.suffix(Self.keep)) }
+                if let timestamps {
+                    partial.append(chunk)
+                    keep(Self.complaints(in: &partial, timestamps))
+                } else {
+                    keep(chunk)
+                }
             }
+            if !partial.isEmpty { keep(partial + Data("\n".utf8)) }
             if text.count > Self.keep { text = Data(text.suffix(Self.keep)) }
+            timestamps?.end()
             done.signal()
         }
+    }
+
+    private func keep(_ chunk: Data) {
+        text.append(chunk)
+        if text.count > 2 * Self.keep { text = Data(text.suffix(Self.keep)) }
+    }
+
+    /// The complete lines of `partial` that `timestamps` does not take (the
+    /// rest of a line stays in `partial` for the next chunk).
+    private static func complaints(in partial: inout Data, _ timestamps: FrameTimestamps) -> Data {
+        guard let end = partial.lastIndex(of: UInt8(ascii: "\n")) else { return Data() }
+        let lines = String(decoding: partial[..<end], as: UTF8.self)
+        partial = Data(partial[(end + 1)...])
+        var rest = Data()
+        for line in lines.split(separator: "\n", omittingEmptySubsequences: false) where !timestamps.take(line) {
+            rest.append(contentsOf: line.utf8)
+            rest.append(UInt8(ascii: "\n"))
+        }
+        return rest
     }
 
     /// What was kept, once the child has closed stderr. May be called more than once.

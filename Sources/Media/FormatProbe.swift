@@ -5,9 +5,18 @@ import Foundation
 /// before any of them is trusted (`MediaInfo.init(report:path:)` checks them).
 struct ProbeReport {
     struct Stream {
-        enum Kind { case video, audio, other }
+        enum Kind { case video, audio, subtitle, other }
         var kind: Kind
         var codec: String
+        /// The stream's number in the file (ffmpeg's `-map 0:N`).
+        var index = 0
+        /// A subtitle stream of text (SubRip, ASS, mov_text…), not of pictures.
+        var isText = false
+        /// Counts of the stream's timestamps: seconds = pts × num / den.
+        var timeBase = Rational(0, 0)
+        /// Degrees its display matrix turns the stored picture to show it, as
+        /// ffmpeg's decoder applies it (clockwise, 0..<360); nil without a matrix.
+        var rotation: Double?
         var width = 0
         var height = 0
         /// Unknown is 0/0 (or any non-positive part).
@@ -98,11 +107,17 @@ enum FormatProbe {
             let kind: ProbeReport.Stream.Kind = switch parameters.codec_type {
             case AVMEDIA_TYPE_VIDEO: .video
             case AVMEDIA_TYPE_AUDIO: .audio
+            case AVMEDIA_TYPE_SUBTITLE: .subtitle
             default: .other
             }
             let codec = parameters.codec_id == AV_CODEC_ID_NONE ? "?" : String(cString: avcodec_get_name(parameters.codec_id))
-            var entry = ProbeReport.Stream(kind: kind, codec: codec)
+            var entry = ProbeReport.Stream(kind: kind, codec: codec, index: i)
+            entry.timeBase = Rational(Int(s.time_base.num), Int(s.time_base.den))
+            if kind == .subtitle, let descriptor = avcodec_descriptor_get(parameters.codec_id) {
+                entry.isText = descriptor.pointee.props & AV_CODEC_PROP_TEXT_SUB != 0
+            }
             if kind == .video {
+                entry.rotation = rotation(stream)
                 entry.width = Int(parameters.width)
                 entry.height = Int(parameters.height)
                 let sar = av_guess_sample_aspect_ratio(context, stream, nil)
@@ -117,6 +132,19 @@ enum FormatProbe {
             report.streams.append(entry)
         }
         return report
+    }
+
+    /// The turn ffmpeg's decoder gives a stream with a display matrix (its
+    /// `autorotate`, on by default): the matrix's angle negated, rounded to
+    /// hundredths and taken into 0..<360, as ffmpeg 5.1's `get_rotation` does.
+    static func rotation(_ stream: UnsafeMutablePointer<AVStream>) -> Double? {
+        var size = 0
+        guard let data = av_stream_get_side_data(stream, AV_PKT_DATA_DISPLAYMATRIX, &size), size >= 9 * 4 else { return nil }
+        let matrix = UnsafeRawPointer(data).assumingMemoryBound(to: Int32.self)
+        var theta = -(av_display_rotation_get(matrix) * 100).rounded() / 100
+        guard theta.isFinite else { return nil }
+        theta -= 360 * (theta / 360 + 0.9 / 360).rounded(.down)
+        return theta
     }
 
     /// libavutil's words for an error code ("Invalid data found when processing input").

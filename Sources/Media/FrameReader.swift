@@ -3,8 +3,11 @@ import Foundation
 /// Decodes a video, an image or a list of images with ffmpeg into rgb24 frames
 /// of `width × height`, every frame exactly once (`-fps_mode passthrough`: no
 /// frame is duplicated or dropped for a frame rate, so variable-frame-rate
-/// files keep exactly the frames they contain). An optional filter chain
-/// (prep's crop and scale, `FitMode.filter`) runs inside ffmpeg.
+/// files keep exactly the frames they contain), turned upright as a player
+/// shows them (ffmpeg's autorotate; `MediaInfo` gives the size it makes). An
+/// optional filter chain (prep's crop and scale, `FitMode.filter`) runs inside
+/// ffmpeg. On request the reader also gives each frame's timestamp
+/// (`FrameTimestamps`), for an encoder that keeps them.
 ///
 /// A reader thread keeps up to `depth` frames decoded ahead, so ffmpeg's
 /// decoding and the pipe copy overlap the caller's work instead of waiting for
@@ -25,6 +28,8 @@ public final class FrameReader: @unchecked Sendable {
     private let process = Process()
     private let stderr: StderrCollector
     private let name: String
+    /// Every frame's presentation time, when asked for (`timestamps: true`).
+    public let timestamps: FrameTimestamps?
     /// The image list and its links (`writeList`), removed with the reader.
     private var listFolder: String?
 
@@ -45,8 +50,11 @@ public final class FrameReader: @unchecked Sendable {
     /// chain (`-filter_threads`); nil leaves ffmpeg's choice (about one per
     /// core each). A caller that already keeps every core busy with several
     /// readers passes 1: more threads then only add synchronisation.
+    /// `timestamps`: read each frame's presentation time too, as the file
+    /// states it (`-copyts`: not moved to start at zero, so it matches the
+    /// file's other streams).
     public init(_ input: Input, width: Int, height: Int, filter: String? = nil, depth: Int = 3,
-                threads: Int? = nil, temporaryDirectory: String = NSTemporaryDirectory()) throws {
+                threads: Int? = nil, timestamps: Bool = false, temporaryDirectory: String = NSTemporaryDirectory()) throws {
         self.width = width
         self.height = height
         direct = depth == 0
@@ -54,9 +62,11 @@ public final class FrameReader: @unchecked Sendable {
         let ffmpeg = try FFmpeg.ffmpegPath()
         var arguments = ["-nostdin", "-hide_banner", "-loglevel", "error"]
         if let threads { arguments += ["-filter_threads", String(max(1, threads)), "-threads", String(max(1, threads))] }
+        self.timestamps = timestamps ? FrameTimestamps() : nil
         switch input {
         case .file(let path):
             name = path
+            if timestamps { arguments.append("-copyts") }
             arguments += ["-i", "file:" + path]
         case .images(let images):
             name = images.first ?? "images"
@@ -67,6 +77,10 @@ public final class FrameReader: @unchecked Sendable {
         arguments += ["-map", "0:v:0", "-an", "-sn", "-dn", "-fps_mode", "passthrough"]
         if let filter { arguments += ["-vf", filter] }
         arguments += ["-pix_fmt", "rgb24", "-f", "rawvideo", "pipe:1"]
+        if timestamps {
+            arguments += ["-map", "0:v:0", "-fps_mode", "passthrough", "-enc_time_base", "-1", "-c:v", "wrapped_avframe",
+                          "-flush_packets", "1", "-f", "framecrc", "pipe:2"]
+        }
         FFmpeg.prepare(process, path: ffmpeg, arguments: arguments)
         let out = Pipe(), err = Pipe()
         // A 64 KB pipe holds about one 128² frame, so ffmpeg and this reader
@@ -80,7 +94,7 @@ public final class FrameReader: @unchecked Sendable {
             if let listFolder { try? FileManager.default.removeItem(atPath: listFolder) }
             throw error
         }
-        stderr = StderrCollector(err.fileHandleForReading)
+        stderr = StderrCollector(err.fileHandleForReading, timestamps: self.timestamps)
         for _ in 0..<max(1, depth) {
             let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: width * height * 3)
             all.append(buffer)

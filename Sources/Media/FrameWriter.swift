@@ -1,9 +1,15 @@
 import Foundation
 import Storage
 
-/// Encodes rgb24 frames with ffmpeg: a video (H.264 yuv420p by default, the
-/// input's frame rate, and the original's audio stream copied in), or one
-/// still image (format by extension, PNG for colorize's own outputs).
+/// Encodes rgb24 frames with ffmpeg: a video (H.264 yuv420p by default, each
+/// frame at the timestamp it is given, and what `KeptStreams` keeps of the
+/// original: audio, subtitles, chapters, metadata), or one still image
+/// (format by extension, PNG for colorize's own outputs).
+///
+/// A video's frames reach ffmpeg with their timestamps as a live Matroska
+/// stream (`MatroskaPipe`), encoded at the original's time base and passed
+/// through (`-fps_mode passthrough`): frame for frame the original's times, so
+/// a variable frame rate stays variable and in step with the sound.
 ///
 /// ffmpeg writes to a hidden temporary name next to `path` (same extension, so
 /// the same muxer) that `finish()` renames into place once the encoder has
@@ -17,34 +23,34 @@ public final class FrameWriter {
     private let process = Process()
     private let stdin: FileHandle
     private let stderr: StderrCollector
+    /// A video's frame header (`MatroskaPipe`), rewritten for every frame; nil for an image.
+    private let frameHeader: UnsafeMutablePointer<UInt8>?
 
     public struct VideoOptions {
-        public var frameRate: String
+        /// The time base of the encoder and of the output's video stream ("1/15360",
+        /// an original's; "1/25" for images at 25 fps).
+        public var timeBase: String
         public var codec = "libx264"
         public var crf = 18
         /// x264/x265 speed preset (nil: the encoder's default, medium).
         public var preset: String?
         public var sampleAspectRatio = "1:1"
-        /// A file whose first audio stream is copied into the output (nil: no audio).
-        public var audioFrom: String?
-        /// Re-encode the audio to AAC (when the container cannot hold the original codec).
-        public var transcodeAudio = false
+        /// The original video whose other streams are kept, and how (nil: none).
+        public var streamsFrom: (path: String, kept: KeptStreams)?
 
-        public init(frameRate: String, codec: String = "libx264", crf: Int = 18) {
-            self.frameRate = frameRate
+        public init(timeBase: String, codec: String = "libx264", crf: Int = 18) {
+            self.timeBase = timeBase
             self.codec = codec
             self.crf = crf
         }
     }
 
-    /// A video writer.
+    /// A video writer; frames go in with `write(_:nanoseconds:)`.
     public convenience init(video path: String, width: Int, height: Int, options: VideoOptions) throws {
-        var arguments = ["-nostdin", "-hide_banner", "-loglevel", "error", "-y",
-                         "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", "\(width)x\(height)",
-                         "-framerate", options.frameRate, "-i", "pipe:0"]
-        if let audio = options.audioFrom {
-            arguments += ["-i", "file:" + audio, "-map", "0:v:0", "-map", "1:a?"]
-            arguments += options.transcodeAudio ? ["-c:a", "aac", "-b:a", "192k"] : ["-c:a", "copy"]
+        // -copyts: the frames' times and the original's streams' times are both the original's own.
+        var arguments = ["-nostdin", "-hide_banner", "-loglevel", "error", "-y", "-copyts", "-f", "matroska", "-i", "pipe:0"]
+        if let original = options.streamsFrom {
+            arguments += ["-i", "file:" + original.path, "-map", "0:v:0"] + original.kept.arguments
         }
         arguments += ["-c:v", options.codec]
         if options.codec == "libx264" || options.codec == "libx265" {
@@ -53,10 +59,11 @@ public final class FrameWriter {
         }
         // yuv420p needs even sizes; an odd frame keeps its size in a 4:4:4 file instead of being cropped.
         let even = width % 2 == 0 && height % 2 == 0
-        arguments += ["-pix_fmt", even ? "yuv420p" : "yuv444p",
+        arguments += ["-fps_mode", "passthrough", "-enc_time_base", options.timeBase,
+                      "-pix_fmt", even ? "yuv420p" : "yuv444p",
                       "-vf", "setsar=" + options.sampleAspectRatio.replacingOccurrences(of: ":", with: "/"),
                       "file:" + OutputTemporaries.path(for: path)]
-        try self.init(path: path, width: width, height: height, arguments: arguments)
+        try self.init(path: path, width: width, height: height, arguments: arguments, video: true)
     }
 
     /// Encodes one tiny frame with `options` into a scratch file of `path`'s
@@ -97,10 +104,10 @@ public final class FrameWriter {
             "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
             "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", "\(width)x\(height)", "-i", "pipe:0",
             "-frames:v", "1", "-update", "1", "file:" + OutputTemporaries.path(for: path),
-        ])
+        ], video: false)
     }
 
-    private init(path: String, width: Int, height: Int, arguments: [String]) throws {
+    private init(path: String, width: Int, height: Int, arguments: [String], video: Bool) throws {
         self.path = path
         self.width = width
         self.height = height
@@ -126,17 +133,38 @@ public final class FrameWriter {
         }
         stdin = input.fileHandleForWriting
         stderr = StderrCollector(err.fileHandleForReading)
+        frameHeader = video ? .allocate(capacity: MatroskaPipe.frameHeaderSize) : nil
+        if video {
+            let header = MatroskaPipe.header(width: width, height: height)
+            try header.withUnsafeBufferPointer { try send($0.baseAddress!, header.count) }
+        }
     }
 
-    /// Writes one frame (`width × height × 3` bytes). An encoder that has
+    deinit { frameHeader?.deallocate() }
+
+    /// Writes one frame (`width × height × 3` bytes) of an image. An encoder that has
     /// stopped taking frames (it could not start: a full disk, an option it
     /// refuses) ends the job here with its reason, not after the whole film.
     public func write(_ frame: UnsafePointer<UInt8>) throws {
+        precondition(frameHeader == nil, "a video's frames are written with their timestamps")
+        try send(frame, width * height * 3)
+    }
+
+    /// Writes one frame of a video, shown at `nanoseconds` (the original's
+    /// timestamp, `FrameTimestamps`); times must increase from frame to frame.
+    public func write(_ frame: UnsafePointer<UInt8>, nanoseconds: Int64) throws {
+        guard let frameHeader else { preconditionFailure("an image has no timestamp") }
+        let bytes = width * height * 3
+        MatroskaPipe.frameHeader(nanoseconds: UInt64(bitPattern: nanoseconds), bytes: bytes, into: frameHeader)
+        try send(frameHeader, MatroskaPipe.frameHeaderSize)
+        try send(frame, bytes)
+    }
+
+    private func send(_ data: UnsafePointer<UInt8>, _ bytes: Int) throws {
         let fd = stdin.fileDescriptor
         var done = 0
-        let bytes = width * height * 3
         while done < bytes {
-            let n = Foundation.write(fd, frame + done, bytes - done)
+            let n = Foundation.write(fd, data + done, bytes - done)
             if n > 0 { done += n; continue }
             if n < 0 && errno == EINTR { continue }
             throw failed()

@@ -1,17 +1,20 @@
 import Foundation
 
 /// What libavformat says about an input (what ffprobe would print): its first
-/// video stream and whether there is audio to carry over. Prep and colorize
-/// read inputs through it.
+/// video stream and what else there is to carry over (audio, subtitles).
+/// Prep and colorize read inputs through it.
 public struct MediaInfo: Equatable, Sendable {
+    /// The picture's size as shown, which is the size ffmpeg decodes it to: a
+    /// display matrix's quarter turn (a phone held upright) swaps the stored
+    /// width and height, and ffmpeg's decoder applies the turn (`rotation`).
     public var width: Int
     public var height: Int
-    /// Sample (pixel) aspect ratio, reduced; 1:1 when unknown.
+    /// Sample (pixel) aspect ratio as shown (swapped with width and height), reduced; 1:1 when unknown.
     public var sarNumerator = 1
     public var sarDenominator = 1
-    /// The stream's frame rate as ffprobe gives it ("25/1", "30000/1001"), passed
-    /// back to an encoder unchanged so an output's rate is exactly the input's
-    /// ("25/1" when the stream states none).
+    /// The stream's frame rate as ffprobe gives it ("25/1", "30000/1001"; "25/1"
+    /// when the stream states none). An encoder is given each frame's own
+    /// timestamp instead (`FrameTimestamps`): a variable rate has no one rate.
     public var frameRate: String
     /// Average frame rate (the stated rate, or 25, when the stream gives none); stored with prep's sequences.
     public var fps: Double
@@ -24,6 +27,24 @@ public struct MediaInfo: Equatable, Sendable {
     public var format: String
     /// The first audio stream's codec, nil when there is none.
     public var audioCodec: String?
+    /// The video stream's time base ("1/15360"): its timestamps count these.
+    public var timeBase = "1/25"
+    /// Degrees (clockwise, 0..<360) the decoder turns the stored picture to
+    /// show it, from the stream's display matrix; 0 without one.
+    public var rotation = 0.0
+    /// The subtitle streams, in file order.
+    public var subtitles: [Subtitle] = []
+
+    public struct Subtitle: Equatable, Sendable {
+        /// The stream's number in the file (`-map 0:N`).
+        public var index: Int
+        public var codec: String
+        /// Text (SubRip, ASS, mov_text…) rather than pictures (DVD, PGS), so it can be converted.
+        public var isText: Bool
+        public init(index: Int, codec: String, isText: Bool) {
+            (self.index, self.codec, self.isText) = (index, codec, isText)
+        }
+    }
 
     /// Sample aspect ratio "N:D", as ffmpeg's `setsar` takes it.
     public var sampleAspectRatio: String { "\(sarNumerator):\(sarDenominator)" }
@@ -68,6 +89,17 @@ extension MediaInfo {
             let (n, d) = (video.sampleAspectRatio.numerator, video.sampleAspectRatio.denominator)
             let g = Self.gcd(n, d)
             (sarNumerator, sarDenominator) = (n / g, d / g)
+        }
+        if video.timeBase.positiveValue != nil { timeBase = "\(video.timeBase.numerator)/\(video.timeBase.denominator)" }
+        subtitles = report.streams.filter { $0.kind == .subtitle }.map { Subtitle(index: $0.index, codec: $0.codec, isText: $0.isText) }
+        if let turn = video.rotation {
+            rotation = turn
+            // As ffmpeg 5.1's decoder: within a degree of a quarter turn it transposes
+            // the picture (and its pixel aspect); other angles keep the frame's size.
+            if abs(turn - 90) < 1 || abs(turn - 270) < 1 {
+                (width, height) = (height, width)
+                (sarNumerator, sarDenominator) = (sarDenominator, sarNumerator)
+            }
         }
         if video.frames > 0 {
             estimatedFrames = video.frames

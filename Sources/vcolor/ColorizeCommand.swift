@@ -13,8 +13,8 @@ struct ColorizeCommand: LoggedCommand, BatchNormStatisticsOption {
         discussion: """
             INPUT and OUTPUT are each a video file, an image file or a directory of images \
             (an OUTPUT without a video or image extension is a directory of PNGs). The output \
-            keeps the input's resolution and frame count, and for video its frame rate and \
-            audio. The network runs at the model's size on the frame's lightness; its colour \
+            keeps the input's resolution (as shown: a phone's rotation applied) and frame count, \
+            and for video every frame's timestamp, its audio, subtitles, chapters and metadata. The network runs at the model's size on the frame's lightness; its colour \
             is upsampled and joined with the frame's own full-resolution lightness. The LSTM \
             state runs through each shot and is reset at scene cuts.
             """)

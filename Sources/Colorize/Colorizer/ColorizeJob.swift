@@ -6,8 +6,9 @@ import Net
 import ModelFiles
 
 /// `vcolor colorize`: from an input (video, image, directory of images) to an
-/// output of the same resolution and frame count (and, video to video, the
-/// same frame rate and the original audio stream).
+/// output of the same resolution (as shown: a phone's display matrix applied)
+/// and frame count, and, video to video, every frame at its original's
+/// timestamp and the original's other streams kept (`KeptStreams`).
 public struct ColorizeJob {
     public struct Options: Sendable {
         public var batch = 8
@@ -18,7 +19,21 @@ public struct ColorizeJob {
         /// Frame rate of a video made from images ("25", "30000/1001").
         public var imageFrameRate = "25"
         public var progress = true
+        /// Where a line about the input that does not stop the job goes (a
+        /// stream the output cannot hold): stderr, as a warning.
+        public var warn: @Sendable (String) -> Void = { Logger(label: "colorize").warning("\($0)") }
         public init() {}
+
+        /// `imageFrameRate` as frames `num` per `den` seconds ("29.97" is 2997/100);
+        /// 25/1 for one `validate` refuses.
+        public var imageRate: (num: Int, den: Int) {
+            let parts = imageFrameRate.split(separator: "/", omittingEmptySubsequences: false)
+            if parts.count == 2, let n = Int(parts[0]), let d = Int(parts[1]), n > 0, d > 0 { return (n, d) }
+            guard parts.count == 1, let value = Double(parts[0]), value.isFinite, value > 0, value <= 1000 else { return (25, 1) }
+            var den = 1
+            while den < 1_000_000, (value * Double(den)).rounded() != value * Double(den) { den *= 10 }
+            return (Int((value * Double(den)).rounded()), den)
+        }
 
         /// One-line errors for options no encoder or network call can use, before any work.
         public func validate() throws {
@@ -53,9 +68,6 @@ public struct ColorizeJob {
         self.options = options
     }
 
-    /// Audio codecs the MP4/MOV muxer takes as they are; others are re-encoded to AAC.
-    static let mp4Audio: Set<String> = ["aac", "mp3", "alac", "ac3", "eac3"]
-
     @discardableResult
     public func run(input: String, output: String) throws -> Summary {
         let source = try MediaPath.input(input)
@@ -80,11 +92,18 @@ public struct ColorizeJob {
         }
 
         if case let .video(path) = target {
-            var check = FrameWriter.VideoOptions(frameRate: options.imageFrameRate, codec: options.codec, crf: options.crf)
+            var check = FrameWriter.VideoOptions(timeBase: "1/25", codec: options.codec, crf: options.crf)
             check.preset = options.preset
             try FrameWriter.checkVideoOutput(path, options: check)
         }
-        let sink = try Sink(target: target, source: source, files: files.map(\.info), options: options, input: input)
+        var kept: KeptStreams?
+        var videoToVideo = false
+        if case .video = source, case let .video(path) = target {
+            videoToVideo = true
+            kept = KeptStreams(of: files[0].info, original: files[0].path, output: path)
+            if let left = kept?.left { options.warn(left) }
+        }
+        let sink = try Sink(target: target, source: source, files: files.map(\.info), options: options, input: input, kept: kept)
         // The sink holds the output's lock: to the end of the job, however it ends.
         defer { withExtendedLifetime(sink) {} }
         let colorizer = Colorizer(model: model, batch: options.batch)
@@ -92,14 +111,26 @@ public struct ColorizeJob {
         if case .video = source { estimated = files[0].info.estimatedFrames } else { estimated = files.count }
         let progress = options.progress ? ProgressLine(label: "colorize", total: estimated) : nil
         var size = (0, 0)
+        // A video's frames keep their timestamps; images are frames at --fps.
+        var timestamps: FrameTimestamps?
+        let rate = options.imageRate
         let emit: Colorizer.Emit = { frame in
-            try sink.write(frame)
+            var time = Int64((Double(frame.index) * Double(rate.den) * 1e9 / Double(rate.num)).rounded())
+            if let timestamps {
+                guard let ns = timestamps.nanoseconds(of: frame.index) else {
+                    throw MediaError("\(input): ffmpeg gave no timestamp for frame \(frame.index + 1)")
+                }
+                time = ns
+            }
+            try sink.write(frame, nanoseconds: time)
             size = (frame.width, frame.height)
             progress?.update(frame.index + 1)
         }
         do {
             for file in files {
-                let reader = try FrameReader(.file(file.path), width: file.info.width, height: file.info.height)
+                let reader = try FrameReader(.file(file.path), width: file.info.width, height: file.info.height,
+                                             timestamps: videoToVideo)
+                timestamps = reader.timestamps
                 // The reader thread holds the reader: a throw below must stop it and ffmpeg
                 // (after a normal finish this does nothing).
                 defer { reader.cancel() }
@@ -144,12 +175,13 @@ public struct ColorizeJob {
         let options: Options
         let input: String
         let infos: [MediaInfo]
+        let kept: KeptStreams?
         private let lock: DirectoryLock
         private var video: FrameWriter?
         /// A folder of frames from a video or a folder of images.
         private var folder: FrameFolder?
 
-        init(target: MediaPath, source: MediaPath, files: [MediaInfo], options: Options, input: String) throws {
+        init(target: MediaPath, source: MediaPath, files: [MediaInfo], options: Options, input: String, kept: KeptStreams?) throws {
             var target = target
             if case let .imageDirectory(path, _) = target, case let .image(image) = source {
                 // One image into a folder is one more file there, not a new folder.
@@ -160,6 +192,7 @@ public struct ColorizeJob {
             self.source = source
             self.options = options
             self.input = input
+            self.kept = kept
             infos = files
             let output: String
             switch target {
@@ -188,21 +221,19 @@ public struct ColorizeJob {
             ((image as NSString).lastPathComponent as NSString).deletingPathExtension + ".png"
         }
 
-        func write(_ frame: Colorizer.Frame) throws {
+        /// Writes `frame`; into a video at `nanoseconds`.
+        func write(_ frame: Colorizer.Frame, nanoseconds: Int64) throws {
             switch target {
             case let .video(path):
                 if video == nil {
-                    var o = FrameWriter.VideoOptions(frameRate: options.imageFrameRate, codec: options.codec, crf: options.crf)
+                    let rate = options.imageRate
+                    var o = FrameWriter.VideoOptions(timeBase: "\(rate.den)/\(rate.num)", codec: options.codec, crf: options.crf)
                     o.preset = options.preset
                     if case .video = source {
                         let info = infos[0]
-                        o.frameRate = info.frameRate
+                        o.timeBase = info.timeBase
                         o.sampleAspectRatio = info.sampleAspectRatio
-                        if let codec = info.audioCodec {
-                            o.audioFrom = input
-                            let ext = MediaPath.pathExtension(path)
-                            o.transcodeAudio = ["mp4", "m4v", "mov"].contains(ext) && !ColorizeJob.mp4Audio.contains(codec)
-                        }
+                        o.streamsFrom = kept.map { (input, $0) }
                     }
                     video = try FrameWriter(video: path, width: frame.width, height: frame.height, options: o)
                 }
@@ -210,7 +241,7 @@ public struct ColorizeJob {
                     throw MediaError("frame \(frame.index) is \(frame.width)×\(frame.height) but the video is "
                                      + "\(video?.width ?? 0)×\(video?.height ?? 0); a video needs images of one size")
                 }
-                try video.write(frame.rgb)
+                try video.write(frame.rgb, nanoseconds: nanoseconds)
             case let .image(path):
                 try writeImage(frame, to: path)
             case .imageDirectory:
