@@ -14,7 +14,7 @@ final class StreamsKeptTests: XCTestCase {
     /// (Matroska cannot start below zero, so there every stream moves by the
     /// AAC track's 21 ms of priming, picture and sound alike).
     func testVariableFrameRateKeepsEveryTimestamp() throws {
-        let dir = try temporaryDirectory(self)
+        let dir = try makeScratchDirectory()
         let clip = dir + "/vfr.mp4"
         try SyntheticMedia.run([
             "-hide_banner", "-loglevel", "error", "-y",
@@ -55,7 +55,7 @@ final class StreamsKeptTests: XCTestCase {
     /// upright, 120×160, without a matrix (so no player turns it again), its
     /// lightness that of the input as ffmpeg shows it.
     func testRotatedVideoComesOutUpright() throws {
-        let dir = try temporaryDirectory(self)
+        let dir = try makeScratchDirectory()
         let plain = dir + "/plain.mp4", clip = dir + "/phone.mp4"
         try SyntheticMedia.run(["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=10",
                                 "-frames:v", "10", "-vf", "format=gray", "-c:v", "libx264", "-preset", "ultrafast",
@@ -87,7 +87,7 @@ final class StreamsKeptTests: XCTestCase {
     /// container holding the subtitles its own way. A container that cannot
     /// hold them (AVI) gets the rest and one line on stderr that says so.
     func testSubtitlesChaptersAndMetadataAreKept() throws {
-        let dir = try temporaryDirectory(self)
+        let dir = try makeScratchDirectory()
         let srt = dir + "/subs.srt", chapters = dir + "/chapters.txt"
         try "1\n00:00:00,100 --> 00:00:00,900\nPremier plan\n\n2\n00:00:01,000 --> 00:00:01,800\nSecond plan\n"
             .write(toFile: srt, atomically: true, encoding: .utf8)
