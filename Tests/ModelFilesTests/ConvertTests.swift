@@ -82,6 +82,38 @@ final class ConvertTests: XCTestCase {
         XCTAssertEqual(try ModelFile.load(st).config.size, 256, "the metadata carries the size")
     }
 
+    /// The recipe a model was trained with travels with it: a checkpoint's
+    /// λ, GAN weight and EMA decay reach the safetensors metadata and come back
+    /// from it (they were written as the seed's defaults before), and a recipe
+    /// value that is not a number is an error naming it.
+    func testRecipeFieldsSurviveConversion() throws {
+        let dir = try makeScratchDirectory()
+        var rng = RandomGenerator(seed: 7)
+        let config = ModelConfig(baseWidth: 2, temporal: .lstm)
+        let g = try Generator(config: config, rng: &rng)
+        let d = try Discriminator(config: config, rng: &rng)
+        let h5 = dir + "/ema.h5"
+        let recipe = #""lambdaL1":50,"ganWeight":0,"emaDecay":0.99,"warmupSteps":10,"learningRate":0.0001"#
+        try Checkpoint.write(ModelWeights(generator: g.parameters, discriminator: d.parameters),
+                             configuration: #"{"model":{"baseWidth":2,"temporal":"lstm","size":128,"# + recipe + "}}",
+                             to: h5)
+        let st = dir + "/ema.safetensors"
+        let summary = try ModelConverter.convert(h5, to: st, contents: .generator)
+        let expected = ModelConfig(baseWidth: 2, temporal: .lstm, size: 128, lambdaL1: 50, learningRate: 1e-4,
+                                   ganWeight: 0, warmupSteps: 10, emaDecay: 0.99)
+        XCTAssertEqual(summary.config, expected)
+        let stored = try XCTUnwrap(SafeTensors.load(contentsOf: URL(fileURLWithPath: st)).metadata[SafeTensorsStore.configKey])
+        XCTAssertEqual(try JSONDecoder().decode(ModelConfig.self, from: Data(stored.utf8)), expected)
+        XCTAssertEqual(try ModelFile.load(st).config, expected, "and read back from the safetensors file")
+
+        let bad = dir + "/bad.h5"
+        try Checkpoint.write(ModelWeights(generator: g.parameters, discriminator: d.parameters),
+                             configuration: #"{"model":{"baseWidth":2,"temporal":"lstm","emaDecay":"high"}}"#, to: bad)
+        XCTAssertThrowsError(try ModelFile.load(bad)) { error in
+            XCTAssertEqual("\(error)", "\(bad): the stored configuration's emaDecay is not a valid model setting")
+        }
+    }
+
     func testGeneratorOnlyLeavesTheDiscriminatorOut() throws {
         let dir = try makeScratchDirectory()
         let h5 = dir + "/g.h5"

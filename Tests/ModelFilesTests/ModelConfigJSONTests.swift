@@ -8,7 +8,12 @@ import XCTest
 final class ModelConfigJSONTests: XCTestCase {
     func testIntegersAreRead() throws {
         let p = try ModelConfigJSON.parse(#"{"model":{"base_width":8,"size":256,"temporal":"none"}}"#, source: "f")
-        XCTAssertEqual(p, .init(baseWidth: 8, temporal: ModelConfig.Temporal.none, size: 256))
+        // The recipe is ModelConfig's own decoding of the same object: it knows no
+        // snake_case width, so only the strict fields above carry base_width.
+        XCTAssertEqual(p, .init(baseWidth: 8, temporal: ModelConfig.Temporal.none, size: 256,
+                                recipe: ModelConfig(temporal: .none, size: 256)))
+        let recipe = try ModelConfigJSON.parse(#"{"baseWidth":2,"ganWeight":0,"emaDecay":0.99}"#, source: "f").recipe
+        XCTAssertEqual(recipe, ModelConfig(baseWidth: 2, ganWeight: 0, emaDecay: 0.99))
         XCTAssertEqual(try ModelConfigJSON.parse(#"{"baseWidth":16.0}"#, source: "f").baseWidth, 16)
     }
 

@@ -9,15 +9,21 @@ import Net
 ///   the model's under a `model` key (the top level is tried when there is none).
 /// - PyTorch-side files (tools/make_golden.py): snake_case `base_width`.
 ///
-/// Only the fields that shape the network matter here (base width, temporal,
-/// size); `ModelConfig`'s own decoder would quietly default a misspelt key to
-/// the seed's 64 channels, so the width is looked up under both spellings and
-/// its absence is reported rather than guessed.
+/// The fields that shape the network (base width, temporal, size) are read
+/// here one by one: `ModelConfig`'s own decoder would quietly default a
+/// misspelt key to the seed's 64 channels, so the width is looked up under
+/// both spellings and its absence is reported rather than guessed. The
+/// training recipe the file was made with (λ, GAN weight, EMA decay, …) is
+/// kept as `ModelConfig`'s decoder reads it, so that convert writes what the
+/// run used, not the seed's defaults.
 enum ModelConfigJSON {
     struct Partial: Equatable {
         var baseWidth: Int?
         var temporal: ModelConfig.Temporal?
         var size: Int?
+        /// The whole stored configuration as `ModelConfig` decodes it: the
+        /// recipe fields as stored, any absent one the seed's.
+        var recipe = ModelConfig()
     }
 
     static func parse(_ text: String, source: String) throws -> Partial {
@@ -42,6 +48,15 @@ enum ModelConfigJSON {
                 throw ModelFileError("\(source): the stored configuration has temporal \(t); expected \"lstm\" or \"none\"")
             }
             partial.temporal = temporal
+        }
+        do {
+            let model = try JSONSerialization.data(withJSONObject: dictionary)
+            partial.recipe = try JSONDecoder().decode(ModelConfig.self, from: model)
+        } catch {
+            var key = "recipe"
+            if case let DecodingError.typeMismatch(_, context) = error { key = context.codingPath.map(\.stringValue).joined(separator: ".") }
+            if case let DecodingError.dataCorrupted(context) = error { key = context.codingPath.map(\.stringValue).joined(separator: ".") }
+            throw ModelFileError("\(source): the stored configuration's \(key) is not a valid model setting")
         }
         return partial
     }

@@ -7,7 +7,8 @@ extension TensorStore {
     /// (down1's or layer1's weight has `w` output channels; `lstm.*` is there or
     /// not); a stored configuration that disagrees is an error, and the frame
     /// size, which no tensor shows (the network is fully convolutional), comes
-    /// from it or is the seed's 128.
+    /// from it or is the seed's 128. The recipe fields are the stored ones
+    /// (the seed's where nothing is stored).
     func configuration() throws -> ModelConfig {
         let stored = try storedConfiguration.map { try ModelConfigJSON.parse($0, source: path) }
         let generator = try tensors(in: .generator) ?? [:]
@@ -38,8 +39,10 @@ extension TensorStore {
         guard let baseWidth = width ?? stored?.baseWidth else {
             throw ModelFileError("\(path): cannot tell the model's width: no down1.conv.weight or layer1.conv.weight tensor")
         }
-        let config = ModelConfig(baseWidth: baseWidth, temporal: stored?.temporal ?? temporal,
-                                 size: stored?.size ?? 128)
+        var config = stored?.recipe ?? ModelConfig()
+        config.baseWidth = baseWidth
+        config.temporal = stored?.temporal ?? temporal
+        config.size = stored?.size ?? 128
         do { try config.validate() } catch { throw ModelFileError("\(path): \(error)") }
         return config
     }
