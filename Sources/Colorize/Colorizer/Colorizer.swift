@@ -15,6 +15,8 @@ import Media
 ///
 /// Frames come out in order, each exactly once, through the `emit` closure;
 /// with look-ahead and batching they come out up to `batch + 1` frames late.
+/// A network output that is not finite is an error before its frames are
+/// emitted (`LoadedModel.checkOutput`): it would be drawn as grey.
 public final class Colorizer {
     public let model: LoadedModel
     public let batch: Int
@@ -145,6 +147,7 @@ public final class Colorizer {
             for p in 0..<plane { dst[p] = LabCodec.network(lightness: slot.small[p]) }
         }
         let ab = stream.forward(L: input, frames: n)
+        try model.checkOutput(ab, at: "frames \(chunk[0].index)–\(chunk[n - 1].index) of the input")
         for (i, slot) in chunk.enumerated() {
             compose(slot, ab: ab.data + i * 2 * plane)
             try emit(Frame(index: slot.index, width: slot.width, height: slot.height, rgb: output))

@@ -57,6 +57,7 @@ public final class Evaluator {
 /// LSTM state carried from chunk to chunk; every row scored frame by frame.
 /// The buffers are reused from sequence to sequence.
 final class SequenceRun {
+    let models: [LoadedModel]
     let streams: [GeneratorStream]
     let size: Int, batch: Int
     private let lab8: UnsafeMutableBufferPointer<UInt8>
@@ -66,6 +67,7 @@ final class SequenceRun {
     private let greyAB: [Float]
 
     init(models: [LoadedModel], size: Int, batch: Int) {
+        self.models = models
         streams = models.map { GeneratorStream($0.generator) }
         self.size = size
         self.batch = batch
@@ -97,6 +99,8 @@ final class SequenceRun {
             LabCodec.lab8ToNetwork(lab8.baseAddress!, frames: n, pixels: plane, l: L.data, ab: unusedAB.data)
             for (m, stream) in streams.enumerated() {
                 let ab = stream.forward(L: L, frames: n)
+                // A NaN would be scored as `nan`: the model is refused instead.
+                try models[m].checkOutput(ab, at: "sequence \(id), frames \(start)–\(start + n - 1)")
                 for f in 0..<n {
                     let out = ab.data + f * 2 * plane
                     let scale = Float(LabCodec.chromaRange)

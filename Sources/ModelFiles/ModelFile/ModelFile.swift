@@ -9,7 +9,8 @@ import Net
 /// then reads, then refuses NaN and ±∞ by name.
 ///
 /// - `load` / `loadModel`: a generator (and discriminator) built from the file's
-///   configuration, for `colorize`, `eval`, `convert`.
+///   configuration, for `colorize`, `eval`, `convert`; refused when its output
+///   on a probe frame is not finite (`ForwardProbe`).
 /// - `loadWeights`: into the networks of a run (`train --init`).
 /// - `restore`: weights, Adam moments and step counts of a run's checkpoint (`train --resume`).
 public final class ModelFile {
@@ -91,6 +92,7 @@ public final class ModelFile {
         var sections = [TensorSection(group: generator, parameters: g.parameters)]
         if let d { sections.append(TensorSection(group: .discriminator, parameters: d.parameters)) }
         try store.fill(sections, model: config)
+        try ForwardProbe.check(g, d, path: path)
         return LoadedModel(config: config, generator: g, discriminator: d, path: path)
     }
 
