@@ -1,6 +1,7 @@
 import ArgumentParser
 import DataPrep
 import Foundation
+import ModelFiles
 
 /// `vcolor inspect PATH`: what is in a data set, a shard or a checkpoint.
 struct InspectCommand: LoggedCommand {
@@ -15,11 +16,12 @@ struct InspectCommand: LoggedCommand {
     var json = false
     @OptionGroup var logging: LoggingOptions
 
-    @Flag(help: "Read every frame of every shard of a data set (slow: decompresses everything).")
+    @Flag(help: "Read every frame of every shard of a data set (slow: decompresses everything); load a checkpoint as train, colorize and convert do (every tensor against its checksum).")
     var verify = false
 
     func run() throws {
-        let result = try Inspection.inspect(path, verify: verify)
+        var result = try Inspection.inspect(path, verify: verify)
+        if verify, Self.isCheckpoint(result.json) { verifyCheckpoint(&result) }
         if json {
             let data = try JSONSerialization.data(withJSONObject: result.json, options: [.prettyPrinted, .sortedKeys])
             print(String(decoding: data, as: UTF8.self))
@@ -30,5 +32,28 @@ struct InspectCommand: LoggedCommand {
         if let problems = result.json["problems"] as? [String], !problems.isEmpty {
             throw PrepError("\(problems.count) problem\(problems.count == 1 ? "" : "s"): \(problems[0])")
         }
+    }
+
+    /// Whether the listing is of a checkpoint (an HDF5 file with the checkpoint's `format`).
+    static func isCheckpoint(_ listing: [String: Any]) -> Bool {
+        let attributes = (listing["root"] as? [String: Any])?["attributes"] as? [String: Any]
+        return listing["kind"] as? String == "hdf5" && attributes?["format"] as? String == Checkpoint.format
+    }
+
+    /// A checkpoint is verified by the loaders' own code (`ModelFile.verify`):
+    /// what train, colorize or convert would refuse is its problem.
+    func verifyCheckpoint(_ result: inout (json: [String: Any], text: String)) {
+        var problems: [String] = []
+        do {
+            let file = try ModelFile.open(path, as: .checkpoint)
+            defer { file.close() }
+            try file.verify()
+        } catch {
+            problems.append(String(describing: error))
+        }
+        result.json["verified"] = true
+        result.json["problems"] = problems
+        result.text += problems.first.map { "\nPROBLEMS   1\n  \($0)" }
+            ?? "\nverified   every tensor matches its checksum, is finite, and loads as the model"
     }
 }

@@ -32,6 +32,24 @@ final class ModelFileFaultTests: XCTestCase {
         try runTrain(tiny + args, ranks: ranks, timeout: timeout)
     }
 
+    /// Flips one bit in the middle of `tensor`'s stored values (found in the
+    /// file by its bytes), as a failing disk or a bad copy would: HDF5 still
+    /// opens the file, only the tensor's checksum can tell.
+    func flipABit(in checkpoint: String, tensor: String = "generator/down1.conv.weight") throws {
+        let file = try HDF5File.open(checkpoint)
+        let dataset = try file.root.openDataset(tensor)
+        var values = [Float](repeating: 0, count: try dataset.shape().reduce(1, *))
+        try values.withUnsafeMutableBufferPointer { try dataset.read(into: $0) }
+        dataset.close()
+        try file.close()
+        let pattern = values.flatMap { withUnsafeBytes(of: $0.bitPattern.littleEndian) { Array($0) } }
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: checkpoint)))
+        let at = try XCTUnwrap((0...(bytes.count - pattern.count)).first { bytes[$0..<$0 + pattern.count].elementsEqual(pattern) },
+                               "\(tensor)'s values not found in \(checkpoint)")
+        bytes[at + pattern.count / 2] ^= 0x10
+        try Data(bytes).write(to: URL(fileURLWithPath: checkpoint))
+    }
+
     // MARK: - Cause 5: finite but huge weights
 
     /// Weights near Float's limit (3e38) are finite, so every tensor passes the
@@ -75,5 +93,40 @@ final class ModelFileFaultTests: XCTestCase {
                              configuration: ModelConfigJSON.text(config), to: huge)
         let fine = try runVcolor(["colorize", "--model", huge, path("frames/f1.png"), "--out", path("out.png"), "--quiet"])
         XCTAssertEqual(fine.status, 0, fine.stderr)
+    }
+
+    // MARK: - Cause 11: inspect --verify of a checkpoint
+
+    /// `inspect --verify` of a checkpoint with a flipped bit exited 0, while
+    /// train, colorize and convert refuse the file as corrupt. It now checks
+    /// what they check (through their loader) and fails with their words.
+    func testInspectVerifyOfACheckpointChecksWhatTheLoadersCheck() throws {
+        let run = path("run")
+        XCTAssertEqual(try train(["--data", try data(), "--run", run, "--steps", "1"]).status, 0)
+        let checkpoint = CheckpointDirectory(run: run).path(step: 1)
+        try SyntheticMedia.images(path("frames"), source: "testsrc2", count: 1)
+        let intact = try runVcolor(["inspect", "--verify", checkpoint])
+        XCTAssertEqual(intact.status, 0, intact.stderr)
+        XCTAssertTrue(intact.stdout.contains("verified"), intact.stdout)
+
+        try flipABit(in: checkpoint)
+        let corrupt = "\(checkpoint):/generator/down1.conv.weight: corrupt checkpoint: the values do not match their checksum"
+        let verify = try runVcolor(["inspect", "--verify", checkpoint])
+        XCTAssertNotEqual(verify.status, 0, verify.stdout)
+        XCTAssertTrue(verify.stderr.contains(corrupt), verify.stderr)
+        XCTAssertNil(oneLineErrorProblem(verify))
+        let json = try runVcolor(["inspect", "--verify", "--json", checkpoint])
+        XCTAssertNotEqual(json.status, 0)
+        let problems = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])["problems"]
+        XCTAssertEqual(problems as? [String], [corrupt])
+        // The loaders say the same.
+        for arguments in [["convert", checkpoint, path("m.safetensors")],
+                          ["colorize", "--model", checkpoint, path("frames/f1.png"), "--out", path("out.png")]] {
+            let r = try runVcolor(arguments)
+            XCTAssertNotEqual(r.status, 0)
+            XCTAssertTrue(r.stderr.contains(corrupt), r.stderr)
+        }
+        // Without --verify, inspect lists the file and reads no values.
+        XCTAssertEqual(try runVcolor(["inspect", checkpoint]).status, 0)
     }
 }

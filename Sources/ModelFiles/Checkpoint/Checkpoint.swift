@@ -21,6 +21,9 @@ import HDF5Kit
 /// renames it into place and fsyncs the directory, so the final name always
 /// denotes a complete file.
 public enum Checkpoint {
+    /// The root `format` attribute that makes an HDF5 file a checkpoint.
+    public static var format: String { CheckpointHeader.format }
+
     /// Writes `weights`, the run's `configuration` (JSON) and, for a run's
     /// checkpoint, its training state and Adam moments to `path` atomically
     /// (temporary file in the same directory, fsync, rename, fsync of the directory).

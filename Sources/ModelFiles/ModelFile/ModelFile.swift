@@ -125,6 +125,27 @@ public final class ModelFile {
         return training
     }
 
+    /// Reads the file as the loaders do and throws what the first to object
+    /// would (`vcolor inspect --verify`): the model colorize, eval and convert
+    /// load (with the discriminator when the file has one), then everything
+    /// `train --resume` restores from a run's checkpoint (both networks, the
+    /// moving average, Adam's moments), or else what `train --init` loads. So
+    /// every tensor is checked against the model, its checksum and for NaN,
+    /// and the model against the probe, by the code that checks them on load.
+    public func verify() throws {
+        let model = try loadModel(discriminator: try has(.discriminator))
+        var config = model.config
+        // The average's decay is not part of the model's configuration; any decay builds the same tensors.
+        if try has(.generatorAverage) { config.emaDecay = 0.5 }
+        var rng = RandomGenerator(seed: 0)
+        let run = try Pix2PixTrainer(config: config, rng: &rng)
+        if training != nil {
+            try restore(ModelWeights(run), optimizers: Optimizers(run))
+        } else {
+            try loadWeights(ModelWeights(run))
+        }
+    }
+
     /// The names of the file's network tensors that `weights` did not take
     /// (PyTorch's BatchNorm counters, the discriminator when only the generator was loaded).
     public func tensorsLeftOut(by weights: ModelWeights) throws -> [String] {
