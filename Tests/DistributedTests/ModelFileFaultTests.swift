@@ -50,6 +50,18 @@ final class ModelFileFaultTests: XCTestCase {
         try Data(bytes).write(to: URL(fileURLWithPath: checkpoint))
     }
 
+    /// The checkpoint's `allreduce_precision` attribute, nil when it has none.
+    func storedPrecision(_ checkpoint: String) throws -> String? {
+        let file = try HDF5File.open(checkpoint)
+        defer { try? file.close() }
+        return file.root.hasAttribute("allreduce_precision") ? try file.root.stringAttribute("allreduce_precision") : nil
+    }
+
+    /// The lines of `stderr` that are warnings.
+    func warnings(_ output: ProcessOutput) -> [Substring] {
+        output.stderr.split(separator: "\n").filter { $0.contains("warning: ") }
+    }
+
     // MARK: - Cause 5: finite but huge weights
 
     /// Weights near Float's limit (3e38) are finite, so every tensor passes the
@@ -128,5 +140,48 @@ final class ModelFileFaultTests: XCTestCase {
         }
         // Without --verify, inspect lists the file and reads no values.
         XCTAssertEqual(try runVcolor(["inspect", checkpoint]).status, 0)
+    }
+
+    // MARK: - Cause 13: the all-reduce precision in the checkpoint
+
+    /// A run's `--allreduce-precision` is stored in its checkpoints, and a
+    /// resume with another one warns as a resume on another rank count does.
+    /// A checkpoint written before the attribute existed resumes without a word.
+    func testAllreducePrecisionIsStoredAndAChangeWarnsOnResume() throws {
+        let common = ["--data", try data(), "--run", path("run")]
+        let first = try train(common + ["--steps", "1", "--allreduce-precision", "bf16"], ranks: 2)
+        XCTAssertEqual(first.status, 0, first.stderr)
+        let dir = CheckpointDirectory(run: path("run"))
+        XCTAssertEqual(try storedPrecision(dir.path(step: 1)), "bf16")
+
+        let same = try train(common + ["--steps", "2", "--resume", "--allreduce-precision", "bf16"], ranks: 2)
+        XCTAssertEqual(same.status, 0, same.stderr)
+        XCTAssertEqual(warnings(same), [], same.stderr)
+
+        let changed = try train(common + ["--steps", "3", "--resume"], ranks: 2)
+        XCTAssertEqual(changed.status, 0, changed.stderr)
+        let warned = warnings(changed)
+        XCTAssertEqual(warned.count, 1, changed.stderr)
+        XCTAssertTrue(warned.first?.contains("\(dir.path(step: 2)) was written with --allreduce-precision bf16, resuming with fp32") ?? false,
+                      changed.stderr)
+        XCTAssertEqual(try storedPrecision(dir.path(step: 3)), "fp32")
+
+        // An older checkpoint: the same file written with the fields a TrainingState had
+        // before the precision (so without the attribute) reads and resumes quietly.
+        let old = try ModelFile.open(dir.path(step: 3))
+        let configuration = try XCTUnwrap(old.storedConfiguration)
+        var rng = RandomGenerator(seed: 1)
+        let model = try Pix2PixTrainer(config: try TrainingConfiguration.decode(configuration).model, rng: &rng)
+        let s = try old.restore(ModelWeights(model), optimizers: Optimizers(model))
+        old.close()
+        let state = TrainingState(step: s.step, epoch: s.epoch, cursor: s.cursor, stepsPerEpoch: s.stepsPerEpoch,
+                                  worldSize: s.worldSize, rngState: s.rngState, generatorAdamSteps: s.generatorAdamSteps,
+                                  discriminatorAdamSteps: s.discriminatorAdamSteps, dataFingerprint: s.dataFingerprint)
+        try Checkpoint.write(ModelWeights(model), configuration: configuration, training: (state, Optimizers(model)),
+                             to: dir.path(step: 3))
+        XCTAssertNil(try storedPrecision(dir.path(step: 3)))
+        let older = try train(common + ["--steps", "4", "--resume", "--allreduce-precision", "bf16"], ranks: 2)
+        XCTAssertEqual(older.status, 0, older.stderr)
+        XCTAssertEqual(warnings(older), [], older.stderr)
     }
 }

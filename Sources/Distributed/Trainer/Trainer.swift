@@ -239,7 +239,7 @@ public final class Trainer {
                 worldSize: comm.size, rngState: s.rng.stateWords,
                 generatorAdamSteps: s.model.generatorOptimizer.stepCount,
                 discriminatorAdamSteps: s.model.discriminatorOptimizer.stepCount,
-                dataFingerprint: s.data.fingerprint)
+                dataFingerprint: s.data.fingerprint, allreducePrecision: options.allreducePrecision.rawValue)
             let path = s.checkpoints.path(step: s.step)
             try Checkpoint.write(ModelWeights(s.model), configuration: try s.config.jsonText(),
                                  training: (state, Optimizers(s.model)), to: path)
@@ -322,6 +322,11 @@ public final class Trainer {
                 warn("\(newest.path) was written by \(newest.state.worldSize) rank(s), resuming with \(comm.size):"
                      + " the effective batch changes from \(newest.state.worldSize * options.batch) to \(comm.size * options.batch) clips"
                      + " and the data order is not the one an uninterrupted run would have seen")
+            }
+            let precision = options.allreducePrecision.rawValue
+            if let written = newest.state.allreducePrecision, written != precision {
+                warn("\(newest.path) was written with --allreduce-precision \(written), resuming with \(precision):"
+                     + " gradients are rounded differently from here on, so the run does not continue as it would have with \(written)")
             }
             note("resuming from \(newest.path) (step \(newest.state.step), epoch \(newest.state.epoch))")
             return Start(resumed: newest.state)

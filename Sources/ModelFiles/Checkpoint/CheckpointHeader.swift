@@ -23,6 +23,7 @@ enum CheckpointHeader {
         try root.setAttribute("generator_adam_steps", state.generatorAdamSteps)
         try root.setAttribute("discriminator_adam_steps", state.discriminatorAdamSteps)
         if let fingerprint = state.dataFingerprint { try root.setAttribute("data_fingerprint", fingerprint) }
+        if let precision = state.allreducePrecision { try root.setAttribute("allreduce_precision", precision) }
     }
 
     /// What a weights-only file stores in the training attributes: the empty
@@ -52,6 +53,10 @@ enum CheckpointHeader {
                 throw ModelFileError("\(path): attribute '\(name)' is not valid: \(text.prefix(80))")
             }
         }
+        // An attribute added after version 1 was fixed: files written before it lack it.
+        func optionalText(_ name: String) throws -> String? {
+            root.hasAttribute(name) ? try attribute(name, root.stringAttribute) : nil
+        }
         let fileVersion = try attribute("version", root.intAttribute)
         guard fileVersion == version else {
             throw ModelFileError("\(path): checkpoint version \(fileVersion) is not supported (this vcolor reads version \(version))")
@@ -70,7 +75,8 @@ enum CheckpointHeader {
             rngState: rng,
             generatorAdamSteps: try attribute("generator_adam_steps", root.intAttribute),
             discriminatorAdamSteps: try attribute("discriminator_adam_steps", root.intAttribute),
-            dataFingerprint: root.hasAttribute("data_fingerprint") ? try attribute("data_fingerprint", root.stringAttribute) : nil)
+            dataFingerprint: try optionalText("data_fingerprint"),
+            allreducePrecision: try optionalText("allreduce_precision"))
         try check(state, path: path)
         return (configuration, state)
     }

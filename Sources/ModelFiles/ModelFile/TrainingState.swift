@@ -23,10 +23,14 @@ public struct TrainingState: Codable, Equatable, Sendable {
     /// data set, hashed), so `--resume` on another data set is noticed. Nil in
     /// checkpoints written before it was recorded.
     public var dataFingerprint: String?
+    /// The precision gradients travelled in between ranks (`--allreduce-precision`:
+    /// "fp32", "bf16"), so a resume with another one is noticed, as one on
+    /// another rank count is. Nil in checkpoints written before it was recorded.
+    public var allreducePrecision: String?
 
     public init(step: Int, epoch: Int, cursor: SamplerCursor, stepsPerEpoch: Int, worldSize: Int,
                 rngState: [UInt64], generatorAdamSteps: Int, discriminatorAdamSteps: Int,
-                dataFingerprint: String? = nil) {
+                dataFingerprint: String? = nil, allreducePrecision: String? = nil) {
         self.step = step
         self.epoch = epoch
         self.cursor = cursor
@@ -36,6 +40,7 @@ public struct TrainingState: Codable, Equatable, Sendable {
         self.generatorAdamSteps = generatorAdamSteps
         self.discriminatorAdamSteps = discriminatorAdamSteps
         self.dataFingerprint = dataFingerprint
+        self.allreducePrecision = allreducePrecision
     }
 }
 
