@@ -184,4 +184,44 @@ final class ModelFileFaultTests: XCTestCase {
         XCTAssertEqual(older.status, 0, older.stderr)
         XCTAssertEqual(warnings(older), [], older.stderr)
     }
+
+    // MARK: - Cause 14: --resume past a corrupt newest checkpoint
+
+    /// `--resume` stopped at a newest checkpoint whose values fail their
+    /// checksum. It now resumes from the newest intact one, saying in one line
+    /// which file was corrupt and which it resumes from; rank 0 decides, so
+    /// both ranks continue from the same one, and the run ends exactly as an
+    /// uninterrupted one. With no intact checkpoint at all it is one error.
+    func testResumeFallsBackToTheNewestIntactCheckpoint() throws {
+        let common = ["--data", try data(), "--checkpoint-every", "2", "--keep", "0", "--print-checksum"]
+        let straight = try train(common + ["--run", path("straight"), "--steps", "6"], ranks: 2)
+        XCTAssertEqual(straight.status, 0, straight.stderr)
+
+        let run = path("run")
+        let dir = CheckpointDirectory(run: run)
+        XCTAssertEqual(try train(common + ["--run", run, "--steps", "4"], ranks: 2).status, 0)
+        XCTAssertEqual(dir.checkpoints().map(\.step), [2, 4])
+        try flipABit(in: dir.path(step: 4))
+        let resumed = try train(common + ["--run", run, "--steps", "6", "--resume"], ranks: 2)
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        let warned = warnings(resumed)
+        XCTAssertEqual(warned.count, 1, resumed.stderr)
+        let line = String(warned.first ?? "")
+        XCTAssertTrue(line.contains("\(dir.path(step: 4)):/generator/down1.conv.weight: corrupt checkpoint"), line)
+        XCTAssertTrue(line.contains("resuming from the newest intact checkpoint, \(dir.path(step: 2))"), line)
+        let sums = try printedChecksums(resumed)
+        XCTAssertEqual(sums.count, 2)
+        XCTAssertEqual(sums, try printedChecksums(straight), "resumed from step 2 on both ranks, as an uninterrupted run")
+
+        // None intact: one error naming the newest and why.
+        for step in [2, 4, 6] { try flipABit(in: dir.path(step: step)) }
+        let none = try train(common + ["--run", run, "--steps", "8", "--resume"], ranks: 2)
+        XCTAssertNotEqual(none.status, 0)
+        let errors = none.stderr.split(separator: "\n").filter { $0.hasPrefix("Error:") }
+        XCTAssertEqual(errors.count, 1, none.stderr)
+        XCTAssertTrue(errors.first?.contains("--resume: no intact checkpoint in \(dir.path)") ?? false, none.stderr)
+        XCTAssertTrue(errors.first?.contains("\(dir.path(step: 6)):/generator/down1.conv.weight: corrupt checkpoint") ?? false,
+                      none.stderr)
+        XCTAssertEqual(dir.checkpoints().map(\.step), [2, 4, 6], "nothing written")
+    }
 }

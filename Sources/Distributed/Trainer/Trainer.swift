@@ -292,32 +292,23 @@ public final class Trainer {
             note("removed \(stale), left by an interrupted checkpoint write")
         }
         if options.resume {
-            guard let newest = checkpoints.newestComplete() else {
-                if let broken = checkpoints.checkpoints().last {
-                    throw TrainingError("--resume: no readable checkpoint in \(checkpoints.path) (newest is \(broken.path))")
-                }
+            let found: CheckpointDirectory.Newest?
+            do {
+                found = try checkpoints.newestIntact { try restore(model, from: $0, config: config, data: data) }
+            } catch let none as ModelFileError {
+                throw TrainingError("--resume: \(none)")
+            }
+            guard let newest = found else {
                 note("--resume: no checkpoint in \(checkpoints.path) yet; starting from scratch")
                 return Start(resumed: nil)
             }
-            for reason in newest.skipped { warn("skipping \(reason)") }
             defer { newest.file.close() }
-            let stored: TrainingConfiguration
-            do { stored = try TrainingConfiguration.decode(newest.file.storedConfiguration ?? "") } catch {
-                throw TrainingError("\(newest.path): the stored configuration is not readable (\(error))")
-            }
-            let differences = config.differences(from: stored)
-            guard differences.isEmpty else {
-                throw TrainingError("--resume: \(newest.path) was trained with another configuration: "
-                                    + differences.joined(separator: "; ") + " (use the same options, or --init to start a new run from its weights)")
+            if !newest.skipped.isEmpty {
+                warn("--resume: skipping \(newest.skipped.joined(separator: "; ")); resuming from the newest intact checkpoint, \(newest.path)")
             }
             if let trained = newest.state.dataFingerprint, trained != data.fingerprint {
-                guard options.allowDataChange else {
-                    throw TrainingError("--resume: \(newest.path) was trained on another data set than \(options.data)"
-                                        + " (its sequences, frame counts or split differ); pass --allow-data-change to continue on this one")
-                }
                 warn("\(newest.path) was trained on another data set; continuing on \(options.data) (--allow-data-change)")
             }
-            try newest.file.restore(ModelWeights(model), optimizers: Optimizers(model))
             if newest.state.worldSize != comm.size {
                 warn("\(newest.path) was written by \(newest.state.worldSize) rank(s), resuming with \(comm.size):"
                      + " the effective batch changes from \(newest.state.worldSize * options.batch) to \(comm.size * options.batch) clips"
@@ -344,6 +335,30 @@ public final class Trainer {
             note("initialised from \(path)\(withDiscriminator ? "" : " (generator only; the discriminator starts fresh)")")
         }
         return Start(resumed: nil)
+    }
+
+    /// Rank 0, for each candidate of `--resume`, newest first: refuses a
+    /// checkpoint of another configuration or data set (the options are wrong,
+    /// so the search ends), then loads the run from it into `model`. A damaged
+    /// file fails with a `ModelFileError` and the next older one is tried; its
+    /// restore overwrites every tensor and counter this one may have half
+    /// written, since the same configuration means the same tensors.
+    func restore(_ model: Pix2PixTrainer, from candidate: CheckpointDirectory.Newest,
+                 config: TrainingConfiguration, data: TrainingData) throws {
+        let stored: TrainingConfiguration
+        do { stored = try TrainingConfiguration.decode(candidate.file.storedConfiguration ?? "") } catch {
+            throw ModelFileError("\(candidate.path): the stored configuration is not readable (\(error))")
+        }
+        let differences = config.differences(from: stored)
+        guard differences.isEmpty else {
+            throw TrainingError("--resume: \(candidate.path) was trained with another configuration: "
+                                + differences.joined(separator: "; ") + " (use the same options, or --init to start a new run from its weights)")
+        }
+        if let trained = candidate.state.dataFingerprint, trained != data.fingerprint, !options.allowDataChange {
+            throw TrainingError("--resume: \(candidate.path) was trained on another data set than \(options.data)"
+                                + " (its sequences, frame counts or split differ); pass --allow-data-change to continue on this one")
+        }
+        try candidate.file.restore(ModelWeights(model), optimizers: Optimizers(model))
     }
 
     /// The cursor to continue from. With the same epoch geometry it is the

@@ -44,34 +44,62 @@ public struct CheckpointDirectory {
         .sorted { $0.step < $1.step }
     }
 
-    /// The newest checkpoint a run can resume from: the newest whose header
-    /// reads, with its training state, left open for `ModelFile.restore`, and
-    /// the reasons the newer ones were skipped (unreadable, truncated, not a
-    /// checkpoint, weights only). Temporaries are never considered.
+    /// The newest checkpoint whose header reads, with its training state, left
+    /// open for `ModelFile.restore`, and the reasons the newer ones were
+    /// skipped (unreadable, truncated, not a checkpoint, weights only). Nil
+    /// when there is none. Temporaries are never considered.
     public func newestComplete() -> Newest? {
-        var skipped: [String] = []
-        for candidate in checkpoints().reversed() {
-            do {
-                let file = try ModelFile.open(candidate.path, as: .checkpoint)
-                guard let state = file.training else {
-                    file.close()
-                    skipped.append("\(candidate.path): holds weights only (no /optimizer group)")
-                    continue
-                }
-                return Newest(step: candidate.step, file: file, state: state, skipped: skipped)
-            } catch {
-                skipped.append(String(describing: error))
-            }
-        }
-        return nil
+        (try? newestIntact { _ in }) ?? nil
     }
 
-    /// What `newestComplete` found.
+    /// The newest checkpoint a run can resume from (`train --resume`): each
+    /// final checkpoint in turn, newest first, is opened, its header read (the
+    /// unreadable, truncated, not-a-checkpoint and weights-only ones are
+    /// skipped), and handed to `restore`, which loads the run from it. A
+    /// `ModelFileError` from `restore` means the file is damaged (a tensor that
+    /// fails its checksum, a NaN) and the next older one is tried; any other
+    /// error (the run's options do not fit the file) ends the search.
+    /// - Returns: the checkpoint restored from, open, with the reasons the newer
+    ///   ones were skipped; nil when the directory holds no checkpoint at all.
+    /// - Throws: a `ModelFileError` naming the newest file and why, when none is intact.
+    public func newestIntact(restoring restore: (Newest) throws -> Void) throws -> Newest? {
+        var skipped: [String] = []
+        for candidate in checkpoints().reversed() {
+            let file: ModelFile
+            do { file = try ModelFile.open(candidate.path, as: .checkpoint) } catch {
+                skipped.append(String(describing: error))
+                continue
+            }
+            guard let state = file.training else {
+                file.close()
+                skipped.append("\(candidate.path): holds weights only (no /optimizer group)")
+                continue
+            }
+            let newest = Newest(step: candidate.step, file: file, state: state, skipped: skipped)
+            do {
+                try restore(newest)
+                return newest
+            } catch let damage as ModelFileError {
+                file.close()
+                skipped.append(damage.description)
+            } catch {
+                file.close()
+                throw error
+            }
+        }
+        guard let newest = skipped.first else { return nil }
+        let older = skipped.count - 1
+        throw ModelFileError("no intact checkpoint in \(path): \(newest)"
+                             + (older > 0 ? " (and \(older) older one\(older == 1 ? "" : "s") that cannot be used)" : ""))
+    }
+
+    /// What `newestIntact` found.
     public struct Newest {
         public let step: Int
         /// The checkpoint, open.
         public let file: ModelFile
         public let state: TrainingState
+        /// Why each newer checkpoint was passed over, newest first.
         public let skipped: [String]
         public var path: String { file.path }
     }
