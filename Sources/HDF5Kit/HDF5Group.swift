@@ -28,11 +28,20 @@ public final class HDF5Group: HDF5Object {
 
     public func openGroup(_ path: String) throws -> HDF5Group {
         try HDF5Lock.run {
-            guard exists(path) else { throw HDF5Error(path: "\(filePath):\(childPath(path))", message: "no such group") }
-            let gid = H5Gopen2(id, path, vc_h5p_default())
-            if gid < 0 { throw error("cannot open group", path) }
-            return HDF5Group(id: gid, kind: .group, filePath: filePath, name: childPath(path))
+            HDF5Group(id: try openChild(path, .group), kind: .group, filePath: filePath, name: childPath(path))
         }
+    }
+
+    /// The id of the existing group or dataset at `path`; a missing one is
+    /// named in the error rather than left to HDF5's error stack.
+    private func openChild(_ path: String, _ kind: Kind) throws -> hid_t {
+        guard exists(path) else { throw HDF5Error(path: "\(filePath):\(childPath(path))", message: "no such \(kind)") }
+        let child = switch kind {
+        case .group: H5Gopen2(id, path, vc_h5p_default())
+        case .dataset: H5Dopen2(id, path, vc_h5p_default())
+        }
+        if child < 0 { throw error("cannot open \(kind)", path) }
+        return child
     }
 
     /// Opens the group at `path`, creating it if it is missing.
@@ -71,15 +80,9 @@ public final class HDF5Group: HDF5Object {
     /// The names of this group's members, in name order.
     public func childNames() throws -> [String] {
         try HDF5Lock.run {
-            let box = NameCollector()
-            var index: hsize_t = 0
-            let status = H5Literate(id, H5_INDEX_NAME, H5_ITER_INC, &index, { _, name, _, data in
-                let box = Unmanaged<NameCollector>.fromOpaque(data!).takeUnretainedValue()
-                box.names.append(String(cString: name!))
-                return 0
-            }, Unmanaged.passUnretained(box).toOpaque())
-            if status < 0 { throw error("cannot list group") }
-            return box.names
+            try NameCollector.collect(orThrow: error("cannot list group")) { index, box in
+                H5Literate(id, H5_INDEX_NAME, H5_ITER_INC, &index, { NameCollector.add($1, to: $3) }, box)
+            }
         }
     }
 
@@ -130,10 +133,7 @@ public final class HDF5Group: HDF5Object {
 
     public func openDataset(_ path: String) throws -> HDF5Dataset {
         try HDF5Lock.run {
-            guard exists(path) else { throw HDF5Error(path: "\(filePath):\(childPath(path))", message: "no such dataset") }
-            let did = H5Dopen2(id, path, vc_h5p_default())
-            if did < 0 { throw error("cannot open dataset", path) }
-            return HDF5Dataset(id: did, kind: .dataset, filePath: filePath, name: childPath(path))
+            HDF5Dataset(id: try openChild(path, .dataset), kind: .dataset, filePath: filePath, name: childPath(path))
         }
     }
 

@@ -61,15 +61,9 @@ public class HDF5Object {
     /// Names of this object's attributes, in name order.
     public func attributeNames() throws -> [String] {
         try HDF5Lock.run {
-            let box = NameCollector()
-            var index: hsize_t = 0
-            let status = H5Aiterate2(id, H5_INDEX_NAME, H5_ITER_INC, &index, { _, name, _, data in
-                let box = Unmanaged<NameCollector>.fromOpaque(data!).takeUnretainedValue()
-                box.names.append(String(cString: name!))
-                return 0
-            }, Unmanaged.passUnretained(box).toOpaque())
-            if status < 0 { throw error("cannot list attributes") }
-            return box.names
+            try NameCollector.collect(orThrow: error("cannot list attributes")) { index, box in
+                H5Aiterate2(id, H5_INDEX_NAME, H5_ITER_INC, &index, { NameCollector.add($1, to: $3) }, box)
+            }
         }
     }
 
@@ -247,6 +241,27 @@ public enum HDF5AttributeValue: Equatable, CustomStringConvertible {
     }
 }
 
+/// Gathers the names an HDF5 iteration (`H5Literate`, `H5Aiterate2`) reports
+/// through its C callback, which cannot capture Swift state: the collector
+/// travels as the callback's opaque data pointer.
 final class NameCollector {
-    var names: [String] = []
+    private var names: [String] = []
+
+    /// Runs `iterate` with a fresh index and the collector's opaque pointer
+    /// (to hand to the C call as its data) and returns the names in the order
+    /// reported; throws `failure` when the C call returns a negative status.
+    static func collect(orThrow failure: @autoclosure () -> HDF5Error,
+                        _ iterate: (inout hsize_t, UnsafeMutableRawPointer) -> herr_t) throws -> [String] {
+        let box = NameCollector()
+        var index: hsize_t = 0
+        let status = withExtendedLifetime(box) { iterate(&index, Unmanaged.passUnretained(box).toOpaque()) }
+        if status < 0 { throw failure() }
+        return box.names
+    }
+
+    /// The body of every iteration callback: appends `name` to the collector behind `data`.
+    static func add(_ name: UnsafePointer<CChar>?, to data: UnsafeMutableRawPointer?) -> herr_t {
+        Unmanaged<NameCollector>.fromOpaque(data!).takeUnretainedValue().names.append(String(cString: name!))
+        return 0
+    }
 }
