@@ -1,5 +1,9 @@
 /// One row of an evaluation (a model, or the grey baseline): its scores over
 /// every frame, and per sequence.
+///
+/// The score records in this file are built only inside Colorize (`RowScorer`,
+/// `EvalReport`), so they use Swift's memberwise initialisers: a new figure is
+/// one stored property (and its key) here, with no initialiser to keep in step.
 public struct ModelScores: Codable, Equatable, Sendable {
     public var model: String
     /// The model's temporal variant (`lstm`, `none`), or `grey` for the baseline.
@@ -30,22 +34,6 @@ public struct ModelScores: Codable, Equatable, Sendable {
     public var cdc: Double?
     public var sequences: [SequenceScores] = []
 
-    public init(model: String, temporal: String, frames: Int = 0, psnr: Double = 0, ssim: Double = 0,
-                abError: Double = 0, colourfulness: Double = 0, outputChange: Double = 0, flicker: Double = 0,
-                cdc: Double? = nil, sequences: [SequenceScores] = []) {
-        self.model = model
-        self.temporal = temporal
-        self.frames = frames
-        self.psnr = psnr
-        self.ssim = ssim
-        self.abError = abError
-        self.colourfulness = colourfulness
-        self.outputChange = outputChange
-        self.flicker = flicker
-        self.cdc = cdc
-        self.sequences = sequences
-    }
-
     enum CodingKeys: String, CodingKey {
         case model, temporal, frames, psnr, ssim, flicker, colourfulness, cdc, sequences
         case abError = "ab_error"
@@ -66,15 +54,6 @@ public struct SequenceScores: Codable, Equatable, Sendable {
     public var flicker: Double?
     /// nil below 5 frames.
     public var cdc: Double?
-
-    public init(id: String, frames: Int, psnr: Double, abError: Double, flicker: Double?, cdc: Double?) {
-        self.id = id
-        self.frames = frames
-        self.psnr = psnr
-        self.abError = abError
-        self.flicker = flicker
-        self.cdc = cdc
-    }
 
     enum CodingKeys: String, CodingKey {
         case id, frames, psnr, flicker, cdc
@@ -98,19 +77,6 @@ public struct TruthScores: Codable, Equatable, Sendable {
         public var frames: Int
         public var change: Double?
         public var cdc: Double?
-        public init(id: String, frames: Int, change: Double?, cdc: Double?) {
-            self.id = id
-            self.frames = frames
-            self.change = change
-            self.cdc = cdc
-        }
-    }
-
-    public init(colourfulness: Double = 0, change: Double = 0, cdc: Double? = nil, sequences: [Sequence] = []) {
-        self.colourfulness = colourfulness
-        self.change = change
-        self.cdc = cdc
-        self.sequences = sequences
     }
 
     enum CodingKeys: String, CodingKey {
