@@ -25,7 +25,7 @@ public final class Parameter {
     /// The gradient (trainable only; nil for buffers). Backward passes add into it.
     public internal(set) var grad: UnsafeMutablePointer<Float>?
     /// Keeps the memory `value` and `grad` point into alive.
-    var storage: FlatStorage?
+    var storage: FlatBuffers<Float>?
 
     init(name: String, shape: [Int], kind: Kind, initializer: Initializer) {
         self.name = name

@@ -27,7 +27,7 @@ public final class ParameterSet {
 
     /// Owns the three allocations. Every bound `Parameter` holds it too, so a layer
     /// that outlives its `ParameterSet` still points at live memory.
-    private var storage: FlatStorage?
+    private var storage: FlatBuffers<Float>?
 
     /// Registers a tensor. Names must be unique; call before `finalize()`.
     @discardableResult
@@ -48,11 +48,9 @@ public final class ParameterSet {
     /// Allocates the flat buffers (zeroed) and binds every parameter to its slice.
     public func finalize() {
         precondition(!isFinalized, "finalize called twice")
-        let storage = FlatStorage(trainable: trainableCount, buffers: bufferCount)
+        let storage = FlatBuffers<Float>([(trainableCount, 0), (trainableCount, 0), (bufferCount, 0)])
         self.storage = storage
-        values = storage.values
-        grads = storage.grads
-        bufferValues = storage.bufferValues
+        (values, grads, bufferValues) = (storage[0], storage[1], storage[2])
         for p in entries {
             p.storage = storage
             switch p.kind {
@@ -92,27 +90,4 @@ public final class ParameterSet {
 
     /// Trainable parameters in declaration order.
     public var trainable: [Parameter] { entries.filter { $0.kind == .trainable } }
-}
-
-/// The flat allocations behind one `ParameterSet`, freed when the set and all
-/// its parameters are gone.
-final class FlatStorage {
-    let values: UnsafeMutableBufferPointer<Float>
-    let grads: UnsafeMutableBufferPointer<Float>
-    let bufferValues: UnsafeMutableBufferPointer<Float>
-
-    init(trainable: Int, buffers: Int) {
-        values = .allocate(capacity: trainable)
-        values.initialize(repeating: 0)
-        grads = .allocate(capacity: trainable)
-        grads.initialize(repeating: 0)
-        bufferValues = .allocate(capacity: buffers)
-        bufferValues.initialize(repeating: 0)
-    }
-
-    deinit {
-        values.deallocate()
-        grads.deallocate()
-        bufferValues.deallocate()
-    }
 }

@@ -46,6 +46,8 @@ public final class BatchNorm2d {
     /// Mean and 1/sqrt(var + eps) the last forward normalised with.
     private let mean: UnsafeMutableBufferPointer<Double>
     private let invStd: UnsafeMutableBufferPointer<Double>
+    /// Owns `sums`, `mean` and `invStd`.
+    private let statistics: FlatBuffers<Double>
     /// Element count per channel behind the last forward's statistics (all ranks).
     private var statisticsCount = 0.0
 
@@ -57,18 +59,8 @@ public final class BatchNorm2d {
         bias = parameters.declare("\(name).bias", shape: [channels], initializer: .zeros)
         runningMean = parameters.declare("\(name).running_mean", shape: [channels], kind: .buffer, initializer: .zeros)
         runningVar = parameters.declare("\(name).running_var", shape: [channels], kind: .buffer, initializer: .ones)
-        sums = .allocate(capacity: 2 * channels + 1)
-        sums.initialize(repeating: 0)
-        mean = .allocate(capacity: channels)
-        mean.initialize(repeating: 0)
-        invStd = .allocate(capacity: channels)
-        invStd.initialize(repeating: 1)
-    }
-
-    deinit {
-        sums.deallocate()
-        mean.deallocate()
-        invStd.deallocate()
+        statistics = FlatBuffers([(2 * channels + 1, 0), (channels, 0), (channels, 1)])
+        (sums, mean, invStd) = (statistics[0], statistics[1], statistics[2])
     }
 
     /// Channels per thread chunk so that a chunk holds about 32k elements.

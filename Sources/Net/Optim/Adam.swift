@@ -38,6 +38,8 @@ public final class Adam {
     public let m: UnsafeMutableBufferPointer<Float>
     /// Second moments, layout of `parameters.values`.
     public let v: UnsafeMutableBufferPointer<Float>
+    /// Owns `m` and `v`.
+    private let moments: FlatBuffers<Float>
 
     // The hyper-parameters as the decimals they were written as (see `decimal`),
     // formed once here because `Float.description` allocates.
@@ -57,15 +59,8 @@ public final class Adam {
         learningRateDecimal = Self.decimal(learningRate)
         beta1Decimal = Self.decimal(beta1)
         beta2Decimal = Self.decimal(beta2)
-        m = .allocate(capacity: parameters.trainableCount)
-        m.initialize(repeating: 0)
-        v = .allocate(capacity: parameters.trainableCount)
-        v.initialize(repeating: 0)
-    }
-
-    deinit {
-        m.deallocate()
-        v.deallocate()
+        moments = FlatBuffers([(parameters.trainableCount, 0), (parameters.trainableCount, 0)])
+        (m, v) = (moments[0], moments[1])
     }
 
     /// One update of every trainable value from `parameters.grads`.

@@ -19,6 +19,8 @@ public final class ExponentialMovingAverage {
     public let values: UnsafeMutableBufferPointer<Float>
     /// Averaged buffers, the layout of `parameters.bufferValues`.
     public let buffers: UnsafeMutableBufferPointer<Float>
+    /// Owns `values` and `buffers`.
+    private let storage: FlatBuffers<Float>
     /// Whether the average holds anything yet (the first update copies).
     public var isStarted = false
     /// Whether `swap()` has put the average into the network.
@@ -29,15 +31,8 @@ public final class ExponentialMovingAverage {
         precondition(decay >= 0 && decay < 1, "decay \(decay) outside [0, 1)")
         self.parameters = parameters
         self.decay = decay
-        values = .allocate(capacity: parameters.trainableCount)
-        values.initialize(repeating: 0)
-        buffers = .allocate(capacity: parameters.bufferCount)
-        buffers.initialize(repeating: 0)
-    }
-
-    deinit {
-        values.deallocate()
-        buffers.deallocate()
+        storage = FlatBuffers([(parameters.trainableCount, 0), (parameters.bufferCount, 0)])
+        (values, buffers) = (storage[0], storage[1])
     }
 
     /// Folds the network's current values and buffers into the average.
