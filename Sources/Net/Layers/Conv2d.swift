@@ -8,38 +8,9 @@
 /// See `ConvPlan` for how a batch is cut into GEMMs. Layers with few output
 /// channels (the PatchGAN head) skip im2col and work on the input grid
 /// (`ShiftedSum`).
-public final class Conv2d {
-    public let name: String
-    public let inChannels: Int
-    public let outChannels: Int
-    public let kernel: Int
-    public let stride: Int
-    public let padding: Int
-    /// `"\(name).weight"`, `[out, in, k, k]`, N(0, 0.02).
-    public let weight: Parameter
-    /// `"\(name).bias"`, `[out]`, zeros; nil when the conv has none.
-    public let bias: Parameter?
-
-    private let workspace: Workspace
-    private let output = Tensor(Shape(0, 0))
-    private let inputGradient = Tensor(Shape(0, 0))
-    /// The input of the last `forward`, read by `backward`.
-    private var input: Tensor?
-
-    public init(_ name: String, in inChannels: Int, out outChannels: Int, kernel: Int = 4, stride: Int = 2,
-                padding: Int = 1, bias: Bool, parameters: ParameterSet, workspace: Workspace = .shared) {
-        precondition(inChannels > 0 && outChannels > 0 && kernel > 0 && stride > 0 && padding >= 0,
-                     "\(name): invalid conv configuration")
-        self.name = name
-        self.inChannels = inChannels
-        self.outChannels = outChannels
-        self.kernel = kernel
-        self.stride = stride
-        self.padding = padding
-        self.workspace = workspace
-        weight = parameters.declare("\(name).weight", shape: [outChannels, inChannels, kernel, kernel],
-                                    initializer: .normal(mean: 0, std: 0.02))
-        self.bias = bias ? parameters.declare("\(name).bias", shape: [outChannels], initializer: .zeros) : nil
+public final class Conv2d: ConvolutionBase {
+    override class func weightShape(in inChannels: Int, out outChannels: Int, kernel: Int) -> [Int] {
+        [outChannels, inChannels, kernel, kernel]
     }
 
     /// The im2col geometry for an input of `shape`, checked.
@@ -54,27 +25,20 @@ public final class Conv2d {
     /// `y = conv(x, W) + b`. The result is valid until the next `forward`.
     public func forward(_ x: Tensor) -> Tensor {
         let g = geometry(x.shape)
-        let n = x.shape.n, m = outChannels, p = g.positions
-        output.resize(Shape(n, m, g.outHeight, g.outWidth))
-        input = x
-        LayerTrace.forward(name, input: x.shape, output: output.shape, macs: n * m * p * g.rows)
+        let n = x.shape.n, m = outChannels
+        beginForward(x, outputShape: Shape(n, m, g.outHeight, g.outWidth), macs: n * m * g.positions * g.rows)
         if ConvPlan.usesShiftedSum(inChannels: inChannels, outChannels: m, stride: stride) {
             forwardShifted(x, g)
         } else {
             forwardColumns(x, g)
         }
-        if let b = bias {
-            ChannelMajor.addBias(b.value, to: output.data, images: n, channels: m, positions: p)
-        }
-        return output
+        return endForward()
     }
 
     /// im2col + GEMM (Caffe), see `ConvPlan`.
     private func forwardColumns(_ x: Tensor, _ g: ConvGeometry) {
         let n = x.shape.n, m = outChannels, k = g.rows, p = g.positions
-        let plan = ConvPlan(images: n, rows: k, positions: p)
-        let columns = workspace.buffer(.columns, count: k * plan.chunk * p)
-        let yT = plan.perImage ? columns : workspace.buffer(.transposed, count: m * plan.chunk * p)
+        let (plan, columns, yT) = columnPlan(images: n, rows: k, positions: p, channels: m)
         let w = weight.value!, y = output.data
         plan.forEachChunk(n) { first, images in
             let ld = images * p
@@ -120,33 +84,24 @@ public final class Conv2d {
     /// the returned tensor's contents are unspecified). Valid until the next `backward`.
     public func backward(_ dy: Tensor, inputGradient wantInput: Bool = true,
                          parameterGradients wantParameters: Bool = true) -> Tensor {
-        guard let x = input else { preconditionFailure("\(name): backward before forward") }
+        let x = savedInput()
         let g = geometry(x.shape)
-        let n = x.shape.n, m = outChannels, p = g.positions
-        precondition(dy.shape == Shape(n, m, g.outHeight, g.outWidth),
-                     "\(name): output gradient \(dy.shape), expected \(Shape(n, m, g.outHeight, g.outWidth))")
-        let dx = inputGradient
-        dx.resize(x.shape)
-        if wantParameters, let b = bias {
-            ChannelMajor.accumulateBiasGradient(dy.data, images: n, channels: m, positions: p, into: b.grad!)
-        }
-        guard wantInput || wantParameters else { return dx }
-        LayerTrace.backward(name, weights: wantParameters, inputGradient: wantInput, input: x.shape, output: dy.shape,
-                            macs: n * m * p * g.rows)
+        let n = x.shape.n, m = outChannels
+        guard beginBackward(dy, outputShape: Shape(n, m, g.outHeight, g.outWidth), input: x,
+                            macs: n * m * g.positions * g.rows,
+                            inputGradient: wantInput, parameterGradients: wantParameters) else { return inputGradient }
         if ConvPlan.usesShiftedSum(inChannels: inChannels, outChannels: m, stride: stride) {
             backwardShifted(dy, x, g, wantInput: wantInput, wantParameters: wantParameters)
         } else {
             backwardColumns(dy, x, g, wantInput: wantInput, wantParameters: wantParameters)
         }
-        return dx
+        return inputGradient
     }
 
     private func backwardColumns(_ dy: Tensor, _ x: Tensor, _ g: ConvGeometry, wantInput: Bool, wantParameters: Bool) {
         let n = x.shape.n, m = outChannels, k = g.rows, p = g.positions
         let dx = inputGradient
-        let plan = ConvPlan(images: n, rows: k, positions: p)
-        let columns = workspace.buffer(.columns, count: k * plan.chunk * p)
-        let dyT = plan.perImage ? columns : workspace.buffer(.transposed, count: m * plan.chunk * p)
+        let (plan, columns, dyT) = columnPlan(images: n, rows: k, positions: p, channels: m)
         let w = weight.value!, dw = weight.grad!
         plan.forEachChunk(n) { first, images in
             let ld = images * p

@@ -7,37 +7,9 @@
 /// `cols = im2col(dy)`, `dx = W · cols`, `dW += x · colsᵀ` — Conv2d's
 /// backward and forward with the roles swapped. Geometry for im2col/col2im is
 /// that of the convolution whose *input* is this layer's output.
-public final class ConvTranspose2d {
-    public let name: String
-    public let inChannels: Int
-    public let outChannels: Int
-    public let kernel: Int
-    public let stride: Int
-    public let padding: Int
-    /// `"\(name).weight"`, `[in, out, k, k]`, N(0, 0.02).
-    public let weight: Parameter
-    /// `"\(name).bias"`, `[out]`, zeros; nil when the layer has none.
-    public let bias: Parameter?
-
-    private let workspace: Workspace
-    private let output = Tensor(Shape(0, 0))
-    private let inputGradient = Tensor(Shape(0, 0))
-    private var input: Tensor?
-
-    public init(_ name: String, in inChannels: Int, out outChannels: Int, kernel: Int = 4, stride: Int = 2,
-                padding: Int = 1, bias: Bool, parameters: ParameterSet, workspace: Workspace = .shared) {
-        precondition(inChannels > 0 && outChannels > 0 && kernel > 0 && stride > 0 && padding >= 0,
-                     "\(name): invalid transposed-conv configuration")
-        self.name = name
-        self.inChannels = inChannels
-        self.outChannels = outChannels
-        self.kernel = kernel
-        self.stride = stride
-        self.padding = padding
-        self.workspace = workspace
-        weight = parameters.declare("\(name).weight", shape: [inChannels, outChannels, kernel, kernel],
-                                    initializer: .normal(mean: 0, std: 0.02))
-        self.bias = bias ? parameters.declare("\(name).bias", shape: [outChannels], initializer: .zeros) : nil
+public final class ConvTranspose2d: ConvolutionBase {
+    override class func weightShape(in inChannels: Int, out outChannels: Int, kernel: Int) -> [Int] {
+        [inChannels, outChannels, kernel, kernel]
     }
 
     /// The geometry of the adjoint convolution (output side) for an input of `shape`, checked.
@@ -57,12 +29,8 @@ public final class ConvTranspose2d {
     public func forward(_ x: Tensor) -> Tensor {
         let g = geometry(x.shape)
         let n = x.shape.n, c = inChannels, k = g.rows, p = g.positions
-        output.resize(Shape(n, outChannels, g.height, g.width))
-        input = x
-        LayerTrace.forward(name, input: x.shape, output: output.shape, macs: n * c * p * k)
-        let plan = ConvPlan(images: n, rows: k, positions: p)
-        let columns = workspace.buffer(.columns, count: k * plan.chunk * p)
-        let xT = plan.perImage ? columns : workspace.buffer(.transposed, count: c * plan.chunk * p)
+        beginForward(x, outputShape: Shape(n, outChannels, g.height, g.width), macs: n * c * p * k)
+        let (plan, columns, xT) = columnPlan(images: n, rows: k, positions: p, channels: c)
         let w = weight.value!, y = output.data
         plan.forEachChunk(n) { first, images in
             let ld = images * p
@@ -80,10 +48,7 @@ public final class ConvTranspose2d {
             Im2col.col2im(columns, ld: ld, images: images, geometry: g,
                           output: y + first * g.channels * g.height * g.width)
         }
-        if let b = bias {
-            ChannelMajor.addBias(b.value, to: y, images: n, channels: outChannels, positions: g.height * g.width)
-        }
-        return output
+        return endForward()
     }
 
     /// Adds dL/dW (and dL/db) into the parameters' gradients when
@@ -91,24 +56,13 @@ public final class ConvTranspose2d {
     /// the returned tensor's contents are unspecified). Valid until the next `backward`.
     public func backward(_ dy: Tensor, inputGradient wantInput: Bool = true,
                          parameterGradients wantParameters: Bool = true) -> Tensor {
-        guard let x = input else { preconditionFailure("\(name): backward before forward") }
+        let x = savedInput()
         let g = geometry(x.shape)
         let n = x.shape.n, c = inChannels, k = g.rows, p = g.positions
-        let expected = Shape(n, outChannels, g.height, g.width)
-        precondition(dy.shape == expected, "\(name): output gradient \(dy.shape), expected \(expected)")
+        guard beginBackward(dy, outputShape: Shape(n, outChannels, g.height, g.width), input: x, macs: n * c * p * k,
+                            inputGradient: wantInput, parameterGradients: wantParameters) else { return inputGradient }
         let dx = inputGradient
-        dx.resize(x.shape)
-        if wantParameters, let b = bias {
-            ChannelMajor.accumulateBiasGradient(dy.data, images: n, channels: outChannels,
-                                                positions: g.height * g.width, into: b.grad!)
-        }
-        guard wantInput || wantParameters else { return dx }
-        LayerTrace.backward(name, weights: wantParameters, inputGradient: wantInput, input: x.shape, output: dy.shape,
-                            macs: n * c * p * k)
-
-        let plan = ConvPlan(images: n, rows: k, positions: p)
-        let columns = workspace.buffer(.columns, count: k * plan.chunk * p)
-        let xT = plan.perImage ? columns : workspace.buffer(.transposed, count: c * plan.chunk * p)
+        let (plan, columns, xT) = columnPlan(images: n, rows: k, positions: p, channels: c)
         let w = weight.value!, dw = weight.grad!
         plan.forEachChunk(n) { first, images in
             let ld = images * p
