@@ -84,7 +84,9 @@ public final class BatchNorm2d {
                 for c in r {
                     var total = 0.0, squares = 0.0
                     for img in 0..<n {
-                        let (a, b) = BatchNormKernels.sumAndSquares(src + img * perImage + c * plane, plane)
+                        let xc = src + img * perImage + c * plane
+                        // (Σx, Σx²): the centred dot of the plane with itself about 0.
+                        let (a, b) = BatchNormKernels.sumAndCenteredDot(xc, xc, 0, plane)
                         total += a
                         squares += b
                     }
@@ -209,26 +211,9 @@ enum BatchNormKernels {
         return (SIMD4<Double>(v.lowHalf), SIMD4<Double>(v.highHalf))
     }
 
-    /// (Σx, Σx²) in Double.
-    static func sumAndSquares(_ p: UnsafePointer<Float>, _ count: Int) -> (Double, Double) {
-        var s0 = SIMD4<Double>(), s1 = SIMD4<Double>(), q0 = SIMD4<Double>(), q1 = SIMD4<Double>()
-        var i = 0
-        while i + 8 <= count {
-            let (a, b) = load8(p + i)
-            s0 += a; s1 += b
-            q0 += a * a; q1 += b * b
-            i += 8
-        }
-        var s = (s0 + s1).sum(), q = (q0 + q1).sum()
-        while i < count {
-            let v = Double(p[i])
-            s += v; q += v * v
-            i += 1
-        }
-        return (s, q)
-    }
-
-    /// (Σdy, Σdy·(x − mu)) in Double.
+    /// (Σdy, Σdy·(x − mu)) in Double: backward's two sums, and with `dy` and
+    /// `x` the same plane and `mu` 0, forward's (Σx, Σx²), bit for bit what a
+    /// separate sum-and-squares loop gives (x − 0 is exact in Float).
     static func sumAndCenteredDot(_ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ mu: Float,
                                   _ count: Int) -> (Double, Double) {
         var s0 = SIMD4<Double>(), s1 = SIMD4<Double>(), d0 = SIMD4<Double>(), d1 = SIMD4<Double>()
