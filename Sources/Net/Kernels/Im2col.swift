@@ -29,6 +29,39 @@ struct ConvGeometry: Equatable {
         let hi = last < 0 ? 0 : min(outWidth, last / stride + 1)
         return (min(lo, hi), hi)
     }
+
+    /// Calls `body` for every kernel tap `(ky, kx)` in row order: the walk
+    /// that im2col, col2im and `ShiftedSum` all make over one plane.
+    @inline(__always)
+    func forEachTap(_ body: (KernelTap) -> Void) {
+        for ky in 0..<kernel {
+            for kx in 0..<kernel {
+                let (lo, hi) = validColumns(kx: kx)
+                body(KernelTap(index: ky * kernel + kx, ky: ky, xOffset: kx - padding, lo: lo, hi: hi))
+            }
+        }
+    }
+
+    /// The input row that output row `oy` reads under kernel row `ky`; nil
+    /// when that row is in the zero padding.
+    @inline(__always)
+    func inputRow(_ oy: Int, ky: Int) -> Int? {
+        let iy = oy * stride - padding + ky
+        return iy >= 0 && iy < height ? iy : nil
+    }
+}
+
+/// One kernel tap `(ky, kx)` of a `ConvGeometry`, as `forEachTap` hands it over.
+struct KernelTap {
+    /// `ky·k + kx`: the tap's row among one channel's k² rows of a column matrix.
+    var index: Int
+    var ky: Int
+    /// The input column under output column 0 (`kx − padding`): output column
+    /// `ox` reads input column `ox·stride + xOffset`.
+    var xOffset: Int
+    /// The output columns `lo..<hi` whose input column lies inside the image.
+    var lo: Int
+    var hi: Int
 }
 
 /// im2col and col2im over a chunk of images (NCHW), Caffe's formulation with
@@ -57,30 +90,26 @@ enum Im2col {
     @inline(__always)
     private static func im2colPlane(_ plane: UnsafePointer<Float>, geometry g: ConvGeometry,
                                     columns: UnsafeMutablePointer<Float>, ld: Int) {
-        let k = g.kernel, s = g.stride, oh = g.outHeight, ow = g.outWidth
-        for ky in 0..<k {
-            for kx in 0..<k {
-                var dst = columns + (ky * k + kx) * ld
-                let (lo, hi) = g.validColumns(kx: kx)
-                let xOffset = kx - g.padding
-                for oy in 0..<oh {
-                    let iy = oy * s - g.padding + ky
-                    if iy < 0 || iy >= g.height {
-                        dst.update(repeating: 0, count: ow)
+        let s = g.stride, oh = g.outHeight, ow = g.outWidth
+        g.forEachTap { tap in
+            let (lo, hi) = (tap.lo, tap.hi)
+            var dst = columns + tap.index * ld
+            for oy in 0..<oh {
+                if let iy = g.inputRow(oy, ky: tap.ky) {
+                    let src = plane + iy * g.width + tap.xOffset
+                    for ox in 0..<lo { dst[ox] = 0 }
+                    if s == 1 {
+                        (dst + lo).update(from: src + lo, count: hi - lo)
+                    } else if s == 2 {
+                        gatherEven(src, dst, lo, hi, last: g.width - 1 - tap.xOffset)
                     } else {
-                        let src = plane + iy * g.width + xOffset
-                        for ox in 0..<lo { dst[ox] = 0 }
-                        if s == 1 {
-                            (dst + lo).update(from: src + lo, count: hi - lo)
-                        } else if s == 2 {
-                            gatherEven(src, dst, lo, hi, last: g.width - 1 - xOffset)
-                        } else {
-                            for ox in lo..<hi { dst[ox] = src[ox * s] }
-                        }
-                        for ox in hi..<ow { dst[ox] = 0 }
+                        for ox in lo..<hi { dst[ox] = src[ox * s] }
                     }
-                    dst += ow
+                    for ox in hi..<ow { dst[ox] = 0 }
+                } else {
+                    dst.update(repeating: 0, count: ow)
                 }
+                dst += ow
             }
         }
     }
@@ -103,25 +132,20 @@ enum Im2col {
     @inline(__always)
     private static func col2imPlane(_ columns: UnsafePointer<Float>, ld: Int, geometry g: ConvGeometry,
                                     plane: UnsafeMutablePointer<Float>) {
-        let k = g.kernel, s = g.stride, oh = g.outHeight, ow = g.outWidth
+        let s = g.stride, oh = g.outHeight, ow = g.outWidth
         plane.update(repeating: 0, count: g.height * g.width)
-        for ky in 0..<k {
-            for kx in 0..<k {
-                var src = columns + (ky * k + kx) * ld
-                let (lo, hi) = g.validColumns(kx: kx)
-                let xOffset = kx - g.padding
-                for oy in 0..<oh {
-                    let iy = oy * s - g.padding + ky
-                    if iy >= 0 && iy < g.height {
-                        let dst = plane + iy * g.width + xOffset
-                        if s == 2 {
-                            scatterAddEven(src, dst, lo, hi, last: g.width - 1 - xOffset)
-                        } else {
-                            for ox in lo..<hi { dst[ox * s] += src[ox] }
-                        }
+        g.forEachTap { tap in
+            var src = columns + tap.index * ld
+            for oy in 0..<oh {
+                if let iy = g.inputRow(oy, ky: tap.ky) {
+                    let dst = plane + iy * g.width + tap.xOffset
+                    if s == 2 {
+                        scatterAddEven(src, dst, tap.lo, tap.hi, last: g.width - 1 - tap.xOffset)
+                    } else {
+                        for ox in tap.lo..<tap.hi { dst[ox * s] += src[ox] }
                     }
-                    src += ow
                 }
+                src += ow
             }
         }
     }

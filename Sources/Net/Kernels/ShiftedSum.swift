@@ -25,17 +25,12 @@ enum ShiftedSum {
                 let j = task / outChannels, o = task % outChannels
                 let dst = y + task * g.positions
                 dst.update(repeating: 0, count: g.positions)
-                for ky in 0..<g.kernel {
-                    for kx in 0..<g.kernel {
-                        let src = t + (o * kk + ky * g.kernel + kx) * ld + j * plane
-                        let (lo, hi) = g.validColumns(kx: kx)
-                        for oy in 0..<g.outHeight {
-                            let iy = oy * g.stride - g.padding + ky
-                            if iy < 0 || iy >= g.height { continue }
-                            let row = src + iy * g.width + kx - g.padding
-                            let out = dst + oy * g.outWidth
-                            for ox in lo..<hi { out[ox] += row[ox * g.stride] }
-                        }
+                g.forEachTap { tap in
+                    let src = t + (o * kk + tap.index) * ld + j * plane
+                    for oy in 0..<g.outHeight {
+                        guard let iy = g.inputRow(oy, ky: tap.ky) else { continue }
+                        let row = src + iy * g.width + tap.xOffset, out = dst + oy * g.outWidth
+                        for ox in tap.lo..<tap.hi { out[ox] += row[ox * g.stride] }
                     }
                 }
             }
@@ -51,18 +46,13 @@ enum ShiftedSum {
             for task in range {
                 let j = task / outChannels, o = task % outChannels
                 let src = dy + task * g.positions
-                for ky in 0..<g.kernel {
-                    for kx in 0..<g.kernel {
-                        let dst = t + (o * kk + ky * g.kernel + kx) * ld + j * plane
-                        dst.update(repeating: 0, count: plane)
-                        let (lo, hi) = g.validColumns(kx: kx)
-                        for oy in 0..<g.outHeight {
-                            let iy = oy * g.stride - g.padding + ky
-                            if iy < 0 || iy >= g.height { continue }
-                            let row = dst + iy * g.width + kx - g.padding
-                            let grad = src + oy * g.outWidth
-                            for ox in lo..<hi { row[ox * g.stride] = grad[ox] }
-                        }
+                g.forEachTap { tap in
+                    let dst = t + (o * kk + tap.index) * ld + j * plane
+                    dst.update(repeating: 0, count: plane)
+                    for oy in 0..<g.outHeight {
+                        guard let iy = g.inputRow(oy, ky: tap.ky) else { continue }
+                        let row = dst + iy * g.width + tap.xOffset, grad = src + oy * g.outWidth
+                        for ox in tap.lo..<tap.hi { row[ox * g.stride] = grad[ox] }
                     }
                 }
             }
