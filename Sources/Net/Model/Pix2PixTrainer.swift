@@ -7,12 +7,8 @@ public struct StepLosses: Equatable, Sendable {
     public var generatorGAN: Float
     /// `mean |fake − real|` (unscaled; G's loss is `ganWeight · generatorGAN + λ · generatorL1`).
     public var generatorL1: Float
-
-    public init(discriminator: Float, generatorGAN: Float, generatorL1: Float) {
-        self.discriminator = discriminator
-        self.generatorGAN = generatorGAN
-        self.generatorL1 = generatorL1
-    }
+    // Made only inside Net (the trainer, the step benchmark), so Swift's
+    // memberwise initialiser serves; other modules read the losses.
 }
 
 /// One pix2pix training step (docs/model.md) over a generator, a discriminator and
