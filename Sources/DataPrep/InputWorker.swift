@@ -79,11 +79,7 @@ final class InputWorker {
         let queue = self.queue
         var splitter = SequenceSplitter(
             minFrames: minFrames, maxFrames: maxFrames, alreadyStored: alreadyStored,
-            makeMeta: { sequence, firstFrame in
-                SequenceMeta(id: String(format: "%05d-%04d", ordinal, sequence), inputOrdinal: ordinal,
-                             source: input.name, sourcePath: input.path, fps: fps, firstFrame: firstFrame, split: split.rawValue,
-                             label: input.label)
-            },
+            makeMeta: Self.sequenceMeta(input, ordinal: ordinal, split: split, fps: fps),
             send: { queue.put($0) })
         var tracker = CutTracker(detector: detector)
         var pending: [UInt8] = []
@@ -140,11 +136,7 @@ final class InputWorker {
         let frames = stillFrames, clips = stillClips
         var splitter = SequenceSplitter(
             minFrames: minFrames, maxFrames: maxFrames, alreadyStored: alreadyStored,
-            makeMeta: { sequence, firstFrame in
-                SequenceMeta(id: String(format: "%05d-%04d", ordinal, sequence), inputOrdinal: ordinal,
-                             source: input.name, sourcePath: input.path, fps: 0, firstFrame: firstFrame, split: split.rawValue,
-                             label: input.label)
-            },
+            makeMeta: Self.sequenceMeta(input, ordinal: ordinal, split: split, fps: 0),
             send: { queue.put($0) })
         func source(_ warning: String? = nil) -> DatasetIndex.Source {
             DatasetIndex.Source(path: input.path, name: input.name, kind: input.kind.rawValue, split: split.rawValue,
@@ -195,4 +187,16 @@ final class InputWorker {
 
     /// The warning of a refused greyscale photo (also how the summary counts them).
     static let greyscaleWarning = "greyscale photo (a* = b* = 0 everywhere): refused, not trained on"
+
+    /// A `SequenceSplitter`'s `makeMeta` for one input: its `sequence`-th
+    /// sequence gets the id "OOOOO-SSSS" (input `ordinal`, sequence), the
+    /// input's name, path and label, and the split.
+    private static func sequenceMeta(_ input: PrepInput, ordinal: Int, split: Split,
+                                     fps: Double) -> (_ sequence: Int, _ firstFrame: Int) -> SequenceMeta {
+        { sequence, firstFrame in
+            SequenceMeta(inputOrdinal: ordinal, record: DatasetIndex.Sequence(
+                id: String(format: "%05d-%04d", ordinal, sequence), shard: "", frames: 0, source: input.name,
+                sourcePath: input.path, fps: fps, firstFrame: firstFrame, split: split.rawValue, label: input.label))
+        }
+    }
 }

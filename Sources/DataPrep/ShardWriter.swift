@@ -116,11 +116,12 @@ final class ShardWriter {
         let dataset = try group.createDataset(
             "lab", of: UInt8.self, shape: [0, 3, size, size], maxShape: [nil, 3, size, size],
             chunk: [1, 3, size, size], deflate: deflateLevel)
-        try dataset.setAttribute("source", meta.source)
-        try dataset.setAttribute("source_path", meta.sourcePath)
-        try dataset.setAttribute("fps", meta.fps)
-        try dataset.setAttribute("first_frame", meta.firstFrame)
-        try dataset.setAttribute("split", meta.split)
+        let record = meta.record
+        try dataset.setAttribute("source", record.source)
+        try dataset.setAttribute("source_path", record.sourcePath)
+        try dataset.setAttribute("fps", record.fps)
+        try dataset.setAttribute("first_frame", record.firstFrame)
+        try dataset.setAttribute("split", record.split)
         shard.open.insert(meta.id)
         shard.inputs.insert(meta.inputOrdinal)
         sequences[meta.id] = OpenSequence(shard: shard, dataset: dataset, frames: 0, meta: meta)
@@ -151,10 +152,9 @@ final class ShardWriter {
         guard let sequence = sequences.removeValue(forKey: id) else { throw PrepError("internal: end of unknown sequence \(id)") }
         let shard = sequence.shard
         sequence.dataset.close()
-        let meta = sequence.meta
-        shard.records.append(DatasetIndex.Sequence(
-            id: id, shard: shard.fileName, frames: sequence.frames, source: meta.source, sourcePath: meta.sourcePath,
-            fps: meta.fps, firstFrame: meta.firstFrame, split: meta.split, label: meta.label))
+        var record = sequence.meta.record
+        (record.shard, record.frames) = (shard.fileName, sequence.frames)
+        shard.records.append(record)
         shard.open.remove(id)
         if !shard.accepting && shard.open.isEmpty { try finish(shard) }
     }

@@ -11,16 +11,14 @@ enum WriterMessage {
     case workerExit
 }
 
-/// A sequence's identity and the attributes stored with it.
+/// A sequence as a worker starts it: the input it comes from, and its index
+/// record (id, source, fps, first frame, split, label) for the writer to store
+/// and to complete with the shard and frame count when the sequence ends.
 struct SequenceMeta {
-    var id: String
     var inputOrdinal: Int
-    var source: String
-    var sourcePath: String
-    var fps: Double
-    var firstFrame: Int
-    var split: String
-    var label: String?
+    /// `shard` empty and `frames` 0 until the writer ends the sequence.
+    var record: DatasetIndex.Sequence
+    var id: String { record.id }
 }
 
 /// The outcome of one input, as the summary and the index report it.
