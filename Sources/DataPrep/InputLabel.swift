@@ -10,18 +10,6 @@ public struct InputLabel: Equatable, Sendable {
     public var name: String
     public var path: String
 
-    public init(name: String, path: String) {
-        self.name = name
-        self.path = path
-    }
-
-    /// `NAME=PATH`, split at the first `=` (a path may hold more); nil without
-    /// one. The name's characters are checked by `validate`.
-    public init?(parsing text: String) {
-        guard let equals = text.firstIndex(of: "=") else { return nil }
-        self.init(name: String(text[..<equals]), path: String(text[text.index(after: equals)...]))
-    }
-
     static let maximumNameLength = 64
 
     /// The label of every still (`--stills`): prep's own, so no `--label` gives it.
@@ -75,5 +63,16 @@ public struct InputLabel: Equatable, Sendable {
     /// Whether `path` is `root` or lies inside it (both absolute and standardised).
     static func holds(_ root: String, _ path: String) -> Bool {
         path == root || path.hasPrefix(root.hasSuffix("/") ? root : root + "/")
+    }
+}
+
+// In an extension so that the struct keeps Swift's memberwise
+// `init(name:path:)`, which `init(parsing:)` and the tests build labels with.
+extension InputLabel {
+    /// `NAME=PATH`, split at the first `=` (a path may hold more); nil without
+    /// one. The name's characters are checked by `validate`.
+    public init?(parsing text: String) {
+        guard let equals = text.firstIndex(of: "=") else { return nil }
+        self.init(name: String(text[..<equals]), path: String(text[text.index(after: equals)...]))
     }
 }
