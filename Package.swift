@@ -12,6 +12,9 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        // ONNX models are protobuf: the messages are generated once from the published
+        // schema by tools/generate-protos.sh (no protoc plugin in the build).
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         .systemLibrary(
@@ -47,8 +50,9 @@ let package = Package(
         .target(name: "HDF5Kit", dependencies: ["HDF5Shim", "CDeflate"]),
         // Decode (ffmpeg), scene cuts, HDF5 shards and the data-set index.
         .target(name: "DataPrep", dependencies: ["HDF5Kit", "Imaging", "Media", "Storage", "Console", "Net"]),
-        // Model files: checkpoints, safetensors, the model loader, convert. No MPI.
-        .target(name: "ModelFiles", dependencies: ["Net", "HDF5Kit", "Storage"]),
+        // Model files: checkpoints, safetensors, ONNX, the model loader, convert. No MPI.
+        .target(name: "ModelFiles", dependencies: ["Net", "HDF5Kit", "Storage",
+                                                   .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         // Data-parallel training: ranks and collectives (MPI/), sampling and loading (Data/), the trainer.
         .target(name: "Distributed", dependencies: ["Net", "DataPrep", "ModelFiles", "Imaging", "Media", "MPIShim", "Console", "Storage"]),
         // From a model file to a coloured film: colorize, eval, quickstart. No MPI.
@@ -84,6 +88,9 @@ let package = Package(
         // Its Fixtures are read from the source tree (TestSupport.colorizeFixture): the model-file and CLI tests share them.
         .testTarget(name: "ColorizeTests", dependencies: ["Colorize", "Media", "ModelFiles", "Imaging", "Net", "DataPrep", "TestSupport"],
                     exclude: ["Fixtures"]),
+        // The ONNX export (ONNX Runtime: tools/setup-export-venv.sh).
+        .testTarget(name: "ExportTests", dependencies: ["ModelFiles", "Net", "TestSupport"],
+                    resources: [.copy("Fixtures")]),
         .testTarget(name: "VcolorTests", dependencies: ["vcolor", "DataPrep", "TestSupport", "TestFiles"]),
     ],
     swiftLanguageModes: [.v5]

@@ -3,13 +3,13 @@ import DataPrep
 import Foundation
 import ModelFiles
 
-/// `vcolor inspect PATH`: what is in a data set, a shard or a checkpoint.
+/// `vcolor inspect PATH`: what is in a data set, a shard, a checkpoint or an ONNX model.
 struct InspectCommand: LoggedCommand {
     static let configuration = CommandConfiguration(
         commandName: "inspect",
-        abstract: "Summarise a data set (directory or index.json), a shard, or a checkpoint / any HDF5 file.")
+        abstract: "Summarise a data set (directory or index.json), a shard, a checkpoint / any HDF5 file, or an ONNX model.")
 
-    @Argument(help: "A data-set directory, index.json, shard or checkpoint.")
+    @Argument(help: "A data-set directory, index.json, shard, checkpoint or .onnx model.")
     var path: String
 
     @Flag(help: "Print JSON for scripts.")
@@ -20,17 +20,26 @@ struct InspectCommand: LoggedCommand {
     var verify = false
 
     func run() throws {
+        if path.lowercased().hasSuffix(".onnx") {
+            let summary = try ONNXSummary(path)
+            try show(text: summary.text, json: summary.json)
+            return
+        }
         var result = try Inspection.inspect(path, verify: verify)
         if verify, Self.isCheckpoint(result.json) { verifyCheckpoint(&result) }
-        if json {
-            let data = try JSONSerialization.data(withJSONObject: result.json, options: [.prettyPrinted, .sortedKeys])
-            print(String(decoding: data, as: UTF8.self))
-        } else {
-            print(result.text)
-        }
+        try show(text: result.text, json: result.json)
         // A data set whose shards disagree with index.json is not healthy, whatever else is printed.
         if let problems = result.json["problems"] as? [String], !problems.isEmpty {
             throw PrepError("\(problems.count) problem\(problems.count == 1 ? "" : "s"): \(problems[0])")
+        }
+    }
+
+    private func show(text: String, json object: [String: Any]) throws {
+        if json {
+            let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+        } else {
+            print(text)
         }
     }
 

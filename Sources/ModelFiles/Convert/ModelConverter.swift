@@ -1,7 +1,8 @@
 import Foundation
 import Net
 
-/// `vcolor convert`: a training checkpoint ⇄ a safetensors file (docs/format.md §Safetensors).
+/// `vcolor convert`: a training checkpoint ⇄ a safetensors file (docs/format.md §Safetensors), and either
+/// to the generator as an ONNX model (docs/format.md §ONNX, `ONNXExport`).
 ///
 /// Safetensors files hold exactly the names of docs/format.md §Tensor names, float32, PyTorch shapes,
 /// in network order, and our `ModelConfig` as JSON under `__metadata__["config"]`.
@@ -40,6 +41,9 @@ public enum ModelConverter {
         guard URL(fileURLWithPath: input).standardizedFileURL != URL(fileURLWithPath: output).standardizedFileURL else {
             throw ModelFileError("input and output are the same file")
         }
+        if to == .onnx, contents == .all {
+            throw ModelFileError("an ONNX model holds the generator only; convert to .onnx without --what all")
+        }
         let file = try ModelFile.open(input)
         defer { file.close() }
         let model = try file.loadModel(discriminator: contents == .all)
@@ -47,6 +51,7 @@ public enum ModelConverter {
         switch to {
         case .safetensors: try writeSafeTensors(weights, config: model.config, contents: contents, to: output)
         case .checkpoint: try Checkpoint.write(weights, configuration: ModelConfigJSON.text(model.config), to: output)
+        case .onnx: try ONNXExport.write(config: model.config, generator: weights.generator, to: output)
         }
         let sets = weights.networks.map(\.parameters)
         return Summary(tensors: sets.reduce(0) { $0 + $1.entries.count },

@@ -38,6 +38,7 @@ public final class ModelFile {
         switch format {
         case .checkpoint: return ModelFile(path: path, store: try CheckpointStore(path))
         case .safetensors: return ModelFile(path: path, store: try SafeTensorsStore(path))
+        case .onnx: return ModelFile(path: path, store: try ONNXStore(path))
         }
     }
 
