@@ -1,0 +1,37 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// `vcolor convert MODEL model.onnx` and `vcolor inspect model.onnx` as a user runs them.
+final class ONNXCLITests: XCTestCase {
+    static let shippedModel = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("models/vcolor-b16-lstm.safetensors").path
+
+    func testConvertThenInspect() throws {
+        let dir = try exportTemporaryDirectory(self)
+        let onnx = dir + "/shipped.onnx"
+        let convert = try runVcolor(["convert", Self.shippedModel, onnx])
+        XCTAssertEqual(convert.status, 0, convert.stderr)
+        XCTAssertTrue(convert.stdout.contains("base width 16, temporal lstm, size 128"), convert.stdout)
+
+        let inspect = try runVcolor(["inspect", onnx])
+        XCTAssertEqual(inspect.status, 0, inspect.stderr)
+        for expected in ["ONNX model", "IR version 8, opset 17, from vcolor", "base width 16, temporal lstm, size 128",
+                         "inputs: L [frames, 1, 128, 128], state_h [streams, 128, 1, 1], state_c [streams, 128, 1, 1]",
+                         "outputs: ab [frames, 2, 128, 128], state_h_out [streams, 128, 1, 1], state_c_out [streams, 128, 1, 1]",
+                         "LSTM 1", "Conv 7", "ConvTranspose 7"] {
+            XCTAssertTrue(inspect.stdout.contains(expected), "\(expected) not in:\n\(inspect.stdout)")
+        }
+        let json = try runVcolor(["inspect", onnx, "--json"])
+        let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: json.stdoutData) as? [String: Any])
+        XCTAssertEqual(object["kind"] as? String, "onnx")
+        XCTAssertEqual((object["config"] as? [String: Any])?["base_width"] as? Int, 16)
+
+        let junk = dir + "/junk.onnx"
+        try Data(repeating: 0xFF, count: 64).write(to: URL(fileURLWithPath: junk))
+        let bad = try runVcolor(["inspect", junk])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertEqual(bad.stderrLines.count, 1, bad.stderr)
+        XCTAssertTrue(bad.stderr.contains("junk.onnx: not an ONNX model"), bad.stderr)
+    }
+}
