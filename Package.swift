@@ -12,8 +12,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
-        // ONNX models are protobuf: the messages are generated once from the published
-        // schema by tools/generate-protos.sh (no protoc plugin in the build).
+        // ONNX models and TensorBoard event files are protobuf: the messages are generated once
+        // from the published schemas by tools/generate-protos.sh (no protoc plugin in the build).
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
@@ -53,14 +53,16 @@ let package = Package(
         // Model files: checkpoints, safetensors, ONNX, the model loader, convert. No MPI.
         .target(name: "ModelFiles", dependencies: ["Net", "HDF5Kit", "Storage",
                                                    .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
+        // TensorBoard event files: a run's metrics, sample strips and configuration for TensorBoard.
+        .target(name: "TensorBoard", dependencies: ["Storage", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         // Data-parallel training: ranks and collectives (MPI/), sampling and loading (Data/), the trainer.
-        .target(name: "Distributed", dependencies: ["Net", "DataPrep", "ModelFiles", "Imaging", "Media", "MPIShim", "Console", "Storage"]),
+        .target(name: "Distributed", dependencies: ["Net", "DataPrep", "ModelFiles", "Imaging", "Media", "MPIShim", "Console", "Storage", "TensorBoard"]),
         // From a model file to a coloured film: colorize, eval, quickstart. No MPI.
         .target(name: "Colorize", dependencies: ["Net", "DataPrep", "ModelFiles", "Imaging", "Media", "Storage", "Console"]),
         .executableTarget(
             name: "vcolor",
             dependencies: [
-                "Net", "DataPrep", "Distributed", "ModelFiles", "Colorize", "Console", "Media", "Storage",
+                "Net", "DataPrep", "Distributed", "ModelFiles", "Colorize", "Console", "Media", "Storage", "TensorBoard",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -88,8 +90,8 @@ let package = Package(
         // Its Fixtures are read from the source tree (TestSupport.colorizeFixture): the model-file and CLI tests share them.
         .testTarget(name: "ColorizeTests", dependencies: ["Colorize", "Media", "ModelFiles", "Imaging", "Net", "DataPrep", "TestSupport"],
                     exclude: ["Fixtures"]),
-        // The ONNX export (ONNX Runtime: tools/setup-export-venv.sh).
-        .testTarget(name: "ExportTests", dependencies: ["ModelFiles", "Net", "TestSupport"],
+        // The ONNX export and TensorBoard event files (ONNX Runtime, tbparse: tools/setup-export-venv.sh).
+        .testTarget(name: "ExportTests", dependencies: ["ModelFiles", "Net", "TensorBoard", "Storage", "Imaging", "TestSupport"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "VcolorTests", dependencies: ["vcolor", "DataPrep", "TestSupport", "TestFiles"]),
     ],

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates the Swift of the protobuf schemas vcolor writes: ONNX's
-# onnx.proto (as published in the onnx 1.23.2 wheel, onnx/onnx.proto).
+# onnx.proto (as published in the onnx 1.23.2 wheel, onnx/onnx.proto) and the
+# trimmed TensorBoard event schema (tools/proto/tensorboard_event.proto).
 # The generated files are committed; neither the build nor CI runs protoc.
 #
 # Needs protoc (Debian: apt-get install protobuf-compiler) and protoc-gen-swift
@@ -18,3 +19,4 @@ generate() {   # generate PROTO OUTPUT-DIRECTORY
         --swift_opt=FileNaming=DropPath --swift_out="$2" "$1"
 }
 generate tools/proto/onnx.proto Sources/ModelFiles/ONNX
+generate tools/proto/tensorboard_event.proto Sources/TensorBoard

@@ -69,6 +69,8 @@ struct TrainCommand: LoggedCommand {
     var size: Int?
     @Option(help: "Steps between sample strips RUN/samples/step-N.png (0: none).")
     var sampleEvery: Int = 0
+    @Option(help: ArgumentHelp("Also write the run's metrics, sample strips and configuration as TensorBoard events into this directory (its own per run).", valueName: "dir"))
+    var tensorboard: String?
     @Option(help: "Validation clips per evaluation.")
     var validationClips: Int = 32
     @Option(help: "Seconds a collective may wait for the other ranks before the job ends, naming the ranks that did not arrive.")
@@ -117,6 +119,7 @@ struct TrainCommand: LoggedCommand {
                                ganWeight: ganWeight, noganSteps: noganSteps, warmupSteps: warmupSteps, emaDecay: ema)
         o.size = size
         o.sampleEvery = sampleEvery
+        o.tensorboard = tensorboard
         o.validationClips = validationClips
         o.printChecksum = printChecksum
         o.killRank = killRank

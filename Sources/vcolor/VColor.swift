@@ -19,6 +19,7 @@ struct VColor: ParsableCommand {
             ColorizeCommand.self,
             EvalCommand.self,
             ReportCommand.self,
+            TensorBoardCommand.self,
             QuickstartCommand.self,
         ]
     )

@@ -133,7 +133,8 @@ public final class Trainer {
                                clipLength: options.clip, capacity: options.batch,
                                augmentation: config.augment ? Augmentation() : nil),
             validator: Validator(data: data, model: model, options: options, comm: comm),
-            log: comm.isRoot ? try TrainingLog(run: options.run, options: options, comm: comm) : nil)
+            log: comm.isRoot ? try TrainingLog(run: options.run, options: options, comm: comm,
+                                               start: start!.resumed?.step ?? 0, configuration: config) : nil)
         if let state = start!.resumed {
             session.rng = RandomGenerator(state: state.rngState)
             session.step = state.step
@@ -216,7 +217,10 @@ public final class Trainer {
             s.log?.validation(step: s.step, epoch: outcome.epoch, result)
         }
         if comm.isRoot, options.sampleEvery > 0, s.step % options.sampleEvery == 0, s.validator.hasData {
-            do { try s.validator.writeSample(step: s.step, run: options.run) } catch {
+            do {
+                try s.validator.writeSample(step: s.step, run: options.run)
+                s.log?.sample(step: s.step, path: Validator.samplePath(step: s.step, run: options.run))
+            } catch {
                 warn("could not write the sample strip: \(error)")
             }
         }

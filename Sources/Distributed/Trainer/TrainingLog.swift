@@ -2,6 +2,7 @@ import Console
 import Foundation
 import Imaging
 import Storage
+import TensorBoard
 
 /// One step's numbers, averaged over ranks.
 struct StepRecord {
@@ -32,7 +33,8 @@ struct StepRecord {
 
 /// Rank 0's output: the progress line (at most about one a second, every step
 /// at `--log-level debug`, and the last one), log messages, and one JSON object
-/// per event appended to RUN/metrics.jsonl.
+/// per event appended to RUN/metrics.jsonl; with `--tensorboard`, the same
+/// events (and the sample strips) as TensorBoard events, written beside it.
 final class TrainingLog {
     static let logger = Logger(label: "train")
     let options: TrainingOptions
@@ -41,8 +43,14 @@ final class TrainingLog {
     private let progress = ProgressLine(label: "train", fileInterval: 1)
     private var smoothedStep: Double?
     private let started = Date()
+    /// Nil without `--tensorboard`, and after a write to it failed (the run goes on without it).
+    private var tensorboard: TensorBoardLog?
 
-    init(run: String, options: TrainingOptions, comm: Communicator) throws {
+    /// - Parameters:
+    ///   - start: the step the run starts after (its checkpoint's; 0 for a new run).
+    ///   - configuration: shown as text in TensorBoard when a new run starts.
+    init(run: String, options: TrainingOptions, comm: Communicator, start: Int = 0,
+         configuration: TrainingConfiguration? = nil) throws {
         self.options = options
         worldSize = comm.size
         let path = (run as NSString).appendingPathComponent(MetricsLog.fileName)
@@ -56,6 +64,34 @@ final class TrainingLog {
         }
         handle.seekToEndOfFile()
         metrics = handle
+        if let directory = options.tensorboard {
+            do {
+                let log = try TensorBoardLog(directory: directory, step: start)
+                if start == 0, let configuration {
+                    let encoder = JSONEncoder()
+                    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                    try log.configuration(String(decoding: try encoder.encode(configuration), as: UTF8.self))
+                }
+                tensorboard = log
+            } catch { throw TrainingError("--tensorboard: \(error)") }
+        }
+    }
+
+    /// Runs a TensorBoard write; the first failure is reported and ends TensorBoard output, not the run.
+    private func toTensorBoard(_ body: (TensorBoardLog) throws -> Void) {
+        guard let log = tensorboard else { return }
+        do { try body(log) } catch {
+            Self.logger.warning("\(error); no more TensorBoard events are written for this run")
+            tensorboard = nil
+        }
+    }
+
+    /// A sample strip just written to `path`, for TensorBoard.
+    func sample(step: Int, path: String) {
+        toTensorBoard { log in
+            guard let png = FileManager.default.contents(atPath: path) else { throw TrainingError("\(path): cannot read the sample strip") }
+            try log.image(RunExport.samplesTag, step: step, png: png)
+        }
     }
 
     deinit { try? metrics.close() }
@@ -67,6 +103,7 @@ final class TrainingLog {
         for (key, value) in fields { object[key.rawValue] = value }
         guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else { return }
         metrics.write(data + Data("\n".utf8))
+        toTensorBoard { try $0.metrics(event, step: step, fields) }
     }
 
     func step(_ r: StepRecord, remainingSteps: Int) {

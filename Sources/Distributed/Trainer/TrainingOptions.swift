@@ -42,6 +42,8 @@ public struct TrainingOptions {
     public var size: Int?
     /// Steps between sample strips; 0 never.
     public var sampleEvery = 0
+    /// Where rank 0 also writes the run as TensorBoard events (docs/training.md §TensorBoard); nil: nowhere.
+    public var tensorboard: String?
     /// Validation clips (spread over the validation sequences).
     public var validationClips = 32
     /// Seconds any collective may wait for the other ranks before the job is

@@ -136,9 +136,15 @@ final class Validator {
                 }
             }
         }
-        let directory = (run as NSString).appendingPathComponent("samples")
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let path = (directory as NSString).appendingPathComponent("step-" + String(format: "%08d", step) + ".png")
+        let path = Self.samplePath(step: step, run: run)
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
+                                                withIntermediateDirectories: true)
         try PNGWriter.write(rgb: image, width: width, height: height, to: path)
+    }
+
+    /// RUN/samples/step-NNNNNNNN.png.
+    static func samplePath(step: Int, run: String) -> String {
+        ((run as NSString).appendingPathComponent("samples") as NSString)
+            .appendingPathComponent("step-" + String(format: "%08d", step) + ".png")
     }
 }
