@@ -21,8 +21,7 @@ enum ExportPython {
 
     /// tools/NAME in the source tree.
     static func tool(_ name: String) -> String {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("tools/" + name).path
+        repositoryDirectory.appendingPathComponent("tools/" + name).path
     }
 
     /// Runs tools/`script` with `arguments`; fails the test with Python's stderr when it fails.

@@ -4,11 +4,10 @@ import XCTest
 
 /// `vcolor convert MODEL model.onnx` and `vcolor inspect model.onnx` as a user runs them.
 final class ONNXCLITests: XCTestCase {
-    static let shippedModel = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("models/vcolor-b16-lstm.safetensors").path
+    static let shippedModel = repositoryDirectory.appendingPathComponent("models/vcolor-b16-lstm.safetensors").path
 
     func testConvertThenInspect() throws {
-        let dir = try exportTemporaryDirectory(self)
+        let dir = try makeScratchDirectory()
         let onnx = dir + "/shipped.onnx"
         let convert = try runVcolor(["convert", Self.shippedModel, onnx])
         XCTAssertEqual(convert.status, 0, convert.stderr)

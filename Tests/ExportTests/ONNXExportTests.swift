@@ -1,16 +1,9 @@
 import Foundation
 import Net
 import SwiftProtobuf
+import TestSupport
 import XCTest
 @testable import ModelFiles
-
-/// A fresh temporary directory, removed when the test ends.
-func exportTemporaryDirectory(_ test: XCTestCase) throws -> String {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vcolor-export-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    test.addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
-    return dir.path
-}
 
 /// A tiny generator (base width 2, 128² frames) with seeded weights large
 /// enough that every layer matters: the initialisation of docs/model.md
@@ -47,7 +40,7 @@ func exportedModel(_ generator: Generator, dir: String) throws -> (path: String,
 
 final class ONNXExportTests: XCTestCase {
     func testInterfaceAndOpsetAreTheDocumentedOnes() throws {
-        let dir = try exportTemporaryDirectory(self)
+        let dir = try makeScratchDirectory()
         for temporal in ModelConfig.Temporal.allCases {
             let (_, model) = try exportedModel(try seededGenerator(temporal), dir: dir)
             XCTAssertEqual(model.irVersion, 8)
@@ -79,7 +72,7 @@ final class ONNXExportTests: XCTestCase {
     /// Every tensor of the generator is an initializer holding the same bits;
     /// the LSTM's are PyTorch's gate blocks i, f, g, o moved to ONNX's i, o, f, c.
     func testInitializersAreTheModelsWeightsBitForBit() throws {
-        let dir = try exportTemporaryDirectory(self)
+        let dir = try makeScratchDirectory()
         let g = try seededGenerator(.lstm)
         let (_, model) = try exportedModel(g, dir: dir)
         var initializers: [String: [Float]] = [:]
@@ -116,7 +109,7 @@ final class ONNXExportTests: XCTestCase {
     /// The ONNX file opens as a model file: colorize, inspect and convert read
     /// the same generator back, bit for bit.
     func testReadsBackAsAModelFile() throws {
-        let dir = try exportTemporaryDirectory(self)
+        let dir = try makeScratchDirectory()
         for temporal in ModelConfig.Temporal.allCases {
             let g = try seededGenerator(temporal)
             let (path, _) = try exportedModel(g, dir: dir)
@@ -131,7 +124,7 @@ final class ONNXExportTests: XCTestCase {
 
     /// The seed model (base width 64) exports well under the 5 s.
     func testSeedModelExportTime() throws {
-        let dir = try exportTemporaryDirectory(self)
+        let dir = try makeScratchDirectory()
         var rng = RandomGenerator(seed: 1)
         let g = try Generator(config: ModelConfig(), rng: &rng)
         let started = Date()
@@ -143,7 +136,7 @@ final class ONNXExportTests: XCTestCase {
     }
 
     func testRefusesTheDiscriminatorAndNonsense() throws {
-        let dir = try exportTemporaryDirectory(self)
+        let dir = try makeScratchDirectory()
         let (path, _) = try exportedModel(try seededGenerator(.none), dir: dir)
         XCTAssertThrowsError(try ModelConverter.convert(path, to: dir + "/x.onnx", contents: .generator))
         let h5 = dir + "/m.h5"

@@ -1,5 +1,6 @@
 import Foundation
 import Net
+import TestSupport
 import XCTest
 @testable import ModelFiles
 
@@ -93,11 +94,11 @@ final class ONNXRuntimeTests: XCTestCase {
     }
 
     static func fixtureDirectory() -> URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/onnx")
+        sharedFixture("ExportTests", "onnx")
     }
 
     func testONNXRuntimeMatchesVcolorThroughACut() throws {
-        let dir = try exportTemporaryDirectory(self)
+        let dir = try makeScratchDirectory()
         let frames = Self.frames()
         for temporal in ModelConfig.Temporal.allCases {
             let g = try seededGenerator(temporal)
@@ -124,7 +125,7 @@ final class ONNXRuntimeTests: XCTestCase {
         guard let list = ProcessInfo.processInfo.environment["VCOLOR_EXPORT_MODELS"] else {
             throw XCTSkip("VCOLOR_EXPORT_MODELS names no model files to compare")
         }
-        let dir = try exportTemporaryDirectory(self)
+        let dir = try makeScratchDirectory()
         for path in list.split(separator: ":").map(String.init) {
             let model = try ModelFile.load(path)
             let onnxPath = dir + "/model.onnx"
@@ -138,7 +139,7 @@ final class ONNXRuntimeTests: XCTestCase {
     }
 
     func testMatchesRecordedONNXRuntimeOutput() throws {
-        let dir = try exportTemporaryDirectory(self)
+        let dir = try makeScratchDirectory()
         let frames = Self.frames()
         let fixtures = try XCTUnwrap(Bundle.module.url(forResource: "onnx", withExtension: nil, subdirectory: "Fixtures"))
         for temporal in ModelConfig.Temporal.allCases {

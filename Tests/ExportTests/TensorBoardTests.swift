@@ -1,6 +1,7 @@
 import Foundation
 import Imaging
 import Storage
+import TestSupport
 import XCTest
 @testable import TensorBoard
 
@@ -78,7 +79,7 @@ final class TensorBoardTests: XCTestCase {
     /// 3 logs steps 4 and 5 again: TensorBoard then sees each step once, the
     /// newer attempt's values.
     func testResumeKeepsEachStepOnce() throws {
-        let dir = try exportTemporaryDirectory(self) + "/tb"
+        let dir = try makeScratchDirectory() + "/tb"
         do {
             let log = try TensorBoardLog(directory: dir, step: 0)
             try log.text("configuration", step: 0, "    {}")
@@ -110,7 +111,7 @@ final class TensorBoardTests: XCTestCase {
     /// A step's events cost microseconds; the shortest training step of a
     /// test-sized model is tens of milliseconds (docs/training.md §TensorBoard).
     func testStepEventsAreCheap() throws {
-        let dir = try exportTemporaryDirectory(self)
+        let dir = try makeScratchDirectory()
         let log = try TensorBoardLog(directory: dir, step: 0)
         let fields = Self.stepFields(1), count = 2000
         let started = Date()
@@ -121,7 +122,7 @@ final class TensorBoardTests: XCTestCase {
     }
 
     func testImagesAndText() throws {
-        let dir = try exportTemporaryDirectory(self)
+        let dir = try makeScratchDirectory()
         let png = Self.png(width: 3, height: 2)
         let log = try TensorBoardLog(directory: dir, step: 0)
         try log.image("samples", step: 4, png: png)
@@ -169,7 +170,7 @@ final class TensorBoardTests: XCTestCase {
     }
 
     func testExistingRunOncePerStepNewerAttemptWins() throws {
-        let dir = try exportTemporaryDirectory(self)
+        let dir = try makeScratchDirectory()
         try Self.makeRun(dir + "/run")
         let s = try RunExport.write(run: dir + "/run", to: dir + "/tb", configuration: "{\"model\":{}}")
         XCTAssertEqual([s.steps, s.validations, s.samples, s.skippedLines], [5, 1, 1, 1])
@@ -182,7 +183,7 @@ final class TensorBoardTests: XCTestCase {
     /// exactly (as float32), once per step, decodes the image and the text.
     func testTensorBoardReadsItBack() throws {
         let python = try ExportPython.python(["tbparse", "tensorboard"])
-        let dir = try exportTemporaryDirectory(self)
+        let dir = try makeScratchDirectory()
         try Self.makeRun(dir + "/run")
         try RunExport.write(run: dir + "/run", to: dir + "/tb", configuration: "{\"model\":{}}")
         let output = try ExportPython.run(python, "tensorboard_read.py", [dir + "/tb"])

@@ -9,9 +9,8 @@ import XCTest
 /// TensorBoard, with the values of the metrics.jsonl lines that won, and
 /// `vcolor tensorboard` writes the same scalars for the finished run.
 final class TensorBoardTrainTests: XCTestCase {
-    /// The 4 frames of ColorizeTests' fixture, in the source tree.
-    static let frames = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("ColorizeTests/Fixtures/colorize/input").path
+    /// The 4 frames of the colorize fixture.
+    static let frames = colorizeFixture("input")
 
     /// metrics.jsonl's step lines as TensorBoard should show them: the last line of each step wins.
     static func expectedScalars(run: String) throws -> [String: Float] {
@@ -32,7 +31,7 @@ final class TensorBoardTrainTests: XCTestCase {
     }
 
     func testResumedRunShowsEachStepOnce() throws {
-        let dir = try exportTemporaryDirectory(self)
+        let dir = try makeScratchDirectory()
         let data = dir + "/data", run = dir + "/run", tb = dir + "/tb"
         let prep = try runVcolor(["prep", Self.frames, "--out", data, "--min-frames", "2", "--val-fraction", "0"])
         XCTAssertEqual(prep.status, 0, prep.stderr)
