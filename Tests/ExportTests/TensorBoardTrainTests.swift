@@ -51,6 +51,15 @@ final class TensorBoardTrainTests: XCTestCase {
             .flatMap { e in e.summary.value.filter { $0.tag == RunExport.configurationTag }.map { _ in e.step } }
         XCTAssertEqual(texts, [0], "the configuration, once")
 
+        // TensorBoard's own reader, where the Python environment is there.
+        if let python = try? ExportPython.python(["tbparse", "tensorboard"]) {
+            let output = try ExportPython.run(python, "tensorboard_read.py", [tb])
+            let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any])
+            let rows = try XCTUnwrap(json["scalars"] as? [[Any]])
+            XCTAssertEqual(rows.count, expected.count, "every scalar once")
+            for row in rows { XCTAssertEqual(expected["\(row[0])@\(row[1])"], Float((row[2] as! NSNumber).doubleValue), "\(row)") }
+        }
+
         let again = try runVcolor(["tensorboard", run, dir + "/tb2"])
         XCTAssertEqual(again.status, 0, again.stderr)
         XCTAssertTrue(again.stdout.contains("5 steps"), again.stdout)
