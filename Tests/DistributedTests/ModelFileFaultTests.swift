@@ -192,6 +192,27 @@ final class ModelFileFaultTests: XCTestCase {
     /// which file was corrupt and which it resumes from; rank 0 decides, so
     /// both ranks continue from the same one, and the run ends exactly as an
     /// uninterrupted one. With no intact checkpoint at all it is one error.
+    /// The checkpoint `--resume` passes over is renamed aside. Left under its
+    /// name it counted among the newest that `--keep` keeps, so a resumed run
+    /// that stopped before that step deleted the intact checkpoints in its
+    /// place (here: `--keep 1`, damaged step 4, resumed from 2 to 3 kept only
+    /// the damaged step 4, and the next `--resume` found nothing intact).
+    func testResumePastADamagedCheckpointSetsItAside() throws {
+        let common = ["--data", try data(), "--checkpoint-every", "2"]
+        let run = path("aside")
+        let dir = CheckpointDirectory(run: run)
+        XCTAssertEqual(try train(common + ["--run", run, "--steps", "4", "--keep", "0"]).status, 0)
+        try flipABit(in: dir.path(step: 4))
+        let resumed = try train(common + ["--run", run, "--steps", "3", "--keep", "1", "--resume"])
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertEqual(dir.checkpoints().map(\.step), [3], "the intact checkpoint just written is the one kept")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir.path(step: 4) + CheckpointDirectory.unusableSuffix))
+        let again = try train(common + ["--run", run, "--steps", "4", "--keep", "1", "--resume"])
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertEqual(warnings(again).count, 0, again.stderr)
+        XCTAssertEqual(dir.checkpoints().map(\.step), [4])
+    }
+
     func testResumeFallsBackToTheNewestIntactCheckpoint() throws {
         let common = ["--data", try data(), "--checkpoint-every", "2", "--keep", "0", "--print-checksum"]
         let straight = try train(common + ["--run", path("straight"), "--steps", "6"], ranks: 2)
@@ -209,6 +230,7 @@ final class ModelFileFaultTests: XCTestCase {
         let line = String(warned.first ?? "")
         XCTAssertTrue(line.contains("\(dir.path(step: 4)):/generator/down1.conv.weight: corrupt checkpoint"), line)
         XCTAssertTrue(line.contains("resuming from the newest intact checkpoint, \(dir.path(step: 2))"), line)
+        XCTAssertTrue(line.contains("[renamed to \(dir.path(step: 4))\(CheckpointDirectory.unusableSuffix)]"), line)
         let sums = try printedChecksums(resumed)
         XCTAssertEqual(sums.count, 2)
         XCTAssertEqual(sums, try printedChecksums(straight), "resumed from step 2 on both ranks, as an uninterrupted run")

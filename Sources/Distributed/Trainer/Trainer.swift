@@ -308,7 +308,13 @@ public final class Trainer {
             }
             defer { newest.file.close() }
             if !newest.skipped.isEmpty {
-                warn("--resume: skipping \(newest.skipped.joined(separator: "; ")); resuming from the newest intact checkpoint, \(newest.path)")
+                // Set aside, or they would stay the "newest" checkpoints that --keep keeps, and the intact ones go.
+                let renamed = newest.skippedPaths.map { old -> String in
+                    let (new, why) = checkpoints.setAside(old)
+                    return new.map { "renamed to \($0)" } ?? "could not be renamed (\(why ?? "unknown")): remove it by hand"
+                }
+                let each = zip(newest.skipped, renamed).map { "\($0) [\($1)]" }
+                warn("--resume: skipping \(each.joined(separator: "; ")); resuming from the newest intact checkpoint, \(newest.path)")
             }
             if let trained = newest.state.dataFingerprint, trained != data.fingerprint {
                 warn("\(newest.path) was trained on another data set; continuing on \(options.data) (--allow-data-change)")

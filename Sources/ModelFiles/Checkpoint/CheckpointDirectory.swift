@@ -63,25 +63,28 @@ public struct CheckpointDirectory {
     ///   ones were skipped; nil when the directory holds no checkpoint at all.
     /// - Throws: a `ModelFileError` naming the newest file and why, when none is intact.
     public func newestIntact(restoring restore: (Newest) throws -> Void) throws -> Newest? {
-        var skipped: [String] = []
+        var skipped: [String] = [], skippedPaths: [String] = []
         for candidate in checkpoints().reversed() {
             let file: ModelFile
             do { file = try ModelFile.open(candidate.path, as: .checkpoint) } catch {
                 skipped.append(String(describing: error))
+                skippedPaths.append(candidate.path)
                 continue
             }
             guard let state = file.training else {
                 file.close()
                 skipped.append("\(candidate.path): holds weights only (no /optimizer group)")
+                skippedPaths.append(candidate.path)
                 continue
             }
-            let newest = Newest(step: candidate.step, file: file, state: state, skipped: skipped)
+            let newest = Newest(step: candidate.step, file: file, state: state, skipped: skipped, skippedPaths: skippedPaths)
             do {
                 try restore(newest)
                 return newest
             } catch let damage as ModelFileError {
                 file.close()
                 skipped.append(damage.description)
+                skippedPaths.append(candidate.path)
             } catch {
                 file.close()
                 throw error
@@ -101,7 +104,24 @@ public struct CheckpointDirectory {
         public let state: TrainingState
         /// Why each newer checkpoint was passed over, newest first.
         public let skipped: [String]
+        /// Those checkpoints' paths, in the same order.
+        public let skippedPaths: [String]
         public var path: String { file.path }
+    }
+
+    /// The suffix of a checkpoint `--resume` passed over, renamed so that it is
+    /// no longer a checkpoint: left under its name it would count among the
+    /// newest that `prune(keep:)` keeps, and the intact ones would be deleted
+    /// in its place.
+    public static let unusableSuffix = ".unusable"
+
+    /// Renames a passed-over checkpoint to `path` + `unusableSuffix` (replacing
+    /// an older one of that name). Returns the new path, or nil with the reason
+    /// it could not be renamed.
+    public func setAside(_ path: String) -> (renamed: String?, why: String?) {
+        let target = path + Self.unusableSuffix
+        if rename(path, target) == 0 { return (target, nil) }
+        return (nil, String(cString: strerror(errno)))
     }
 
     /// Creates the directory (and the run directory) if needed.
