@@ -136,8 +136,10 @@ public final class ModelFile {
     public func verify() throws {
         let model = try loadModel(discriminator: try has(.discriminator))
         var config = model.config
-        // The average's decay is not part of the model's configuration; any decay builds the same tensors.
-        if try has(.generatorAverage) { config.emaDecay = 0.5 }
+        // Whether the run keeps an average is the file's to say, not the stored recipe's: a
+        // weights-only file converted from an averaged run stores emaDecay but holds only the
+        // generator. Any nonzero decay builds the same tensors.
+        config.emaDecay = try has(.generatorAverage) ? 0.5 : 0
         var rng = RandomGenerator(seed: 0)
         let run = try Pix2PixTrainer(config: config, rng: &rng)
         if training != nil {
