@@ -58,7 +58,7 @@ public final class FrameTimestamps: @unchecked Sendable {
     /// Frame `index`'s presentation time in nanoseconds, waiting for its line if
     /// need be; nil when ffmpeg ended without giving it. Frames are asked for in
     /// order: those before `index` are forgotten.
-    public func nanoseconds(of index: Int) -> Int64? {
+    public func nanoseconds(of index: Int) throws -> Int64? {
         condition.lock()
         defer { condition.unlock() }
         while (index - first >= pts.count || base == nil) && !ended { condition.wait() }
@@ -68,12 +68,19 @@ public final class FrameTimestamps: @unchecked Sendable {
             pts.removeFirst(index - first)
             first = index
         }
-        return Self.nanoseconds(value, num, den)
+        guard let ns = Self.nanoseconds(value, num, den) else { throw MediaError("frame \(index + 1)'s timestamp (\(value) × \(num)/\(den) s) is out of range") }
+        return ns
     }
 
     /// `value × num / den` seconds in whole nanoseconds, rounded; in doubles,
     /// off by under a microsecond over days, far less than any time base's tick.
-    static func nanoseconds(_ value: Int64, _ num: Int, _ den: Int) -> Int64 {
-        Int64((Double(value) * Double(num) * 1e9 / Double(den)).rounded())
+    /// Nil when that is beyond Int64's ±292 years (a damaged or hostile file's
+    /// timestamp, or a frame rate far below one frame a second): the one
+    /// conversion from ticks to nanoseconds, for a video's timestamps and for
+    /// images at `--fps` alike.
+    public static func nanoseconds(_ value: Int64, _ num: Int, _ den: Int) -> Int64? {
+        let ns = (Double(value) * Double(num) * 1e9 / Double(den)).rounded()
+        guard abs(ns) < 9.2e18 else { return nil }
+        return Int64(ns)
     }
 }

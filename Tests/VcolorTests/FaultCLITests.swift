@@ -109,7 +109,8 @@ final class FaultCLITests: XCTestCase {
                                       ("x.mp4", ["--codec", "no-such-codec"], "ffmpeg cannot write no-such-codec video"),
                                       ("x.mp4", ["--fps", "0"], "--fps must be a frame rate above 0"),
                                       ("x.mp4", ["--fps", "nan"], "--fps must be a frame rate above 0"),
-                                      ("x.mp4", ["--fps", "1/0"], "--fps must be a frame rate above 0")] {
+                                      ("x.mp4", ["--fps", "1/0"], "--fps must be a frame rate above 0"),
+                                      ("x.mp4", ["--fps", "1/1000000000"], "--fps must be a frame rate above 0")] {
             let r = try runVcolor(["colorize", "--model", model, input, "--out", dir + "/" + out, "--quiet"] + extra)
             XCTAssertEqual(r.status, 1, "\(out) \(extra): \(r.stderr)")
             XCTAssertTrue(r.stderr.contains(message), "\(out) \(extra): \(r.stderr)")

@@ -24,12 +24,19 @@ public struct ColorizeJob {
         public var warn: @Sendable (String) -> Void = { Logger(label: "colorize").warning("\($0)") }
         public init() {}
 
-        /// `imageFrameRate` as frames `num` per `den` seconds ("29.97" is 2997/100);
-        /// 25/1 for one `validate` refuses.
-        public var imageRate: (num: Int, den: Int) {
-            let parts = imageFrameRate.split(separator: "/", omittingEmptySubsequences: false)
-            if parts.count == 2, let n = Int(parts[0]), let d = Int(parts[1]), n > 0, d > 0 { return (n, d) }
-            guard parts.count == 1, let value = Double(parts[0]), value.isFinite, value > 0, value <= 1000 else { return (25, 1) }
+        /// The slowest and fastest `--fps`: a frame per 1,000 s keeps a day of
+        /// frames' nanoseconds far inside Int64; the fastest is no film's.
+        static let imageRateRange = 0.001...1000.0
+
+        /// `imageFrameRate` as frames `num` per `den` seconds ("29.97" is 2997/100,
+        /// "2.5/1" is 25/10, "30000/1001" stays so); nil when it is not a rate in
+        /// `imageRateRange`. The one parser of `--fps`: `validate` refuses a nil.
+        public var imageRate: (num: Int, den: Int)? {
+            let parts = imageFrameRate.split(separator: "/", omittingEmptySubsequences: false).map { Double($0) }
+            guard (1...2).contains(parts.count), let n = parts[0], let d = parts.count == 2 ? parts[1] : 1,
+                  n.isFinite, d.isFinite, n > 0, d > 0, Self.imageRateRange.contains(n / d) else { return nil }
+            if n.rounded() == n, d.rounded() == d, n <= 1e9, d <= 1e9 { return (Int(n), Int(d)) }
+            let value = n / d
             var den = 1
             while den < 1_000_000, (value * Double(den)).rounded() != value * Double(den) { den *= 10 }
             return (Int((value * Double(den)).rounded()), den)
@@ -40,10 +47,8 @@ public struct ColorizeJob {
             // The cap keeps a typo from becoming a failed multi-terabyte allocation (a trap, not an error).
             guard (1...1024).contains(batch) else { throw ColorizeOptionError("--batch must be in 1…1024, got \(batch)") }
             guard (0...51).contains(crf) else { throw ColorizeOptionError("--crf must be in 0…51, got \(crf)") }
-            let parts = imageFrameRate.split(separator: "/", omittingEmptySubsequences: false).map { Double($0) }
-            let rate: Double? = parts.count == 1 ? parts[0] : parts.count == 2 ? parts[0].flatMap { n in parts[1].map { n / $0 } } : nil
-            guard let rate, rate.isFinite, rate > 0, rate <= 1000 else {
-                throw ColorizeOptionError("--fps must be a frame rate above 0 and at most 1000, such as 25 or 30000/1001; got \(imageFrameRate)")
+            guard imageRate != nil else {
+                throw ColorizeOptionError("--fps must be a frame rate above 0 (from 0.001 to 1000 frames a second), such as 25 or 30000/1001; got \(imageFrameRate)")
             }
         }
     }
@@ -113,14 +118,23 @@ public struct ColorizeJob {
         var size = (0, 0)
         // A video's frames keep their timestamps; images are frames at --fps.
         var timestamps: FrameTimestamps?
-        let rate = options.imageRate
+        let rate = options.imageRate ?? (25, 1)
         let emit: Colorizer.Emit = { frame in
-            var time = Int64((Double(frame.index) * Double(rate.den) * 1e9 / Double(rate.num)).rounded())
-            if let timestamps {
-                guard let ns = timestamps.nanoseconds(of: frame.index) else {
-                    throw MediaError("\(input): ffmpeg gave no timestamp for frame \(frame.index + 1)")
+            let time: Int64
+            do {
+                if let timestamps {
+                    guard let ns = try timestamps.nanoseconds(of: frame.index) else {
+                        throw MediaError("ffmpeg gave no timestamp for frame \(frame.index + 1)")
+                    }
+                    time = ns
+                } else {
+                    guard let ns = FrameTimestamps.nanoseconds(Int64(frame.index), rate.den, rate.num) else {
+                        throw MediaError("frame \(frame.index + 1) at --fps \(options.imageFrameRate) is out of range")
+                    }
+                    time = ns
                 }
-                time = ns
+            } catch let error as MediaError {
+                throw MediaError("\(input): \(error.description)")
             }
             try sink.write(frame, nanoseconds: time)
             size = (frame.width, frame.height)
@@ -226,7 +240,7 @@ public struct ColorizeJob {
             switch target {
             case let .video(path):
                 if video == nil {
-                    let rate = options.imageRate
+                    let rate = options.imageRate ?? (25, 1)
                     var o = FrameWriter.VideoOptions(timeBase: "\(rate.den)/\(rate.num)", codec: options.codec, crf: options.crf)
                     o.preset = options.preset
                     if case .video = source {
