@@ -32,5 +32,19 @@ final class ONNXCLITests: XCTestCase {
         XCTAssertNotEqual(bad.status, 0)
         XCTAssertEqual(bad.stderrLines.count, 1, bad.stderr)
         XCTAssertTrue(bad.stderr.contains("junk.onnx: not an ONNX model"), bad.stderr)
+
+        // A well-formed ModelProto whose one initializer claims 2^40 × 2^40 values:
+        // ir_version 8, graph { initializer { dims: 2^40, dims: 2^40 } }. It trapped on an overflow.
+        let huge = dir + "/huge.onnx"
+        let dim: [UInt8] = [0x08, 0x80, 0x80, 0x80, 0x80, 0x80, 0x20]  // field 1 (dims), varint 2^40
+        let tensor = dim + dim
+        let graph = [0x2A, UInt8(tensor.count)] + tensor                // field 5 (initializer)
+        let model = [0x08, 0x08, 0x3A, UInt8(graph.count)] + graph       // ir_version 8, field 7 (graph)
+        try Data(model).write(to: URL(fileURLWithPath: huge))
+        let overflow = try runVcolor(["inspect", huge])
+        XCTAssertEqual(overflow.status, 1, overflow.stderr)
+        XCTAssertEqual(overflow.stderrLines.count, 1, overflow.stderr)
+        XCTAssertTrue(overflow.stderr.contains("huge.onnx: an unnamed initializer has dimensions [1099511627776, 1099511627776]"),
+                      overflow.stderr)
     }
 }

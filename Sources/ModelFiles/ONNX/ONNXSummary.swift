@@ -34,7 +34,18 @@ public struct ONNXSummary {
         outputs = model.graph.output.map(describe)
         operators = model.graph.node.reduce(into: [:]) { $0[$1.opType, default: 0] += 1 }
         initializers = model.graph.initializer.count
-        values = model.graph.initializer.reduce(0) { $0 + $1.dims.reduce(1) { $0 * Int($1) } }
+        // A damaged file's dimensions may be negative or overflow: a one-line error, never a trap.
+        var total = 0
+        for tensor in model.graph.initializer {
+            var count = 1, overflow = tensor.dims.contains { $0 < 0 }
+            for d in tensor.dims where !overflow { (count, overflow) = count.multipliedReportingOverflow(by: Int(d)) }
+            if !overflow { (total, overflow) = total.addingReportingOverflow(count) }
+            guard !overflow else {
+                let name = tensor.name.isEmpty ? "an unnamed initializer" : "initializer \(tensor.name)"
+                throw ModelFileError("\(path): \(name) has dimensions \(tensor.dims), which no tensor can have")
+            }
+        }
+        values = total
         config = store.storedConfiguration == nil ? nil : try store.configuration()
     }
 
