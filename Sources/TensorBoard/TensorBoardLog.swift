@@ -17,8 +17,11 @@ public final class TensorBoardLog {
     let file: EventFile
 
     /// Opens `directory` (created if need be) for a run starting after step
-    /// `step` (0: a new run, which must find no events there).
-    public init(directory: String, step: Int) throws {
+    /// `step` (0: a new run, which must find no events there). A `resuming`
+    /// run keeps what its checkpoint's step covers; one that found no
+    /// checkpoint starts over (step 0), so it drops all its earlier attempt
+    /// logged, configuration included, which it writes again.
+    public init(directory: String, step: Int, resuming: Bool = false) throws {
         self.directory = directory
         do { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
             throw TensorBoardError("\(directory): cannot create the TensorBoard directory: \(error.localizedDescription)")
@@ -29,10 +32,10 @@ public final class TensorBoardLog {
             for record in try EventFile.rawRecords(path) {
                 let event = try Tensorboard_Event(serializedBytes: record)
                 guard case .summary = event.what else { continue }   // each file's version record
-                if event.step <= step { kept.append(record) } else { dropped += 1 }
+                if event.step <= step, !(resuming && step == 0) { kept.append(record) } else { dropped += 1 }
             }
         }
-        if step == 0, !kept.isEmpty || dropped > 0 {
+        if step == 0, !resuming, !kept.isEmpty || dropped > 0 {
             throw TensorBoardError("\(directory) already holds TensorBoard events; a new run needs a directory of its own")
         }
         if dropped > 0 {

@@ -106,6 +106,20 @@ final class TensorBoardTests: XCTestCase {
         _ = try TensorBoardLog(directory: dir, step: 6)
         XCTAssertEqual(EventFile.files(in: dir).count, 2)
         XCTAssertEqual(try Self.scalars(dir).count, 6 * 10 + 2)
+
+        // `--resume` of a run whose first attempt died before its first
+        // checkpoint starts at step 0: it was refused as a new run in a used
+        // directory; now what the attempt logged is dropped, step 0's included.
+        do {
+            let log = try TensorBoardLog(directory: dir, step: 0, resuming: true)
+            for step in 1...2 { try log.metrics(.step, step: step, Self.stepFields(step, attempt: 2)) }
+        }
+        XCTAssertEqual(EventFile.files(in: dir).count, 1)
+        let restarted = try Self.scalars(dir)
+        XCTAssertEqual(restarted.count, 2 * 10)
+        for (tag, value) in RunScalars.scalars(.step, Self.stepFields(2, attempt: 2)) {
+            XCTAssertEqual(restarted["\(tag)@2"], Float(value), "\(tag)@2")
+        }
     }
 
     /// A step's events cost microseconds; the shortest training step of a

@@ -66,7 +66,7 @@ final class TrainingLog {
         metrics = handle
         if let directory = options.tensorboard {
             do {
-                let log = try TensorBoardLog(directory: directory, step: start)
+                let log = try TensorBoardLog(directory: directory, step: start, resuming: options.resume)
                 if start == 0, let configuration {
                     let encoder = JSONEncoder()
                     encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
