@@ -147,16 +147,19 @@ struct TrainCommand: LoggedCommand {
                 }
                 try Trainer(options: parsed!, communicator: comm).run()
             } catch let failure as AgreedFailure {
-                // Every rank knows: finish MPI cleanly, rank 0 says why, all exit non-zero.
-                Communicator.finalize()
+                // Every rank knows: rank 0 says why, MPI is finished cleanly, all exit non-zero.
+                // The line comes before MPI_Finalize: after it, the first rank to exit makes
+                // mpirun end the job, and rank 0 may be killed before it has written a word.
                 // ArgumentParser's error line ("Error: …", status 1) on rank 0, written
                 // in one piece; silence elsewhere.
                 if failure.reporter { Console.writeError("\(failure)") }
+                Communicator.finalize()
                 Foundation.exit(EXIT_FAILURE)
             } catch let stop as GracefulStop {
-                // Every rank agreed and the checkpoint is written: a distinct status, so scripts can requeue.
-                Communicator.finalize()
+                // Every rank agreed and the checkpoint is written: a distinct status, so scripts
+                // can requeue. Said before MPI_Finalize, for the reason above.
                 if stop.reporter { Logger(label: "train").notice("\(stop)") }
+                Communicator.finalize()
                 Foundation.exit(GracefulStop.exitStatus)
             }
         }
