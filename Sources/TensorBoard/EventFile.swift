@@ -11,24 +11,20 @@ final class EventFile {
     let path: String
     private let handle: FileHandle
 
-    /// Creates a new file in `directory`, or continues `existing` (whose
-    /// records the caller has read), appending.
-    init(directory: String, existing: String? = nil, records: [Data] = []) throws {
-        if let existing {
-            path = existing
-        } else {
-            let host = ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? "host"
-            var name = "events.out.tfevents.\(Int(Date().timeIntervalSince1970)).\(host).vcolor"
-            var n = 1
-            while FileManager.default.fileExists(atPath: (directory as NSString).appendingPathComponent(name)) {
-                n += 1
-                name = "events.out.tfevents.\(Int(Date().timeIntervalSince1970)).\(host).\(n).vcolor"
-            }
-            path = (directory as NSString).appendingPathComponent(name)
-            var body = EventRecords.frame(try Self.versionEvent().serializedBytes())
-            for r in records { body += EventRecords.frame(r) }
-            try AtomicFile.write(body, to: path)
+    /// Creates a new file in `directory` holding the version record and then
+    /// `records` (a resumed run's kept events), opened for appending.
+    init(directory: String, records: [Data] = []) throws {
+        let host = ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? "host"
+        var name = "events.out.tfevents.\(Int(Date().timeIntervalSince1970)).\(host).vcolor"
+        var n = 1
+        while FileManager.default.fileExists(atPath: (directory as NSString).appendingPathComponent(name)) {
+            n += 1
+            name = "events.out.tfevents.\(Int(Date().timeIntervalSince1970)).\(host).\(n).vcolor"
         }
+        path = (directory as NSString).appendingPathComponent(name)
+        var body = EventRecords.frame(try Self.versionEvent().serializedBytes())
+        for r in records { body += EventRecords.frame(r) }
+        try AtomicFile.write(body, to: path)
         guard let handle = FileHandle(forWritingAtPath: path) else {
             throw TensorBoardError("\(path): cannot open the event file for writing")
         }
