@@ -12,24 +12,12 @@ import XCTest
 /// precision a run was written with (cause 13), and `--resume` past a damaged
 /// newest checkpoint (cause 14). Each runs the built binary as a user would,
 /// on the tiny model (base width 2, clips of 2 frames, B = 1).
-final class ModelFileFaultTests: XCTestCase {
-    var root: String!
-    let tiny = ["--base", "2", "--clip", "2", "--batch", "1", "--log-level", "info"]
-
-    override func setUpWithError() throws {
-        root = try makeScratchDirectory()
-    }
-
-    func path(_ name: String) -> String { (root as NSString).appendingPathComponent(name) }
+final class ModelFileFaultTests: TinyTrainTestCase {
 
     func data() throws -> String {
         let dir = path("data")
         if !FileManager.default.fileExists(atPath: dir) { try TinyDataSet.write(to: dir, sequences: TinyDataSet.standard) }
         return dir
-    }
-
-    func train(_ args: [String], ranks: Int = 1, timeout: TimeInterval = 60) throws -> ProcessOutput {
-        try runTrain(tiny + args, ranks: ranks, timeout: timeout)
     }
 
     /// Flips one bit in the middle of `tensor`'s stored values (found in the

@@ -10,24 +10,12 @@ import HDF5Kit
 /// `vcolor train` under faults (issue 10): stop signals, a rank that hangs
 /// alive, poisoned weights, another data set on --resume. Tiny model (base
 /// width 2, clips of 2 frames, B = 1) so each run takes seconds.
-final class TrainFaultTests: XCTestCase {
-    var root: String!
-    let tiny = ["--base", "2", "--clip", "2", "--batch", "1", "--log-level", "info"]
-
-    override func setUpWithError() throws {
-        root = try makeScratchDirectory()
-    }
-
-    func path(_ name: String) -> String { (root as NSString).appendingPathComponent(name) }
+final class TrainFaultTests: TinyTrainTestCase {
 
     func data(_ name: String = "data", seed: UInt64 = 7) throws -> String {
         let dir = path(name)
         try TinyDataSet.write(to: dir, sequences: TinyDataSet.standard, seed: seed)
         return dir
-    }
-
-    func train(_ args: [String], ranks: Int = 1, timeout: TimeInterval = 60) throws -> ProcessOutput {
-        try runTrain(tiny + args, ranks: ranks, timeout: timeout)
     }
 
     func checksums(_ output: ProcessOutput) throws -> [String] { try printedChecksums(output) }
