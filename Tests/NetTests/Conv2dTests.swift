@@ -76,14 +76,13 @@ func assertClose(_ a: [Float], _ b: [Float], tolerance: Float = 1e-4, _ what: St
 }
 
 final class Conv2dTests: XCTestCase {
+    let layers = ConvolutionCases<Conv2d>(name: "c", cases: convCases) { x, weight, bias, t in
+        naiveConv2d(x, weight: weight, bias: bias, outC: t.outC, k: t.k, s: t.s, p: t.p)
+    }
+
     /// A conv of case `t` with random weights and bias.
     func makeConv(_ t: ConvCase, _ rng: inout RandomGenerator) -> (Conv2d, ParameterSet) {
-        let ps = ParameterSet()
-        let conv = Conv2d("c", in: t.inC, out: t.outC, kernel: t.k, stride: t.s, padding: t.p,
-                          bias: t.bias, parameters: ps, workspace: Workspace())
-        ps.finalize()
-        for i in 0..<ps.values.count { ps.values[i] = 2 * rng.nextUniform() - 1 }
-        return (conv, ps)
+        makeConvolution(Conv2d.self, "c", t, &rng)
     }
 
     func testParameterNamesAndShapes() {
@@ -107,45 +106,14 @@ final class Conv2dTests: XCTestCase {
         XCTAssertEqual(head.forward(Tensor(Shape(1, 1, 16, 16))).shape, Shape(1, 1, 15, 15))
     }
 
-    func testForwardMatchesDirectConvolution() {
-        var rng = RandomGenerator(seed: 2)
-        for t in convCases {
-            let (conv, ps) = makeConv(t, &rng)
-            defer { withExtendedLifetime(ps) {} }
-            let x = randomTensor(Shape(t.n, t.inC, t.h, t.w), &rng)
-            let expected = naiveConv2d(x, weight: Array(conv.weight.values), bias: conv.bias.map { Array($0.values) },
-                                       outC: t.outC, k: t.k, s: t.s, p: t.p)
-            forEachConvPlan { plan in
-                let y = conv.forward(x)
-                XCTAssertEqual(y.shape, expected.shape, "\(t) \(plan)")
-                assertClose(y.toArray(), expected.toArray(), "\(t) \(plan)")
-            }
-        }
-    }
+    func testForwardMatchesDirectConvolution() { layers.checkForwardMatchesReference(seed: 2) }
 
-    func testGradientsMatchFiniteDifferences() {
-        var rng = RandomGenerator(seed: 3)
-        for t in convCases {
-            let (conv, ps) = makeConv(t, &rng)
-            let x = randomTensor(Shape(t.n, t.inC, t.h, t.w), &rng)
-            let r = randomArray(conv.forward(x).count, &rng)
-            checkGradientsMatchFiniteDifferences(conv, ps, x: x, r: r, "\(t)", rng: &rng)
-        }
-    }
+    func testGradientsMatchFiniteDifferences() { layers.checkGradientsMatchFiniteDifferences(seed: 3) }
 
     /// Two backward calls add their parameter gradients; skipping the input
     /// gradient leaves the weight gradient unchanged; skipping the parameter
     /// gradients leaves them untouched and still gives the input gradient.
-    func testAccumulationAndSkippedWork() {
-        var rng = RandomGenerator(seed: 4)
-        for t in convCases {
-            let (conv, ps) = makeConv(t, &rng)
-            let x = randomTensor(Shape(t.n, t.inC, t.h, t.w), &rng)
-            let y = conv.forward(x)
-            let dy = randomTensor(y.shape, &rng)
-            checkAccumulationAndSkippedWork(conv, ps, x: x, dy: dy, "\(t)")
-        }
-    }
+    func testAccumulationAndSkippedWork() { layers.checkAccumulationAndSkippedWork(seed: 4) }
 
     /// With two threads the parallel kernels split the work; results must
     /// equal the single-thread ones bit for bit. The sizes put even one

@@ -3,6 +3,8 @@ import XCTest
 
 /// What the shared checks need of Conv2d and ConvTranspose2d (same contract, docs/net-api.md).
 protocol ConvolutionLayer {
+    init(_ name: String, in inChannels: Int, out outChannels: Int, kernel: Int, stride: Int, padding: Int,
+         bias: Bool, parameters: ParameterSet, workspace: Workspace)
     var weight: Parameter { get }
     var bias: Parameter? { get }
     func forward(_ x: Tensor) -> Tensor
@@ -11,6 +13,69 @@ protocol ConvolutionLayer {
 
 extension Conv2d: ConvolutionLayer {}
 extension ConvTranspose2d: ConvolutionLayer {}
+
+/// A layer of case `t`, in a parameter set of its own, with every weight and
+/// bias drawn uniform in [−1, 1) from `rng`.
+func makeConvolution<L: ConvolutionLayer>(_ type: L.Type, _ name: String, _ t: ConvCase,
+                                          _ rng: inout RandomGenerator) -> (L, ParameterSet) {
+    let ps = ParameterSet()
+    let layer = L(name, in: t.inC, out: t.outC, kernel: t.k, stride: t.s, padding: t.p,
+                  bias: t.bias, parameters: ps, workspace: Workspace())
+    ps.finalize()
+    for i in 0..<ps.values.count { ps.values[i] = 2 * rng.nextUniform() - 1 }
+    return (layer, ps)
+}
+
+/// The checks Conv2d and ConvTranspose2d both pass, each over every one of
+/// `cases` with a fresh random layer: the same test, told which layer, which
+/// cases and which direct definition to compare with.
+struct ConvolutionCases<L: ConvolutionLayer> {
+    var name: String
+    var cases: [ConvCase]
+    /// The layer by its definition: (x, weight, bias, case) → y.
+    var reference: (Tensor, [Float], [Float]?, ConvCase) -> Tensor
+
+    /// Under every conv plan, the forward output equals `reference`.
+    func checkForwardMatchesReference(seed: UInt64) {
+        forEachCase(seed: seed) { t, layer, _, x, _ in
+            let expected = reference(x, Array(layer.weight.values), layer.bias.map { Array($0.values) }, t)
+            forEachConvPlan { plan in
+                let y = layer.forward(x)
+                XCTAssertEqual(y.shape, expected.shape, "\(t) \(plan)")
+                assertClose(y.toArray(), expected.toArray(), "\(t) \(plan)")
+            }
+        }
+    }
+
+    /// `checkGradientsMatchFiniteDifferences` on every case.
+    func checkGradientsMatchFiniteDifferences(seed: UInt64) {
+        forEachCase(seed: seed) { t, layer, ps, x, rng in
+            let r = randomArray(layer.forward(x).count, &rng)
+            NetTests.checkGradientsMatchFiniteDifferences(layer, ps, x: x, r: r, "\(t)", rng: &rng)
+        }
+    }
+
+    /// `checkAccumulationAndSkippedWork` on every case.
+    func checkAccumulationAndSkippedWork(seed: UInt64) {
+        forEachCase(seed: seed) { t, layer, ps, x, rng in
+            let dy = randomTensor(layer.forward(x).shape, &rng)
+            NetTests.checkAccumulationAndSkippedWork(layer, ps, x: x, dy: dy, "\(t)")
+        }
+    }
+
+    /// For each case: a fresh random layer, then a random input, drawn from
+    /// one generator seeded `seed` that `body` goes on drawing from.
+    private func forEachCase(seed: UInt64,
+                             _ body: (ConvCase, L, ParameterSet, Tensor, inout RandomGenerator) -> Void) {
+        var rng = RandomGenerator(seed: seed)
+        for t in cases {
+            let (layer, ps) = makeConvolution(L.self, name, t, &rng)
+            let x = randomTensor(Shape(t.n, t.inC, t.h, t.w), &rng)
+            body(t, layer, ps, x, &rng)
+            withExtendedLifetime(ps) {}
+        }
+    }
+}
 
 /// Under every conv plan: the input, weight and bias gradients of one backward
 /// call match finite differences of ⟨layer(x), r⟩.

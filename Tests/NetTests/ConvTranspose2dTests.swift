@@ -21,12 +21,7 @@ func naiveConvTranspose2d(_ x: Tensor, weight: [Float], bias: [Float]?, outC: In
 
 final class ConvTranspose2dTests: XCTestCase {
     func makeConvT(_ t: ConvCase, _ rng: inout RandomGenerator) -> (ConvTranspose2d, ParameterSet) {
-        let ps = ParameterSet()
-        let layer = ConvTranspose2d("u", in: t.inC, out: t.outC, kernel: t.k, stride: t.s, padding: t.p,
-                                    bias: t.bias, parameters: ps, workspace: Workspace())
-        ps.finalize()
-        for i in 0..<ps.values.count { ps.values[i] = 2 * rng.nextUniform() - 1 }
-        return (layer, ps)
+        makeConvolution(ConvTranspose2d.self, "u", t, &rng)
     }
 
     /// Transposed-conv cases: inputs are the conv cases' outputs (small sizes,
@@ -40,6 +35,12 @@ final class ConvTranspose2dTests: XCTestCase {
         ConvCase(n: 2, inC: 3, outC: 2, h: 1, w: 1, bias: false),  // 1×1 → 2×2, like up7
         ConvCase(n: 2, inC: 3, outC: 2, h: 3, w: 19, bias: true),  // wide rows: the SIMD stride-2 loops
     ]
+
+    var layers: ConvolutionCases<ConvTranspose2d> {
+        ConvolutionCases(name: "u", cases: cases) { x, weight, bias, t in
+            naiveConvTranspose2d(x, weight: weight, bias: bias, outC: t.outC, k: t.k, s: t.s, p: t.p)
+        }
+    }
 
     func testParameterNamesAndShapes() {
         let ps = ParameterSet()
@@ -59,32 +60,9 @@ final class ConvTranspose2dTests: XCTestCase {
         XCTAssertEqual(up.forward(Tensor(Shape(1, 2, 1, 1))).shape, Shape(1, 1, 2, 2))
     }
 
-    func testForwardMatchesDirectDefinition() {
-        var rng = RandomGenerator(seed: 2)
-        for t in cases {
-            let (layer, ps) = makeConvT(t, &rng)
-            defer { withExtendedLifetime(ps) {} }
-            let x = randomTensor(Shape(t.n, t.inC, t.h, t.w), &rng)
-            let expected = naiveConvTranspose2d(x, weight: Array(layer.weight.values),
-                                                bias: layer.bias.map { Array($0.values) },
-                                                outC: t.outC, k: t.k, s: t.s, p: t.p)
-            forEachConvPlan { plan in
-                let y = layer.forward(x)
-                XCTAssertEqual(y.shape, expected.shape, "\(t) \(plan)")
-                assertClose(y.toArray(), expected.toArray(), "\(t) \(plan)")
-            }
-        }
-    }
+    func testForwardMatchesDirectDefinition() { layers.checkForwardMatchesReference(seed: 2) }
 
-    func testGradientsMatchFiniteDifferences() {
-        var rng = RandomGenerator(seed: 3)
-        for t in cases {
-            let (layer, ps) = makeConvT(t, &rng)
-            let x = randomTensor(Shape(t.n, t.inC, t.h, t.w), &rng)
-            let r = randomArray(layer.forward(x).count, &rng)
-            checkGradientsMatchFiniteDifferences(layer, ps, x: x, r: r, "\(t)", rng: &rng)
-        }
-    }
+    func testGradientsMatchFiniteDifferences() { layers.checkGradientsMatchFiniteDifferences(seed: 3) }
 
     /// ⟨conv(x), y⟩ = ⟨x, convT(y)⟩ when both use the same [a, b, k, k] tensor
     /// (Conv2d a→... reads it as [out, in], ConvTranspose2d as [in, out]).
@@ -117,15 +95,7 @@ final class ConvTranspose2dTests: XCTestCase {
         }
     }
 
-    func testAccumulationAndSkippedWork() {
-        var rng = RandomGenerator(seed: 4)
-        for t in cases {
-            let (layer, ps) = makeConvT(t, &rng)
-            let x = randomTensor(Shape(t.n, t.inC, t.h, t.w), &rng)
-            let dy = randomTensor(layer.forward(x).shape, &rng)
-            checkAccumulationAndSkippedWork(layer, ps, x: x, dy: dy, "\(t)")
-        }
-    }
+    func testAccumulationAndSkippedWork() { layers.checkAccumulationAndSkippedWork(seed: 4) }
 
     func testTwoThreadsMatchOne() {
         var rng = RandomGenerator(seed: 5)
