@@ -62,16 +62,21 @@ final class LayerGoldenTests: XCTestCase {
 
     // MARK: Convolutions
 
-    /// Forward, then backward from the fixture's `dy`, against `<prefix>.*`.
-    private func checkConvolution(_ prefix: String, weight: Parameter, bias: Parameter?, set: ParameterSet,
-                                  forward: (Tensor) -> Tensor, backward: (Tensor) -> Tensor) throws {
+    /// The layer `make` declares in a fresh parameter set, with the fixture's
+    /// weight and bias: forward, then backward from the fixture's `dy`, against `<prefix>.*`.
+    private func checkConvolution(_ prefix: String, _ make: (ParameterSet) -> ConvolutionLayer) throws {
+        let set = ParameterSet()
+        let layer = make(set)
+        set.finalize()
+        defer { withExtendedLifetime(set) {} }
+        let weight = layer.weight, bias = layer.bias
         try load(weight, from: "\(prefix).weight")
         try load(try XCTUnwrap(bias), from: "\(prefix).bias")
         set.zeroGradients()
-        let y = forward(try tensor("\(prefix).x"))
+        let y = layer.forward(try tensor("\(prefix).x"))
         XCTAssertEqual(y.shape, try tensor("\(prefix).y").shape)
         try assertClose(y, "\(prefix).y")
-        let dx = backward(try tensor("\(prefix).dy"))
+        let dx = layer.backward(try tensor("\(prefix).dy"), inputGradient: true, parameterGradients: true)
         XCTAssertEqual(dx.shape, try tensor("\(prefix).x").shape)
         try assertClose(dx, "\(prefix).dx")
         try assertClose(weight, gradient: true, "\(prefix).dweight")
@@ -79,27 +84,17 @@ final class LayerGoldenTests: XCTestCase {
     }
 
     func testConv2dMatchesPyTorch() throws {
-        let set = ParameterSet()
-        let conv = Conv2d("conv", in: 3, out: 5, kernel: 4, stride: 2, padding: 1, bias: true, parameters: set)
-        set.finalize()
-        try checkConvolution("conv", weight: conv.weight, bias: conv.bias, set: set,
-                             forward: { conv.forward($0) }, backward: { conv.backward($0) })
+        try checkConvolution("conv") { Conv2d("conv", in: 3, out: 5, kernel: 4, stride: 2, padding: 1, bias: true, parameters: $0) }
     }
 
     func testConvTranspose2dMatchesPyTorch() throws {
-        let set = ParameterSet()
-        let conv = ConvTranspose2d("convT", in: 4, out: 3, kernel: 4, stride: 2, padding: 1, bias: true, parameters: set)
-        set.finalize()
-        try checkConvolution("convT", weight: conv.weight, bias: conv.bias, set: set,
-                             forward: { conv.forward($0) }, backward: { conv.backward($0) })
+        try checkConvolution("convT") {
+            ConvTranspose2d("convT", in: 4, out: 3, kernel: 4, stride: 2, padding: 1, bias: true, parameters: $0)
+        }
     }
 
     func testHeadConvolutionStrideOneMatchesPyTorch() throws {
-        let set = ParameterSet()
-        let conv = Conv2d("head", in: 6, out: 2, kernel: 4, stride: 1, padding: 1, bias: true, parameters: set)
-        set.finalize()
-        try checkConvolution("head", weight: conv.weight, bias: conv.bias, set: set,
-                             forward: { conv.forward($0) }, backward: { conv.backward($0) })
+        try checkConvolution("head") { Conv2d("head", in: 6, out: 2, kernel: 4, stride: 1, padding: 1, bias: true, parameters: $0) }
     }
 
     // MARK: BatchNorm
