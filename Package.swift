@@ -71,9 +71,10 @@ let package = Package(
         // media, a scratch directory per test, fixtures shared across targets.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         // Files made for reader and trainer tests: a tiny data set written
-        // straight to HDF5, seeded byte damage. Apart from TestSupport so tests
-        // that need neither HDF5 nor Net do not link them.
-        .target(name: "TestFiles", dependencies: ["HDF5Kit", "Net"], path: "Tests/TestFiles"),
+        // straight to HDF5, seeded byte damage and the fuzz loop that runs
+        // `vcolor` on it. Apart from TestSupport so tests that need neither
+        // HDF5 nor Net do not link them.
+        .target(name: "TestFiles", dependencies: ["HDF5Kit", "Net", "TestSupport"], path: "Tests/TestFiles"),
 
         // One test target per code target, each depending on what it tests and
         // little else; only DistributedTests (and VcolorTests, through the
