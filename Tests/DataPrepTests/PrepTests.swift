@@ -7,27 +7,18 @@ import XCTest
 @testable import Imaging
 
 /// `Prep` end to end, in process, on synthetic videos with cuts at known frames.
-final class PrepTests: XCTestCase {
-    static var media = ""
-    var out = ""
-
+final class PrepTests: SharedMediaTestCase {
     /// A: testsrc2 30 + mandelbrot 30 (landscape, cut at 30).
     /// B: smptebars 20 + cellauto 25 (portrait, cut at 20).
     /// C: a folder of 10 PNG frames (an image sequence).
     /// D: testsrc2 30 + smptebars 5 + mandelbrot 30 (the 5-frame shot is too short).
-    override class func setUp() {
-        media = NSTemporaryDirectory() + "prep-media-\(UUID().uuidString)"
-        try! FileManager.default.createDirectory(atPath: media, withIntermediateDirectories: true)
-        try! SyntheticMedia.video(media + "/a.mp4", [.init(source: "testsrc2", frames: 30), .init(source: "mandelbrot", frames: 30)])
-        try! SyntheticMedia.video(media + "/b.mp4", [.init(source: "smptebars", frames: 20), .init(source: "cellauto=seed=1", frames: 25)], size: "96x128")
-        try! SyntheticMedia.images(media + "/c", source: "mandelbrot", count: 10)
-        try! SyntheticMedia.video(media + "/d.mkv", [.init(source: "testsrc2", frames: 30), .init(source: "smptebars", frames: 5),
-                                                      .init(source: "mandelbrot", frames: 30)])
+    override class func makeMedia() throws {
+        try SyntheticMedia.video(media + "/a.mp4", [.init(source: "testsrc2", frames: 30), .init(source: "mandelbrot", frames: 30)])
+        try SyntheticMedia.video(media + "/b.mp4", [.init(source: "smptebars", frames: 20), .init(source: "cellauto=seed=1", frames: 25)], size: "96x128")
+        try SyntheticMedia.images(media + "/c", source: "mandelbrot", count: 10)
+        try SyntheticMedia.video(media + "/d.mkv", [.init(source: "testsrc2", frames: 30), .init(source: "smptebars", frames: 5),
+                                                     .init(source: "mandelbrot", frames: 30)])
     }
-
-    override class func tearDown() { try? FileManager.default.removeItem(atPath: media) }
-
-    override func setUpWithError() throws { out = try makeScratchDirectory() + "/out" }
 
     func options(_ inputs: [String]) -> PrepOptions {
         var o = PrepOptions(inputs: inputs.map { Self.media + "/" + $0 }, output: out)

@@ -7,30 +7,21 @@ import XCTest
 
 /// `vcolor prep --stills`: photos (made here with ffmpeg) become clips along
 /// camera paths, decoded and rendered in-process.
-final class StillsTests: XCTestCase {
-    static var media = ""
-    var out = ""
-
+final class StillsTests: SharedMediaTestCase {
     /// photos/: a.jpg 301×173 (testsrc2), nested/b.png 1000×90 (smptebars),
     /// nested/deeper/c.webp 90×1000 (mandelbrot), grey.jpg (a gray JPEG),
     /// greyrgb.png (rgb24 without colour), broken.jpg (the first 600 bytes of a JPEG).
-    override class func setUp() {
-        media = NSTemporaryDirectory() + "stills-media-\(UUID().uuidString)"
+    override class func makeMedia() throws {
         let photos = media + "/photos"
-        try! FileManager.default.createDirectory(atPath: photos + "/nested/deeper", withIntermediateDirectories: true)
-        try! picture(photos + "/a.jpg", "testsrc2=size=301x173")
-        try! picture(photos + "/nested/b.png", "smptebars=size=1000x90")
-        try! picture(photos + "/nested/deeper/c.webp", "mandelbrot=size=90x1000")
-        try! picture(photos + "/grey.jpg", "testsrc2=size=320x240", filter: "format=gray")
-        try! picture(photos + "/greyrgb.png", "testsrc2=size=320x240", filter: "hue=s=0,format=rgb24")
-        let jpeg = try! Data(contentsOf: URL(fileURLWithPath: photos + "/a.jpg"))
-        try! jpeg.prefix(600).write(to: URL(fileURLWithPath: photos + "/broken.jpg"))
+        try FileManager.default.createDirectory(atPath: photos + "/nested/deeper", withIntermediateDirectories: true)
+        try picture(photos + "/a.jpg", "testsrc2=size=301x173")
+        try picture(photos + "/nested/b.png", "smptebars=size=1000x90")
+        try picture(photos + "/nested/deeper/c.webp", "mandelbrot=size=90x1000")
+        try picture(photos + "/grey.jpg", "testsrc2=size=320x240", filter: "format=gray")
+        try picture(photos + "/greyrgb.png", "testsrc2=size=320x240", filter: "hue=s=0,format=rgb24")
+        let jpeg = try Data(contentsOf: URL(fileURLWithPath: photos + "/a.jpg"))
+        try jpeg.prefix(600).write(to: URL(fileURLWithPath: photos + "/broken.jpg"))
     }
-
-    override class func tearDown() { try? FileManager.default.removeItem(atPath: media) }
-
-    /// A path in the test's scratch directory (as are out-2, out-3 beside it).
-    override func setUpWithError() throws { out = try makeScratchDirectory() + "/out" }
 
     /// One frame of a lavfi source as an image file.
     static func picture(_ path: String, _ source: String, filter: String? = nil) throws {
