@@ -94,6 +94,19 @@ final class SafeTensorsTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory.path), ["round.safetensors"])
     }
 
+    /// Every control character leaves as a JSON escape (\n, \r, \t or \u00XX)
+    /// that this reader and Foundation's read back to the same text.
+    func testHeaderStringsEscapeEveryControlCharacter() throws {
+        XCTAssertEqual(SafeTensors.quoted("a\u{1}\u{1f}\r\"\\"), #""a\u0001\u001f\r\"\\""#)
+        let text = String(String.UnicodeScalarView((0..<0x20).map { Unicode.Scalar(UInt8($0)) })) + "\"\\/é"
+        let literal = SafeTensors.quoted(text)
+        XCTAssertFalse(literal.unicodeScalars.contains { $0.value < 0x20 }, literal)
+        XCTAssertEqual(try JSONSerialization.jsonObject(with: Data(literal.utf8), options: .fragmentsAllowed) as? String, text)
+        let url = directory.appendingPathComponent("control.safetensors")
+        try withEntries(sample) { try SafeTensors.write($0, metadata: ["all": text], to: url) }
+        XCTAssertEqual(try SafeTensors.load(contentsOf: url).metadata, ["all": text])
+    }
+
     func testCopyIntoABufferAndItsErrors() throws {
         let st = try SafeTensors(bytes: try encodeSample())
         var out = [Float](repeating: 9, count: 6)
