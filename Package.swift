@@ -36,7 +36,8 @@ let package = Package(
             name: "CDeflate", path: "Sources/CDeflate", pkgConfig: "libdeflate",
             providers: [.apt(["libdeflate-dev"])]),
 
-        // Durable files: atomic replace (temporary name, fsync, rename), directories, errors in words.
+        // Durable files: atomic replace (temporary name, fsync, rename), directories, errors in words;
+        // the scalar-escaping loop that HTML and JSON text written to files share.
         .target(name: "Storage"),
         // What goes to stderr: the one log handler (swift-log) and the one progress line.
         .target(name: "Console", dependencies: [.product(name: "Logging", package: "swift-log")]),
