@@ -35,25 +35,14 @@ public final class Conv2d: ConvolutionBase {
         return endForward()
     }
 
-    /// im2col + GEMM (Caffe), see `ConvPlan`.
+    /// im2col + GEMM (Caffe), see `ConvPlan`: `y = W · cols`.
     private func forwardColumns(_ x: Tensor, _ g: ConvGeometry) {
-        let n = x.shape.n, m = outChannels, k = g.rows, p = g.positions
-        let (plan, columns, yT) = columnPlan(images: n, rows: k, positions: p, channels: m)
-        let w = weight.value!, y = output.data
-        plan.forEachChunk(n) { first, images in
-            let ld = images * p
-            Im2col.im2col(x.data + first * g.channels * g.height * g.width, images: images, geometry: g,
-                          columns: columns, ld: ld)
-            if plan.perImage {
-                for j in 0..<images {
-                    sgemm(m: m, n: p, k: k, w, lda: k, columns + j * p, ldb: ld,
-                          beta: 0, y + (first + j) * m * p, ldc: p)
-                }
-            } else {
-                sgemm(m: m, n: ld, k: k, w, lda: k, columns, ldb: ld, beta: 0, yT, ldc: ld)
-                ChannelMajor.toNCHW(yT, ld: ld, images: images, channels: m, positions: p,
-                                    to: y + first * m * p)
-            }
+        let n = x.shape.n, m = outChannels, p = g.positions
+        let pass = columnPass(images: n, rows: g.rows, positions: p, channels: m)
+        pass.forEachChunk(n) { first, chunk in
+            Im2col.im2col(x.data + first * g.channels * g.height * g.width, images: chunk.images, geometry: g,
+                          columns: pass.columns, ld: chunk.ld)
+            chunk.imageFromColumns(into: output.data + first * m * p)
         }
     }
 
@@ -99,41 +88,23 @@ public final class Conv2d: ConvolutionBase {
     }
 
     private func backwardColumns(_ dy: Tensor, _ x: Tensor, _ g: ConvGeometry, wantInput: Bool, wantParameters: Bool) {
-        let n = x.shape.n, m = outChannels, k = g.rows, p = g.positions
-        let dx = inputGradient
-        let (plan, columns, dyT) = columnPlan(images: n, rows: k, positions: p, channels: m)
-        let w = weight.value!, dw = weight.grad!
-        plan.forEachChunk(n) { first, images in
-            let ld = images * p
+        let n = x.shape.n, m = outChannels, p = g.positions
+        let pass = columnPass(images: n, rows: g.rows, positions: p, channels: m)
+        let dw = weight.grad!
+        pass.forEachChunk(n) { first, chunk in
             let dyChunk = dy.data + first * m * p
-            if !plan.perImage {
-                ChannelMajor.fromNCHW(dyChunk, images: images, channels: m, positions: p, to: dyT, ld: ld)
-            }
+            chunk.loadChannelMajor(dyChunk)
             if wantParameters {
                 // dW [m, k] += dY [m, ld] · colsᵀ [ld, k]
-                Im2col.im2col(x.data + first * g.channels * g.height * g.width, images: images, geometry: g,
-                              columns: columns, ld: ld)
-                if plan.perImage {
-                    for j in 0..<images {
-                        sgemm(transposeB: true, m: m, n: k, k: p, dyChunk + j * m * p, lda: p,
-                              columns + j * p, ldb: ld, beta: 1, dw, ldc: k)
-                    }
-                } else {
-                    sgemm(transposeB: true, m: m, n: k, k: ld, dyT, lda: ld, columns, ldb: ld, beta: 1, dw, ldc: k)
-                }
+                Im2col.im2col(x.data + first * g.channels * g.height * g.width, images: chunk.images, geometry: g,
+                              columns: pass.columns, ld: chunk.ld)
+                chunk.addWeightGradient(dyChunk, into: dw)
             }
             if wantInput {
                 // dcols [k, ld] = Wᵀ [k, m] · dY [m, ld], then col2im.
-                if plan.perImage {
-                    for j in 0..<images {
-                        sgemm(transposeA: true, m: k, n: p, k: m, w, lda: k, dyChunk + j * m * p, ldb: p,
-                              beta: 0, columns + j * p, ldc: ld)
-                    }
-                } else {
-                    sgemm(transposeA: true, m: k, n: ld, k: m, w, lda: k, dyT, ldb: ld, beta: 0, columns, ldc: ld)
-                }
-                Im2col.col2im(columns, ld: ld, images: images, geometry: g,
-                              output: dx.data + first * g.channels * g.height * g.width)
+                chunk.columnsFromImage(dyChunk)
+                Im2col.col2im(pass.columns, ld: chunk.ld, images: chunk.images, geometry: g,
+                              output: inputGradient.data + first * g.channels * g.height * g.width)
             }
         }
     }

@@ -30,23 +30,14 @@ public final class ConvTranspose2d: ConvolutionBase {
         let g = geometry(x.shape)
         let n = x.shape.n, c = inChannels, k = g.rows, p = g.positions
         beginForward(x, outputShape: Shape(n, outChannels, g.height, g.width), macs: n * c * p * k)
-        let (plan, columns, xT) = columnPlan(images: n, rows: k, positions: p, channels: c)
-        let w = weight.value!, y = output.data
-        plan.forEachChunk(n) { first, images in
-            let ld = images * p
+        let pass = columnPass(images: n, rows: k, positions: p, channels: c)
+        pass.forEachChunk(n) { first, chunk in
+            // cols [k, ld] = Wᵀ [k, c] · x [c, ld], then col2im.
             let xChunk = x.data + first * c * p
-            // cols [k, ld] = Wᵀ [k, c] · x [c, ld]
-            if plan.perImage {
-                for j in 0..<images {
-                    sgemm(transposeA: true, m: k, n: p, k: c, w, lda: k, xChunk + j * c * p, ldb: p,
-                          beta: 0, columns + j * p, ldc: ld)
-                }
-            } else {
-                ChannelMajor.fromNCHW(xChunk, images: images, channels: c, positions: p, to: xT, ld: ld)
-                sgemm(transposeA: true, m: k, n: ld, k: c, w, lda: k, xT, ldb: ld, beta: 0, columns, ldc: ld)
-            }
-            Im2col.col2im(columns, ld: ld, images: images, geometry: g,
-                          output: y + first * g.channels * g.height * g.width)
+            chunk.loadChannelMajor(xChunk)
+            chunk.columnsFromImage(xChunk)
+            Im2col.col2im(pass.columns, ld: chunk.ld, images: chunk.images, geometry: g,
+                          output: output.data + first * g.channels * g.height * g.width)
         }
         return endForward()
     }
@@ -61,37 +52,20 @@ public final class ConvTranspose2d: ConvolutionBase {
         let n = x.shape.n, c = inChannels, k = g.rows, p = g.positions
         guard beginBackward(dy, outputShape: Shape(n, outChannels, g.height, g.width), input: x, macs: n * c * p * k,
                             inputGradient: wantInput, parameterGradients: wantParameters) else { return inputGradient }
-        let dx = inputGradient
-        let (plan, columns, xT) = columnPlan(images: n, rows: k, positions: p, channels: c)
-        let w = weight.value!, dw = weight.grad!
-        plan.forEachChunk(n) { first, images in
-            let ld = images * p
-            let xChunk = x.data + first * c * p
-            let dxChunk = dx.data + first * c * p
-            Im2col.im2col(dy.data + first * g.channels * g.height * g.width, images: images, geometry: g,
-                          columns: columns, ld: ld)
-            if plan.perImage {
-                for j in 0..<images {
-                    if wantParameters {  // dW [c, k] += x [c, p] · colsᵀ [p, k]
-                        sgemm(transposeB: true, m: c, n: k, k: p, xChunk + j * c * p, lda: p,
-                              columns + j * p, ldb: ld, beta: 1, dw, ldc: k)
-                    }
-                    if wantInput {  // dx [c, p] = W [c, k] · cols [k, p]
-                        sgemm(m: c, n: p, k: k, w, lda: k, columns + j * p, ldb: ld,
-                              beta: 0, dxChunk + j * c * p, ldc: p)
-                    }
-                }
-            } else {
-                if wantParameters {
-                    ChannelMajor.fromNCHW(xChunk, images: images, channels: c, positions: p, to: xT, ld: ld)
-                    sgemm(transposeB: true, m: c, n: k, k: ld, xT, lda: ld, columns, ldb: ld, beta: 1, dw, ldc: k)
-                }
-                if wantInput {
-                    sgemm(m: c, n: ld, k: k, w, lda: k, columns, ldb: ld, beta: 0, xT, ldc: ld)
-                    ChannelMajor.toNCHW(xT, ld: ld, images: images, channels: c, positions: p, to: dxChunk)
-                }
+        let pass = columnPass(images: n, rows: k, positions: p, channels: c)
+        let dw = weight.grad!
+        pass.forEachChunk(n) { first, chunk in
+            Im2col.im2col(dy.data + first * g.channels * g.height * g.width, images: chunk.images, geometry: g,
+                          columns: pass.columns, ld: chunk.ld)
+            if wantParameters {  // dW [c, k] += x [c, ld] · colsᵀ [ld, k]
+                let xChunk = x.data + first * c * p
+                chunk.loadChannelMajor(xChunk)
+                chunk.addWeightGradient(xChunk, into: dw)
+            }
+            if wantInput {  // dx [c, ld] = W [c, k] · cols [k, ld]
+                chunk.imageFromColumns(into: inputGradient.data + first * c * p)
             }
         }
-        return dx
+        return inputGradient
     }
 }

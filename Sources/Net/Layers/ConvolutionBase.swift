@@ -66,17 +66,16 @@ public class ConvolutionBase {
         return input
     }
 
-    /// How a batch of `images` is cut into GEMMs over a column matrix of
-    /// `rows` rows (`ConvPlan`), the column matrix (`rows × chunk·positions`)
-    /// and the buffer that holds `channels` channel-major rows of a chunk that
-    /// spans several images (the column matrix itself when the plan goes
-    /// image by image, where it is not used). Both from the shared workspace.
-    final func columnPlan(images: Int, rows: Int, positions: Int, channels: Int)
-        -> (plan: ConvPlan, columns: UnsafeMutablePointer<Float>, channelMajor: UnsafeMutablePointer<Float>) {
+    /// The pass over a batch of `images` (`ColumnPass`): how it is cut into
+    /// chunks (`ConvPlan`) over a column matrix of `rows` rows, the column
+    /// matrix and the channel-major buffer for an image side of `channels`
+    /// planes, both from the shared workspace.
+    final func columnPass(images: Int, rows: Int, positions: Int, channels: Int) -> ColumnPass {
         let plan = ConvPlan(images: images, rows: rows, positions: positions)
         let columns = workspace.buffer(.columns, count: rows * plan.chunk * positions)
         let channelMajor = plan.perImage ? columns : workspace.buffer(.transposed, count: channels * plan.chunk * positions)
-        return (plan, columns, channelMajor)
+        return ColumnPass(plan: plan, rows: rows, positions: positions, channels: channels, columns: columns,
+                          channelMajor: channelMajor, weight: weight.value!)
     }
 
     /// Opens `backward`: checks `dy` against `outputShape`, sizes
