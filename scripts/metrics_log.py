@@ -31,6 +31,7 @@ STEP_S = "step_s"
 ALLREDUCE_S = "allreduce_s"
 FRAMES_PER_S = "frames_per_s"
 RANKS = "ranks"
+ACCUMULATE = "accumulate"
 RANK_COMPUTE_S = "rank_compute_s"
 SLOWEST_RANK = "slowest_rank"
 # Validation events.

@@ -37,6 +37,15 @@ public final class Tensor {
         if owned { data.deallocate() }
     }
 
+    /// Points a view at other memory (a micro-batch of a larger batch), without
+    /// allocating: the step loop reuses one view object per input.
+    public func rebind(viewing pointer: UnsafeMutablePointer<Float>, shape: Shape) {
+        precondition(!owned, "only a view can be rebound")
+        self.shape = shape
+        self.capacity = shape.count
+        self.data = pointer
+    }
+
     @inlinable public var count: Int { shape.count }
 
     /// The elements as a buffer pointer (for hot loops in release builds).

@@ -19,8 +19,10 @@ struct TrainCommand: LoggedCommand {
     var steps: Int?
     @Option(help: "Train this many epochs in total (default 10 when --steps is not given).")
     var epochs: Int?
-    @Option(help: "Clips per rank and step.")
+    @Option(help: "Clips per rank and micro-batch.")
     var batch: Int = 4
+    @Option(help: "Micro-batches per rank and optimiser step, their gradients summed (one process trains as this many ranks would).")
+    var accumulate: Int = 1
     @Option(help: "Frames per clip.")
     var clip: Int = 8
     @Option(help: "Seed of the initial weights and of the data order.")
@@ -101,6 +103,7 @@ struct TrainCommand: LoggedCommand {
         default: throw TrainingError("give --steps or --epochs, not both")
         }
         o.batch = batch
+        o.accumulate = accumulate
         o.clip = clip
         o.seed = seed
         o.checkpointEvery = checkpointEvery

@@ -19,6 +19,28 @@ final class SamplerTests: XCTestCase {
         try (0..<epochs).flatMap { e in try (0..<s.stepsPerEpoch).map { try s.batch(at: SamplerCursor(epoch: e, stepInEpoch: $0)) } }
     }
 
+    /// With `accumulate` K, rank r's step is the batches of ranks rK … rK + K − 1
+    /// of a world of R × K ranks, in order: the clips of a step depend on R × K
+    /// alone (1 × 4, 2 × 2 and 4 × 1 train on the same clips, micro-batch by micro-batch).
+    func testMicroBatchesAreTheClipsOfAsManyRanks() throws {
+        let four = try samplers(world: 4)
+        for (world, accumulate) in [(1, 4), (2, 2)] {
+            for rank in 0..<world {
+                let s = try Sampler(sequences: sequences, clipLength: 8, batch: 2, seed: 7, rank: rank, worldSize: world,
+                                    accumulate: accumulate)
+                XCTAssertEqual(s.stepsPerEpoch, four[0].stepsPerEpoch)
+                for epoch in 0..<2 {
+                    for step in 0..<s.stepsPerEpoch {
+                        let cursor = SamplerCursor(epoch: epoch, stepInEpoch: step)
+                        let expected = try (0..<accumulate).flatMap { try four[rank * accumulate + $0].batch(at: cursor) }
+                        XCTAssertEqual(try s.batch(at: cursor), expected, "\(world) × \(accumulate), rank \(rank)")
+                    }
+                }
+            }
+        }
+        XCTAssertThrowsError(try Sampler(sequences: sequences, clipLength: 8, batch: 2, seed: 7, rank: 0, worldSize: 1, accumulate: 0))
+    }
+
     func testDeterministic() throws {
         let a = try samplers(world: 3), b = try samplers(world: 3)
         for r in 0..<3 {

@@ -218,6 +218,63 @@ final class TrainCommandTests: XCTestCase {
         try checkSyncBNMatchesOneRank(ranks: 3)
     }
 
+    /// `--accumulate 2` in one process against two ranks (B = 1, two
+    /// sequences of one clip each, so both see the same two clips): after one
+    /// step the averaged gradients of both networks (Adam's first moment)
+    /// agree within 10⁻⁵ of each tensor's scale, the losses within 10⁻⁶, and
+    /// the BatchNorm running statistics within 10⁻⁶ (float summation order
+    /// only). The tolerance is tight: one process with only one of the two
+    /// micro-batches, or with both in one batch of B = 2 (shared BatchNorm
+    /// statistics), is off by more than 10⁻².
+    func testAccumulatedMicroBatchesMatchAsManyRanks() throws {
+        let data = path("pair")
+        try TinyDataSet.write(to: data, sequences: [.init(frames: 2, split: "train"), .init(frames: 2, split: "train"),
+                                                    .init(frames: 2, split: "val")], seed: 3)
+        let common = ["--data", data, "--steps", "1", "--log-level", "quiet", "--batch", "1"]
+        let ranks = try train(common + ["--run", path("ranks")], ranks: 2)
+        XCTAssertEqual(ranks.status, 0, ranks.stderr)
+        let accumulated = try train(common + ["--run", path("accumulated"), "--accumulate", "2"])
+        XCTAssertEqual(accumulated.status, 0, accumulated.stderr)
+        let single = try train(common + ["--run", path("single")])
+        XCTAssertEqual(single.status, 0, single.stderr)
+        let batched = try train(["--data", data, "--steps", "1", "--log-level", "quiet", "--batch", "2", "--run", path("batched")])
+        XCTAssertEqual(batched.status, 0, batched.stderr)
+
+        func load(_ run: String) throws -> Pix2PixTrainer { try model(from: CheckpointDirectory(run: path(run)).path(step: 1)) }
+        let reference = try load("ranks"), mine = try load("accumulated")
+        let (difference, worst) = gradientDifference(mine, reference)
+        XCTAssertLessThanOrEqual(difference, 1e-5, "accumulated gradients, worst in \(worst)")
+        XCTAssertGreaterThan(gradientDifference(try load("single"), reference).0, 1e-2, "one micro-batch missing")
+        XCTAssertGreaterThan(gradientDifference(try load("batched"), reference).0, 1e-2, "one batch of B = 2")
+        for (a, b) in [(mine.generator.parameters.bufferValues, reference.generator.parameters.bufferValues),
+                       (mine.discriminator.parameters.bufferValues, reference.discriminator.parameters.bufferValues)] {
+            for i in 0..<a.count { XCTAssertEqual(a[i], b[i], accuracy: 1e-6 * max(1, abs(b[i])), "running statistic \(i)") }
+        }
+        let stepRanks = try XCTUnwrap(events("ranks", "step").first), stepMine = try XCTUnwrap(events("accumulated", "step").first)
+        for key in ["loss_d", "loss_g", "loss_g_gan", "loss_g_l1"] {
+            let a = try XCTUnwrap(stepRanks[key] as? Double, key), b = try XCTUnwrap(stepMine[key] as? Double, key)
+            XCTAssertEqual(b, a, accuracy: 1e-6 * abs(a), key)
+        }
+        XCTAssertEqual(stepMine["accumulate"] as? Int, 2)
+        XCTAssertEqual(stepRanks["accumulate"] as? Int, 1)
+    }
+
+    /// The number of micro-batches is part of the run: a resume with another is refused in one line.
+    func testResumeWithAnotherAccumulationIsRefused() throws {
+        let data = try standardData()
+        let run = path("run")
+        let first = try train(["--data", data, "--run", run, "--steps", "1", "--batch", "1", "--accumulate", "2"])
+        XCTAssertEqual(first.status, 0, first.stderr)
+        let other = try train(["--data", data, "--run", run, "--steps", "2", "--batch", "1", "--resume"])
+        XCTAssertNotEqual(other.status, 0)
+        let lines = other.stderr.split(separator: "\n").filter { $0.hasPrefix("Error:") }
+        XCTAssertEqual(lines.count, 1, other.stderr)
+        XCTAssertTrue(other.stderr.contains("accumulate: 2 in the checkpoint, 1 now"), other.stderr)
+        let bad = try train(["--data", data, "--run", path("bad"), "--steps", "1", "--accumulate", "0"])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.stderr.contains("--accumulate must be 1…4096 micro-batches, got 0"), bad.stderr)
+    }
+
     func testKilledRankEndsTheJobAndTheNewestCheckpointResumes() throws {
         let data = try standardData()
         let run = path("run")

@@ -45,6 +45,24 @@ final class TrainingOptionsTests: XCTestCase {
                                                              "model.emaDecay: 0 in the checkpoint, 0.999 now"])
     }
 
+    /// `--accumulate`: 1…4096, one line naming the option; part of the configuration, so a resume with another is refused.
+    func testAccumulateIsCheckedAndStored() throws {
+        for bad in [0, -1, 4097] {
+            var o = TrainingOptions(data: "d", run: "r")
+            o.accumulate = bad
+            XCTAssertThrowsError(try o.validate()) { XCTAssertEqual("\($0)", "--accumulate must be 1…4096 micro-batches, got \(bad)") }
+        }
+        let stored = TrainingConfiguration(model: ModelConfig(baseWidth: 8), batch: 4, clip: 8, seed: 1, syncBN: false)
+        var now = stored
+        now.accumulate = 4
+        XCTAssertEqual(now.differences(from: stored), ["accumulate: 1 in the checkpoint, 4 now"])
+        // Checkpoints written before the option trained with one micro-batch.
+        var object = try JSONSerialization.jsonObject(with: Data(try stored.jsonText().utf8)) as! [String: Any]
+        XCTAssertNotNil(object.removeValue(forKey: "accumulate"))
+        XCTAssertEqual(try TrainingConfiguration.decode(String(decoding: try JSONSerialization.data(withJSONObject: object), as: UTF8.self)),
+                       stored)
+    }
+
     /// A configuration stored before augmentation existed is one without it.
     func testConfigurationWithoutAugmentKeyDecodesAsNoAugmentation() throws {
         let current = TrainingConfiguration(model: ModelConfig(baseWidth: 8), batch: 4, clip: 8, seed: 1, syncBN: false)

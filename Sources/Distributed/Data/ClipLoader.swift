@@ -66,13 +66,22 @@ public final class ClipLoader {
     /// one batch may be in flight: call `next()` before the next `prefetch`.
     /// With an augmentation, `augmentationKey` (`Augmentation.key`) picks its draws.
     public func prefetch(_ clips: [Clip], augmentationKey: UInt64 = 0) {
+        prefetch(clips, augmentationKeys: [augmentationKey])
+    }
+
+    /// `prefetch` of a batch made of `augmentationKeys.count` equal
+    /// micro-batches, each with its own key, so that clip i of micro-batch k
+    /// gets the draw of clip i of a rank whose batch had key k.
+    public func prefetch(_ clips: [Clip], augmentationKeys: [UInt64]) {
+        precondition(!augmentationKeys.isEmpty && clips.count % augmentationKeys.count == 0,
+                     "\(clips.count) clips in \(augmentationKeys.count) micro-batches")
         startWorkerIfNeeded()
         let s = shared
         s.condition.lock()
         defer { s.condition.unlock() }
         precondition(s.request == nil && s.ready == nil, "ClipLoader.prefetch with a batch already in flight")
         let slot = s.current == 0 ? 1 : 0
-        s.request = (slot, clips, augmentationKey)
+        s.request = (slot, clips, augmentationKeys)
         s.condition.broadcast()
     }
 
@@ -145,7 +154,7 @@ public final class ClipLoader {
         let scratch: UnsafeMutableBufferPointer<Float>
 
         let condition = NSCondition()
-        var request: (slot: Int, clips: [Clip], key: UInt64)?
+        var request: (slot: Int, clips: [Clip], keys: [UInt64])?
         var ready: Int?
         var current = 1
         var error: Error?
@@ -170,12 +179,12 @@ public final class ClipLoader {
             while true {
                 while request == nil && !stopping { condition.wait() }
                 if stopping { break }
-                let (slot, clips, key) = request!
+                let (slot, clips, keys) = request!
                 condition.unlock()
                 var failure: Error?
                 do {
                     try fill(slot: slot, clips)
-                    if let augmentation { augment(slot: slot, augmentation, key: key) }
+                    if let augmentation { augment(slot: slot, augmentation, keys: keys) }
                 } catch { failure = error }
                 condition.lock()
                 request = nil
@@ -214,12 +223,14 @@ public final class ClipLoader {
             slot.clips = clips
         }
 
-        /// Each clip of the slot through its own draw of `augmentation`.
-        func augment(slot index: Int, _ augmentation: Augmentation, key: UInt64) {
+        /// Each clip of the slot through its own draw of `augmentation`: clip
+        /// i of micro-batch k draws as clip i of a batch keyed `keys[k]`.
+        func augment(slot index: Int, _ augmentation: Augmentation, keys: [UInt64]) {
             let slot = slots[index]
             let T = clipLength, S = frameSize, pixels = S * S
+            let perKey = slot.clips.count / keys.count
             for b in 0..<slot.clips.count {
-                let draw = augmentation.draw(key: key, index: b, size: S)
+                let draw = augmentation.draw(key: keys[b / perKey], index: b % perKey, size: S)
                 augmentation.apply(draw, L: slot.L.data + b * T * pixels, ab: slot.ab.data + b * T * 2 * pixels,
                                    frames: T, size: S, scratch: scratch.baseAddress!)
             }

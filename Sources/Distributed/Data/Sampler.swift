@@ -40,6 +40,12 @@ public struct SamplerError: Error, CustomStringConvertible {
 /// 4. shuffle each rank's clips; a step takes the next `batch` clips of each
 ///    rank; the remainder after `stepsPerEpoch` steps is dropped.
 ///
+/// With `accumulate` K > 1 the plan is made for K × `worldSize` ranks, and
+/// rank r trains on those of ranks rK … rK + K − 1, one micro-batch each, in
+/// that order: one process with K micro-batches sees exactly the clips of K
+/// ranks, and the clips of a step depend on ranks × K alone, not on how it
+/// is factored.
+///
 /// A sequence always yields `frames / clipLength` clips whatever its offset,
 /// and step 3 depends only on those counts, so the per-rank clip counts, and
 /// `stepsPerEpoch = min over ranks of clips / batch`, are the same every epoch.
@@ -50,6 +56,8 @@ public final class Sampler {
     public let seed: UInt64
     public let rank: Int
     public let worldSize: Int
+    /// Micro-batches per rank and step.
+    public let accumulate: Int
     /// Steps in every epoch; at least 1.
     public let stepsPerEpoch: Int
 
@@ -62,12 +70,13 @@ public final class Sampler {
     private var cached: EpochPlan?
 
     public init(sequences: [ClipSequence], clipLength: Int, batch: Int, seed: UInt64,
-                rank: Int, worldSize: Int) throws {
+                rank: Int, worldSize: Int, accumulate: Int = 1) throws {
         guard clipLength >= 1 else { throw SamplerError(description: "clip length must be at least 1 frame, got \(clipLength)") }
         guard batch >= 1 else { throw SamplerError(description: "batch must be at least 1 clip, got \(batch)") }
         guard worldSize >= 1, (0..<worldSize).contains(rank) else {
             throw SamplerError(description: "rank \(rank) is not in a world of \(worldSize) ranks")
         }
+        guard accumulate >= 1 else { throw SamplerError(description: "accumulate must be at least 1, got \(accumulate)") }
         var seen = Set<String>()
         for s in sequences {
             guard s.frames >= 0 else { throw SamplerError(description: "sequence \(s.id) has \(s.frames) frames") }
@@ -79,19 +88,23 @@ public final class Sampler {
         self.seed = seed
         self.rank = rank
         self.worldSize = worldSize
+        self.accumulate = accumulate
 
         let counts = sequences.map { $0.frames / clipLength }
-        let loads = Sampler.binLoads(sortedCounts: counts.filter { $0 > 0 }.sorted(by: >), bins: worldSize)
+        let bins = worldSize * accumulate
+        let loads = Sampler.binLoads(sortedCounts: counts.filter { $0 > 0 }.sorted(by: >), bins: bins)
         let steps = (loads.min() ?? 0) / batch
         guard steps >= 1 else {
             let total = counts.reduce(0, +)
             let usable = counts.filter { $0 > 0 }.count
-            let need = worldSize * batch
+            let need = bins * batch
+            let micro = accumulate > 1 ? " × \(accumulate) micro-batches" : ""
             var message = "cannot make one training step: \(total) training clip\(total == 1 ? "" : "s") of \(clipLength) frames"
-                + " in \(usable) usable sequence\(usable == 1 ? "" : "s") for \(worldSize) rank\(worldSize == 1 ? "" : "s") × batch \(batch)"
+                + " in \(usable) usable sequence\(usable == 1 ? "" : "s") for \(worldSize) rank\(worldSize == 1 ? "" : "s")\(micro) × batch \(batch)"
                 + ": need at least \(need) clips"
-            if worldSize > 1 {
-                message += ", split by whole sequences so that every rank gets \(batch) (the smallest share is \(loads.min() ?? 0))"
+            if bins > 1 {
+                let who = accumulate > 1 ? "micro-batch" : "rank"
+                message += ", split by whole sequences so that every \(who) gets \(batch) (the smallest share is \(loads.min() ?? 0))"
             }
             message += "; add data or lower --batch, --clip or the number of ranks"
             throw SamplerError(description: message)
@@ -99,7 +112,8 @@ public final class Sampler {
         self.stepsPerEpoch = steps
     }
 
-    /// This rank's clips for the step at `cursor` (`batch` of them). Throws
+    /// This rank's clips for the step at `cursor` (`accumulate` × `batch` of
+    /// them, micro-batch by micro-batch). Throws
     /// for a cursor outside this sampler's epochs, e.g. one resumed from a
     /// checkpoint of a run with other data, batch or rank count.
     public func batch(at cursor: SamplerCursor) throws -> [Clip] {
@@ -107,9 +121,14 @@ public final class Sampler {
             throw SamplerError(description: "data cursor epoch \(cursor.epoch) step \(cursor.stepInEpoch) is outside an epoch of"
                 + " \(stepsPerEpoch) steps (did the data set, --batch, --clip or the number of ranks change?)")
         }
-        let clips = plan(epoch: cursor.epoch).clipsByRank[rank]
+        let plan = plan(epoch: cursor.epoch)
         let start = cursor.stepInEpoch * batch
-        return Array(clips[start..<start + batch])
+        var clips: [Clip] = []
+        clips.reserveCapacity(accumulate * batch)
+        for micro in 0..<accumulate {
+            clips += plan.clipsByRank[rank * accumulate + micro][start..<start + batch]
+        }
+        return clips
     }
 
     /// The cursor of the step after `cursor`.
@@ -124,10 +143,12 @@ public final class Sampler {
         SamplerCursor(epoch: step / stepsPerEpoch, stepInEpoch: step % stepsPerEpoch)
     }
 
-    /// The whole epoch's plan for every rank (cached for the last epoch asked).
+    /// The whole epoch's plan for every rank, or with `accumulate` > 1 for
+    /// every micro-batch of every rank (cached for the last epoch asked).
     public func plan(epoch: Int) -> EpochPlan {
         if let cached, cached.epoch == epoch { return cached }
-        let p = Sampler.makePlan(sequences: sequences, clipLength: clipLength, seed: seed, epoch: epoch, ranks: worldSize)
+        let p = Sampler.makePlan(sequences: sequences, clipLength: clipLength, seed: seed, epoch: epoch,
+                                 ranks: worldSize * accumulate)
         cached = p
         return p
     }

@@ -100,10 +100,11 @@ public final class Trainer {
             model.size = data.frameSize
             try model.validate()
             let config = TrainingConfiguration(model: model, batch: options.batch, clip: options.clip,
-                                               seed: options.seed, syncBN: options.syncBN, augment: options.augment)
+                                               seed: options.seed, syncBN: options.syncBN, augment: options.augment,
+                                               accumulate: options.accumulate)
             let sampler = try Sampler(sequences: data.train,
                                       clipLength: options.clip, batch: options.batch, seed: options.seed,
-                                      rank: comm.rank, worldSize: comm.size)
+                                      rank: comm.rank, worldSize: comm.size, accumulate: options.accumulate)
             checked = (data, config, sampler)
         } catch { failure = error }
         try agree(failure)
@@ -130,7 +131,7 @@ public final class Trainer {
             options: options, data: data, config: config, sampler: sampler, model: model, rng: rng,
             checkpoints: checkpoints, worldSize: comm.size,
             loader: ClipLoader(sequences: data.train, shards: data.shards, frameSize: data.frameSize,
-                               clipLength: options.clip, capacity: options.batch,
+                               clipLength: options.clip, capacity: options.accumulate * options.batch,
                                augmentation: config.augment ? Augmentation() : nil),
             validator: Validator(data: data, model: model, options: options, comm: comm),
             log: comm.isRoot ? try TrainingLog(run: options.run, options: options, comm: comm,
@@ -144,8 +145,9 @@ public final class Trainer {
         if session.finished(session.step, session.cursor) {
             note("the run is already at step \(session.step); nothing to do (raise --steps or --epochs to train further)")
         } else {
-            note("training \(session.remaining(session.step, session.cursor)) steps from step \(session.step): \(comm.size) rank(s) × \(options.batch) clips × \(options.clip) frames of \(data.frameSize)², \(sampler.stepsPerEpoch) steps per epoch, \(ComputeThreads.count) thread(s) per rank")
-            session.loader.prefetch(try sampler.batch(at: session.cursor), augmentationKey: augmentationKey(session.cursor))
+            let micro = options.accumulate > 1 ? " × \(options.accumulate) micro-batches" : ""
+            note("training \(session.remaining(session.step, session.cursor)) steps from step \(session.step): \(comm.size) rank(s)\(micro) × \(options.batch) clips × \(options.clip) frames of \(data.frameSize)², \(sampler.stepsPerEpoch) steps per epoch, \(ComputeThreads.count) thread(s) per rank")
+            session.loader.prefetch(try sampler.batch(at: session.cursor), augmentationKeys: augmentationKeys(session.cursor))
         }
         return session
     }
@@ -169,13 +171,14 @@ public final class Trainer {
         let batch = try s.loader.next()
         let nextCursor = s.sampler.next(after: s.cursor)
         if !s.finished(s.step + 1, nextCursor) {
-            s.loader.prefetch(try s.sampler.batch(at: nextCursor), augmentationKey: augmentationKey(nextCursor))
+            s.loader.prefetch(try s.sampler.batch(at: nextCursor), augmentationKeys: augmentationKeys(nextCursor))
         }
         faults.beforeStep(s.step + 1, input: batch.L)
 
         timer.reset()
         let began = DispatchTime.now().uptimeNanoseconds
-        let local = s.model.step(L: batch.L, ab: batch.ab, batch: options.batch, time: options.clip, index: s.step)
+        let local = s.model.step(L: batch.L, ab: batch.ab, batch: options.batch, time: options.clip, index: s.step,
+                                 microBatches: options.accumulate)
         let stopSignal = try s.summary.reduce(losses: local, stopSignal: StopSignal.received, comm: comm)
         // After the reduce, which averaged the BatchNorm buffers: every replica averages the same values.
         s.model.generatorAverage?.update()
@@ -197,9 +200,14 @@ public final class Trainer {
         return outcome
     }
 
-    /// The augmentation draws of this rank's batch at `cursor`.
-    func augmentationKey(_ cursor: SamplerCursor) -> UInt64 {
-        Augmentation.key(seed: options.seed, epoch: cursor.epoch, stepInEpoch: cursor.stepInEpoch, rank: comm.rank)
+    /// The augmentation draws of this rank's micro-batches at `cursor`: each
+    /// those of the rank whose clips it has (`Sampler`), so that K
+    /// micro-batches are augmented as K ranks' batches would be.
+    func augmentationKeys(_ cursor: SamplerCursor) -> [UInt64] {
+        (0..<options.accumulate).map { k in
+            Augmentation.key(seed: options.seed, epoch: cursor.epoch, stepInEpoch: cursor.stepInEpoch,
+                             rank: comm.rank * options.accumulate + k)
+        }
     }
 
     /// The step's bookkeeping: log, validation at the end of an epoch and of
@@ -321,7 +329,7 @@ public final class Trainer {
             }
             if newest.state.worldSize != comm.size {
                 warn("\(newest.path) was written by \(newest.state.worldSize) rank(s), resuming with \(comm.size):"
-                     + " the effective batch changes from \(newest.state.worldSize * options.batch) to \(comm.size * options.batch) clips"
+                     + " the effective batch changes from \(newest.state.worldSize * options.accumulate * options.batch) to \(comm.size * options.accumulate * options.batch) clips"
                      + " and the data order is not the one an uninterrupted run would have seen")
             }
             let precision = options.allreducePrecision.rawValue

@@ -7,8 +7,10 @@ import Net
 /// threads, logging and checkpoint cadence are not part of it.
 public struct TrainingConfiguration: Codable, Equatable, Sendable {
     public var model: ModelConfig
-    /// Clips per rank and step.
+    /// Clips per rank and micro-batch.
     public var batch: Int
+    /// Micro-batches per rank and step (`--accumulate`).
+    public var accumulate: Int
     /// Frames per clip.
     public var clip: Int
     /// Seed of the initial weights and of the sampler's shuffles.
@@ -18,9 +20,11 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     /// Training clips cropped, flipped and their L jittered (`Augmentation`).
     public var augment: Bool
 
-    public init(model: ModelConfig, batch: Int, clip: Int, seed: UInt64, syncBN: Bool, augment: Bool = false) {
+    public init(model: ModelConfig, batch: Int, clip: Int, seed: UInt64, syncBN: Bool, augment: Bool = false,
+                accumulate: Int = 1) {
         self.model = model
         self.batch = batch
+        self.accumulate = accumulate
         self.clip = clip
         self.seed = seed
         self.syncBN = syncBN
@@ -28,14 +32,15 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case model, batch, clip, seed, syncBN, augment
+        case model, batch, accumulate, clip, seed, syncBN, augment
     }
 
-    // Checkpoints written before `augment` existed trained without it.
+    // Checkpoints written before `augment` or `accumulate` existed trained without them.
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         model = try c.decode(ModelConfig.self, forKey: .model)
         batch = try c.decode(Int.self, forKey: .batch)
+        accumulate = try c.decodeIfPresent(Int.self, forKey: .accumulate) ?? 1
         clip = try c.decode(Int.self, forKey: .clip)
         seed = try c.decode(UInt64.self, forKey: .seed)
         syncBN = try c.decode(Bool.self, forKey: .syncBN)

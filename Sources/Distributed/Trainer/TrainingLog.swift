@@ -111,7 +111,7 @@ final class TrainingLog {
         let share = r.seconds > 0 ? r.reduceSeconds / r.seconds : 0
         write(.step, step: r.step, [.epoch: r.epoch, .lossD: r.lossD, .lossG: lossG, .lossGAN: r.lossGAN, .lossL1: r.lossL1,
                                     .stepSeconds: r.seconds, .allReduceSeconds: r.reduceSeconds,
-                                    .framesPerSecond: r.frames / r.seconds, .ranks: worldSize,
+                                    .framesPerSecond: r.frames / r.seconds, .ranks: worldSize, .accumulate: options.accumulate,
                                     .rankComputeSeconds: r.rankComputeSeconds, .slowestRank: r.slowestRank.rank])
         smoothedStep = smoothedStep.map { 0.9 * $0 + 0.1 * r.seconds } ?? r.seconds
         // The remaining-step count saturates at Int.max (absurd --epochs); so does the total.

@@ -13,6 +13,8 @@ public struct TrainingOptions {
     public var run: String
     public var length: Length = .epochs(10)
     public var batch: Int = 4
+    /// Micro-batches of `batch` clips per rank and optimiser step (gradient accumulation).
+    public var accumulate: Int = 1
     public var clip: Int = 8
     public var seed: UInt64 = 1
     public var checkpointEvery: Int = 1000
@@ -88,6 +90,8 @@ public struct TrainingOptions {
         case .epochs(let n): guard n >= 1 else { throw fail("--epochs must be at least 1, got \(n)") }
         }
         guard batch >= 1 else { throw fail("--batch must be at least 1, got \(batch)") }
+        // The bound keeps ranks × accumulate × batch far from Int's range; 4096 micro-batches of a seed step is hours.
+        guard accumulate >= 1, accumulate <= 4096 else { throw fail("--accumulate must be 1…4096 micro-batches, got \(accumulate)") }
         guard clip >= 1 else { throw fail("--clip must be at least 1, got \(clip)") }
         guard checkpointEvery >= 1 else { throw fail("--checkpoint-every must be at least 1, got \(checkpointEvery)") }
         guard keep >= 0 else { throw fail("--keep must not be negative, got \(keep)") }

@@ -43,7 +43,7 @@ final class TrainingSession {
         self.validator = validator
         self.log = log
         self.summary = StepSummary(model: model)
-        self.framesPerStep = Double(options.batch * options.clip * worldSize)
+        self.framesPerStep = Double(options.accumulate * options.batch * options.clip * worldSize)
     }
 
     /// True once the run has its `--steps` or `--epochs`.

@@ -88,6 +88,15 @@ public final class Generator {
         return walk(L) { x in lstm.map { $0.forward(x, batch: batch, time: time) } ?? x }
     }
 
+    /// `forward` once more on a batch it has already run in this step, for its
+    /// activations (an accumulated step's G phase): the same batch statistics,
+    /// so the same output bits, but the running statistics are not moved twice.
+    public func forwardAgain(L: Tensor, batch: Int, time: Int) -> Tensor {
+        for bn in batchNorms { bn.updatesRunningStatistics = false }
+        defer { batchNorms.setMode(training: training, evaluationStatistics: evaluationStatistics) }
+        return forward(L: L, batch: batch, time: time)
+    }
+
     /// The U-Net's one forward walk, shared with `GeneratorStream`: down1…down7
     /// (each output kept as its level's skip), `bottleneck` on down7's output,
     /// then up7…up1, each joined with its skip.

@@ -33,10 +33,16 @@ public final class Pix2PixTrainer {
     /// Called with G's parameters once G's gradients are complete, before G's Adam step.
     public var generatorGradientsReady: ((ParameterSet) -> Void)?
 
-    private let bce = BCEWithLogitsLoss()
-    private let l1 = L1Loss()
+    let bce = BCEWithLogitsLoss()
+    let l1 = L1Loss()
     /// dLoss_G / dfake: the adversarial part through D plus λ times the L1 part.
-    private let fakeGradient = Tensor(Shape(0, 0))
+    let fakeGradient = Tensor(Shape(0, 0))
+    /// A micro-batch's L and ab inside the step's batch (accumulated steps only).
+    lazy var microBatchL = Tensor(viewing: fakeGradient.data, shape: Shape(0, 0))
+    lazy var microBatchAB = Tensor(viewing: fakeGradient.data, shape: Shape(0, 0))
+    /// The running statistics of accumulated steps (created by the first one).
+    lazy var microBatchStatistics = MicroBatchStatistics(generator: generator.parameters.bufferValues,
+                                                         discriminator: discriminator.parameters.bufferValues)
     /// `config.learningRate` as the decimal it was written as (see `Adam.decimal`),
     /// formed once: `Float.description` allocates, and a warm-up sets the rate every step.
     private let learningRateDecimal: Double
@@ -66,11 +72,15 @@ public final class Pix2PixTrainer {
     /// One step on a clip batch.
     ///
     /// - Parameters:
-    ///   - L: `[batch*time, 1, S, S]` normalised lightness (`L/50 − 1`).
-    ///   - ab: `[batch*time, 2, S, S]` the true normalised colours (`ab/110`).
+    ///   - L: `[microBatches*batch*time, 1, S, S]` normalised lightness (`L/50 − 1`).
+    ///   - ab: `[microBatches*batch*time, 2, S, S]` the true normalised colours (`ab/110`).
+    ///   - batch: clips per micro-batch.
     ///   - index: the step's 0-based index in the run, which sets its learning
     ///     rate and whether it is adversarial (`ModelConfig`'s recipe).
-    public func step(L: Tensor, ab: Tensor, batch: Int, time: Int, index: Int = 0) -> StepLosses {
+    ///   - microBatches: K > 1 accumulates the gradients of K micro-batches of
+    ///     `batch` clips into one update per network, as K ranks of `batch`
+    ///     would (`accumulatedStep`).
+    public func step(L: Tensor, ab: Tensor, batch: Int, time: Int, index: Int = 0, microBatches: Int = 1) -> StepLosses {
         precondition(ab.shape == Shape(L.shape.n, 2, L.shape.h, L.shape.w),
                      "target ab \(ab.shape) for input \(L.shape)")
         generator.training = true
@@ -85,6 +95,10 @@ public final class Pix2PixTrainer {
                 generatorOptimizer.learningRate = config.learningRate
                 discriminatorOptimizer.learningRate = config.learningRate
             }
+        }
+
+        if microBatches > 1 {
+            return accumulatedStep(L: L, ab: ab, batch: batch, time: time, index: index, microBatches: microBatches)
         }
 
         let fake = G.forward(L: L, batch: batch, time: time)
