@@ -32,6 +32,7 @@ ALLREDUCE_S = "allreduce_s"
 FRAMES_PER_S = "frames_per_s"
 RANKS = "ranks"
 ACCUMULATE = "accumulate"
+LR = "lr"
 RANK_COMPUTE_S = "rank_compute_s"
 SLOWEST_RANK = "slowest_rank"
 # Validation events.

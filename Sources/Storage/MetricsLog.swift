@@ -20,7 +20,7 @@ public enum MetricsLog {
         // Step events.
         case lossD = "loss_d", lossG = "loss_g", lossGAN = "loss_g_gan", lossL1 = "loss_g_l1"
         case stepSeconds = "step_s", allReduceSeconds = "allreduce_s", framesPerSecond = "frames_per_s"
-        case ranks, accumulate, rankComputeSeconds = "rank_compute_s", slowestRank = "slowest_rank"
+        case ranks, accumulate, learningRate = "lr", rankComputeSeconds = "rank_compute_s", slowestRank = "slowest_rank"
         // Validation events.
         case validationL1 = "val_l1", validationPSNR = "val_psnr", clips
         // Checkpoint events.

@@ -63,8 +63,13 @@ struct TrainCommand: LoggedCommand {
     var ganWeight: Float = ModelConfig().ganWeight
     @Option(help: "Steps at the start in which the generator learns from L1 alone and the discriminator is not trained (\"NoGAN\" warm-up).")
     var noganSteps: Int = 0
-    @Option(help: "Steps over which the learning rate rises linearly to --lr.")
+    @Option(help: "Steps over which the learning rate rises linearly to --lr (scaled by --lr-scaling).")
     var warmupSteps: Int = 0
+    @Option(name: .customLong("lr-scaling"),
+            help: "How --lr follows the global batch G = ranks × --accumulate × --batch: none, linear (× G / --reference-batch) or sqrt (× √(G / --reference-batch)).")
+    var lrScaling: LearningRateScaling = .none
+    @Option(help: "The global batch (clips) --lr is tuned for, which --lr-scaling scales from (default: the seed's, one rank of --batch 4).")
+    var referenceBatch: Int = LearningRateScaling.defaultReferenceBatch
     @Option(help: "Decay of a moving average of the generator's weights, used by validation, eval, colorize and convert (e.g. 0.999; 0: none).")
     var ema: Float = 0
     @Option(help: "Frame size (default: the data's; must match it).")
@@ -104,6 +109,8 @@ struct TrainCommand: LoggedCommand {
         }
         o.batch = batch
         o.accumulate = accumulate
+        o.lrScaling = lrScaling
+        o.referenceBatch = referenceBatch
         o.clip = clip
         o.seed = seed
         o.checkpointEvery = checkpointEvery
@@ -170,3 +177,4 @@ struct TrainCommand: LoggedCommand {
 }
 
 extension AllReducePrecision: ExpressibleByArgument {}
+extension LearningRateScaling: ExpressibleByArgument {}

@@ -259,17 +259,34 @@ final class TrainCommandTests: XCTestCase {
         XCTAssertEqual(stepRanks["accumulate"] as? Int, 1)
     }
 
-    /// The number of micro-batches is part of the run: a resume with another is refused in one line.
-    func testResumeWithAnotherAccumulationIsRefused() throws {
+    /// The learning rate of every step in metrics.jsonl is `--lr` × the
+    /// scaling rule's factor × the warm-up's, computed here by hand: linear
+    /// scaling of a global batch of 2 micro-batches × 1 clip against a
+    /// reference of 1 doubles 1e-4, and a warm-up of 2 steps halves the first.
+    /// The number of micro-batches and the scaling rule are part of the run: a
+    /// resume with others is refused in one line naming both.
+    func testScaledLearningRateIsLoggedAndAResumeWithOtherBatchRulesIsRefused() throws {
         let data = try standardData()
         let run = path("run")
-        let first = try train(["--data", data, "--run", run, "--steps", "1", "--batch", "1", "--accumulate", "2"])
+        let first = try train(["--data", data, "--run", run, "--steps", "3", "--batch", "1", "--accumulate", "2",
+                               "--lr", "1e-4", "--lr-scaling", "linear", "--reference-batch", "1", "--warmup-steps", "2"])
         XCTAssertEqual(first.status, 0, first.stderr)
-        let other = try train(["--data", data, "--run", run, "--steps", "2", "--batch", "1", "--resume"])
+        let rates = try events("run", "step").map { try XCTUnwrap($0["lr"] as? Double) }
+        let expected = [1e-4 * 2 * 0.5, 1e-4 * 2, 1e-4 * 2]
+        XCTAssertEqual(rates.count, 3)
+        for (rate, want) in zip(rates, expected) { XCTAssertEqual(rate, want, accuracy: 1e-7 * want) }
+        let other = try train(["--data", data, "--run", run, "--steps", "4", "--batch", "1", "--lr", "1e-4",
+                               "--reference-batch", "1", "--warmup-steps", "2", "--resume"])
         XCTAssertNotEqual(other.status, 0)
         let lines = other.stderr.split(separator: "\n").filter { $0.hasPrefix("Error:") }
         XCTAssertEqual(lines.count, 1, other.stderr)
         XCTAssertTrue(other.stderr.contains("accumulate: 2 in the checkpoint, 1 now"), other.stderr)
+        XCTAssertTrue(other.stderr.contains("lrScaling: linear in the checkpoint, none now"), other.stderr)
+        let huge = try train(["--data", data, "--run", path("huge"), "--steps", "1", "--lr", "0.5", "--lr-scaling", "linear",
+                              "--reference-batch", "1", "--batch", "4"])
+        XCTAssertNotEqual(huge.status, 0)
+        XCTAssertTrue(huge.stderr.contains("--lr-scaling linear makes the learning rate 2.0 (--lr 0.5 at a global batch of 4 clips"
+                                           + " against --reference-batch 1); it must be at most 1"), huge.stderr)
         let bad = try train(["--data", data, "--run", path("bad"), "--steps", "1", "--accumulate", "0"])
         XCTAssertNotEqual(bad.status, 0)
         XCTAssertTrue(bad.stderr.contains("--accumulate must be 1…4096 micro-batches, got 0"), bad.stderr)

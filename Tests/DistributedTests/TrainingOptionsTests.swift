@@ -58,9 +58,34 @@ final class TrainingOptionsTests: XCTestCase {
         XCTAssertEqual(now.differences(from: stored), ["accumulate: 1 in the checkpoint, 4 now"])
         // Checkpoints written before the option trained with one micro-batch.
         var object = try JSONSerialization.jsonObject(with: Data(try stored.jsonText().utf8)) as! [String: Any]
-        XCTAssertNotNil(object.removeValue(forKey: "accumulate"))
+        for key in ["accumulate", "lrScaling", "referenceBatch"] { XCTAssertNotNil(object.removeValue(forKey: key)) }
         XCTAssertEqual(try TrainingConfiguration.decode(String(decoding: try JSONSerialization.data(withJSONObject: object), as: UTF8.self)),
                        stored)
+    }
+
+    /// The scaling rules against their definitions, and their checks.
+    func testLearningRateScalingRules() throws {
+        XCTAssertEqual(LearningRateScaling.none.factor(globalBatch: 64, referenceBatch: 4), 1)
+        XCTAssertEqual(LearningRateScaling.linear.factor(globalBatch: 64, referenceBatch: 4), 16)
+        XCTAssertEqual(LearningRateScaling.sqrt.factor(globalBatch: 64, referenceBatch: 4), 4)
+        XCTAssertEqual(LearningRateScaling.sqrt.factor(globalBatch: 8, referenceBatch: 4), 2.0.squareRoot())
+        XCTAssertEqual(LearningRateScaling.linear.factor(globalBatch: 2, referenceBatch: 4), 0.5)
+        var o = TrainingOptions(data: "d", run: "r")
+        o.batch = 2
+        o.accumulate = 3
+        o.lrScaling = .sqrt
+        o.referenceBatch = 3
+        XCTAssertEqual(o.globalBatch(worldSize: 2), 12)
+        XCTAssertEqual(o.learningRateFactor(worldSize: 2), 2)
+        XCTAssertNoThrow(try o.validate(worldSize: 2))
+        o.referenceBatch = 0
+        XCTAssertThrowsError(try o.validate()) { XCTAssertEqual("\($0)", "--reference-batch must be 1…1073741824 clips, got 0") }
+        let stored = TrainingConfiguration(model: ModelConfig(baseWidth: 8), batch: 4, clip: 8, seed: 1, syncBN: false)
+        var now = stored
+        now.lrScaling = .sqrt
+        now.referenceBatch = 8
+        XCTAssertEqual(now.differences(from: stored), ["lrScaling: none in the checkpoint, sqrt now",
+                                                       "referenceBatch: 4 in the checkpoint, 8 now"])
     }
 
     /// A configuration stored before augmentation existed is one without it.

@@ -92,7 +92,7 @@ public final class Trainer {
         var failure: Error?
         var checked: (data: TrainingData, config: TrainingConfiguration, sampler: Sampler)?
         do {
-            try options.validate()
+            try options.validate(worldSize: comm.size)
             let data = try TrainingData.load(options.data, expectedSize: options.size)
             var model = options.recipe
             model.baseWidth = options.baseWidth
@@ -101,7 +101,8 @@ public final class Trainer {
             try model.validate()
             let config = TrainingConfiguration(model: model, batch: options.batch, clip: options.clip,
                                                seed: options.seed, syncBN: options.syncBN, augment: options.augment,
-                                               accumulate: options.accumulate)
+                                               accumulate: options.accumulate, lrScaling: options.lrScaling,
+                                               referenceBatch: options.referenceBatch)
             let sampler = try Sampler(sequences: data.train,
                                       clipLength: options.clip, batch: options.batch, seed: options.seed,
                                       rank: comm.rank, worldSize: comm.size, accumulate: options.accumulate)
@@ -116,6 +117,7 @@ public final class Trainer {
         // The model, identical on every rank; rank 0 reads the run directory.
         var rng = RandomGenerator(seed: options.seed)
         let model = try Pix2PixTrainer(config: config.model, rng: &rng)
+        model.learningRateScale = options.learningRateFactor(worldSize: comm.size)
         let checkpoints = CheckpointDirectory(run: options.run)
         var start: Start? = nil
         failure = nil
@@ -147,6 +149,11 @@ public final class Trainer {
         } else {
             let micro = options.accumulate > 1 ? " × \(options.accumulate) micro-batches" : ""
             note("training \(session.remaining(session.step, session.cursor)) steps from step \(session.step): \(comm.size) rank(s)\(micro) × \(options.batch) clips × \(options.clip) frames of \(data.frameSize)², \(sampler.stepsPerEpoch) steps per epoch, \(ComputeThreads.count) thread(s) per rank")
+            if options.lrScaling != .none {
+                note("--lr-scaling \(options.lrScaling.rawValue): learning rate \(Double(options.recipe.learningRate) * model.learningRateScale)"
+                     + " (--lr \(options.recipe.learningRate) × \(model.learningRateScale) for a global batch of \(Int(options.globalBatch(worldSize: comm.size)))"
+                     + " clips against --reference-batch \(options.referenceBatch))")
+            }
             session.loader.prefetch(try sampler.batch(at: session.cursor), augmentationKeys: augmentationKeys(session.cursor))
         }
         return session
@@ -216,6 +223,7 @@ public final class Trainer {
         let losses = outcome.losses
         s.log?.step(StepRecord(step: s.step, epoch: outcome.epoch, lossD: losses[0], lossGAN: losses[1], lossL1: losses[2],
                                lambda: Double(s.config.model.lambdaL1), ganWeight: Double(s.config.model.ganWeight),
+                               learningRate: Double(s.model.generatorOptimizer.learningRate),
                                seconds: outcome.seconds,
                                reduceSeconds: timer.reduceSeconds, frames: s.framesPerStep,
                                rankComputeSeconds: outcome.rankComputeSeconds),
@@ -330,7 +338,8 @@ public final class Trainer {
             if newest.state.worldSize != comm.size {
                 warn("\(newest.path) was written by \(newest.state.worldSize) rank(s), resuming with \(comm.size):"
                      + " the effective batch changes from \(newest.state.worldSize * options.accumulate * options.batch) to \(comm.size * options.accumulate * options.batch) clips"
-                     + " and the data order is not the one an uninterrupted run would have seen")
+                     + " and the data order is not the one an uninterrupted run would have seen"
+                     + (options.lrScaling == .none ? "" : "; --lr-scaling \(options.lrScaling.rawValue) changes the learning rate with it"))
             }
             let precision = options.allreducePrecision.rawValue
             if let written = newest.state.allreducePrecision, written != precision {

@@ -11,6 +11,10 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     public var batch: Int
     /// Micro-batches per rank and step (`--accumulate`).
     public var accumulate: Int
+    /// How the learning rate follows the global batch (`--lr-scaling`), and
+    /// the global batch it is relative to (`--reference-batch`).
+    public var lrScaling: LearningRateScaling
+    public var referenceBatch: Int
     /// Frames per clip.
     public var clip: Int
     /// Seed of the initial weights and of the sampler's shuffles.
@@ -21,10 +25,13 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     public var augment: Bool
 
     public init(model: ModelConfig, batch: Int, clip: Int, seed: UInt64, syncBN: Bool, augment: Bool = false,
-                accumulate: Int = 1) {
+                accumulate: Int = 1, lrScaling: LearningRateScaling = .none,
+                referenceBatch: Int = LearningRateScaling.defaultReferenceBatch) {
         self.model = model
         self.batch = batch
         self.accumulate = accumulate
+        self.lrScaling = lrScaling
+        self.referenceBatch = referenceBatch
         self.clip = clip
         self.seed = seed
         self.syncBN = syncBN
@@ -32,15 +39,17 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case model, batch, accumulate, clip, seed, syncBN, augment
+        case model, batch, accumulate, lrScaling, referenceBatch, clip, seed, syncBN, augment
     }
 
-    // Checkpoints written before `augment` or `accumulate` existed trained without them.
+    // Checkpoints written before `augment`, `accumulate` or `lrScaling` existed trained without them.
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         model = try c.decode(ModelConfig.self, forKey: .model)
         batch = try c.decode(Int.self, forKey: .batch)
         accumulate = try c.decodeIfPresent(Int.self, forKey: .accumulate) ?? 1
+        lrScaling = try c.decodeIfPresent(LearningRateScaling.self, forKey: .lrScaling) ?? .none
+        referenceBatch = try c.decodeIfPresent(Int.self, forKey: .referenceBatch) ?? LearningRateScaling.defaultReferenceBatch
         clip = try c.decode(Int.self, forKey: .clip)
         seed = try c.decode(UInt64.self, forKey: .seed)
         syncBN = try c.decode(Bool.self, forKey: .syncBN)

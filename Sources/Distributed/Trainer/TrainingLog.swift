@@ -14,6 +14,8 @@ struct StepRecord {
     /// λ and the GAN weight w, so loss_G = w·GAN + λ·L1 can be printed.
     var lambda: Double
     var ganWeight: Double
+    /// Both networks' learning rate in the step (scaled and warmed up).
+    var learningRate: Double
     var seconds: Double
     var reduceSeconds: Double
     /// Frames of all ranks in the step.
@@ -111,7 +113,7 @@ final class TrainingLog {
         let share = r.seconds > 0 ? r.reduceSeconds / r.seconds : 0
         write(.step, step: r.step, [.epoch: r.epoch, .lossD: r.lossD, .lossG: lossG, .lossGAN: r.lossGAN, .lossL1: r.lossL1,
                                     .stepSeconds: r.seconds, .allReduceSeconds: r.reduceSeconds,
-                                    .framesPerSecond: r.frames / r.seconds, .ranks: worldSize, .accumulate: options.accumulate,
+                                    .framesPerSecond: r.frames / r.seconds, .ranks: worldSize, .accumulate: options.accumulate, .learningRate: r.learningRate,
                                     .rankComputeSeconds: r.rankComputeSeconds, .slowestRank: r.slowestRank.rank])
         smoothedStep = smoothedStep.map { 0.9 * $0 + 0.1 * r.seconds } ?? r.seconds
         // The remaining-step count saturates at Int.max (absurd --epochs); so does the total.

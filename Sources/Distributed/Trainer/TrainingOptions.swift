@@ -15,6 +15,9 @@ public struct TrainingOptions {
     public var batch: Int = 4
     /// Micro-batches of `batch` clips per rank and optimiser step (gradient accumulation).
     public var accumulate: Int = 1
+    /// How the learning rate follows the global batch, relative to `referenceBatch` clips.
+    public var lrScaling: LearningRateScaling = .none
+    public var referenceBatch = LearningRateScaling.defaultReferenceBatch
     public var clip: Int = 8
     public var seed: UInt64 = 1
     public var checkpointEvery: Int = 1000
@@ -82,8 +85,17 @@ public struct TrainingOptions {
         }
     }
 
-    /// Checks the options that need no data; one-line messages.
-    public func validate() throws {
+    /// Clips per optimiser step over all ranks (in Double: `--batch` is the user's and may be absurdly large).
+    public func globalBatch(worldSize: Int) -> Double { Double(worldSize) * Double(accumulate) * Double(batch) }
+
+    /// The factor `--lr-scaling` applies to `--lr` on `worldSize` ranks.
+    public func learningRateFactor(worldSize: Int) -> Double {
+        lrScaling.factor(globalBatch: globalBatch(worldSize: worldSize), referenceBatch: referenceBatch)
+    }
+
+    /// Checks the options that need no data; one-line messages. `worldSize`
+    /// (the rank count) sets the global batch the learning rate is scaled to.
+    public func validate(worldSize: Int = 1) throws {
         func fail(_ m: String) -> TrainingError { TrainingError(m) }
         switch length {
         case .steps(let n): guard n >= 1 else { throw fail("--steps must be at least 1, got \(n)") }
@@ -102,6 +114,14 @@ public struct TrainingOptions {
             throw fail("--lr must be a number in (0, 1], got \(r.learningRate)")
         }
         do { try r.validate(naming: Self.optionName) } catch { throw fail("\(error)") }
+        guard referenceBatch >= 1, referenceBatch <= 1 << 30 else {
+            throw fail("--reference-batch must be 1…\(1 << 30) clips, got \(referenceBatch)")
+        }
+        let rate = Double(r.learningRate) * learningRateFactor(worldSize: worldSize)
+        guard rate <= 1 else {
+            throw fail("--lr-scaling \(lrScaling.rawValue) makes the learning rate \(rate) (--lr \(r.learningRate) at a global batch of"
+                       + " \(String(format: "%.0f", globalBatch(worldSize: worldSize))) clips against --reference-batch \(referenceBatch)); it must be at most 1")
+        }
         guard r.lambdaL1 > 0 || r.ganWeight > 0 else {
             throw fail("--lambda-l1 and --gan-weight are both 0: the generator would learn nothing")
         }

@@ -28,6 +28,10 @@ public final class Pix2PixTrainer {
     /// each step once the ranks agree on the BatchNorm buffers; nil without one.
     public let generatorAverage: ExponentialMovingAverage?
 
+    /// The factor of `config.learningRate` both optimisers run at after any
+    /// warm-up (the distributed trainer's `--lr-scaling` for its global batch); 1 by default.
+    public var learningRateScale = 1.0
+
     /// Called with D's parameters once D's gradients are complete, before D's Adam step.
     public var discriminatorGradientsReady: ((ParameterSet) -> Void)?
     /// Called with G's parameters once G's gradients are complete, before G's Adam step.
@@ -86,16 +90,7 @@ public final class Pix2PixTrainer {
         generator.training = true
         discriminator.training = true
         let G = generator, D = discriminator
-        if config.warmupSteps > 0 {
-            // During the warm-up the rate changes every step; after it, it is set back once.
-            if let factor = config.warmupFactor(step: index) {
-                generatorOptimizer.setLearningRate(learningRateDecimal * factor)
-                discriminatorOptimizer.setLearningRate(learningRateDecimal * factor)
-            } else if generatorOptimizer.learningRate != config.learningRate {
-                generatorOptimizer.learningRate = config.learningRate
-                discriminatorOptimizer.learningRate = config.learningRate
-            }
-        }
+        setLearningRates(step: index)
 
         if microBatches > 1 {
             return accumulatedStep(L: L, ab: ab, batch: batch, time: time, index: index, microBatches: microBatches)
@@ -139,5 +134,23 @@ public final class Pix2PixTrainer {
 
         return StepLosses(discriminator: 0.5 * (lossReal + lossFake), generatorGAN: lossGAN,
                           generatorL1: lossL1)
+    }
+
+    /// Both optimisers' rate for the step with this 0-based index:
+    /// `learningRate × learningRateScale × warmupFactor`, formed in Double from
+    /// the decimal `--lr` was written as. Unscaled, after the warm-up, the rate
+    /// is set back once to `config.learningRate` itself.
+    func setLearningRates(step index: Int) {
+        guard config.warmupSteps > 0 || learningRateScale != 1 else { return }
+        if let factor = config.warmupFactor(step: index) {
+            generatorOptimizer.setLearningRate(learningRateDecimal * learningRateScale * factor)
+            discriminatorOptimizer.setLearningRate(learningRateDecimal * learningRateScale * factor)
+        } else if learningRateScale != 1 {
+            generatorOptimizer.setLearningRate(learningRateDecimal * learningRateScale)
+            discriminatorOptimizer.setLearningRate(learningRateDecimal * learningRateScale)
+        } else if generatorOptimizer.learningRate != config.learningRate {
+            generatorOptimizer.learningRate = config.learningRate
+            discriminatorOptimizer.learningRate = config.learningRate
+        }
     }
 }

@@ -99,6 +99,14 @@ final class TrainingRecipeTests: XCTestCase {
         _ = trainer.step(L: L, ab: ab, batch: 1, time: 2, index: 9)
         XCTAssertEqual(trainer.generatorOptimizer.learningRate, 4e-4)
         XCTAssertEqual(trainer.discriminatorOptimizer.learningRate, 4e-4)
+
+        // A scale (the trainer's --lr-scaling) multiplies the rate, warm-up or not.
+        trainer.learningRateScale = 2.0.squareRoot()
+        _ = trainer.step(L: L, ab: ab, batch: 1, time: 2, index: 0)
+        XCTAssertEqual(trainer.generatorOptimizer.learningRate, Float(4e-4 * 2.0.squareRoot() * 0.25))
+        _ = trainer.step(L: L, ab: ab, batch: 1, time: 2, index: 7)
+        XCTAssertEqual(trainer.generatorOptimizer.learningRate, Float(4e-4 * 2.0.squareRoot()))
+        XCTAssertEqual(trainer.discriminatorOptimizer.learningRate, Float(4e-4 * 2.0.squareRoot()))
     }
 }
 
