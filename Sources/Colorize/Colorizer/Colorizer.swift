@@ -17,14 +17,20 @@ import Media
 /// with look-ahead and batching they come out up to `batch + 1` frames late.
 /// A network output that is not finite is an error before its frames are
 /// emitted (`LoadedModel.checkOutput`): it would be drawn as grey.
+///
+/// A chunk of a film (`ChunkedColorize`) is colourised with the cuts its
+/// plan found (`init(model:batch:shotStarts:first:)`) instead: no detector, no
+/// look-ahead, frames numbered from the chunk's first. A chunk starts at a cut
+/// and ends before one, so its network calls and LSTM resets are those of a
+/// single pass over the whole film.
 public final class Colorizer {
     public let model: LoadedModel
     public let batch: Int
     public var detector: SceneCutDetector { tracker.detector }
     public private(set) var framesIn = 0
     public private(set) var framesOut = 0
-    /// Scene cuts found so far (LSTM resets).
-    public var cuts: Int { tracker.cuts }
+    /// Scene cuts found (or given) so far (LSTM resets).
+    public var cuts: Int { cutFrames.count }
     /// The frames that start a new shot, in order (the first frame excluded).
     public private(set) var cutFrames: [Int] = []
 
@@ -44,28 +50,43 @@ public final class Colorizer {
     private var held: FrameSlot?
     private let scorer: CutScorer
     private var tracker: CutTracker
+    /// The frames that start a shot, when a plan gives them (nil: detected here).
+    private let shotStarts: Set<Int>?
+    /// The index of the first frame pushed.
+    private let first: Int
+    private let preparer: FramePreparer
     private let input: Tensor
-    private var resizer: AreaResizer?
     private var upsampler: BilinearUpsampler?
     private var output: UnsafeMutablePointer<UInt8>
     private var outputCapacity = 0
     private var rowScratch: UnsafeMutablePointer<Float>
     private var rowScratchCapacity = 0
-    private let labConverter = Lab8Converter()
-    private let sampled: UnsafeMutablePointer<UInt8>
 
-    public init(model: LoadedModel, batch: Int = 8, detector: SceneCutDetector = SceneCutDetector()) {
+    /// Finds the cuts itself (prep's detector, one frame of look-ahead).
+    public convenience init(model: LoadedModel, batch: Int = 8, detector: SceneCutDetector = SceneCutDetector()) {
+        self.init(model: model, batch: batch, detector: detector, shotStarts: nil, first: 0)
+    }
+
+    /// Resets at the frames of `shotStarts` (film frame numbers); the first
+    /// frame pushed is frame `first` of the film and starts a shot.
+    public convenience init(model: LoadedModel, batch: Int, shotStarts: Set<Int>, first: Int) {
+        self.init(model: model, batch: batch, detector: SceneCutDetector(), shotStarts: shotStarts, first: first)
+    }
+
+    private init(model: LoadedModel, batch: Int, detector: SceneCutDetector, shotStarts: Set<Int>?, first: Int) {
         precondition(batch >= 1)
         self.model = model
         self.batch = batch
+        self.shotStarts = shotStarts
+        self.first = first
         tracker = CutTracker(detector: detector)
         size = model.config.size
         scorer = CutScorer(size: size)
+        preparer = FramePreparer(modelSize: size)
         stream = GeneratorStream(model.generator)
         input = Tensor(Shape(batch, 1, size, size))
         output = .allocate(capacity: 1)
         rowScratch = .allocate(capacity: 1)
-        sampled = .allocate(capacity: 3 * size * size)
         chunk.reserveCapacity(batch)
         pool.reserveCapacity(batch + 2)
     }
@@ -73,15 +94,20 @@ public final class Colorizer {
     deinit {
         output.deallocate()
         rowScratch.deallocate()
-        sampled.deallocate()
     }
 
     /// Feeds the next frame (rgb24, `width × height`).
     public func push(rgb: UnsafePointer<UInt8>, width: Int, height: Int, emit: Emit) throws {
         let slot = pool.popLast() ?? FrameSlot(modelSize: size)
-        slot.index = framesIn
+        slot.index = first + framesIn
         framesIn += 1
-        prepare(slot, rgb: rgb, width: width, height: height)
+        preparer.lightness(slot, rgb: rgb, width: width, height: height)
+        if let shotStarts {
+            held = slot
+            try settleHeld(cutBefore: slot.index != first && shotStarts.contains(slot.index), emit: emit)
+            return
+        }
+        preparer.detectorFrame(slot, rgb: rgb)
         if let cut = tracker.push(score: scorer.add(slot.codes)) { try settleHeld(cutBefore: cut, emit: emit) }
         held = slot
     }
@@ -107,33 +133,6 @@ public final class Colorizer {
         chunk.append(frame)
         held = nil
         if chunk.count == batch { try flush(emit: emit) }
-    }
-
-    /// L* at full and model size, and the model-size lab8 frame the cut detector scores.
-    private func prepare(_ slot: FrameSlot, rgb: UnsafePointer<UInt8>, width: Int, height: Int) {
-        slot.reserve(width: width, height: height)
-        ParallelChunks.run(height, grain: 16) { rows in
-            LightnessPlane.compute(rgb: rgb + rows.lowerBound * width * 3, pixels: rows.count * width,
-                                   into: slot.lightness + rows.lowerBound * width)
-        }
-        if resizer?.inputWidth != width || resizer?.inputHeight != height {
-            resizer = AreaResizer(from: width, height, to: size, size)
-        }
-        resizer!.resize(slot.lightness, into: slot.small)
-        // The detector's frame: a*b* from the pixels nearest each model-size
-        // pixel's centre (its scores need no averaging), L* from the resized L.
-        let plane = size * size
-        for y in 0..<size {
-            let row = rgb + ((2 * y + 1) * height / (2 * size)) * width * 3
-            for x in 0..<size {
-                let source = row + ((2 * x + 1) * width / (2 * size)) * 3, target = sampled + 3 * (y * size + x)
-                target[0] = source[0]; target[1] = source[1]; target[2] = source[2]
-            }
-        }
-        labConverter.convert(rgb: sampled, pixels: plane, lab: slot.codes)
-        for p in 0..<plane {
-            slot.codes[p] = UInt8(min(max(slot.small[p] * 2.55, 0), 255) + 0.5)
-        }
     }
 
     /// Runs the network on the chunk and emits its frames.
