@@ -35,6 +35,9 @@ struct ProbeReport {
     var format: String
     /// The container's duration in seconds; nil when it states none.
     var duration: Double?
+    /// The container's start (its earliest stream's first timestamp) in
+    /// microseconds, what ffmpeg's `-ss` counts from; 0 when it states none.
+    var startMicroseconds: Int64 = 0
     var streams: [Stream]
 }
 
@@ -101,6 +104,7 @@ enum FormatProbe {
         var report = ProbeReport(format: c.iformat.map { String(cString: $0.pointee.name) } ?? "?",
                                  duration: c.duration == vc_av_nopts_value() ? nil : Double(c.duration) / Double(vc_av_time_base()),
                                  streams: [])
+        if c.start_time != vc_av_nopts_value() { report.startMicroseconds = c.start_time }
         for i in 0..<Int(c.nb_streams) {
             guard let stream = c.streams[i], let parameters = stream.pointee.codecpar?.pointee else { continue }
             let s = stream.pointee

@@ -53,8 +53,12 @@ public final class FrameReader: @unchecked Sendable {
     /// `timestamps`: read each frame's presentation time too, as the file
     /// states it (`-copyts`: not moved to start at zero, so it matches the
     /// file's other streams).
+    /// `seek`: start decoding this many seconds after the container's start
+    /// (`MediaInfo.startMicroseconds`; ffmpeg's input `-ss`, which decodes from
+    /// the key frame before it and drops the frames before it).
     public init(_ input: Input, width: Int, height: Int, filter: String? = nil, depth: Int = 3,
-                threads: Int? = nil, timestamps: Bool = false, temporaryDirectory: String = NSTemporaryDirectory()) throws {
+                threads: Int? = nil, timestamps: Bool = false, seek: Double? = nil,
+                temporaryDirectory: String = NSTemporaryDirectory()) throws {
         self.width = width
         self.height = height
         direct = depth == 0
@@ -67,6 +71,7 @@ public final class FrameReader: @unchecked Sendable {
         case .file(let path):
             name = path
             if timestamps { arguments.append("-copyts") }
+            if let seek, seek > 0 { arguments += ["-ss", String(format: "%.6f", seek)] }
             arguments += ["-i", "file:" + path]
         case .images(let images):
             name = images.first ?? "images"

@@ -34,6 +34,9 @@ public struct MediaInfo: Equatable, Sendable {
     public var rotation = 0.0
     /// The subtitle streams, in file order.
     public var subtitles: [Subtitle] = []
+    /// The container's start in microseconds, from which ffmpeg's `-ss`
+    /// counts (`FrameReader`'s `seek`); 0 when it states none.
+    public var startMicroseconds: Int64 = 0
 
     public struct Subtitle: Equatable, Sendable {
         /// The stream's number in the file (`-map 0:N`).
@@ -91,6 +94,7 @@ extension MediaInfo {
             (sarNumerator, sarDenominator) = (n / g, d / g)
         }
         if video.timeBase.positiveValue != nil { timeBase = "\(video.timeBase.numerator)/\(video.timeBase.denominator)" }
+        startMicroseconds = report.startMicroseconds
         subtitles = report.streams.filter { $0.kind == .subtitle }.map { Subtitle(index: $0.index, codec: $0.codec, isText: $0.isText) }
         if let turn = video.rotation {
             rotation = turn
