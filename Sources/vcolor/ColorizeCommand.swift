@@ -1,6 +1,7 @@
 import ArgumentParser
 import Colorize
 import Console
+import Distributed
 import Foundation
 import Net
 import ModelFiles
@@ -16,7 +17,10 @@ struct ColorizeCommand: LoggedCommand, BatchNormStatisticsOption {
             keeps the input's resolution (as shown: a phone's rotation applied) and frame count, \
             and for video every frame's timestamp, its audio, subtitles, chapters and metadata. The network runs at the model's size on the frame's lightness; its colour \
             is upsampled and joined with the frame's own full-resolution lightness. The LSTM \
-            state runs through each shot and is reset at scene cuts.
+            state runs through each shot and is reset at scene cuts. A video into a video goes \
+            in chunks of whole shots (work folder OUT.parts, removed when done): an interrupted run \
+            continues with the same command plus --resume, and under mpirun -np N the ranks share \
+            the chunks.
             """)
 
     @Option(help: "The model: a checkpoint (.h5) or a safetensors file (default: the model that ships with vcolor, models/README.md).")
@@ -46,6 +50,17 @@ struct ColorizeCommand: LoggedCommand, BatchNormStatisticsOption {
     @Option(help: "Frame rate of a video made from images.")
     var fps: String = "25"
 
+    @Flag(help: "Continue an interrupted colorize of a video into a video: only the chunks not finished in OUT.parts are colourised.")
+    var resume = false
+
+    @Option(help: "A video's chunks (a rank's unit of work, and what --resume redoes at most): each ends at the first scene cut this many frames after its start.")
+    var chunkFrames = 1000
+
+    // Fault injection for tests (hidden): rank R sends itself a signal after finishing N chunks.
+    @Option(help: .hidden) var killRank = 0
+    @Option(help: .hidden) var killAfterChunks: Int?
+    @Option(help: .hidden) var killSignal = "KILL"
+
     @OptionGroup var threads: ThreadOptions
 
     @Flag(help: "The same as --log-level quiet: warnings and errors only, no progress line.")
@@ -62,6 +77,10 @@ struct ColorizeCommand: LoggedCommand, BatchNormStatisticsOption {
     var options: ColorizeJob.Options {
         var o = ColorizeJob.Options()
         (o.batch, o.crf, o.codec, o.preset, o.imageFrameRate, o.progress) = (batch, crf, codec, preset, fps, !quiet)
+        (o.resume, o.chunkFrames) = (resume, chunkFrames)
+        if let killAfterChunks, let signal = FaultInjection.signal(named: killSignal) {
+            o.killAfterChunks = (killRank, killAfterChunks, signal)
+        }
         return o
     }
 
@@ -69,9 +88,18 @@ struct ColorizeCommand: LoggedCommand, BatchNormStatisticsOption {
         _ = try batchNormStatistics()
         try threads.check()
         try options.validate()
+        guard FaultInjection.signal(named: killSignal) != nil else {
+            throw ColorizeOptionError("--kill-signal must be KILL, TERM, INT, USR1 or STOP, got \(killSignal)")
+        }
     }
 
     func run() throws {
+        // Under mpirun the ranks share a video's chunks; alone, no MPI is started.
+        guard Communicator.launchedByMPI else { return try colorize(team: SoloTeam()) }
+        try Communicator.runFinalizingOrAborting { comm in try colorize(team: MPIColorizeTeam(comm)) }
+    }
+
+    private func colorize(team: ColorizeTeam) throws {
         threads.apply()
         let path: String
         if let model {
@@ -82,14 +110,19 @@ struct ColorizeCommand: LoggedCommand, BatchNormStatisticsOption {
         }
         let loaded = try ModelFile.load(path)
         loaded.generator.evaluationStatistics = try batchNormStatistics()
-        let s = try stoppable("colorize", kept: "\(output) was not written") {
-            try ColorizeJob(model: loaded, options: options).run(input: input, output: output)
+        let parts = output + ".parts"
+        let s = try stoppable("colorize", kept: { "\(output) was not written"
+            + (FileManager.default.fileExists(atPath: parts) ? "; the finished chunks in \(parts) are kept: the same command with --resume continues" : "") }) {
+            try ColorizeJob(model: loaded, options: options, team: team).run(input: input, output: output)
         }
+        guard team.rank == 0 else { return }
         if let claimed = s.missingFrom {
             Logger(label: "colorize").warning("\(input) yielded \(s.frames) of the \(claimed) frames its container claims (truncated or damaged?); \(output) has \(s.frames)")
         }
         print("\(output): \(s.frames) frame\(s.frames == 1 ? "" : "s") of \(s.width)×\(s.height), "
               + "\(s.cuts) scene cut\(s.cuts == 1 ? "" : "s"), "
+              + (s.chunks.map { "\($0) chunk\($0 == 1 ? "" : "s")" + (s.chunksResumed > 0 ? " (\(s.chunksResumed) from an earlier run)" : "")
+                  + (team.size > 1 ? " on \(team.size) ranks" : "") + ", " } ?? "")
               + String(format: "%.1f frames/s", s.framesPerSecond))
     }
 }

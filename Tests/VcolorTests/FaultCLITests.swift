@@ -5,29 +5,33 @@ import XCTest
 /// Issues 10 and 25 on the command line: signals to colorize, prep with nothing
 /// usable, outputs that must not damage what is already there.
 final class FaultCLITests: XCTestCase {
-    /// SIGTERM while colorize encodes: the hidden temporary is removed, the
-    /// output never appears, and the process dies by SIGTERM as the caller expects.
+    /// SIGTERM while colorize encodes: the hidden temporary of the chunk being
+    /// written is removed, the output never appears, the work folder stays
+    /// for --resume (and the message says so), and the process dies by
+    /// SIGTERM as the caller expects.
     func testColorizeRemovesItsTemporaryOnASignal() throws {
         let dir = try makeScratchDirectory()
         let clip = dir + "/long.mp4"
         try SyntheticMedia.encode("testsrc2=size=320x240:rate=25:duration=120", to: clip)
-        let out = dir + "/out.mp4"
+        let out = dir + "/out.mp4", parts = out + ".parts"
         let (process, errURL) = try startVcolor(["colorize", "--model", colorizeFixture("tiny-none.safetensors"),
                                                  clip, "--out", out, "--quiet"], in: dir)
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
-        // Wait for the temporary (ffmpeg is encoding), then a while longer.
+        // Wait for the temporary (ffmpeg is encoding the first chunk), then a while longer.
         let deadline = Date().addingTimeInterval(60)
         func temporaries() -> [String] {
             ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasPrefix(".out.tmp-") }
+                + ((try? FileManager.default.contentsOfDirectory(atPath: parts)) ?? []).filter { $0.hasPrefix(".chunk-") }
         }
         while Date() < deadline, process.isRunning, temporaries().isEmpty { usleep(20_000) }
         XCTAssertFalse(temporaries().isEmpty, "no temporary output appeared")
         usleep(500_000)
         XCTAssertTrue(process.isRunning, "colorize finished before the signal; make the clip longer")
         guard let stderr = try stopBySIGTERM(process, stderr: errURL, "colorize") else { return }
-        XCTAssertTrue(stderr.contains("colorize: error: stopped by SIGTERM; \(out) was not written"), stderr)
+        XCTAssertTrue(stderr.contains("colorize: error: stopped by SIGTERM; \(out) was not written; the finished chunks in \(parts) are kept"), stderr)
         XCTAssertEqual(temporaries(), [])
         XCTAssertFalse(FileManager.default.fileExists(atPath: out))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: parts + "/plan.json"), "the plan stays for --resume")
     }
 
     /// A prep writing into `--out` holds its lock: a second prep there is
@@ -289,7 +293,9 @@ final class FaultCLITests: XCTestCase {
     /// Issue 25, cause 15: a colorize killed on the spot (SIGKILL, or a second
     /// Ctrl-C) cannot remove its hidden temporary, and no later run used to.
     /// The next run into the same place removes those whose process is gone (a
-    /// live process's is kept): a video's `.NAME.tmp-PID.EXT` and a folder's `.NAME.tmp-PID`.
+    /// live process's is kept): a folder's `.NAME.tmp-PID` beside it, and a
+    /// video's chunk being written, `.chunk-N.tmp-PID.EXT` in `NAME.parts`
+    /// (there the next run is the same command with --resume: issue 20).
     func testTemporariesOfAKilledColorizeAreRemovedByTheNextRun() throws {
         let dir = try makeScratchDirectory()
         let model = colorizeFixture("tiny-none.safetensors")
@@ -297,29 +303,31 @@ final class FaultCLITests: XCTestCase {
         for (path, seconds) in [(long, 60), (short, 0.2)] {
             try SyntheticMedia.encode("testsrc2=size=96x64:rate=25:duration=\(seconds)", to: path)
         }
-        func temporaries(_ prefix: String) throws -> [String] {
-            try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasPrefix(prefix) }.sorted()
+        func temporaries(_ folder: String, _ prefix: String) throws -> [String] {
+            ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { $0.hasPrefix(prefix) }.sorted()
         }
         let alive = ".out.tmp-\(getpid()).mp4"  // this test process's: alive, so not abandoned
         try "a live writer's".write(toFile: dir + "/" + alive, atomically: true, encoding: .utf8)
-        for (out, prefix) in [(dir + "/out.mp4", ".out.tmp-"), (dir + "/frames", ".frames.tmp-")] {
+        let video = dir + "/out.mp4"
+        for (out, folder, prefix, next) in [(video, video + ".parts", ".chunk-000000.tmp-", [long, "--out", video, "--resume"]),
+                                            (dir + "/frames", dir, ".frames.tmp-", [short, "--out", dir + "/frames"])] {
             let (process, _) = try startVcolor(["colorize", "--model", model, long, "--out", out, "--quiet"], in: dir)
             defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
             let mine = prefix + "\(process.processIdentifier)"
             let deadline = Date().addingTimeInterval(60)
-            while Date() < deadline, process.isRunning, !(try temporaries(prefix)).contains(where: { $0.hasPrefix(mine) }) { usleep(20_000) }
+            while Date() < deadline, process.isRunning, !(try temporaries(folder, prefix)).contains(where: { $0.hasPrefix(mine) }) { usleep(20_000) }
             XCTAssertTrue(process.isRunning, "colorize into \(out) ended early")
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
             usleep(300_000)  // its ffmpeg, orphaned, finishes what it was writing
-            XCTAssertTrue(try temporaries(prefix).contains { $0.hasPrefix(mine) }, "the killed run's temporary is there")
+            XCTAssertTrue(try temporaries(folder, prefix).contains { $0.hasPrefix(mine) }, "the killed run's temporary is there")
 
-            let next = try runVcolor(["colorize", "--model", model, short, "--out", out, "--quiet"])
-            XCTAssertEqual(next.status, 0, next.stderr)
-            XCTAssertFalse(try temporaries(prefix).contains { $0.hasPrefix(mine) }, "the next run into \(out) removed it")
+            let again = try runVcolor(["colorize", "--model", model, "--quiet"] + next)
+            XCTAssertEqual(again.status, 0, again.stderr)
+            XCTAssertFalse(try temporaries(folder, prefix).contains { $0.hasPrefix(mine) }, "the next run into \(out) removed it")
         }
-        XCTAssertEqual(try temporaries("."), [alive])
-        XCTAssertEqual(try SyntheticMedia.countFrames(dir + "/out.mp4"), 5)
+        XCTAssertEqual(try temporaries(dir, "."), [alive])
+        XCTAssertEqual(try SyntheticMedia.countFrames(video), 1500)
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir + "/frames").count, 5)
     }
 

@@ -8,7 +8,9 @@ import ModelFiles
 /// `vcolor colorize`: from an input (video, image, directory of images) to an
 /// output of the same resolution (as shown: a phone's display matrix applied)
 /// and frame count, and, video to video, every frame at its original's
-/// timestamp and the original's other streams kept (`KeptStreams`).
+/// timestamp and the original's other streams kept (`KeptStreams`). A video
+/// into a video goes in chunks (`ChunkedColorize`): resumable, and shared
+/// by the ranks of a `team`; images and folders go frame by frame (`Sink`).
 public struct ColorizeJob {
     public struct Options: Sendable {
         public var batch = 8
@@ -19,6 +21,13 @@ public struct ColorizeJob {
         /// Frame rate of a video made from images ("25", "30000/1001").
         public var imageFrameRate = "25"
         public var progress = true
+        /// Continue the chunks an interrupted run left in `OUT.parts` (video to video).
+        public var resume = false
+        /// The shortest chunk of a video (`ChunkPlan`): a chunk ends at the
+        /// first cut this many frames after its start (the last may be shorter).
+        public var chunkFrames = 1000
+        /// Tests: rank `rank` sends itself `signal` after finishing its `chunks`-th chunk.
+        public var killAfterChunks: (rank: Int, chunks: Int, signal: Int32)?
         /// Where a line about the input that does not stop the job goes (a
         /// stream the output cannot hold): stderr, as a warning.
         public var warn: @Sendable (String) -> Void = { Logger(label: "colorize").warning("\($0)") }
@@ -47,6 +56,7 @@ public struct ColorizeJob {
             // The cap keeps a typo from becoming a failed multi-terabyte allocation (a trap, not an error).
             guard (1...1024).contains(batch) else { throw ColorizeOptionError("--batch must be in 1…1024, got \(batch)") }
             guard (0...51).contains(crf) else { throw ColorizeOptionError("--crf must be in 0…51, got \(crf)") }
+            guard chunkFrames >= 1 else { throw ColorizeOptionError("--chunk-frames must be at least 1, got \(chunkFrames)") }
             guard imageRate != nil else {
                 throw ColorizeOptionError("--fps must be a frame rate above 0 (from 0.001 to 1000 frames a second), such as 25 or 30000/1001; got \(imageFrameRate)")
             }
@@ -62,15 +72,21 @@ public struct ColorizeJob {
         /// Frames the input's container claims when fewer were decoded (a
         /// truncated or damaged file); nil when all came.
         public var missingFrom: Int? = nil
+        /// A video in chunks: how many, and how many of them an earlier run had finished (`--resume`).
+        public var chunks: Int? = nil
+        public var chunksResumed = 0
         public var framesPerSecond: Double { seconds > 0 ? Double(frames) / seconds : 0 }
     }
 
     public let model: LoadedModel
     public let options: Options
+    /// The processes that share a video's chunks (a `SoloTeam` alone).
+    public let team: ColorizeTeam
 
-    public init(model: LoadedModel, options: Options = Options()) {
+    public init(model: LoadedModel, options: Options = Options(), team: ColorizeTeam = SoloTeam()) {
         self.model = model
         self.options = options
+        self.team = team
     }
 
     @discardableResult
@@ -101,14 +117,29 @@ public struct ColorizeJob {
             check.preset = options.preset
             try FrameWriter.checkVideoOutput(path, options: check)
         }
-        var kept: KeptStreams?
-        var videoToVideo = false
         if case .video = source, case let .video(path) = target {
-            videoToVideo = true
-            kept = KeptStreams(of: files[0].info, original: files[0].path, output: path)
-            if let left = kept?.left { options.warn(left) }
+            let kept = KeptStreams(of: files[0].info, original: files[0].path, output: path)
+            if let left = kept.left, team.rank == 0 { options.warn(left) }
+            try Sink.checkParent(of: path)
+            let outcome: ChunkedColorize.Outcome
+            do {
+                outcome = try ChunkedColorize(model: model, options: options, team: team, input: files[0].path, info: files[0].info,
+                                              output: path, kept: kept).run()
+            } catch { throw Self.stopFirst(error) }
+            let plan = outcome.plan
+            var summary = Summary(frames: plan.frames, cuts: plan.cuts.count, seconds: Date().timeIntervalSince(started),
+                                  width: files[0].info.width, height: files[0].info.height,
+                                  chunks: plan.chunks.count, chunksResumed: outcome.resumed)
+            if let claimed = files[0].info.claimedFrames, plan.frames < claimed { summary.missingFrom = claimed }
+            return summary
         }
-        let sink = try Sink(target: target, source: source, files: files.map(\.info), options: options, input: input, kept: kept)
+        guard team.size == 1 else {
+            throw MediaError("several ranks share only a video colourised into a video; run \(input) → \(output) as one process")
+        }
+        guard !options.resume else {
+            throw MediaError("--resume continues a video colourised into a video; \(input) → \(output) is done frame by frame")
+        }
+        let sink = try Sink(target: target, source: source, options: options, input: input)
         // The sink holds the output's lock: to the end of the job, however it ends.
         defer { withExtendedLifetime(sink) {} }
         let colorizer = Colorizer(model: model, batch: options.batch)
@@ -116,25 +147,11 @@ public struct ColorizeJob {
         if case .video = source { estimated = files[0].info.estimatedFrames } else { estimated = files.count }
         let progress = options.progress ? ProgressLine(label: "colorize", total: estimated) : nil
         var size = (0, 0)
-        // A video's frames keep their timestamps; images are frames at --fps.
-        var timestamps: FrameTimestamps?
+        // Images into a video are frames at --fps.
         let rate = options.imageRate ?? (25, 1)
         let emit: Colorizer.Emit = { frame in
-            let time: Int64
-            do {
-                if let timestamps {
-                    guard let ns = try timestamps.nanoseconds(of: frame.index) else {
-                        throw MediaError("ffmpeg gave no timestamp for frame \(frame.index + 1)")
-                    }
-                    time = ns
-                } else {
-                    guard let ns = FrameTimestamps.nanoseconds(Int64(frame.index), rate.den, rate.num) else {
-                        throw MediaError("frame \(frame.index + 1) at --fps \(options.imageFrameRate) is out of range")
-                    }
-                    time = ns
-                }
-            } catch let error as MediaError {
-                throw MediaError("\(input): \(error.description)")
+            guard let time = FrameTimestamps.nanoseconds(Int64(frame.index), rate.den, rate.num) else {
+                throw MediaError("\(input): frame \(frame.index + 1) at --fps \(options.imageFrameRate) is out of range")
             }
             try sink.write(frame, nanoseconds: time)
             size = (frame.width, frame.height)
@@ -142,9 +159,7 @@ public struct ColorizeJob {
         }
         do {
             for file in files {
-                let reader = try FrameReader(.file(file.path), width: file.info.width, height: file.info.height,
-                                             timestamps: videoToVideo)
-                timestamps = reader.timestamps
+                let reader = try FrameReader(.file(file.path), width: file.info.width, height: file.info.height)
                 // The reader thread holds the reader: a throw below must stop it and ffmpeg
                 // (after a normal finish this does nothing).
                 defer { reader.cancel() }
@@ -166,9 +181,7 @@ public struct ColorizeJob {
             try sink.finish()
         } catch {
             sink.cancel()
-            // Ctrl-C reaches ffmpeg too, whose failure would otherwise be reported instead of the signal.
-            if let signal = StopSignal.received { throw StoppedBySignal(signal) }
-            throw error
+            throw Self.stopFirst(error)
         }
         progress?.finish(colorizer.framesOut)
         var summary = Summary(frames: colorizer.framesOut, cuts: colorizer.cuts,
@@ -177,6 +190,12 @@ public struct ColorizeJob {
             summary.missingFrom = claimed
         }
         return summary
+    }
+
+    /// An error while a stop signal is pending, reported as the signal:
+    /// Ctrl-C reaches ffmpeg too, whose failure would otherwise be reported instead.
+    static func stopFirst(_ error: Error) -> Error {
+        StopSignal.received.map { StoppedBySignal($0) } ?? error
     }
 
     /// Where colourised frames go. It holds the output's one-writer lock
@@ -188,14 +207,12 @@ public struct ColorizeJob {
         let source: MediaPath
         let options: Options
         let input: String
-        let infos: [MediaInfo]
-        let kept: KeptStreams?
         private let lock: DirectoryLock
         private var video: FrameWriter?
         /// A folder of frames from a video or a folder of images.
         private var folder: FrameFolder?
 
-        init(target: MediaPath, source: MediaPath, files: [MediaInfo], options: Options, input: String, kept: KeptStreams?) throws {
+        init(target: MediaPath, source: MediaPath, options: Options, input: String) throws {
             var target = target
             if case let .imageDirectory(path, _) = target, case let .image(image) = source {
                 // One image into a folder is one more file there, not a new folder.
@@ -206,17 +223,11 @@ public struct ColorizeJob {
             self.source = source
             self.options = options
             self.input = input
-            self.kept = kept
-            infos = files
             let output: String
             switch target {
             case let .video(path), let .image(path):
                 output = path
-                let parent = (path as NSString).deletingLastPathComponent
-                var isDirectory: ObjCBool = false
-                guard parent.isEmpty || (FileManager.default.fileExists(atPath: parent, isDirectory: &isDirectory) && isDirectory.boolValue) else {
-                    throw MediaError("\(path): cannot write the output (\(parent) is not a directory)")
-                }
+                try Self.checkParent(of: path)
             case let .imageDirectory(path, _):
                 // A symbolic link to a folder: the folder it names is replaced, not the link.
                 output = (path as NSString).resolvingSymlinksInPath
@@ -228,6 +239,15 @@ public struct ColorizeJob {
             lock = try DirectoryLock.beside(output, for: "colorize")
             OutputTemporaries.removeAbandoned(of: output)
             if case .imageDirectory = target { folder = try FrameFolder(output) }
+        }
+
+        /// Throws unless the folder a file output goes into exists.
+        static func checkParent(of path: String) throws {
+            let parent = (path as NSString).deletingLastPathComponent
+            var isDirectory: ObjCBool = false
+            guard parent.isEmpty || (FileManager.default.fileExists(atPath: parent, isDirectory: &isDirectory) && isDirectory.boolValue) else {
+                throw MediaError("\(path): cannot write the output (\(parent) is not a directory)")
+            }
         }
 
         /// The PNG name of an image in a folder output: the image's own name.
@@ -243,12 +263,6 @@ public struct ColorizeJob {
                     let rate = options.imageRate ?? (25, 1)
                     var o = FrameWriter.VideoOptions(timeBase: "\(rate.den)/\(rate.num)", codec: options.codec, crf: options.crf)
                     o.preset = options.preset
-                    if case .video = source {
-                        let info = infos[0]
-                        o.timeBase = info.timeBase
-                        o.sampleAspectRatio = info.sampleAspectRatio
-                        o.streamsFrom = kept.map { (input, $0) }
-                    }
                     video = try FrameWriter(video: path, width: frame.width, height: frame.height, options: o)
                 }
                 guard let video, video.width == frame.width, video.height == frame.height else {

@@ -87,7 +87,7 @@ public final class Communicator: @unchecked Sendable {
     /// True when a launcher (mpirun/orterun or srun with PMIx) started us.
     /// Meaningful only before MPI starts: a singleton's MPI_Init sets PMIX_RANK
     /// in its own environment (which child processes then inherit).
-    static var launchedByMPI: Bool {
+    public static var launchedByMPI: Bool {
         let env = ProcessInfo.processInfo.environment
         return env["OMPI_COMM_WORLD_SIZE"] != nil || env["PMIX_RANK"] != nil || env["PMI_RANK"] != nil
     }

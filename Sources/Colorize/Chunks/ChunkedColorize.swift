@@ -1,0 +1,237 @@
+import Console
+import Foundation
+import Media
+import ModelFiles
+import Net
+import Storage
+
+/// A video colourised into a video in chunks (`ChunkPlan`), by one process
+/// or a team of ranks (`ColorizeTeam`), resumable (`ChunkFolder`):
+///
+/// 1. Rank 0 takes the output's lock, then makes the plan (`ShotScan`: one
+///    decoding pass over the film) or, with `--resume`, reads the plan an
+///    earlier run left, after checking it was made for the same input, model
+///    and options. The others wait at a barrier, then read the plan.
+/// 2. Every rank colourises its share of the chunks not finished yet
+///    (`ChunkPlan.assign`), each chunk decoded from its first frame (a seek
+///    half a second before it, the frames before it dropped by timestamp),
+///    with the plan's cuts, and encoded into its own file in the output's
+///    container and codec.
+/// 3. After a barrier, rank 0 joins the chunks without re-encoding and with
+///    the original's other streams (`ChunkJoin`), then removes the work folder.
+struct ChunkedColorize {
+    let model: LoadedModel
+    let options: ColorizeJob.Options
+    let team: ColorizeTeam
+    let input: String
+    let info: MediaInfo
+    let output: String
+    let kept: KeptStreams?
+
+    struct Outcome {
+        var plan: ChunkPlan
+        /// Chunks colourised by this run (all ranks), and chunks an earlier run had finished.
+        var colourised: Int
+        var resumed: Int
+    }
+
+    func run() throws -> Outcome {
+        let folder = ChunkFolder(output: output)
+        var lock: DirectoryLock?
+        defer { withExtendedLifetime(lock) {} }
+        if team.rank == 0 {
+            do { lock = try DirectoryLock.beside(output, for: "colorize") } catch let error as StorageError {
+                throw MediaError(error.description)
+            }
+            OutputTemporaries.removeAbandoned(of: output)
+            try prepare(folder)
+        }
+        try team.barrier()
+        guard let plan = try folder.readManifest()?.plan else {
+            throw MediaError(path: folder.path, reason: "the plan rank 0 wrote is not there (is the folder on a file system every rank shares?)")
+        }
+        let finished = folder.finished(plan)
+        let pending = plan.chunks.indices.filter { !finished.contains($0) }
+        if team.rank == 0, !finished.isEmpty {
+            Logger(label: "colorize").notice("resuming: \(finished.count) of \(plan.chunks.count) chunks were finished by an earlier run; colourising the other \(pending.count)")
+        }
+        let mine = plan.assign(pending, ranks: team.size)[team.rank]
+        let progress = TeamProgress(folder: folder, rank: team.rank, ranks: team.size,
+                                    line: team.rank == 0 && options.progress
+                                        ? ProgressLine(label: "colorize", total: pending.reduce(0) { $0 + plan.chunks[$1].count }) : nil)
+        for (n, k) in mine.enumerated() {
+            try colourise(k, of: plan, into: folder, progress: progress)
+            if let fault = options.killAfterChunks, fault.rank == team.rank, fault.chunks == n + 1 { kill(getpid(), fault.signal) }
+        }
+        progress.flush()
+        try team.barrier()
+        if team.rank == 0 {
+            progress.finish()
+            try join(plan, folder)
+            folder.remove()
+        }
+        return Outcome(plan: plan, colourised: pending.count, resumed: finished.count)
+    }
+
+    /// What makes a resumed run the same job: the input file as it is now,
+    /// the network's weights, and every option that changes the output.
+    private var identity: ChunkFolder.Identity {
+        let absolute = input.hasPrefix("/") ? input : (FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(input)
+        var st = stat()
+        _ = stat(input, &st)
+        let parameters = model.generator.parameters
+        let weights = [TensorChecksum.of(UnsafeBufferPointer(parameters.values)),
+                       TensorChecksum.of(UnsafeBufferPointer(parameters.bufferValues))]
+        return ChunkFolder.Identity(
+            input: (absolute as NSString).standardizingPath, inputBytes: Int64(st.st_size),
+            inputModified: Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) / 1e9,
+            model: "\(model.config.size)/\(model.config.baseWidth)/\(model.config.temporal)/"
+                + weights.map { String($0, radix: 16) }.joined(separator: "-"),
+            options: ["batch": "\(options.batch)", "crf": "\(options.crf)", "codec": options.codec,
+                      "preset": options.preset ?? "medium", "chunk-frames": "\(options.chunkFrames)",
+                      "bn-statistics": model.generator.evaluationStatistics.rawValue])
+    }
+
+    /// Rank 0: the plan of an earlier run of the same job (`--resume`), or a new one.
+    private func prepare(_ folder: ChunkFolder) throws {
+        let identity = self.identity
+        if let earlier = try folder.readManifest() {
+            let done = folder.finished(earlier.plan).count
+            guard options.resume else {
+                throw MediaError("\(folder.path) holds an interrupted colorize (\(done) of \(earlier.plan.chunks.count) chunks finished):"
+                                 + " add --resume to continue it, or remove \(folder.path) to start over")
+            }
+            if let what = identity.difference(from: earlier.identity) {
+                throw MediaError("--resume: \(folder.path) belongs to a colorize with another \(what);"
+                                 + " give the same command, or remove \(folder.path) to start over")
+            }
+            folder.removeLeftovers()
+            return
+        }
+        if folder.exists {
+            let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).filter { !$0.hasPrefix(".") }
+            guard names.isEmpty else {
+                throw MediaError("\(folder.path) is in the way of colorize's work directory (it holds \(names.sorted()[0])); move it or give another --out")
+            }
+            folder.removeLeftovers()
+        } else if options.resume {
+            Logger(label: "colorize").notice("--resume: \(folder.path) does not exist, so nothing was finished; starting from the beginning")
+        }
+        let scan = options.progress ? ProgressLine(label: "colorize: finding cuts", total: info.estimatedFrames) : nil
+        let plan = try ShotScan.plan(of: input, info: info, modelSize: model.config.size,
+                                     chunkFrames: options.chunkFrames, progress: scan)
+        scan?.finish(plan.frames)
+        guard plan.frames > 0 else { throw MediaError("\(input): no frames decoded") }
+        try folder.write(ChunkFolder.Manifest(identity: identity, plan: plan))
+    }
+
+    /// Colourises chunk `k` into its file in `folder`, decoding from half a
+    /// second before its first frame (ffmpeg's -ss counts from the container's
+    /// start in microseconds; the frames before the chunk are dropped here by
+    /// their times). Where seeking misses the frame (a transport stream with
+    /// no key frame after the point sought: ffmpeg then finds nothing), the
+    /// chunk is decoded from the film's start instead.
+    private func colourise(_ k: Int, of plan: ChunkPlan, into folder: ChunkFolder, progress: TeamProgress) throws {
+        let chunk = plan.chunks[k]
+        guard chunk.first > 0 else { return try colourise(k, of: plan, into: folder, progress: progress, seek: nil) }
+        let seek = max(0, Double(chunk.startNanoseconds - info.startMicroseconds * 1000) / 1e9 - 0.5)
+        do { try colourise(k, of: plan, into: folder, progress: progress, seek: seek) } catch is SeekMissed {
+            Logger(label: "colorize").info("\(input): seeking to frame \(chunk.first + 1) missed it; chunk \(k + 1) is decoded from the start")
+            try colourise(k, of: plan, into: folder, progress: progress, seek: nil)
+        }
+    }
+
+    /// Seeking gave no frame, or a first frame after the chunk's first.
+    private struct SeekMissed: Error {}
+
+    private func colourise(_ k: Int, of plan: ChunkPlan, into folder: ChunkFolder, progress: TeamProgress, seek: Double?) throws {
+        let chunk = plan.chunks[k]
+        let reader = try FrameReader(.file(input), width: info.width, height: info.height, timestamps: true, seek: seek)
+        defer { reader.cancel() }
+        var o = FrameWriter.VideoOptions(timeBase: info.timeBase, codec: options.codec, crf: options.crf)
+        o.preset = options.preset
+        o.sampleAspectRatio = info.sampleAspectRatio
+        let writer = try FrameWriter(video: folder.chunkPath(k), width: info.width, height: info.height, options: o)
+        let colorizer = Colorizer(model: model, batch: options.batch, shotStarts: plan.cuts(in: chunk), first: chunk.first)
+        var times: [Int64] = []
+        times.reserveCapacity(chunk.count)
+        let emit: Colorizer.Emit = { frame in
+            try writer.write(frame.rgb, nanoseconds: times[frame.index - chunk.first])
+            progress.add(1)
+        }
+        do {
+            var decoded = 0
+            while times.count < chunk.count, let frame = reader.next() {
+                if let signal = StopSignal.received { throw StoppedBySignal(signal) }
+                guard let ns = try reader.timestamps!.nanoseconds(of: decoded) else {
+                    throw MediaError(path: input, reason: "ffmpeg gave no timestamp for a frame of chunk \(k + 1)")
+                }
+                decoded += 1
+                if ns < chunk.startNanoseconds { continue }
+                if times.isEmpty, ns != chunk.startNanoseconds {
+                    if seek != nil { throw SeekMissed() }
+                    throw MediaError(path: input, reason: "frame \(chunk.first + 1) is at \(ns) ns, not at \(chunk.startNanoseconds) ns as when the plan was made (the file changed?)")
+                }
+                times.append(ns)
+                try colorizer.push(rgb: frame, width: reader.width, height: reader.height, emit: emit)
+            }
+            if let signal = StopSignal.received { throw StoppedBySignal(signal) }
+            if times.isEmpty, seek != nil { throw SeekMissed() }
+            guard times.count == chunk.count else {
+                throw MediaError(path: input, reason: "chunk \(k + 1) decoded \(times.count) of its \(chunk.count) frames from frame \(chunk.first + 1)"
+                                 + " (the file changed since the plan was made?)")
+            }
+            try colorizer.finish(emit: emit)
+            try writer.finish()
+        } catch {
+            writer.cancel()
+            throw error
+        }
+    }
+
+    /// Rank 0: the finished chunks joined into the output.
+    private func join(_ plan: ChunkPlan, _ folder: ChunkFolder) throws {
+        let parts = plan.chunks.indices.map { k in
+            ChunkJoin.Part(path: (folder.chunkPath(k) as NSString).lastPathComponent,
+                           duration: k + 1 < plan.chunks.count ? plan.chunks[k + 1].startNanoseconds - plan.chunks[k].startNanoseconds : nil)
+        }
+        try ChunkJoin.join(parts, startNanoseconds: plan.chunks[0].startNanoseconds,
+                           list: (folder.path as NSString).appendingPathComponent("join.ffconcat"),
+                           streamsFrom: kept.map { (input, $0) }, output: output)
+    }
+}
+
+/// Frames done by the whole team, on rank 0's progress line: each other rank
+/// writes its count into the work folder at most twice a second, and rank 0
+/// adds them to its own when it updates the line.
+final class TeamProgress {
+    private let folder: ChunkFolder
+    private let rank: Int, ranks: Int
+    private let line: ProgressLine?
+    private var mine = 0
+    private var last = Date.distantPast
+
+    init(folder: ChunkFolder, rank: Int, ranks: Int, line: ProgressLine?) {
+        (self.folder, self.rank, self.ranks, self.line) = (folder, rank, ranks, line)
+    }
+
+    func add(_ frames: Int) {
+        mine += frames
+        let now = Date()
+        guard now.timeIntervalSince(last) >= 0.5 else { return }
+        last = now
+        flush()
+    }
+
+    /// Publishes this rank's count now.
+    func flush() {
+        if rank == 0 {
+            line?.update(mine + folder.progressOfOthers(than: rank, ranks: ranks))
+        } else {
+            folder.writeProgress(rank: rank, frames: mine)
+        }
+    }
+
+    /// Rank 0, after the last barrier: the final count of the whole team.
+    func finish() { line?.finish(mine + folder.progressOfOthers(than: rank, ranks: ranks)) }
+}
