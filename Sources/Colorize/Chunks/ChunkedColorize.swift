@@ -40,9 +40,7 @@ struct ChunkedColorize {
         var lock: DirectoryLock?
         defer { withExtendedLifetime(lock) {} }
         if team.rank == 0 {
-            do { lock = try DirectoryLock.beside(output, for: "colorize") } catch let error as StorageError {
-                throw MediaError(error.description)
-            }
+            lock = try DirectoryLock.beside(output, for: "colorize")
             OutputTemporaries.removeAbandoned(of: output)
             try prepare(folder)
         }
@@ -95,7 +93,7 @@ struct ChunkedColorize {
     /// Rank 0: the plan of an earlier run of the same job (`--resume`), or a new one.
     private func prepare(_ folder: ChunkFolder) throws {
         let identity = self.identity
-        if let earlier = try folder.readManifest() {
+        if let earlier = try folder.readManifest(), options.resume || !folder.finished(earlier.plan).isEmpty {
             let done = folder.finished(earlier.plan).count
             guard options.resume else {
                 throw MediaError("\(folder.path) holds an interrupted colorize (\(done) of \(earlier.plan.chunks.count) chunks finished):"
@@ -108,8 +106,10 @@ struct ChunkedColorize {
             folder.removeLeftovers()
             return
         }
+        // No plan, or a plan without a finished chunk (nothing to lose): start over.
         if folder.exists {
-            let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).filter { !$0.hasPrefix(".") }
+            let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [])
+                .filter { !$0.hasPrefix(".") && $0 != ChunkFolder.planName }
             guard names.isEmpty else {
                 throw MediaError("\(folder.path) is in the way of colorize's work directory (it holds \(names.sorted()[0])); move it or give another --out")
             }
