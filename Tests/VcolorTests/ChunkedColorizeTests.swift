@@ -105,6 +105,64 @@ final class ChunkedColorizeTests: XCTestCase {
         XCTAssertEqual(try Rendition(ranks), reference, "resumed on two ranks")
     }
 
+    /// A clip whose rate changes (30, 10, then 30 fps) with a cut at frame 45,
+    /// inside the 10 fps stretch, in MP4 and as MPEG-TS (which starts at 1.4 s,
+    /// and whose one key frame is the first: seeking there finds nothing, so
+    /// the second chunk is decoded from the start). In two chunks every frame
+    /// keeps the time it has in one chunk, and picture and sound start where
+    /// the input's do (1.421 s and 1.4 s in the transport stream): the join
+    /// gives a chunk the exact gap to the next one's first frame, not the
+    /// encoder's guess for its last frame, and starts where the first frame is.
+    func testVariableFrameRateAndAStartOffsetSurviveTheJoin() throws {
+        let dir = try makeScratchDirectory()
+        let mp4 = dir + "/vfr.mp4", ts = dir + "/vfr.ts"
+        try SyntheticMedia.run([
+            "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=30",
+            "-f", "lavfi", "-i", "mandelbrot=size=160x120:rate=30", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
+            "-filter_complex", "[0:v]trim=end_frame=45[a];[1:v]trim=end_frame=45,setpts=PTS-STARTPTS[b];[a][b]concat=n=2:v=1,format=gray,"
+                + "setpts='if(lt(N,30),N/(30*TB),if(lt(N,60),1/TB+(N-30)/(10*TB),4/TB+(N-60)/(30*TB)))'[v]",
+            "-map", "[v]", "-map", "2:a", "-t", "5", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
+            "-fps_mode", "passthrough", "-c:a", "aac", mp4,
+        ])
+        try SyntheticMedia.run(["-hide_banner", "-loglevel", "error", "-y", "-i", mp4, "-c", "copy", ts])
+        /// The video's and the audio's start (JSON: a transport stream's CSV lists its streams twice, once per program).
+        func starts(_ path: String) throws -> [Double] {
+            let p = try runTool("ffprobe", ["-v", "error", "-show_entries", "stream=codec_type,start_time", "-of", "json", path])
+            XCTAssertEqual(p.status, 0, p.stderr)
+            let streams = (try JSONSerialization.jsonObject(with: p.stdoutData) as? [String: Any])?["streams"] as? [[String: Any]] ?? []
+            return ["video", "audio"].compactMap { kind in
+                (streams.first { $0["codec_type"] as? String == kind }?["start_time"] as? String).flatMap(Double.init)
+            }
+        }
+        for input in [mp4, ts] {
+            let original = try starts(input)
+            XCTAssertEqual(original.count, 2, "the clip is made as intended")
+            var outputs: [(pts: [String], starts: [String])] = []
+            for (frames, chunks) in [(1000, "1 chunk,"), (10, "2 chunks,")] {
+                let out = dir + "/out-\(frames).mp4"
+                let r = try runVcolor(["colorize", "--model", try colorizeFixture("tiny-lstm.safetensors"), input, "--out", out,
+                                       "--preset", "ultrafast", "--quiet", "--chunk-frames", "\(frames)"])
+                XCTAssertEqual(r.status, 0, r.stderr)
+                XCTAssertTrue(r.stdout.contains("90 frames of 160×120, 1 scene cut, \(chunks)"), r.stdout)
+                func probe(_ arguments: [String]) throws -> [String] {
+                    let p = try runTool("ffprobe", ["-v", "error"] + arguments + ["-of", "csv=p=0", out])
+                    XCTAssertEqual(p.status, 0, p.stderr)
+                    return p.stdout.split(separator: "\n").map { String($0.split(separator: ",")[0]) }
+                }
+                outputs.append((try probe(["-select_streams", "v:0", "-show_entries", "frame=pts"]),
+                                try probe(["-show_entries", "stream=start_time"])))
+                let kept = try starts(out)
+                XCTAssertEqual(kept.count, 2, out)
+                for (a, b) in zip(original, kept) {
+                    XCTAssertEqual(a, b, accuracy: 0.002, "\(input) → \(chunks) picture and sound start where the input's do: \(original) → \(kept)")
+                }
+            }
+            XCTAssertEqual(outputs[0].pts.count, 90, input)
+            XCTAssertEqual(outputs[1].pts, outputs[0].pts, "\(input): every frame at its time")
+            XCTAssertEqual(outputs[1].starts, outputs[0].starts, "\(input): every stream starts where it did")
+        }
+    }
+
     private func finishedChunks(_ parts: String) throws -> [String] {
         try FileManager.default.contentsOfDirectory(atPath: parts).filter { $0.hasPrefix("chunk-") }.sorted()
     }
