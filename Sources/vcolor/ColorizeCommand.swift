@@ -40,6 +40,12 @@ struct ColorizeCommand: LoggedCommand, BatchNormStatisticsOption {
     @Option(help: "Frames per network call (frames of one shot are batched).")
     var batch: Int = 16
 
+    @Option(help: "Long side of the picture the network sees, a multiple of 128 (default: the model's training size, 128 for the shipped model); the colour is upsampled to the frame's own size.")
+    var renderSize: Int?
+
+    @Option(help: "How a frame of any shape becomes the network's picture: pad (aspect kept, the edge repeated into a margin) or squeeze (the whole frame into a square).")
+    var renderFit: RenderFit = .squeeze
+
     @Option(help: "BatchNorm statistics: running (gathered in training, PyTorch's eval()) or clip (each network call's own frames, as pix2pix tests).")
     var bnStatistics: String = BatchNormStatistics.running.rawValue
 
@@ -62,6 +68,7 @@ struct ColorizeCommand: LoggedCommand, BatchNormStatisticsOption {
     var options: ColorizeJob.Options {
         var o = ColorizeJob.Options()
         (o.batch, o.crf, o.codec, o.preset, o.imageFrameRate, o.progress) = (batch, crf, codec, preset, fps, !quiet)
+        (o.renderSize, o.fit) = (renderSize, renderFit)
         return o
     }
 

@@ -19,6 +19,11 @@ public struct ColorizeJob {
         /// Frame rate of a video made from images ("25", "30000/1001").
         public var imageFrameRate = "25"
         public var progress = true
+        /// The long side of the picture the network sees, a multiple of 128
+        /// (nil: the model's training size).
+        public var renderSize: Int?
+        /// How a frame becomes that picture (docs/colorize.md §Render size).
+        public var fit = RenderFit.squeeze
         /// Where a line about the input that does not stop the job goes (a
         /// stream the output cannot hold): stderr, as a warning.
         public var warn: @Sendable (String) -> Void = { Logger(label: "colorize").warning("\($0)") }
@@ -46,6 +51,11 @@ public struct ColorizeJob {
         public func validate() throws {
             // The cap keeps a typo from becoming a failed multi-terabyte allocation (a trap, not an error).
             guard (1...1024).contains(batch) else { throw ColorizeOptionError("--batch must be in 1…1024, got \(batch)") }
+            if let renderSize {
+                do { try ModelConfig.checkFrameSize(renderSize, name: "--render-size") } catch let error as ModelConfigError {
+                    throw ColorizeOptionError("\(error)")
+                }
+            }
             guard (0...51).contains(crf) else { throw ColorizeOptionError("--crf must be in 0…51, got \(crf)") }
             guard imageRate != nil else {
                 throw ColorizeOptionError("--fps must be a frame rate above 0 (from 0.001 to 1000 frames a second), such as 25 or 30000/1001; got \(imageFrameRate)")
@@ -111,7 +121,7 @@ public struct ColorizeJob {
         let sink = try Sink(target: target, source: source, files: files.map(\.info), options: options, input: input, kept: kept)
         // The sink holds the output's lock: to the end of the job, however it ends.
         defer { withExtendedLifetime(sink) {} }
-        let colorizer = Colorizer(model: model, batch: options.batch)
+        let colorizer = Colorizer(model: model, batch: options.batch, renderSize: options.renderSize, fit: options.fit)
         var estimated: Int? = nil
         if case .video = source { estimated = files[0].info.estimatedFrames } else { estimated = files.count }
         let progress = options.progress ? ProgressLine(label: "colorize", total: estimated) : nil

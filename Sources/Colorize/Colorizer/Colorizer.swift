@@ -6,11 +6,14 @@ import Media
 /// Colourises a film frame by frame, streaming.
 ///
 /// For each frame: L* of the input at full resolution (colour input loses its
-/// colour here); L* area-resized to the model's size and normalised
+/// colour here); L* area-resized to the picture the network sees
+/// (`RenderGeometry`: `renderSize` on the long side with the aspect kept and
+/// the edge repeated into a margin, or squeezed into a square) and normalised
 /// (`L/50 − 1`); the generator on a chunk of up to `batch` frames of one shot,
 /// its LSTM state carried from chunk to chunk and reset at scene cuts (found
 /// by prep's detector, both of its rules, on model-size L*a*b* frames through
-/// the same `CutScorer` and `CutTracker`, one frame of look-ahead); the predicted a*b* (×110) upsampled bilinearly to the frame's
+/// the same `CutScorer` and `CutTracker`, one frame of look-ahead); the predicted
+/// a*b* (×110) of the frame's part of the picture upsampled bilinearly to the frame's
 /// resolution and joined with the frame's own L*; back to sRGB 8-bit.
 ///
 /// Frames come out in order, each exactly once, through the `emit` closure;
@@ -20,6 +23,9 @@ import Media
 public final class Colorizer {
     public let model: LoadedModel
     public let batch: Int
+    /// The long side of the picture the network sees (a multiple of 128).
+    public let renderSize: Int
+    public let fit: RenderFit
     public var detector: SceneCutDetector { tracker.detector }
     public private(set) var framesIn = 0
     public private(set) var framesOut = 0
@@ -46,6 +52,12 @@ public final class Colorizer {
     private var tracker: CutTracker
     private let input: Tensor
     private var resizer: AreaResizer?
+    /// Full-resolution L* to the model's square for the cut detector, when the
+    /// network's picture is not that square already.
+    private var cutResizer: AreaResizer?
+    private let cutLightness: UnsafeMutablePointer<Float>
+    /// The frame's L* at its size in the network's picture, before `place` adds the margin.
+    private let content: UnsafeMutablePointer<Float>
     private var upsampler: BilinearUpsampler?
     private var output: UnsafeMutablePointer<UInt8>
     private var outputCapacity = 0
@@ -54,18 +66,24 @@ public final class Colorizer {
     private let labConverter = Lab8Converter()
     private let sampled: UnsafeMutablePointer<UInt8>
 
-    public init(model: LoadedModel, batch: Int = 8, detector: SceneCutDetector = SceneCutDetector()) {
+    /// `renderSize` nil: the model's training size.
+    public init(model: LoadedModel, batch: Int = 8, renderSize: Int? = nil, fit: RenderFit = .squeeze,
+                detector: SceneCutDetector = SceneCutDetector()) {
         precondition(batch >= 1)
         self.model = model
         self.batch = batch
+        self.fit = fit
         tracker = CutTracker(detector: detector)
         size = model.config.size
+        self.renderSize = renderSize ?? size
         scorer = CutScorer(size: size)
         stream = GeneratorStream(model.generator)
-        input = Tensor(Shape(batch, 1, size, size))
+        input = Tensor(Shape(batch, 1, self.renderSize, self.renderSize))
         output = .allocate(capacity: 1)
         rowScratch = .allocate(capacity: 1)
         sampled = .allocate(capacity: 3 * size * size)
+        cutLightness = .allocate(capacity: size * size)
+        content = .allocate(capacity: self.renderSize * self.renderSize)
         chunk.reserveCapacity(batch)
         pool.reserveCapacity(batch + 2)
     }
@@ -74,11 +92,13 @@ public final class Colorizer {
         output.deallocate()
         rowScratch.deallocate()
         sampled.deallocate()
+        cutLightness.deallocate()
+        content.deallocate()
     }
 
     /// Feeds the next frame (rgb24, `width × height`).
     public func push(rgb: UnsafePointer<UInt8>, width: Int, height: Int, emit: Emit) throws {
-        let slot = pool.popLast() ?? FrameSlot(modelSize: size)
+        let slot = pool.popLast() ?? FrameSlot(modelSize: size, renderSize: renderSize)
         slot.index = framesIn
         framesIn += 1
         prepare(slot, rgb: rgb, width: width, height: height)
@@ -99,6 +119,11 @@ public final class Colorizer {
     /// reset) when the tracker found a cut before it.
     private func settleHeld(cutBefore: Bool, emit: Emit) throws {
         guard let frame = held else { return }
+        // Images of another size may need another network input size: one call holds one.
+        if let first = chunk.first?.geometry, let next = frame.geometry,
+           (first.width, first.height) != (next.width, next.height) {
+            try flush(emit: emit)
+        }
         if cutBefore {
             cutFrames.append(frame.index)
             try flush(emit: emit)
@@ -109,17 +134,35 @@ public final class Colorizer {
         if chunk.count == batch { try flush(emit: emit) }
     }
 
-    /// L* at full and model size, and the model-size lab8 frame the cut detector scores.
+    /// L* at full size and as the network sees it, and the model-size lab8 frame the cut detector scores.
     private func prepare(_ slot: FrameSlot, rgb: UnsafePointer<UInt8>, width: Int, height: Int) {
         slot.reserve(width: width, height: height)
         ParallelChunks.run(height, grain: 16) { rows in
             LightnessPlane.compute(rgb: rgb + rows.lowerBound * width * 3, pixels: rows.count * width,
                                    into: slot.lightness + rows.lowerBound * width)
         }
-        if resizer?.inputWidth != width || resizer?.inputHeight != height {
-            resizer = AreaResizer(from: width, height, to: size, size)
+        if slot.geometry?.frameWidth != width || slot.geometry?.frameHeight != height {
+            slot.geometry = RenderGeometry(frameWidth: width, frameHeight: height, renderSize: renderSize, fit: fit)
         }
-        resizer!.resize(slot.lightness, into: slot.small)
+        let geometry = slot.geometry!
+        if resizer?.inputWidth != width || resizer?.inputHeight != height {
+            resizer = AreaResizer(from: width, height, to: geometry.contentWidth, geometry.contentHeight)
+        }
+        if geometry.isFull {
+            resizer!.resize(slot.lightness, into: slot.small)
+        } else {
+            resizer!.resize(slot.lightness, into: content)
+            geometry.place(content, into: slot.small)
+        }
+        // The detector sees the model's square whatever the network sees, as prep's does.
+        var cutL = UnsafePointer(slot.small)
+        if !(geometry.isFull && geometry.width == size && geometry.height == size) {
+            if cutResizer?.inputWidth != width || cutResizer?.inputHeight != height {
+                cutResizer = AreaResizer(from: width, height, to: size, size)
+            }
+            cutResizer!.resize(slot.lightness, into: cutLightness)
+            cutL = UnsafePointer(cutLightness)
+        }
         // The detector's frame: a*b* from the pixels nearest each model-size
         // pixel's centre (its scores need no averaging), L* from the resized L.
         let plane = size * size
@@ -132,7 +175,7 @@ public final class Colorizer {
         }
         labConverter.convert(rgb: sampled, pixels: plane, lab: slot.codes)
         for p in 0..<plane {
-            slot.codes[p] = UInt8(min(max(slot.small[p] * 2.55, 0), 255) + 0.5)
+            slot.codes[p] = UInt8(min(max(cutL[p] * 2.55, 0), 255) + 0.5)
         }
     }
 
@@ -140,8 +183,9 @@ public final class Colorizer {
     private func flush(emit: Emit) throws {
         let n = chunk.count
         guard n > 0 else { return }
-        input.resize(Shape(n, 1, size, size))
-        let plane = size * size
+        let geometry = chunk[0].geometry!
+        input.resize(Shape(n, 1, geometry.height, geometry.width))
+        let plane = geometry.width * geometry.height
         for (i, slot) in chunk.enumerated() {
             let dst = input.data + i * plane
             for p in 0..<plane { dst[p] = LabCodec.network(lightness: slot.small[p]) }
@@ -165,8 +209,10 @@ public final class Colorizer {
             outputCapacity = w * h * 3
             output = .allocate(capacity: outputCapacity)
         }
-        if upsampler?.outputWidth != w || upsampler?.outputHeight != h {
-            upsampler = BilinearUpsampler(from: size, size, to: w, h)
+        let geometry = slot.geometry!
+        if upsampler?.outputWidth != w || upsampler?.outputHeight != h
+            || upsampler?.inputWidth != geometry.contentWidth || upsampler?.inputHeight != geometry.contentHeight {
+            upsampler = BilinearUpsampler(from: geometry.contentWidth, geometry.contentHeight, to: w, h)
         }
         let threads = ParallelChunks.chunks(h, grain: 1)
         if 5 * w * threads > rowScratchCapacity {
@@ -174,14 +220,15 @@ public final class Colorizer {
             rowScratchCapacity = 5 * w * threads
             rowScratch = .allocate(capacity: rowScratchCapacity)
         }
-        let up = upsampler!, out = output, scratch = rowScratch, plane = size * size
+        let up = upsampler!, out = output, scratch = rowScratch, plane = geometry.width * geometry.height
+        let stride = geometry.width, picture = ab + geometry.contentY * stride + geometry.contentX
         let light = slot.lightness
         let chroma = Float(LabCodec.chromaRange)
         ParallelChunks.runIndexed(h, grain: 1) { k, rows in
             let a = scratch + 5 * w * k, b = a + w, linear = b + w
             for y in rows {
-                up.row(y, of: ab, scale: chroma, into: a)
-                up.row(y, of: ab + plane, scale: chroma, into: b)
+                up.row(y, of: picture, stride: stride, scale: chroma, into: a)
+                up.row(y, of: picture + plane, stride: stride, scale: chroma, into: b)
                 LabToRGB8.convert(l: light + y * w, a: a, b: b, count: w, into: out + y * w * 3, scratch: linear)
             }
         }
