@@ -167,6 +167,7 @@ public struct ColorizeJob {
                 }
                 if let signal = StopSignal.received { throw StoppedBySignal(signal) }
                 try reader.finishOrThrow()
+                if let complaints = reader.complaintSummary() { options.warn(complaints) }
                 if case .video = source {} else if count != 1 {
                     throw MediaError("\(file.path): expected one image, decoded \(count) frames")
                 }
