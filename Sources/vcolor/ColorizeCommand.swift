@@ -14,8 +14,8 @@ struct ColorizeCommand: LoggedCommand, BatchNormStatisticsOption {
             INPUT and OUTPUT are each a video file, an image file or a directory of images \
             (an OUTPUT without a video or image extension is a directory of PNGs). The output \
             keeps the input's resolution (as shown: a phone's rotation applied) and frame count, \
-            and for video every frame's timestamp, its audio, subtitles, chapters and metadata. The network runs at the model's size on the frame's lightness; its colour \
-            is upsampled and joined with the frame's own full-resolution lightness. The LSTM \
+            and for video every frame's timestamp, its audio, subtitles, chapters and metadata. The network runs on the frame's lightness at --render-size (the model's size \
+            by default), the aspect kept by padding (--render-fit); its colour is upsampled and joined with the frame's own full-resolution lightness. The LSTM \
             state runs through each shot and is reset at scene cuts.
             """)
 
@@ -44,7 +44,7 @@ struct ColorizeCommand: LoggedCommand, BatchNormStatisticsOption {
     var renderSize: Int?
 
     @Option(help: "How a frame of any shape becomes the network's picture: pad (aspect kept, the edge repeated into a margin) or squeeze (the whole frame into a square).")
-    var renderFit: RenderFit = .squeeze
+    var renderFit: RenderFit = .pad
 
     @Option(help: "BatchNorm statistics: running (gathered in training, PyTorch's eval()) or clip (each network call's own frames, as pix2pix tests).")
     var bnStatistics: String = BatchNormStatistics.running.rawValue

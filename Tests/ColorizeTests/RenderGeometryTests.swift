@@ -83,4 +83,17 @@ final class RenderGeometryTests: XCTestCase {
         let g = RenderGeometry(frameWidth: w, frameHeight: h, renderSize: 256, fit: .pad)
         XCTAssertEqual([g.width, g.height], [256, 128])
     }
+
+    /// A render size the U-Net cannot take is a one-line error before any work.
+    func testRenderSizeMustBeAMultipleOf128() throws {
+        var options = ColorizeJob.Options()
+        for (size, message) in [(200, "--render-size must be a positive multiple of 128, got 200"),
+                                (0, "--render-size must be a positive multiple of 128, got 0"),
+                                (16384, "--render-size must be at most 8192, got 16384")] {
+            options.renderSize = size
+            XCTAssertThrowsError(try options.validate()) { XCTAssertEqual("\($0)", message) }
+        }
+        options.renderSize = 384
+        XCTAssertNoThrow(try options.validate())
+    }
 }

@@ -23,7 +23,7 @@ public struct ColorizeJob {
         /// (nil: the model's training size).
         public var renderSize: Int?
         /// How a frame becomes that picture (docs/colorize.md §Render size).
-        public var fit = RenderFit.squeeze
+        public var fit = RenderFit.pad
         /// Where a line about the input that does not stop the job goes (a
         /// stream the output cannot hold): stderr, as a warning.
         public var warn: @Sendable (String) -> Void = { Logger(label: "colorize").warning("\($0)") }

@@ -67,7 +67,7 @@ public final class Colorizer {
     private let sampled: UnsafeMutablePointer<UInt8>
 
     /// `renderSize` nil: the model's training size.
-    public init(model: LoadedModel, batch: Int = 8, renderSize: Int? = nil, fit: RenderFit = .squeeze,
+    public init(model: LoadedModel, batch: Int = 8, renderSize: Int? = nil, fit: RenderFit = .pad,
                 detector: SceneCutDetector = SceneCutDetector()) {
         precondition(batch >= 1)
         self.model = model
