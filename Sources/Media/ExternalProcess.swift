@@ -15,6 +15,11 @@ public enum ExternalProcess {
         return nil
     }
 
+    /// Where every line a child writes on stderr goes as it comes (nil: it is
+    /// only collected). `vcolor --log-level debug` sets it; set once, before
+    /// the first child starts.
+    nonisolated(unsafe) public static var relay: (@Sendable (String) -> Void)?
+
     /// `find`, or a one-line error naming the tool and the variable that overrides it.
     public static func require(_ tool: String, override: String) throws -> String {
         guard let path = find(tool, override: override) else {
@@ -47,25 +52,32 @@ public enum ExternalProcess {
 /// ffmpeg's actual complaint is), so a chatty child — a corrupt file can log an
 /// error per frame — never blocks on a full pipe and never fills memory. With
 /// `timestamps`, the lines of a reader's `framecrc` output go there instead.
+///
+/// Nothing a child says reaches the terminal by itself: its lines are counted
+/// (`complaints`, `firstComplaint`) for a caller's one-line summary, and
+/// passed on line by line only when `ExternalProcess.relay` is set
+/// (`--log-level debug`).
 public final class StderrCollector: @unchecked Sendable {
     private static let keep = 8192
     private let done = DispatchSemaphore(value: 0)
     private var text = Data()
+    private var count = 0
+    private var first: String?
 
     public init(_ handle: FileHandle, timestamps: FrameTimestamps? = nil) {
+        let relay = ExternalProcess.relay
         Thread.detachNewThread { [self] in
             var partial = Data()
             while true {
                 let chunk = handle.availableData
                 if chunk.isEmpty { break }
-                if let timestamps {
-                    partial.append(chunk)
-                    keep(Self.complaints(in: &partial, timestamps))
-                } else {
-                    keep(chunk)
-                }
+                partial.append(chunk)
+                keep(complaints(in: &partial, timestamps, relay: relay))
             }
-            if !partial.isEmpty { keep(partial + Data("\n".utf8)) }
+            if !partial.isEmpty {
+                partial.append(UInt8(ascii: "\n"))
+                keep(complaints(in: &partial, timestamps, relay: relay))
+            }
             if text.count > Self.keep { text = Data(text.suffix(Self.keep)) }
             timestamps?.end()
             done.signal()
@@ -78,15 +90,27 @@ public final class StderrCollector: @unchecked Sendable {
     }
 
     /// The complete lines of `partial` that `timestamps` does not take (the
-    /// rest of a line stays in `partial` for the next chunk).
-    private static func complaints(in partial: inout Data, _ timestamps: FrameTimestamps) -> Data {
+    /// rest of a line stays in `partial` for the next chunk), counted and,
+    /// with a `relay`, passed on.
+    private func complaints(in partial: inout Data, _ timestamps: FrameTimestamps?,
+                            relay: (@Sendable (String) -> Void)?) -> Data {
         guard let end = partial.lastIndex(of: UInt8(ascii: "\n")) else { return Data() }
         let lines = String(decoding: partial[..<end], as: UTF8.self)
         partial = Data(partial[(end + 1)...])
         var rest = Data()
-        for line in lines.split(separator: "\n", omittingEmptySubsequences: false) where !timestamps.take(line) {
+        for line in lines.split(separator: "\n", omittingEmptySubsequences: false) where !(timestamps?.take(line) ?? false) {
             rest.append(contentsOf: line.utf8)
             rest.append(UInt8(ascii: "\n"))
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            guard !trimmed.isEmpty else { continue }
+            relay?(trimmed)
+            // "    Last message repeated 36 times": that many more of the line before.
+            if trimmed.hasPrefix("Last message repeated "), let n = Int(trimmed.split(separator: " ")[3]) {
+                count += n
+            } else {
+                count += 1
+                if first == nil { first = FFmpeg.untagged(trimmed) }
+            }
         }
         return rest
     }
@@ -96,5 +120,12 @@ public final class StderrCollector: @unchecked Sendable {
         done.wait()
         done.signal()
         return String(decoding: text, as: UTF8.self)
+    }
+
+    /// How many lines the child wrote (timestamps aside) and the first of
+    /// them, without its "[decoder @ 0x…]" tag; once the child has closed stderr.
+    public func complaints() -> (count: Int, first: String?) {
+        _ = wait()
+        return (count, first)
     }
 }

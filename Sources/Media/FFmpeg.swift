@@ -47,11 +47,15 @@ public enum FFmpeg {
         guard let first = lines.first(where: { line in !line.isEmpty && !consequences.contains { line.hasPrefix($0) } }) else {
             return "ffmpeg: " + lastLine(text)
         }
-        // "[libx264 @ 0x55d0c3a0] Error setting preset/tune bogus/(null)." → the message alone.
-        if first.hasPrefix("["), let tag = first.range(of: "] "), first[..<tag.lowerBound].contains(" @ 0x") {
-            return "ffmpeg: " + first[tag.upperBound...]
+        return "ffmpeg: " + untagged(first)
+    }
+
+    /// "[libx264 @ 0x55d0c3a0] Error setting preset/tune bogus/(null)." → the message alone.
+    public static func untagged(_ line: String) -> String {
+        if line.hasPrefix("["), let tag = line.range(of: "] "), line[..<tag.lowerBound].contains(" @ 0x") {
+            return String(line[tag.upperBound...])
         }
-        return "ffmpeg: " + first
+        return line
     }
 
     /// The last non-empty line of a tool's stderr (its actual complaint), without

@@ -64,7 +64,9 @@ public final class FrameReader: @unchecked Sendable {
         direct = depth == 0
         // Resolved before the image list is written, so a missing ffmpeg leaves nothing behind.
         let ffmpeg = try FFmpeg.ffmpegPath()
-        var arguments = ["-nostdin", "-hide_banner", "-loglevel", "error"]
+        // Errors are what a damaged file gives (a slice it cannot decode); with a
+        // relay (--log-level debug) warnings too, for whoever is looking.
+        var arguments = ["-nostdin", "-hide_banner", "-loglevel", ExternalProcess.relay == nil ? "error" : "warning"]
         if let threads { arguments += ["-filter_threads", String(max(1, threads)), "-threads", String(max(1, threads))] }
         self.timestamps = timestamps ? FrameTimestamps() : nil
         switch input {
@@ -247,6 +249,17 @@ public final class FrameReader: @unchecked Sendable {
             throw MediaError(path: name, reason: "decoding failed (ffmpeg: \(FFmpeg.lastLine(result.message)))")
         }
         if result.endedMidFrame { throw MediaError(path: name, reason: "the decoder stopped inside a frame") }
+    }
+
+    /// One line for the user when ffmpeg complained while decoding (damaged
+    /// slices, corrupt packets) but went on: how many lines and the first, in
+    /// place of the lines themselves. Nil when it said nothing, or when its
+    /// lines were relayed as they came (`ExternalProcess.relay`). After `finish`.
+    public func complaintSummary() -> String? {
+        let (count, first) = stderr.complaints()
+        guard count > 0, ExternalProcess.relay == nil else { return nil }
+        return "ffmpeg reported \(count) warning\(count == 1 ? "" : "s") decoding \(name)"
+            + (first.map { " (first: \($0))" } ?? "") + "; --log-level debug shows them"
     }
 
     /// Stops ffmpeg early (errors, strict mode, a cancelled run).

@@ -15,8 +15,8 @@ struct ColorizeCommand: LoggedCommand, BatchNormStatisticsOption {
             INPUT and OUTPUT are each a video file, an image file or a directory of images \
             (an OUTPUT without a video or image extension is a directory of PNGs). The output \
             keeps the input's resolution (as shown: a phone's rotation applied) and frame count, \
-            and for video every frame's timestamp, its audio, subtitles, chapters and metadata. The network runs at the model's size on the frame's lightness; its colour \
-            is upsampled and joined with the frame's own full-resolution lightness. The LSTM \
+            and for video every frame's timestamp, its audio, subtitles, chapters and metadata. The network runs on the frame's lightness at --render-size (the model's size \
+            by default), the aspect kept by padding (--render-fit); its colour is upsampled and joined with the frame's own full-resolution lightness. The LSTM \
             state runs through each shot and is reset at scene cuts. A video into a video goes \
             in chunks of whole shots (work folder OUT.parts, removed when done): an interrupted run \
             continues with the same command plus --resume, and under mpirun -np N the ranks share \
@@ -43,6 +43,12 @@ struct ColorizeCommand: LoggedCommand, BatchNormStatisticsOption {
 
     @Option(help: "Frames per network call (frames of one shot are batched).")
     var batch: Int = 16
+
+    @Option(help: "Long side of the picture the network sees, a multiple of 128 (default: the model's training size, 128 for the shipped model); the colour is upsampled to the frame's own size.")
+    var renderSize: Int?
+
+    @Option(help: "How a frame of any shape becomes the network's picture: pad (aspect kept, the edge repeated into a margin) or squeeze (the whole frame into a square).")
+    var renderFit: RenderFit = .pad
 
     @Option(help: "BatchNorm statistics: running (gathered in training, PyTorch's eval()) or clip (each network call's own frames, as pix2pix tests).")
     var bnStatistics: String = BatchNormStatistics.running.rawValue
@@ -81,6 +87,7 @@ struct ColorizeCommand: LoggedCommand, BatchNormStatisticsOption {
         if let killAfterChunks, let signal = FaultInjection.signal(named: killSignal) {
             o.killAfterChunks = (killRank, killAfterChunks, signal)
         }
+        (o.renderSize, o.fit) = (renderSize, renderFit)
         return o
     }
 

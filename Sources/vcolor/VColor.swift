@@ -1,5 +1,6 @@
 import ArgumentParser
 import Console
+import Media
 
 /// The `vcolor` command: prepare video, train the colourising GAN over MPI,
 /// colourise, evaluate, report and convert checkpoints.
@@ -28,7 +29,10 @@ struct VColor: ParsableCommand {
     static func main() {
         do {
             var command = try parseAsRoot()
-            Console.bootstrap(level: (command as? any LoggedCommand)?.logging.logLevel.loggerLevel ?? .info)
+            let level = (command as? any LoggedCommand)?.logging.logLevel.loggerLevel ?? .info
+            Console.bootstrap(level: level)
+            // ffmpeg's own lines are summarised per input (FrameReader.complaintSummary) unless asked for.
+            if level <= .debug { ExternalProcess.relay = { Logger(label: "ffmpeg").debug("\($0)") } }
             try command.run()
         } catch {
             exit(withError: error)

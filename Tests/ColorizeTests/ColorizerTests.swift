@@ -47,6 +47,7 @@ final class ColorizerTests: XCTestCase {
             var options = ColorizeJob.Options()
             options.progress = false
             options.batch = 3   // chunks of 3 inside a shot of 2 and one of 2: the cut splits a chunk
+            options.fit = .squeeze   // the reference squeezes the 144×112 frames into 128²
             let summary = try ColorizeJob(model: model, options: options).run(input: colorizeFixture("input"), output: dir)
             XCTAssertEqual(summary.frames, 4)
             XCTAssertEqual(summary.cuts, 1)
@@ -65,7 +66,7 @@ final class ColorizerTests: XCTestCase {
     func testIgnoringTheCutChangesTheColours() throws {
         let model = try ModelFile.load(colorizeFixture("tiny-lstm.safetensors"))
         let frames = try (0..<4).map { try decodeImage(colorizeFixture("input/frame-\($0).png")) }
-        let neverCut = Colorizer(model: model, batch: 8, detector: SceneCutDetector(threshold: 2))
+        let neverCut = Colorizer(model: model, batch: 8, fit: .squeeze, detector: SceneCutDetector(threshold: 2))
         var outputs: [RGBImage] = []
         let emit: Colorizer.Emit = { f in
             outputs.append(RGBImage(width: f.width, height: f.height,

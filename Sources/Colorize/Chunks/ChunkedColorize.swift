@@ -87,6 +87,7 @@ struct ChunkedColorize {
                 + weights.map { String($0, radix: 16) }.joined(separator: "-"),
             options: ["batch": "\(options.batch)", "crf": "\(options.crf)", "codec": options.codec,
                       "preset": options.preset ?? "medium", "chunk-frames": "\(options.chunkFrames)",
+                      "render-size": "\(options.renderSize ?? model.config.size)", "render-fit": options.fit.rawValue,
                       "bn-statistics": model.generator.evaluationStatistics.rawValue])
     }
 
@@ -119,7 +120,7 @@ struct ChunkedColorize {
         }
         let scan = options.progress ? ProgressLine(label: "colorize: finding cuts", total: info.estimatedFrames) : nil
         let plan = try ShotScan.plan(of: input, info: info, modelSize: model.config.size,
-                                     chunkFrames: options.chunkFrames, progress: scan)
+                                     chunkFrames: options.chunkFrames, progress: scan, warn: options.warn)
         scan?.finish(plan.frames)
         guard plan.frames > 0 else { throw MediaError("\(input): no frames decoded") }
         try folder.write(ChunkFolder.Manifest(identity: identity, plan: plan))
@@ -152,7 +153,8 @@ struct ChunkedColorize {
         o.preset = options.preset
         o.sampleAspectRatio = info.sampleAspectRatio
         let writer = try FrameWriter(video: folder.chunkPath(k), width: info.width, height: info.height, options: o)
-        let colorizer = Colorizer(model: model, batch: options.batch, shotStarts: plan.cuts(in: chunk), first: chunk.first)
+        let colorizer = Colorizer(model: model, batch: options.batch, renderSize: options.renderSize, fit: options.fit,
+                                  shotStarts: plan.cuts(in: chunk), first: chunk.first)
         var times: [Int64] = []
         times.reserveCapacity(chunk.count)
         let emit: Colorizer.Emit = { frame in

@@ -8,14 +8,16 @@ import Storage
 /// It keeps the cut frames and the times of those that may start a chunk,
 /// not the frames: memory does not grow with the film.
 enum ShotScan {
+    /// `warn` gets ffmpeg's complaints about the input, summed up in one line
+    /// (`FrameReader.complaintSummary`): this is the one pass that decodes the whole film.
     static func plan(of path: String, info: MediaInfo, modelSize: Int, chunkFrames: Int,
-                     progress: ProgressLine?) throws -> ChunkPlan {
+                     progress: ProgressLine?, warn: (String) -> Void) throws -> ChunkPlan {
         let reader = try FrameReader(.file(path), width: info.width, height: info.height, timestamps: true)
         defer { reader.cancel() }
         let preparer = FramePreparer(modelSize: modelSize)
         let scorer = CutScorer(size: modelSize)
         var tracker = CutTracker(detector: SceneCutDetector())
-        let slot = FrameSlot(modelSize: modelSize)
+        let slot = FrameSlot(modelSize: modelSize, renderSize: modelSize)
         var cuts: [Int] = []
         var starts: [Int: Int64] = [:]
         var frames = 0
@@ -43,6 +45,7 @@ enum ShotScan {
             starts[frames - 1] = previous
         }
         try reader.finishOrThrow()
+        if let complaints = reader.complaintSummary() { warn(complaints) }
         return ChunkPlan(frames: frames, cuts: cuts, chunkFrames: chunkFrames) { starts[$0]! }
     }
 }

@@ -28,6 +28,11 @@ public struct ColorizeJob {
         public var chunkFrames = 1000
         /// Tests: rank `rank` sends itself `signal` after finishing its `chunks`-th chunk.
         public var killAfterChunks: (rank: Int, chunks: Int, signal: Int32)?
+        /// The long side of the picture the network sees, a multiple of 128
+        /// (nil: the model's training size).
+        public var renderSize: Int?
+        /// How a frame becomes that picture (docs/colorize.md §Render size).
+        public var fit = RenderFit.pad
         /// Where a line about the input that does not stop the job goes (a
         /// stream the output cannot hold): stderr, as a warning.
         public var warn: @Sendable (String) -> Void = { Logger(label: "colorize").warning("\($0)") }
@@ -55,6 +60,11 @@ public struct ColorizeJob {
         public func validate() throws {
             // The cap keeps a typo from becoming a failed multi-terabyte allocation (a trap, not an error).
             guard (1...1024).contains(batch) else { throw ColorizeOptionError("--batch must be in 1…1024, got \(batch)") }
+            if let renderSize {
+                do { try ModelConfig.checkFrameSize(renderSize, name: "--render-size") } catch let error as ModelConfigError {
+                    throw ColorizeOptionError("\(error)")
+                }
+            }
             guard (0...51).contains(crf) else { throw ColorizeOptionError("--crf must be in 0…51, got \(crf)") }
             guard chunkFrames >= 1 else { throw ColorizeOptionError("--chunk-frames must be at least 1, got \(chunkFrames)") }
             guard imageRate != nil else {
@@ -142,7 +152,7 @@ public struct ColorizeJob {
         let sink = try Sink(target: target, source: source, options: options, input: input)
         // The sink holds the output's lock: to the end of the job, however it ends.
         defer { withExtendedLifetime(sink) {} }
-        let colorizer = Colorizer(model: model, batch: options.batch)
+        let colorizer = Colorizer(model: model, batch: options.batch, renderSize: options.renderSize, fit: options.fit)
         var estimated: Int? = nil
         if case .video = source { estimated = files[0].info.estimatedFrames } else { estimated = files.count }
         let progress = options.progress ? ProgressLine(label: "colorize", total: estimated) : nil
@@ -172,6 +182,7 @@ public struct ColorizeJob {
                 }
                 if let signal = StopSignal.received { throw StoppedBySignal(signal) }
                 try reader.finishOrThrow()
+                if let complaints = reader.complaintSummary() { options.warn(complaints) }
                 if case .video = source {} else if count != 1 {
                     throw MediaError("\(file.path): expected one image, decoded \(count) frames")
                 }

@@ -6,11 +6,14 @@ import Media
 /// Colourises a film frame by frame, streaming.
 ///
 /// For each frame: L* of the input at full resolution (colour input loses its
-/// colour here); L* area-resized to the model's size and normalised
+/// colour here); L* area-resized to the picture the network sees
+/// (`RenderGeometry`: `renderSize` on the long side with the aspect kept and
+/// the edge repeated into a margin, or squeezed into a square) and normalised
 /// (`L/50 − 1`); the generator on a chunk of up to `batch` frames of one shot,
 /// its LSTM state carried from chunk to chunk and reset at scene cuts (found
 /// by prep's detector, both of its rules, on model-size L*a*b* frames through
-/// the same `CutScorer` and `CutTracker`, one frame of look-ahead); the predicted a*b* (×110) upsampled bilinearly to the frame's
+/// the same `CutScorer` and `CutTracker`, one frame of look-ahead); the predicted
+/// a*b* (×110) of the frame's part of the picture upsampled bilinearly to the frame's
 /// resolution and joined with the frame's own L*; back to sRGB 8-bit.
 ///
 /// Frames come out in order, each exactly once, through the `emit` closure;
@@ -26,6 +29,9 @@ import Media
 public final class Colorizer {
     public let model: LoadedModel
     public let batch: Int
+    /// The long side of the picture the network sees (a multiple of 128).
+    public let renderSize: Int
+    public let fit: RenderFit
     public var detector: SceneCutDetector { tracker.detector }
     public private(set) var framesIn = 0
     public private(set) var framesOut = 0
@@ -63,28 +69,35 @@ public final class Colorizer {
     private var rowScratchCapacity = 0
 
     /// Finds the cuts itself (prep's detector, one frame of look-ahead).
-    public convenience init(model: LoadedModel, batch: Int = 8, detector: SceneCutDetector = SceneCutDetector()) {
-        self.init(model: model, batch: batch, detector: detector, shotStarts: nil, first: 0)
+    /// `renderSize` nil: the model's training size.
+    public convenience init(model: LoadedModel, batch: Int = 8, renderSize: Int? = nil, fit: RenderFit = .pad,
+                            detector: SceneCutDetector = SceneCutDetector()) {
+        self.init(model: model, batch: batch, renderSize: renderSize, fit: fit, detector: detector, shotStarts: nil, first: 0)
     }
 
     /// Resets at the frames of `shotStarts` (film frame numbers); the first
     /// frame pushed is frame `first` of the film and starts a shot.
-    public convenience init(model: LoadedModel, batch: Int, shotStarts: Set<Int>, first: Int) {
-        self.init(model: model, batch: batch, detector: SceneCutDetector(), shotStarts: shotStarts, first: first)
+    public convenience init(model: LoadedModel, batch: Int, renderSize: Int? = nil, fit: RenderFit = .pad,
+                            shotStarts: Set<Int>, first: Int) {
+        self.init(model: model, batch: batch, renderSize: renderSize, fit: fit, detector: SceneCutDetector(),
+                  shotStarts: shotStarts, first: first)
     }
 
-    private init(model: LoadedModel, batch: Int, detector: SceneCutDetector, shotStarts: Set<Int>?, first: Int) {
+    private init(model: LoadedModel, batch: Int, renderSize: Int?, fit: RenderFit, detector: SceneCutDetector,
+                 shotStarts: Set<Int>?, first: Int) {
         precondition(batch >= 1)
         self.model = model
         self.batch = batch
+        self.fit = fit
         self.shotStarts = shotStarts
         self.first = first
         tracker = CutTracker(detector: detector)
         size = model.config.size
+        self.renderSize = renderSize ?? size
         scorer = CutScorer(size: size)
-        preparer = FramePreparer(modelSize: size)
+        preparer = FramePreparer(modelSize: size, renderSize: self.renderSize, fit: fit)
         stream = GeneratorStream(model.generator)
-        input = Tensor(Shape(batch, 1, size, size))
+        input = Tensor(Shape(batch, 1, self.renderSize, self.renderSize))
         output = .allocate(capacity: 1)
         rowScratch = .allocate(capacity: 1)
         chunk.reserveCapacity(batch)
@@ -98,7 +111,7 @@ public final class Colorizer {
 
     /// Feeds the next frame (rgb24, `width × height`).
     public func push(rgb: UnsafePointer<UInt8>, width: Int, height: Int, emit: Emit) throws {
-        let slot = pool.popLast() ?? FrameSlot(modelSize: size)
+        let slot = pool.popLast() ?? FrameSlot(modelSize: size, renderSize: renderSize)
         slot.index = first + framesIn
         framesIn += 1
         preparer.lightness(slot, rgb: rgb, width: width, height: height)
@@ -125,6 +138,11 @@ public final class Colorizer {
     /// reset) when the tracker found a cut before it.
     private func settleHeld(cutBefore: Bool, emit: Emit) throws {
         guard let frame = held else { return }
+        // Images of another size may need another network input size: one call holds one.
+        if let first = chunk.first?.geometry, let next = frame.geometry,
+           (first.width, first.height) != (next.width, next.height) {
+            try flush(emit: emit)
+        }
         if cutBefore {
             cutFrames.append(frame.index)
             try flush(emit: emit)
@@ -139,8 +157,9 @@ public final class Colorizer {
     private func flush(emit: Emit) throws {
         let n = chunk.count
         guard n > 0 else { return }
-        input.resize(Shape(n, 1, size, size))
-        let plane = size * size
+        let geometry = chunk[0].geometry!
+        input.resize(Shape(n, 1, geometry.height, geometry.width))
+        let plane = geometry.width * geometry.height
         for (i, slot) in chunk.enumerated() {
             let dst = input.data + i * plane
             for p in 0..<plane { dst[p] = LabCodec.network(lightness: slot.small[p]) }
@@ -164,8 +183,10 @@ public final class Colorizer {
             outputCapacity = w * h * 3
             output = .allocate(capacity: outputCapacity)
         }
-        if upsampler?.outputWidth != w || upsampler?.outputHeight != h {
-            upsampler = BilinearUpsampler(from: size, size, to: w, h)
+        let geometry = slot.geometry!
+        if upsampler?.outputWidth != w || upsampler?.outputHeight != h
+            || upsampler?.inputWidth != geometry.contentWidth || upsampler?.inputHeight != geometry.contentHeight {
+            upsampler = BilinearUpsampler(from: geometry.contentWidth, geometry.contentHeight, to: w, h)
         }
         let threads = ParallelChunks.chunks(h, grain: 1)
         if 5 * w * threads > rowScratchCapacity {
@@ -173,14 +194,15 @@ public final class Colorizer {
             rowScratchCapacity = 5 * w * threads
             rowScratch = .allocate(capacity: rowScratchCapacity)
         }
-        let up = upsampler!, out = output, scratch = rowScratch, plane = size * size
+        let up = upsampler!, out = output, scratch = rowScratch, plane = geometry.width * geometry.height
+        let stride = geometry.width, picture = ab + geometry.contentY * stride + geometry.contentX
         let light = slot.lightness
         let chroma = Float(LabCodec.chromaRange)
         ParallelChunks.runIndexed(h, grain: 1) { k, rows in
             let a = scratch + 5 * w * k, b = a + w, linear = b + w
             for y in rows {
-                up.row(y, of: ab, scale: chroma, into: a)
-                up.row(y, of: ab + plane, scale: chroma, into: b)
+                up.row(y, of: picture, stride: stride, scale: chroma, into: a)
+                up.row(y, of: picture + plane, stride: stride, scale: chroma, into: b)
                 LabToRGB8.convert(l: light + y * w, a: a, b: b, count: w, into: out + y * w * 3, scratch: linear)
             }
         }

@@ -33,7 +33,14 @@ public struct BilinearUpsampler: Sendable {
     /// Writes output row `y` of `plane` (`inputHeight × inputWidth`) times `scale` into `row`.
     @inline(__always)
     public func row(_ y: Int, of plane: UnsafePointer<Float>, scale: Float, into row: UnsafeMutablePointer<Float>) {
-        let top = plane + Int(y0[y]) * inputWidth, bottom = plane + Int(y1[y]) * inputWidth
+        self.row(y, of: plane, stride: inputWidth, scale: scale, into: row)
+    }
+
+    /// The same of a plane whose rows are `stride` values apart: a rectangle
+    /// inside a larger plane (colorize's picture inside a padded network output).
+    @inline(__always)
+    public func row(_ y: Int, of plane: UnsafePointer<Float>, stride: Int, scale: Float, into row: UnsafeMutablePointer<Float>) {
+        let top = plane + Int(y0[y]) * stride, bottom = plane + Int(y1[y]) * stride
         let b = wy[y] * scale, a = scale - b
         x0.withUnsafeBufferPointer { x0 in
             x1.withUnsafeBufferPointer { x1 in

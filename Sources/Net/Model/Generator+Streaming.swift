@@ -26,13 +26,17 @@ public final class GeneratorStream {
     /// Zero LSTM state: the next frame starts a new shot.
     public func reset() { lstm?.reset() }
 
-    /// The normalised ab `[frames, 2, S, S]` for the next `frames` consecutive
-    /// frames `L` `[frames, 1, S, S]`; owned by the generator until its next forward.
+    /// The normalised ab `[frames, 2, H, W]` for the next `frames` consecutive
+    /// frames `L` `[frames, 1, H, W]` (H, W multiples of 128, not only the
+    /// training size: the network is convolutional, and the LSTM runs at each
+    /// bottleneck position); owned by the generator until its next forward.
     public func forward(L: Tensor, frames: Int) -> Tensor {
-        guard let lstm else { return generator.forward(L: L, batch: frames, time: 1) }
-        let s = generator.config.size
-        precondition(L.shape == Shape(frames, 1, s, s), "stream input \(L.shape), expected [\(frames), 1, \(s), \(s)]")
-        return generator.walk(L) { lstm.forward($0) }
+        // Any rectangle the U-Net can halve seven times: colorize's picture keeps the frame's shape.
+        let unit = 1 << ModelConfig.levels, shape = L.shape
+        precondition(shape.n == frames && shape.c == 1 && shape.h >= unit && shape.w >= unit
+                     && shape.h % unit == 0 && shape.w % unit == 0,
+                     "stream input \(L.shape), expected [\(frames), 1, H, W] with H and W multiples of \(unit)")
+        return generator.walk(L) { x in lstm.map { $0.forward(x) } ?? x }
     }
 }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Colorize
 import Media
 import Net
 
@@ -29,6 +30,7 @@ struct ModelShapeOptions: ParsableArguments {
 
 extension ModelConfig.Temporal: ExpressibleByArgument {}
 extension FitMode: ExpressibleByArgument {}
+extension RenderFit: ExpressibleByArgument {}
 
 /// `--bn-statistics`, a string checked here rather than an enum option: a bad
 /// value is then one line, without the parser's extra "Help:" line.
