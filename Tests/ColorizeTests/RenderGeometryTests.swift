@@ -96,4 +96,18 @@ final class RenderGeometryTests: XCTestCase {
         options.renderSize = 384
         XCTAssertNoThrow(try options.validate())
     }
+
+    /// A render size is capped with the batch, as --batch alone is at 128²: a
+    /// batch of 8192² pictures is a one-line error, not an allocation that fails.
+    func testRenderSizeTimesBatchIsCapped() throws {
+        var options = ColorizeJob.Options()
+        (options.renderSize, options.batch) = (8192, 16)
+        XCTAssertThrowsError(try options.validate()) {
+            XCTAssertEqual("\($0)", "--render-size 8192 with --batch 16 is 65536 times a 128² picture a call, more than the 1024 --batch allows at 128; lower --batch")
+        }
+        (options.renderSize, options.batch) = (1024, 16)
+        XCTAssertNoThrow(try options.validate())
+        options.batch = 17
+        XCTAssertThrowsError(try options.validate())
+    }
 }

@@ -64,6 +64,11 @@ public struct ColorizeJob {
                 do { try ModelConfig.checkFrameSize(renderSize, name: "--render-size") } catch let error as ModelConfigError {
                     throw ColorizeOptionError("\(error)")
                 }
+                // The pixels of one network call, capped as --batch caps them at 128².
+                let squares = batch * (renderSize / 128) * (renderSize / 128)
+                guard squares <= 1024 else {
+                    throw ColorizeOptionError("--render-size \(renderSize) with --batch \(batch) is \(squares) times a 128² picture a call, more than the 1024 --batch allows at 128; lower --batch")
+                }
             }
             guard (0...51).contains(crf) else { throw ColorizeOptionError("--crf must be in 0…51, got \(crf)") }
             guard chunkFrames >= 1 else { throw ColorizeOptionError("--chunk-frames must be at least 1, got \(chunkFrames)") }
