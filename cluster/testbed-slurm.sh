@@ -47,6 +47,11 @@ start() {
   local state="$1" name="$2" n="$3" subnet="198.18.0"
   local dir="$state/slurm"
   check
+  # The daemons keep no descriptor of our caller's beyond 0-2 (which they
+  # point at /dev/null): a caller waiting for EOF on a pipe it gave us would
+  # otherwise wait for them (slurmctld keeps what it inherits).
+  local fd
+  for fd in /proc/$$/fd/*; do fd=${fd##*/}; (( fd > 2 )) && eval "exec $fd>&-" 2>/dev/null; done
   mkdir -p "$dir/munge" "$dir/ctld" "$dir/log"
   chmod 755 "$dir" "$dir/munge"   # munged wants its socket's directories searchable by all
   local h; for h in $(seq 1 "$n"); do mkdir -p "$dir/${name}-h$h/tmp"; done

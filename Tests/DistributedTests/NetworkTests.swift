@@ -205,15 +205,21 @@ final class Testbed {
         script = Testbed.repository.appendingPathComponent("cluster/testbed.sh").path
     }
 
-    /// Creates `hosts` hosts, or skips the test with the reason.
-    static func up(hosts: Int) throws -> Testbed {
+    /// Creates `hosts` hosts (a Slurm cluster of them with `slurm`), or skips the test with the reason.
+    static func up(hosts: Int, slurm: Bool = false) throws -> Testbed {
         let t = Testbed(name: "vt" + String(UInt32.random(in: 0...0xFFFFF), radix: 16), hosts: hosts)
         let check = try t.script(["check"])
         guard check.status == 0 else {
             throw XCTSkip("no network namespaces here (\(check.stderr.trimmingCharacters(in: .whitespacesAndNewlines)))")
         }
         _ = try XCTUnwrap(mpirun(), "mpirun is not on PATH (apt install openmpi-bin)")
-        let up = try t.script(["up", String(hosts)])
+        if slurm {
+            let slurmCheck = try runProcess(repository.appendingPathComponent("cluster/testbed-slurm.sh"), ["check"], timeout: 10)
+            guard slurmCheck.status == 0 else {
+                throw XCTSkip("no Slurm here (\(slurmCheck.stderr.trimmingCharacters(in: .whitespacesAndNewlines)))")
+            }
+        }
+        let up = try t.script(["up", String(hosts)] + (slurm ? ["--slurm"] : []))
         guard up.status == 0 else {
             t.down()
             throw XCTSkip("testbed did not come up: \(up.stderr)")
@@ -221,11 +227,19 @@ final class Testbed {
         return t
     }
 
-    func script(_ args: [String], timeout: TimeInterval = 60) throws -> ProcessOutput {
-        var env = environmentWithoutMPI()
+    func script(_ args: [String], environment extra: [String: String] = [:], timeout: TimeInterval = 60) throws -> ProcessOutput {
+        var env = environmentWithoutMPI().merging(extra) { $1 }
         env["VCOLOR_TESTBED"] = name
         return try runProcess(URL(fileURLWithPath: script), args, environment: env, timeout: timeout)
     }
+
+    /// A Slurm command (sbatch, scontrol, …) on the testbed's login node.
+    func slurm(_ args: [String], environment extra: [String: String] = [:]) throws -> ProcessOutput {
+        try script(["slurm"] + args, environment: extra)
+    }
+
+    /// The testbed's state directory, which `down` removes.
+    var stateDirectory: String { "/run/vcolor-testbed-\(name)" }
 
     /// `cluster/launch.sh` on host 1: one rank per host, TCP only, on the testbed's network.
     func launchCommand(_ vcolorArgs: [String], keepalive: Int = 20) throws -> [String] {
@@ -259,7 +273,7 @@ final class Testbed {
     func processes(host: Int) -> [String] {
         guard let out = try? runProcess(URL(fileURLWithPath: "/usr/sbin/ip"), ["netns", "pids", "\(name)-h\(host)"], timeout: 10)
         else { return [] }
-        let holder = (try? String(contentsOfFile: "/run/vcolor-testbed-\(name)/host\(host).pid", encoding: .utf8))?
+        let holder = (try? String(contentsOfFile: "\(stateDirectory)/host\(host).pid", encoding: .utf8))?
             .trimmingCharacters(in: .whitespacesAndNewlines)
         return out.stdout.split(separator: "\n").map(String.init).filter { $0 != holder }.map { pid in
             ((try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8)) ?? pid).replacingOccurrences(of: "\0", with: " ")
