@@ -2,6 +2,7 @@ import Foundation
 import TestFiles
 import TestSupport
 import XCTest
+@testable import ModelFiles
 
 /// `cluster/slurm.sbatch` under a real Slurm (Debian's slurmctld, slurmd and
 /// munge) on the hosts of `cluster/testbed.sh up N --slurm`: submitted with
@@ -82,50 +83,63 @@ final class SlurmTests: XCTestCase {
     /// A job reaching its time limit: Slurm's warning signal (`--signal=B:USR1@60`
     /// with `--time=1`: at its first time-limit check, within 30 s) reaches the
     /// script, which forwards it through mpirun; training stops with a
-    /// checkpoint, exits 75, the script requeues the job, and the requeued job
-    /// resumes and ends bit-identical to the same job never interrupted, which
-    /// runs at the same time on two other nodes (so both share the machine's
-    /// cores alike and the interrupted one is surely still training when signalled).
+    /// checkpoint at step k, exits 75, the script requeues the job, and the
+    /// requeued job resumes from step k. Its first checkpoint after k, at step
+    /// m, holds the same weights as m steps never interrupted. The job is given
+    /// more steps than it can take before the signal, however fast the machine,
+    /// and cancelled once step m is written.
     func testTimeLimitRequeuesAndTheJobResumesBitExactly() throws {
-        let t = try slurmTestbed(hosts: 4)
+        let t = try slurmTestbed(hosts: 2)
         let data = try standardData()
-        func args(_ run: String) -> [String] {
-            tiny + ["--data", data, "--run", path(run), "--steps", "250", "--checkpoint-every", "50", "--print-checksum"]
-        }
-        let limited = try submit(t, ["-N2", "--time=1", "--signal=B:USR1@60"] + perNode, args("limited"))
-        let straight = try submit(t, ["-N2", "--time=10"] + perNode, args("straight"))
+        let run = path("limited")
+        let id = try submit(t, ["-N2", "--time=1", "--signal=B:USR1@60"] + perNode,
+                             tiny + ["--data", data, "--run", run, "--steps", "1000000", "--checkpoint-every", "10", "--keep", "0"])
 
-        // Every requeue after a stop in training gets the job more time, so that it ends.
-        var restarts = 0
-        let deadline = Date().addingTimeInterval(240)
-        var state = try job(t, limited)
-        while !["COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "NODE_FAIL"].contains(state["JobState"] ?? ""), Date() < deadline {
-            if let r = Int(state["Restarts"] ?? ""), r > restarts {
-                restarts = r
-                if jobLog(limited).contains("by SIGUSR1") {
-                    XCTAssertEqual(try t.slurm(["scontrol", "update", "JobId=\(limited)", "TimeLimit=10"]).status, 0)
+        // Requeued after a stop in training: give the job time, so that no second signal comes.
+        var stop: Int?
+        var state = try job(t, id)
+        let deadline = Date().addingTimeInterval(150)
+        while stop == nil, !ended(state), Date() < deadline {
+            if Int(state["Restarts"] ?? "") ?? 0 >= 1 {
+                if let k = stopStep(jobLog(id)) {
+                    stop = k
+                    XCTAssertEqual(try t.slurm(["scontrol", "update", "JobId=\(id)", "TimeLimit=10"]).status, 0)
+                } else if jobLog(id).contains("before training started") {
+                    XCTFail("the signal came before training: \(jobLog(id))")   // the job is then requeued untrained
+                    break
                 }
             }
             usleep(300_000)
-            state = try job(t, limited)
+            state = try job(t, id)
         }
-        let log = jobLog(limited)
-        XCTAssertEqual(state["JobState"], "COMPLETED", log)
-        XCTAssertGreaterThanOrEqual(restarts, 1, "never requeued: \(log)")
-        let stops = log.split(separator: "\n").filter { $0.contains("stopped at step") }
-        XCTAssertEqual(stops.count, 1, log)
-        XCTAssertTrue(stops.first?.hasSuffix("by SIGUSR1; continue with --resume") == true, log)
-        XCTAssertTrue(log.contains("): training stopped with a checkpoint; requeueing"), log)
-        XCTAssertTrue(log.contains("(restart \(restarts)): resuming from the newest checkpoint"), log)
-        XCTAssertTrue(log.contains("(restart \(restarts)): training ended with status 0"), log)
+        let k = try XCTUnwrap(stop, "never stopped by SIGUSR1 and requeued (\(state["JobState"] ?? "?")): \(jobLog(id))")
+        XCTAssertTrue(jobLog(id).contains("(restart 0): training stopped with a checkpoint; requeueing"), jobLog(id))
 
-        let end = try waitForEnd(t, straight, timeout: 120)
-        XCTAssertEqual(end["JobState"], "COMPLETED", jobLog(straight))
-        XCTAssertEqual(end["Restarts"], "0")
-        let resumed = try printedChecksums(ProcessOutput(status: 0, stdout: try output(limited), stderr: ""))
-        XCTAssertEqual(resumed.count, 2)
-        XCTAssertEqual(resumed, try printedChecksums(ProcessOutput(status: 0, stdout: try output(straight), stderr: "")),
-                       "the requeued job did not resume bit-exactly")
+        // The resumed job's first checkpoint after k.
+        let dir = CheckpointDirectory(run: run)
+        var resumed: (step: Int, path: String)?
+        while resumed == nil, Date() < deadline {
+            resumed = dir.checkpoints().first { $0.step > k }
+            usleep(200_000)
+        }
+        let m = try XCTUnwrap(resumed, "the requeued job wrote no checkpoint after step \(k): \(jobLog(id))")
+        XCTAssertEqual(try t.slurm(["scancel", String(id)]).status, 0)
+        XCTAssertTrue(jobLog(id).contains("(restart 1): resuming from the newest checkpoint"), jobLog(id))
+        XCTAssertTrue(jobLog(id).contains("resuming from \(dir.path(step: k))"), jobLog(id))
+
+        // Its weights: step m's checkpoint alone, resumed for no step; against m steps in one go.
+        let alone = CheckpointDirectory(run: path("step-m"))
+        try FileManager.default.createDirectory(atPath: alone.path, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: m.path, toPath: alone.path(step: m.step))
+        let atM = try runTrain(tiny + ["--data", data, "--run", path("step-m"), "--steps", String(m.step), "--resume", "--print-checksum"],
+                               ranks: 1, timeout: 60)
+        XCTAssertEqual(atM.status, 0, atM.stderr)
+        let straight = try runTrain(tiny + ["--data", data, "--run", path("straight"), "--steps", String(m.step), "--print-checksum"],
+                                    ranks: 2, timeout: 240)
+        XCTAssertEqual(straight.status, 0, straight.stderr)
+        let reference = try printedChecksums(straight)
+        XCTAssertEqual(reference.count, 2)
+        XCTAssertEqual(try printedChecksums(atM), [reference[0]], "stopped at \(k), resumed to \(m.step): not bit-exact")
     }
 
     // MARK: - Jobs
@@ -158,10 +172,16 @@ final class SlurmTests: XCTestCase {
         return fields
     }
 
+    /// Whether `scontrol show job`'s state is final (not PENDING, RUNNING, SIGNALING, REQUEUED, …).
+    func ended(_ fields: [String: String]) -> Bool {
+        ["COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "NODE_FAIL", "PREEMPTED", "OUT_OF_MEMORY", "BOOT_FAIL", "DEADLINE"]
+            .contains(fields["JobState"] ?? "")
+    }
+
     func waitForEnd(_ t: Testbed, _ id: Int, timeout: TimeInterval) throws -> [String: String] {
         let deadline = Date().addingTimeInterval(timeout)
         var fields = try job(t, id)
-        while ["PENDING", "RUNNING", "CONFIGURING", "COMPLETING", "REQUEUED"].contains(fields["JobState"] ?? ""), Date() < deadline {
+        while !ended(fields), Date() < deadline {
             usleep(300_000)
             fields = try job(t, id)
         }
@@ -171,6 +191,15 @@ final class SlurmTests: XCTestCase {
     /// The job's stdout (vcolor-ID.out: doctor's report, then the checksums) and stderr (its story).
     func output(_ id: Int) throws -> String { try String(contentsOfFile: path("vcolor-\(id).out"), encoding: .utf8) }
     func jobLog(_ id: Int) -> String { (try? String(contentsOfFile: path("vcolor-\(id).err"), encoding: .utf8)) ?? "" }
+
+    /// k of the log's `stopped at step k by SIGUSR1` line.
+    func stopStep(_ log: String) -> Int? {
+        guard let line = log.split(separator: "\n").first(where: { $0.hasSuffix("by SIGUSR1; continue with --resume") })
+        else { return nil }
+        let words = line.split(separator: " ")
+        guard let at = words.firstIndex(of: "step"), at + 1 < words.count else { return nil }
+        return Int(words[at + 1])
+    }
 
     /// Command lines of running processes that name `text` (the testbed's daemons name its state directory).
     func processes(mentioning text: String) -> [String] {
