@@ -37,6 +37,8 @@ struct TrainCommand: LoggedCommand {
     var initFrom: String?
     @Flag(help: "Compute BatchNorm statistics over all ranks' batches.")
     var syncBN = false
+    @Flag(help: "The same weights and losses, bit for bit, whatever the split of the global batch into ranks × --accumulate (slower: a debugging mode).")
+    var reproducible = false
     @Flag(help: "Augment training clips: a random crop resized back, a horizontal flip, and contrast and brightness of L alone.")
     var augment = false
     @Option(help: "MB per bucket of generator gradients averaged during its backward pass (0: one all-reduce after it).")
@@ -119,6 +121,7 @@ struct TrainCommand: LoggedCommand {
         o.initFrom = initFrom
         o.syncBN = syncBN
         o.augment = augment
+        o.reproducible = reproducible
         o.bucketMB = bucketMB
         o.allreducePrecision = allreducePrecision
         o.progressMicroseconds = progressMicroseconds

@@ -173,6 +173,22 @@ extension Communicator {
         return all
     }
 
+    /// Every rank's equal part of `buffer`, in place: rank r's part is the
+    /// r-th of `size` and already holds its values (MPI_IN_PLACE); afterwards
+    /// every rank holds all parts, in rank order.
+    public func allGatherInPlace(_ buffer: UnsafeMutableBufferPointer<Float>) throws {
+        guard size > 1, let base = buffer.baseAddress else { return }
+        let part = buffer.count / size
+        guard part * size == buffer.count, part <= Int(Int32.max) else {
+            throw CommunicatorError("all-gather of \(buffer.count) floats in \(size) parts: not equal parts MPI can count")
+        }
+        var request: MPI_Request? = vc_mpi_request_null()
+        collectiveSequence &+= 1
+        try mpiCheck(MPI_Iallgather(vc_mpi_in_place(), 0, vc_mpi_float(), base, Int32(part), vc_mpi_float(), comm, &request),
+                     "MPI_Iallgather of \(part) floats per rank")
+        try complete(&request, "MPI_Allgather of \(part) floats per rank")
+    }
+
     /// Every rank's byte payload (of any length), indexed by rank.
     public func allGather(bytes: [UInt8]) throws -> [[UInt8]] {
         guard size > 1 else { return [bytes] }

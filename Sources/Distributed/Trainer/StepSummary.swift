@@ -19,14 +19,20 @@ import Glibc
 ///   bit-identical buffers included, so a checkpoint can be written after any
 ///   step and a resumed run equals an uninterrupted one wherever it stopped.
 ///   They are a few thousand floats (8 KB for the seed model's G and D).
+///
+/// `replicated` (`--reproducible`): the step's reduction already left every
+/// rank with the same losses and running statistics, reduced in share order;
+/// only the stop signals are all-reduced, so that nothing is rounded again.
 final class StepSummary {
     static let signals: [Int32] = [SIGTERM, SIGUSR1, SIGINT]
     private let buffer: UnsafeMutableBufferPointer<Double>
     private let generatorBuffers: UnsafeMutableBufferPointer<Float>
     private let discriminatorBuffers: UnsafeMutableBufferPointer<Float>
+    private let replicated: Bool
     private var headCount: Int { 3 + Self.signals.count }
 
-    init(model: Pix2PixTrainer) {
+    init(model: Pix2PixTrainer, replicated: Bool = false) {
+        self.replicated = replicated
         generatorBuffers = model.generator.parameters.bufferValues
         discriminatorBuffers = model.discriminator.parameters.bufferValues
         buffer = .allocate(capacity: 3 + Self.signals.count + generatorBuffers.count + discriminatorBuffers.count)
@@ -47,12 +53,21 @@ final class StepSummary {
         for (i, s) in Self.signals.enumerated() { buffer[3 + i] = stopSignal == s ? 1 : 0 }
         guard comm.size > 1 else { return stopSignal }
         let b = buffer.baseAddress!
+        if replicated {
+            try comm.allReduceSum(UnsafeMutableBufferPointer(start: b + 3, count: Self.signals.count))
+            return signal()
+        }
         let g = generatorBuffers, d = discriminatorBuffers
         for i in 0..<g.count { b[headCount + i] = Double(g[i]) }
         for i in 0..<d.count { b[headCount + g.count + i] = Double(d[i]) }
         try comm.allReduceAverage(buffer)
         for i in 0..<g.count { g[i] = Float(b[headCount + i]) }
         for i in 0..<d.count { d[i] = Float(b[headCount + g.count + i]) }
-        return Self.signals.indices.first { buffer[3 + $0] > 0 }.map { Self.signals[$0] }
+        return signal()
+    }
+
+    /// The stop signal some rank received, from the all-reduced slots.
+    private func signal() -> Int32? {
+        Self.signals.indices.first { buffer[3 + $0] > 0 }.map { Self.signals[$0] }
     }
 }

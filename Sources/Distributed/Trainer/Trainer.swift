@@ -102,7 +102,7 @@ public final class Trainer {
             let config = TrainingConfiguration(model: model, batch: options.batch, clip: options.clip,
                                                seed: options.seed, syncBN: options.syncBN, augment: options.augment,
                                                accumulate: options.accumulate, lrScaling: options.lrScaling,
-                                               referenceBatch: options.referenceBatch)
+                                               referenceBatch: options.referenceBatch, reproducible: options.reproducible)
             let sampler = try Sampler(sequences: data.train,
                                       clipLength: options.clip, batch: options.batch, seed: options.seed,
                                       rank: comm.rank, worldSize: comm.size, accumulate: options.accumulate)
@@ -431,14 +431,25 @@ public final class Trainer {
     /// `--bucket-mb 0` asks for one blocking all-reduce. The time spent inside
     /// these calls, i.e. communication not hidden behind compute, is what the
     /// progress line reports as the all-reduce share.
+    ///
+    /// `--reproducible` replaces all of this with the share-ordered
+    /// reduction's all-gathers (`ShareOrderedReduction`), in one process too.
     func installHooks(_ model: Pix2PixTrainer, syncBN: Bool) throws {
-        guard comm.size > 1 else { return }
         let comm = self.comm, timer = self.timer
         func timed(_ what: String, _ body: () throws -> Void) {
             let t = DispatchTime.now().uptimeNanoseconds
             do { try body() } catch { comm.abort("\(what) failed: \(error)") }
             timer.reduceSeconds += Double(DispatchTime.now().uptimeNanoseconds - t) / 1e9
         }
+        if options.reproducible {
+            let gather: ShareOrderedReduction.Gather = { slots in timed("gradient all-gather") { try comm.allGatherInPlace(slots) } }
+            model.reproduction = ShareOrderedReduction(generator: model.generator.parameters,
+                                                       discriminator: model.discriminator.parameters,
+                                                       ranks: comm.size, rank: comm.rank, microBatches: options.accumulate,
+                                                       gather: comm.size > 1 ? gather : nil)
+            return
+        }
+        guard comm.size > 1 else { return }
         let precision = options.allreducePrecision
         // Blocking average of one network's gradients, in the chosen precision.
         func blockingAverage(_ parameters: ParameterSet) -> (ParameterSet) -> Void {

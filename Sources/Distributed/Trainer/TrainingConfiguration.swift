@@ -23,10 +23,12 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     public var syncBN: Bool
     /// Training clips cropped, flipped and their L jittered (`Augmentation`).
     public var augment: Bool
+    /// Reduced in share order (`--reproducible`): its runs round differently.
+    public var reproducible: Bool
 
     public init(model: ModelConfig, batch: Int, clip: Int, seed: UInt64, syncBN: Bool, augment: Bool = false,
                 accumulate: Int = 1, lrScaling: LearningRateScaling = .none,
-                referenceBatch: Int = LearningRateScaling.defaultReferenceBatch) {
+                referenceBatch: Int = LearningRateScaling.defaultReferenceBatch, reproducible: Bool = false) {
         self.model = model
         self.batch = batch
         self.accumulate = accumulate
@@ -36,13 +38,14 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
         self.seed = seed
         self.syncBN = syncBN
         self.augment = augment
+        self.reproducible = reproducible
     }
 
     private enum CodingKeys: String, CodingKey {
-        case model, batch, accumulate, lrScaling, referenceBatch, clip, seed, syncBN, augment
+        case model, batch, accumulate, lrScaling, referenceBatch, clip, seed, syncBN, augment, reproducible
     }
 
-    // Checkpoints written before `augment`, `accumulate` or `lrScaling` existed trained without them.
+    // Checkpoints written before `augment`, `accumulate`, `lrScaling` or `reproducible` existed trained without them.
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         model = try c.decode(ModelConfig.self, forKey: .model)
@@ -54,6 +57,7 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
         seed = try c.decode(UInt64.self, forKey: .seed)
         syncBN = try c.decode(Bool.self, forKey: .syncBN)
         augment = try c.decodeIfPresent(Bool.self, forKey: .augment) ?? false
+        reproducible = try c.decodeIfPresent(Bool.self, forKey: .reproducible) ?? false
     }
 
     /// Sorted-key JSON, as stored in checkpoints.

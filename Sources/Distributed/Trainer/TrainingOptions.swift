@@ -29,6 +29,9 @@ public struct TrainingOptions {
     public var syncBN = false
     /// Crop, flip and lightness augmentation of the training clips.
     public var augment = false
+    /// Gradients, running statistics and losses reduced over every micro-batch
+    /// of every rank in share order (`ShareOrderedReduction`).
+    public var reproducible = false
     /// Size of the buckets G's gradients are averaged in while its backward
     /// runs; 0: one blocking all-reduce after backward.
     public var bucketMB: Double = 25
@@ -124,6 +127,12 @@ public struct TrainingOptions {
         }
         guard r.lambdaL1 > 0 || r.ganWeight > 0 else {
             throw fail("--lambda-l1 and --gan-weight are both 0: the generator would learn nothing")
+        }
+        if reproducible, syncBN {
+            throw fail("--reproducible cannot be combined with --sync-bn: BatchNorm statistics summed across ranks depend on how the clips are grouped")
+        }
+        if reproducible, allreducePrecision != .fp32 {
+            throw fail("--reproducible cannot be combined with --allreduce-precision \(allreducePrecision.rawValue): its gradients are gathered in fp32")
         }
         if let threads, threads < 1 { throw fail("--threads must be at least 1, got \(threads)") }
         if let size { do { try ModelConfig.checkFrameSize(size, name: "--size") } catch { throw fail("\(error)") } }

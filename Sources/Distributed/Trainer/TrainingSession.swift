@@ -42,7 +42,7 @@ final class TrainingSession {
         self.loader = loader
         self.validator = validator
         self.log = log
-        self.summary = StepSummary(model: model)
+        self.summary = StepSummary(model: model, replicated: options.reproducible)
         self.framesPerStep = Double(options.accumulate * options.batch * options.clip * worldSize)
     }
 

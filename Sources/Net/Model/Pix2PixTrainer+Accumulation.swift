@@ -22,6 +22,12 @@ extension Pix2PixTrainer {
     /// only during the last micro-batch's backward, when the sums are complete.
     /// BatchNorm: batch statistics per micro-batch; running statistics as
     /// `MicroBatchStatistics` describes. Losses are the mean over micro-batches.
+    ///
+    /// With a `reproduction` (`--reproducible`, which takes this path for any
+    /// K, 1 included) no 1/K is folded in: each micro-batch's gradients,
+    /// running statistics and losses go to their share's slot, and the
+    /// reduction over every rank's shares in share order replaces the hooks
+    /// and `MicroBatchStatistics`' means.
     func accumulatedStep(L: Tensor, ab: Tensor, batch: Int, time: Int, index: Int, microBatches K: Int) -> StepLosses {
         let frames = batch * time, S = L.shape.h, plane = L.shape.plane
         precondition(L.shape.n == K * frames, "input \(L.shape) for \(K) micro-batches of \(batch) clips × \(time) frames")
@@ -31,9 +37,11 @@ extension Pix2PixTrainer {
             microL.rebind(viewing: L.data + k * frames * plane, shape: Shape(frames, 1, S, S))
             microAB.rebind(viewing: ab.data + k * frames * 2 * plane, shape: Shape(frames, 2, S, S))
         }
-        let share = 1 / Float(K)
+        let reproduction = self.reproduction
+        let share = reproduction == nil ? 1 / Float(K) : 1
         let adversarial = config.isAdversarial(step: index)
         statistics.begin(microBatches: K)
+        reproduction?.begin(microBatches: K)
         var lossD = 0.0, lossGAN = 0.0, lossL1 = 0.0
 
         // D's phase.
@@ -45,15 +53,19 @@ extension Pix2PixTrainer {
                 statistics.resetToStart()
                 let fake = G.forward(L: microL, batch: batch, time: time)
                 statistics.addGenerator()
+                reproduction?.keepGeneratorStatistics(k)
                 let lossReal = bce.forward(D.forward(L: microL, ab: microAB), target: 1)
                 D.backward(bce.backward(scale: 0.5 * share), inputGradient: false, parameterGradients: true)
                 let lossFake = bce.forward(D.forward(L: microL, ab: fake), target: 0)
                 D.backward(bce.backward(scale: 0.5 * share), inputGradient: false, parameterGradients: true)
                 statistics.keepDiscriminator(k)
-                lossD += Double(0.5 * (lossReal + lossFake))
+                let loss = 0.5 * (lossReal + lossFake)
+                lossD += Double(loss)
+                reproduction?.takeDiscriminatorGradients(k)
+                reproduction?.keepDiscriminatorLoss(k, loss)
                 lastFake = fake
             }
-            discriminatorGradientsReady?(D.parameters)
+            if let reproduction { reproduction.reduceDiscriminator() } else { discriminatorGradientsReady?(D.parameters) }
             discriminatorOptimizer.step()
         }
 
@@ -74,30 +86,44 @@ extension Pix2PixTrainer {
                 statistics.resetToStart()
                 fake = G.forward(L: microL, batch: batch, time: time)
                 statistics.addGenerator()
+                reproduction?.keepGeneratorStatistics(k)
             }
             guard adversarial else {
-                lossL1 += Double(l1.forward(fake, microAB))
+                let l1Loss = l1.forward(fake, microAB)
+                lossL1 += Double(l1Loss)
                 G.backward(l1.backward(scale: config.lambdaL1 * share))
+                reproduction?.takeGeneratorGradients(k)
+                reproduction?.keepGeneratorLosses(k, gan: 0, l1: l1Loss)
                 continue
             }
             statistics.restoreDiscriminator(k)
-            lossGAN += Double(bce.forward(D.forward(L: microL, ab: fake), target: 1))
+            let ganLoss = bce.forward(D.forward(L: microL, ab: fake), target: 1)
+            lossGAN += Double(ganLoss)
             statistics.addDiscriminator()
+            reproduction?.keepDiscriminatorStatistics(k)
             let dFakeAdversarial = D.backward(bce.backward(scale: config.ganWeight * share), inputGradient: true,
                                               parameterGradients: false)
-            lossL1 += Double(l1.forward(fake, microAB))
+            let l1Loss = l1.forward(fake, microAB)
+            lossL1 += Double(l1Loss)
             let dFakeL1 = l1.backward(scale: config.lambdaL1 * share)
             fakeGradient.copy(from: dFakeAdversarial)
             addInPlace(fakeGradient, dFakeL1)
             G.backward(fakeGradient)
+            reproduction?.takeGeneratorGradients(k)
+            reproduction?.keepGeneratorLosses(k, gan: ganLoss, l1: l1Loss)
         }
         G.gradientsFinal = bucketStarts
         statistics.finish(microBatches: K, adversarial: adversarial)
-        generatorGradientsReady?(G.parameters)
-        generatorOptimizer.step()
-
         let mean = 1 / Double(K)
-        return StepLosses(discriminator: Float(lossD * mean), generatorGAN: Float(lossGAN * mean),
-                          generatorL1: Float(lossL1 * mean))
+        var losses = StepLosses(discriminator: Float(lossD * mean), generatorGAN: Float(lossGAN * mean),
+                                generatorL1: Float(lossL1 * mean))
+        if let reproduction {
+            // Overwrites `finish`'s running statistics with the share-ordered ones.
+            losses = reproduction.reduceGenerator(adversarial: adversarial)
+        } else {
+            generatorGradientsReady?(G.parameters)
+        }
+        generatorOptimizer.step()
+        return losses
     }
 }

@@ -44,6 +44,9 @@ public final class Pix2PixTrainer {
     /// A micro-batch's L and ab inside the step's batch (accumulated steps only).
     lazy var microBatchL = Tensor(viewing: fakeGradient.data, shape: Shape(0, 0))
     lazy var microBatchAB = Tensor(viewing: fakeGradient.data, shape: Shape(0, 0))
+    /// `--reproducible`'s reduction, which every step then goes through
+    /// (`accumulatedStep`, even with one micro-batch) in place of the hooks.
+    public var reproduction: ShareOrderedReduction?
     /// The running statistics of accumulated steps (created by the first one).
     lazy var microBatchStatistics = MicroBatchStatistics(generator: generator.parameters.bufferValues,
                                                          discriminator: discriminator.parameters.bufferValues)
@@ -92,7 +95,9 @@ public final class Pix2PixTrainer {
         let G = generator, D = discriminator
         setLearningRates(step: index)
 
-        if microBatches > 1 {
+        if microBatches > 1 || reproduction != nil {
+            precondition(reproduction.map { $0.microBatches == microBatches } ?? true,
+                         "\(microBatches) micro-batches for a reduction of \(reproduction?.microBatches ?? 0)")
             return accumulatedStep(L: L, ab: ab, batch: batch, time: time, index: index, microBatches: microBatches)
         }
 

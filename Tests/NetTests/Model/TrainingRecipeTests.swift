@@ -181,7 +181,25 @@ final class AccumulatedStepTests: XCTestCase {
     func testWarmAccumulatedStepsAllocateNoMoreThanPlainSteps() throws {
         let (L, ab, _) = clips()
         let trainer = try make()
-        func steps(_ k: Int) { for i in 0..<4 { _ = trainer.step(L: L, ab: ab, batch: 2 / k, time: 2, index: i, microBatches: k) } }
+        try assertWarmStepsAllocateNoMoreThanPlain("accumulated") { k in
+            for i in 0..<4 { _ = trainer.step(L: L, ab: ab, batch: 2 / k, time: 2, index: i, microBatches: k) }
+        }
+    }
+
+    /// As above, for `--reproducible`'s share-ordered steps (one process, K = 2)
+    /// against plain steps of another trainer.
+    func testWarmReproducibleStepsAllocateNoMoreThanPlainSteps() throws {
+        let (L, ab, _) = clips()
+        let plain = try make(), reproducible = try makeReproducible(microBatches: 2)
+        try assertWarmStepsAllocateNoMoreThanPlain("reproducible") { k in
+            let trainer = k == 1 ? plain : reproducible
+            for i in 0..<4 { _ = trainer.step(L: L, ab: ab, batch: 2 / k, time: 2, index: i, microBatches: k) }
+        }
+    }
+
+    /// `steps(1)` runs plain steps, `steps(2)` the kind tested; after two
+    /// warm-up rounds, three rounds of each are measured on the heap.
+    private func assertWarmStepsAllocateNoMoreThanPlain(_ kind: String, _ steps: (Int) -> Void) throws {
         for _ in 0..<2 { steps(1); steps(2) }
         var growth = [1: 0, 2: 0]
         for _ in 0..<3 {
@@ -191,6 +209,34 @@ final class AccumulatedStepTests: XCTestCase {
                 growth[k]! += try XCTUnwrap(HeapUsage.inUseBytes()) - before
             }
         }
-        XCTAssertLessThan(growth[2]!, growth[1]! + 256, "heap growth over 12 steps, plain and accumulated: \(growth)")
+        XCTAssertLessThan(growth[2]!, growth[1]! + 256, "heap growth over 12 steps, plain and \(kind): \(growth)")
+    }
+
+    private func makeReproducible(microBatches: Int) throws -> Pix2PixTrainer {
+        let trainer = try make()
+        trainer.reproduction = ShareOrderedReduction(generator: trainer.generator.parameters,
+                                                     discriminator: trainer.discriminator.parameters,
+                                                     ranks: 1, rank: 0, microBatches: microBatches, gather: nil)
+        return trainer
+    }
+
+    /// `--reproducible` in one process: D's gradient of two micro-batches is
+    /// exactly (g₀ + g₁) × ½ of each micro-batch's own reproducible step, and
+    /// D's loss the mean in Double. Adam's first moment after one step from 0
+    /// is β₁·0 + (1 − β₁)·g = g/2 exactly (β₁ = ½), so it shows the gradient.
+    func testReproducibleStepAddsMicroBatchGradientsInShareOrder() throws {
+        let (L, ab, each) = clips()
+        let both = try makeReproducible(microBatches: 2)
+        let losses = both.step(L: L, ab: ab, batch: 1, time: 2, microBatches: 2)
+        var gradients: [[Float]] = [], alone: [Float] = []
+        for (l, a) in each {
+            let share = try makeReproducible(microBatches: 1)
+            alone.append(share.step(L: l, ab: a, batch: 1, time: 2).discriminator)
+            gradients.append(share.discriminatorOptimizer.m.map { 2 * $0 })
+        }
+        let expected = zip(gradients[0], gradients[1]).map { g0, g1 in 0.5 * ((g0 + g1) * 0.5) }
+        XCTAssertNotEqual(gradients[0], gradients[1], "the clips tell the gradients apart")
+        XCTAssertEqual(Array(both.discriminatorOptimizer.m), expected)
+        XCTAssertEqual(losses.discriminator, Float((Double(alone[0]) + Double(alone[1])) * 0.5))
     }
 }
