@@ -2,9 +2,10 @@ import Foundation
 import Storage
 
 /// Encodes rgb24 frames with ffmpeg: a video (H.264 yuv420p by default, each
-/// frame at the timestamp it is given, and what `KeptStreams` keeps of the
-/// original: audio, subtitles, chapters, metadata), or one still image
-/// (format by extension, PNG for colorize's own outputs).
+/// frame at the timestamp it is given; what `KeptStreams` keeps of an
+/// original — audio, subtitles, chapters, metadata — is muxed in when the
+/// chunks are joined, `ChunkJoin`), or one still image (format by extension,
+/// PNG for colorize's own outputs).
 ///
 /// A video's frames reach ffmpeg with their timestamps as a live Matroska
 /// stream (`MatroskaPipe`), encoded at the original's time base and passed
@@ -35,8 +36,6 @@ public final class FrameWriter {
         /// x264/x265 speed preset (nil: the encoder's default, medium).
         public var preset: String?
         public var sampleAspectRatio = "1:1"
-        /// The original video whose other streams are kept, and how (nil: none).
-        public var streamsFrom: (path: String, kept: KeptStreams)?
 
         public init(timeBase: String, codec: String = "libx264", crf: Int = 18) {
             self.timeBase = timeBase
@@ -47,11 +46,8 @@ public final class FrameWriter {
 
     /// A video writer; frames go in with `write(_:nanoseconds:)`.
     public convenience init(video path: String, width: Int, height: Int, options: VideoOptions) throws {
-        // -copyts: the frames' times and the original's streams' times are both the original's own.
+        // -copyts: the frames' times are the original's own.
         var arguments = ["-nostdin", "-hide_banner", "-loglevel", "error", "-y", "-copyts", "-f", "matroska", "-i", "pipe:0"]
-        if let original = options.streamsFrom {
-            arguments += ["-i", "file:" + original.path, "-map", "0:v:0"] + original.kept.arguments
-        }
         arguments += ["-c:v", options.codec]
         if options.codec == "libx264" || options.codec == "libx265" {
             arguments += ["-crf", "\(options.crf)"]
