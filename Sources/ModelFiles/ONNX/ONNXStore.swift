@@ -63,12 +63,10 @@ final class ONNXStore: TensorStore {
         guard let tensor = initializers[source?.initializer ?? name] else {
             throw ModelFileError("\(path): no initializer \(name)")
         }
-        var all = [Float](repeating: 0, count: source?.half == nil ? values.count : 2 * values.count)
+        guard let source else { return try Self.floats(of: tensor, into: values, path: path) }
+        // An LSTM tensor is read whole (both directions' halves, ONNX's gate order) and then reordered.
+        var all = [Float](repeating: 0, count: source.half == nil ? values.count : 2 * values.count)
         try all.withUnsafeMutableBufferPointer { try Self.floats(of: tensor, into: $0, path: path) }
-        guard let source else {
-            _ = values.update(from: all)
-            return
-        }
         let part = source.half.map { all[($0 * values.count)..<(($0 + 1) * values.count)] } ?? all[...]
         part.withUnsafeBufferPointer { ONNXInterface.reorderGates($0, into: values, toONNX: false) }
     }
