@@ -81,6 +81,35 @@ final class ColorizerTests: XCTestCase {
         XCTAssertLessThanOrEqual(compare(outputs[0], try decodeImage(colorizeFixture("expected-lstm/frame-0.png"))).max, 1)
     }
 
+    /// A frame that needs another network input shape starts over: a landscape
+    /// 512×384 picture's LSTM state (4×3 positions) must not carry into a
+    /// portrait 384×512 one (3×4, as many positions, laid out the other way).
+    /// Two flat frames of one colour, so the detector finds no cut between them.
+    func testAnotherInputShapeResetsTheLSTM() throws {
+        let model = try ModelFile.load(colorizeFixture("tiny-lstm.safetensors"))
+        func flat(_ width: Int, _ height: Int) -> RGBImage {
+            RGBImage(width: width, height: height, pixels: [UInt8]((0..<(width * height)).flatMap { _ in [150, 110, 70] as [UInt8] }))
+        }
+        func portraitOutput(after frames: [RGBImage]) throws -> RGBImage {
+            let colorizer = Colorizer(model: model, batch: 1, renderSize: 512, fit: .pad)
+            var outputs: [RGBImage] = []
+            let emit: Colorizer.Emit = { f in
+                outputs.append(RGBImage(width: f.width, height: f.height,
+                                        pixels: Array(UnsafeBufferPointer(start: f.rgb, count: f.width * f.height * 3))))
+            }
+            for f in frames { try f.pixels.withUnsafeBufferPointer { try colorizer.push(rgb: $0.baseAddress!, width: f.width, height: f.height, emit: emit) } }
+            try colorizer.finish(emit: emit)
+            XCTAssertEqual(colorizer.cuts, 0)
+            return try XCTUnwrap(outputs.last)
+        }
+        let alone = try portraitOutput(after: [flat(384, 512)])
+        let afterLandscape = try portraitOutput(after: [flat(512, 384), flat(384, 512)])
+        XCTAssertEqual(compare(afterLandscape, alone).max, 0)
+        // The state does colour this frame: after another portrait frame (same shape, no reset) it differs.
+        let afterPortrait = try portraitOutput(after: [flat(384, 512), flat(384, 512)])
+        XCTAssertGreaterThan(compare(afterPortrait, alone).max, 0)
+    }
+
     /// Colorize resets the LSTM at every cut prep finds, jump cuts between
     /// similar shots too (the block rule): with the histogram rule alone it
     /// would miss the two jump cuts of the labelled clip.

@@ -54,6 +54,8 @@ public final class Colorizer {
     private var pool: [FrameSlot] = []
     private var chunk: [FrameSlot] = []
     private var held: FrameSlot?
+    /// The network input size of the last frame moved into a chunk.
+    private var lastShape: (width: Int, height: Int)?
     private let scorer: CutScorer
     private var tracker: CutTracker
     /// The frames that start a shot, when a plan gives them (nil: detected here).
@@ -138,11 +140,13 @@ public final class Colorizer {
     /// reset) when the tracker found a cut before it.
     private func settleHeld(cutBefore: Bool, emit: Emit) throws {
         guard let frame = held else { return }
-        // Images of another size may need another network input size: one call holds one.
-        if let first = chunk.first?.geometry, let next = frame.geometry,
-           (first.width, first.height) != (next.width, next.height) {
+        // Another network input size is another picture: one call holds one size, and
+        // the LSTM state of one layout of bottleneck positions means nothing in another.
+        if let last = lastShape, let next = frame.geometry, (last.width, last.height) != (next.width, next.height) {
             try flush(emit: emit)
+            stream.reset()
         }
+        lastShape = frame.geometry.map { ($0.width, $0.height) }
         if cutBefore {
             cutFrames.append(frame.index)
             try flush(emit: emit)
