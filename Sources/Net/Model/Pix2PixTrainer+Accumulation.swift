@@ -112,7 +112,6 @@ extension Pix2PixTrainer {
             reproduction?.takeGeneratorGradients(k)
             reproduction?.keepGeneratorLosses(k, gan: ganLoss, l1: l1Loss)
         }
-        G.gradientsFinal = bucketStarts
         statistics.finish(microBatches: K, adversarial: adversarial)
         let mean = 1 / Double(K)
         var losses = StepLosses(discriminator: Float(lossD * mean), generatorGAN: Float(lossGAN * mean),
