@@ -117,7 +117,7 @@ struct ColorizeCommand: LoggedCommand, BatchNormStatisticsOption {
         }
         let loaded = try ModelFile.load(path)
         loaded.generator.evaluationStatistics = try batchNormStatistics()
-        let parts = output + ".parts"
+        let parts = ColorizeJob.workFolder(for: output)
         let s = try stoppable("colorize", kept: { "\(output) was not written"
             + (FileManager.default.fileExists(atPath: parts) ? "; the finished chunks in \(parts) are kept: the same command with --resume continues" : "") }) {
             try ColorizeJob(model: loaded, options: options, team: team).run(input: input, output: output)

@@ -149,8 +149,7 @@ struct ChunkedColorize {
         let chunk = plan.chunks[k]
         let reader = try FrameReader(.file(input), width: info.width, height: info.height, timestamps: true, seek: seek)
         defer { reader.cancel() }
-        var o = FrameWriter.VideoOptions(timeBase: info.timeBase, codec: options.codec, crf: options.crf)
-        o.preset = options.preset
+        var o = options.video(timeBase: info.timeBase)
         o.sampleAspectRatio = info.sampleAspectRatio
         let writer = try FrameWriter(video: folder.chunkPath(k), width: info.width, height: info.height, options: o)
         let colorizer = Colorizer(model: model, batch: options.batch, renderSize: options.renderSize, fit: options.fit,

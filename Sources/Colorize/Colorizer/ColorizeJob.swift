@@ -56,6 +56,13 @@ public struct ColorizeJob {
             return (Int((value * Double(den)).rounded()), den)
         }
 
+        /// The encoder's settings for a video output at `timeBase` (`--codec`, `--crf`, `--preset`).
+        func video(timeBase: String) -> FrameWriter.VideoOptions {
+            var o = FrameWriter.VideoOptions(timeBase: timeBase, codec: codec, crf: crf)
+            o.preset = preset
+            return o
+        }
+
         /// One-line errors for options no encoder or network call can use, before any work.
         public func validate() throws {
             // The cap keeps a typo from becoming a failed multi-terabyte allocation (a trap, not an error).
@@ -128,9 +135,7 @@ public struct ColorizeJob {
         }
 
         if case let .video(path) = target {
-            var check = FrameWriter.VideoOptions(timeBase: "1/25", codec: options.codec, crf: options.crf)
-            check.preset = options.preset
-            try FrameWriter.checkVideoOutput(path, options: check)
+            try FrameWriter.checkVideoOutput(path, options: options.video(timeBase: "1/25"))
         }
         if case .video = source, case let .video(path) = target {
             let kept = KeptStreams(of: files[0].info, original: files[0].path, output: path)
@@ -208,6 +213,10 @@ public struct ColorizeJob {
         return summary
     }
 
+    /// Where a video colourised into a video keeps its finished chunks until
+    /// they are joined (`ChunkFolder`): what a stopped run tells the user is kept.
+    public static func workFolder(for output: String) -> String { ChunkFolder(output: output).path }
+
     /// An error while a stop signal is pending, reported as the signal:
     /// Ctrl-C reaches ffmpeg too, whose failure would otherwise be reported instead.
     static func stopFirst(_ error: Error) -> Error {
@@ -277,9 +286,8 @@ public struct ColorizeJob {
             case let .video(path):
                 if video == nil {
                     let rate = options.imageRate ?? (25, 1)
-                    var o = FrameWriter.VideoOptions(timeBase: "\(rate.den)/\(rate.num)", codec: options.codec, crf: options.crf)
-                    o.preset = options.preset
-                    video = try FrameWriter(video: path, width: frame.width, height: frame.height, options: o)
+                    video = try FrameWriter(video: path, width: frame.width, height: frame.height,
+                                            options: options.video(timeBase: "\(rate.den)/\(rate.num)"))
                 }
                 guard let video, video.width == frame.width, video.height == frame.height else {
                     throw MediaError("frame \(frame.index) is \(frame.width)×\(frame.height) but the video is "
