@@ -112,6 +112,28 @@ final class CIELABTests: XCTestCase {
         XCTAssertLessThan(off, 3 * n / 1000, "codes off by one")
     }
 
+    /// A frame is converted a block of pixels at a time; each pixel's codes must
+    /// not depend on where the blocks fall: a frame of 2.5 blocks (two whole, a
+    /// part) gives every pixel the codes it gets converted alone.
+    func testBlocksGiveEachPixelItsOwnCodes() {
+        let n = 2 * Lab8Converter.block + Lab8Converter.block / 2
+        var state: UInt64 = 0x2545_F491_4F6C_DD1D
+        var rgb = [UInt8](repeating: 0, count: 3 * n)
+        for i in 0..<(3 * n) {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            rgb[i] = UInt8(truncatingIfNeeded: state >> 56)
+        }
+        let converter = Lab8Converter()
+        var whole = [UInt8](repeating: 0, count: 3 * n)
+        converter.convert(rgb: rgb, pixels: n, lab: &whole)
+        var alone = [UInt8](repeating: 0, count: 3)
+        for i in 0..<n {
+            converter.convert(rgb: Array(rgb[(3 * i)..<(3 * i + 3)]), pixels: 1, lab: &alone)
+            XCTAssertEqual([whole[i], whole[n + i], whole[2 * n + i]], alone, "pixel \(i)")
+            if [whole[i], whole[n + i], whole[2 * n + i]] != alone { return }
+        }
+    }
+
     /// lab8 → sRGB 8-bit against skimage's lab2rgb (clipping and the clamped f(Z) included).
     func testInverseEqualsSkimageLab2rgb() {
         let f = Self.fixture
