@@ -79,4 +79,43 @@ final class ImageKernelTests: XCTestCase {
         }
         XCTAssertLessThan(Double(differing) / Double(3 * l.count), 1e-3)
     }
+
+    /// The table lookup gives exactly the code the thresholds define: at every
+    /// threshold and the floats either side of it, at every bin edge and the
+    /// float below it, outside [0, 1], at NaN and the infinities, and at random values.
+    func testLabToRGBCodesAreTheThresholds() {
+        var values: [Float] = [0, -0, 1, -1, 2, .nan, .infinity, -.infinity, .leastNonzeroMagnitude, Float(1).nextDown]
+        for k in 1...255 {
+            let t = LabToRGB8.thresholds[k]
+            values += [t, t.nextUp, t.nextDown]
+        }
+        for i in 0...LabToRGB8.bins {
+            let edge = Float(i) / Float(LabToRGB8.bins)
+            values += [edge, edge.nextDown, edge.nextUp]
+        }
+        var state: UInt32 = 5
+        for _ in 0..<200_000 {
+            state = state &* 1_664_525 &+ 1_013_904_223
+            values.append(-0.1 + 1.2 * Float(state >> 8) / Float(1 << 24))
+        }
+        LabToRGB8.table.withUnsafeBufferPointer { table in
+            for c in values {
+                XCTAssertEqual(LabToRGB8.code(c, table.baseAddress!), LabToRGB8.referenceCode(c), "linear value \(c)")
+            }
+        }
+    }
+
+    /// The premise of the one comparison a code takes: no bin reaches the
+    /// threshold after its next one, and each starts at its lower edge's code.
+    func testLabToRGBBinsHoldOneThresholdAtMost() {
+        let bins = LabToRGB8.bins, th = LabToRGB8.thresholds
+        for i in 0..<bins {
+            let bin = LabToRGB8.table[i], start = Int(bin.code)
+            let low = Float(i) / Float(bins), high = Float(i + 1) / Float(bins)
+            XCTAssertEqual(UInt8(start), LabToRGB8.referenceCode(low), "bin \(i)")
+            XCTAssertEqual(bin.next, th[start + 1], "bin \(i)")
+            if start + 2 <= 256 { XCTAssertGreaterThanOrEqual(th[start + 2], high, "bin \(i)") }
+        }
+        XCTAssertEqual(LabToRGB8.table[bins].code, 255)
+    }
 }

@@ -7,8 +7,11 @@ import Foundation
 /// The gamma curve and the rounding are one step: `thresholds[k]` is the
 /// linear value at which the 8-bit code reaches k (the inverse gamma of
 /// (k − ½)/255), so a code is found exactly by comparing against thresholds.
-/// A 4096-bin table gives the starting code, and at most one or two
-/// comparisons finish it (the curve never climbs more than ~0.8 codes a bin).
+/// The linear range is cut into 4096 bins; the curve never climbs more than
+/// ~0.8 codes a bin, so a bin holds at most one threshold, and a code is its
+/// bin's starting code plus one comparison with the bin's next threshold:
+/// no loop and no branch per value (`binsHoldOneThresholdAtMost` in the tests
+/// checks the premise on the tables themselves).
 public enum LabToRGB8 {
     static let bins = 4096
     /// thresholds[k] for k = 0…256 (thresholds[0] = −∞, thresholds[256] = +∞).
@@ -22,16 +25,25 @@ public enum LabToRGB8 {
         }
         return t
     }()
-    /// The code at the lower edge of each bin of linear values [i/bins, (i+1)/bins).
-    static let binStart: [UInt8] = {
-        var codes = [UInt8](repeating: 0, count: bins)
+
+    /// One bin of linear values [i/bins, (i+1)/bins): the code at its lower
+    /// edge and the threshold of the code after it.
+    struct Bin {
+        var next: Float
+        var code: Int32
+    }
+
+    /// `bins + 1` entries: the last is the bin of exactly 1.0 (code 255).
+    static let table: [Bin] = {
+        var table: [Bin] = []
+        table.reserveCapacity(bins + 1)
         var code = 0
-        for i in 0..<bins {
+        for i in 0...bins {
             let low = Float(i) / Float(bins)
             while code < 255 && low >= thresholds[code + 1] { code += 1 }
-            codes[i] = UInt8(code)
+            table.append(Bin(next: thresholds[code + 1], code: Int32(code)))
         }
-        return codes
+        return table
     }()
     static let matrix: [Float] = CIELAB.rgbFromXYZ.flatMap { $0.map(Float.init) }
 
@@ -55,13 +67,12 @@ public enum LabToRGB8 {
             gs[p] = m3 * x + m4 * y + m5 * z
             bs[p] = m6 * x + m7 * y + m8 * z
         }
-        thresholds.withUnsafeBufferPointer { th in
-            binStart.withUnsafeBufferPointer { start in
-                for p in 0..<count {
-                    rgb[3 * p] = code(rs[p], th, start)
-                    rgb[3 * p + 1] = code(gs[p], th, start)
-                    rgb[3 * p + 2] = code(bs[p], th, start)
-                }
+        table.withUnsafeBufferPointer { table in
+            let t = table.baseAddress!
+            for p in 0..<count {
+                rgb[3 * p] = code(rs[p], t)
+                rgb[3 * p + 1] = code(gs[p], t)
+                rgb[3 * p + 2] = code(bs[p], t)
             }
         }
     }
@@ -79,12 +90,19 @@ public enum LabToRGB8 {
         t > 0.2068966 ? t * t * t : (t - 16.0 / 116.0) / 7.787
     }
 
+    /// The 8-bit code of linear value `c`: 0 at or below 0 (and for NaN), 255 at or above 1.
     @inline(__always)
-    static func code(_ c: Float, _ th: UnsafeBufferPointer<Float>, _ start: UnsafeBufferPointer<UInt8>) -> UInt8 {
+    static func code(_ c: Float, _ table: UnsafePointer<Bin>) -> UInt8 {
+        let x = c > 0 ? (c < 1 ? c : 1) : 0
+        let bin = table[Int(x * Float(bins))]
+        return UInt8(truncatingIfNeeded: bin.code &+ (x >= bin.next ? 1 : 0))
+    }
+
+    /// `code` as the thresholds define it, by searching them (for tests).
+    static func referenceCode(_ c: Float) -> UInt8 {
         guard c > 0 else { return 0 }
-        guard c < 1 else { return 255 }
-        var k = Int(start[min(Int(c * Float(bins)), bins - 1)])
-        while c >= th[k + 1] { k += 1 }
+        var k = 0
+        while k < 255 && c >= thresholds[k + 1] { k += 1 }
         return UInt8(k)
     }
 }
