@@ -118,4 +118,21 @@ final class ImageKernelTests: XCTestCase {
         }
         XCTAssertEqual(LabToRGB8.table[bins].code, 255)
     }
+
+    /// Grey pixels take their L* from a table, colour ones compute it: both
+    /// give the float the general per-pixel arithmetic gives, bit for bit.
+    func testGreyLightnessIsTheGeneralPathsFloat() {
+        var rgb: [UInt8] = []
+        for v in 0..<256 { rgb += [UInt8(v), UInt8(v), UInt8(v), UInt8(v), UInt8(255 - v), UInt8(v)] }
+        let n = rgb.count / 3
+        var l = [Float](repeating: 0, count: n)
+        LightnessPlane.compute(rgb: rgb, pixels: n, into: &l)
+        LightnessPlane.tables.withUnsafeBufferPointer { t in
+            for p in 0..<n {
+                let y = t[Int(rgb[3 * p])] + t[256 + Int(rgb[3 * p + 1])] + t[512 + Int(rgb[3 * p + 2])]
+                let general = 116 * LightnessPlane.f(y) - 16
+                XCTAssertEqual(l[p].bitPattern, general.bitPattern, "pixel \(rgb[3 * p]), \(rgb[3 * p + 1]), \(rgb[3 * p + 2])")
+            }
+        }
+    }
 }

@@ -6,7 +6,9 @@
 /// Speed (a 768×576 frame is 442k pixels, 20+ times a second): Y is three
 /// lookups in 256-entry tables, and the cube root is an exponent bit trick
 /// refined by two Newton steps (relative error ~1e-7, far below what 8-bit
-/// output can show).
+/// output can show). A grey pixel (r = g = b: all of a black-and-white film)
+/// takes its L* from a 256-entry table of the same arithmetic instead, so it
+/// costs one lookup and gives the very same float.
 public enum LightnessPlane {
     /// `tables[k*256 + v]` = linearise(v) · M[1][k] (Y's white is 1).
     static let tables: [Float] = {
@@ -18,15 +20,29 @@ public enum LightnessPlane {
         return t
     }()
 
+    /// `grey[v]`: L* of the pixel (v, v, v), computed as `lightness` computes it.
+    static let grey: [Float] = tables.withUnsafeBufferPointer { t in
+        (0..<256).map { lightness(UInt8($0), UInt8($0), UInt8($0), t.baseAddress!) }
+    }
+
     /// Writes `pixels` L* values (0…100) for the rgb24 pixels at `rgb`.
     public static func compute(rgb: UnsafePointer<UInt8>, pixels: Int, into l: UnsafeMutablePointer<Float>) {
         tables.withUnsafeBufferPointer { t in
-            let t0 = t.baseAddress!, t1 = t0 + 256, t2 = t0 + 512
-            for p in 0..<pixels {
-                let y = t0[Int(rgb[3 * p])] + t1[Int(rgb[3 * p + 1])] + t2[Int(rgb[3 * p + 2])]
-                l[p] = 116 * f(y) - 16
+            grey.withUnsafeBufferPointer { grey in
+                let t = t.baseAddress!, grey = grey.baseAddress!
+                for p in 0..<pixels {
+                    let r = rgb[3 * p], g = rgb[3 * p + 1], b = rgb[3 * p + 2]
+                    l[p] = r == g && g == b ? grey[Int(r)] : lightness(r, g, b, t)
+                }
             }
         }
+    }
+
+    /// L* of one pixel: Y from the three tables (at `t`), then `116·f(Y) − 16`.
+    @inline(__always)
+    static func lightness(_ r: UInt8, _ g: UInt8, _ b: UInt8, _ t: UnsafePointer<Float>) -> Float {
+        let y = t[Int(r)] + t[256 + Int(g)] + t[512 + Int(b)]
+        return 116 * f(y) - 16
     }
 
     /// CIELAB's f(t) for t ≥ 0.
