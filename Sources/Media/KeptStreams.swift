@@ -4,7 +4,8 @@
 /// that reads the original as its input 1 (`FrameWriter`). Each stream is
 /// copied as it is where the output's container can hold it, else converted
 /// where it can be (audio to AAC, text subtitles to the container's text
-/// format), else left out with one line that says so (`left`).
+/// format); a stream it can do neither with is named in `left`, which
+/// colorize reports as its error before any work.
 public struct KeptStreams: Equatable, Sendable {
     public var arguments: [String]
     /// One line naming what the container cannot hold, nil when all is kept.
@@ -43,8 +44,7 @@ public struct KeptStreams: Equatable, Sendable {
         if !dropped.isEmpty {
             let codecs = dropped.map(\.codec).joined(separator: ", ")
             let streams = dropped.count == 1 ? "its subtitle stream" : "its \(dropped.count) subtitle streams"
-            left = "\(original): \(streams) (\(codecs)) cannot be kept in a .\(ext) file and \(dropped.count == 1 ? "is" : "are") left out"
-                + " (an .mkv output keeps every kind)"
+            left = "\(original): \(streams) (\(codecs)) cannot be kept in a .\(ext) file; write an .mkv, which keeps every kind"
         }
     }
 

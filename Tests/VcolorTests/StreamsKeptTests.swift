@@ -85,7 +85,8 @@ final class StreamsKeptTests: XCTestCase {
     /// title, in MP4 (mov_text) and in Matroska (SubRip): every output keeps
     /// the cues' text, the track's language, the chapters and the title, each
     /// container holding the subtitles its own way. A container that cannot
-    /// hold them (AVI) gets the rest and one line on stderr that says so.
+    /// hold them (AVI) is refused before any work: one line that says so, a
+    /// failed exit, and no output file.
     func testSubtitlesChaptersAndMetadataAreKept() throws {
         let dir = try makeScratchDirectory()
         let srt = dir + "/subs.srt", chapters = dir + "/chapters.txt"
@@ -125,11 +126,12 @@ final class StreamsKeptTests: XCTestCase {
         }
         let out = dir + "/no-room.avi"
         let r = try colorize(dir + "/in.mkv", out)
-        XCTAssertEqual(r.status, 0, r.stderr)
-        let said = r.stderrLines.filter { $0.contains("subtitle") }
-        XCTAssertEqual(said.count, 1, r.stderr)
-        XCTAssertTrue(said.first?.contains("subrip") == true && said.first?.contains(".avi") == true, r.stderr)
-        XCTAssertEqual(try probe(out, ["-show_entries", "stream=codec_type"])["streams"]?.count, 1, "the video alone")
+        XCTAssertNotEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.stderrLines.count, 1, r.stderr)
+        XCTAssertTrue(r.stderr.contains("subrip") && r.stderr.contains(".avi") && r.stderr.contains(".mkv"), r.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out), "nothing written")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.contains("no-room") }, [],
+                       "no temporary or chunk folder left either")
     }
 
     // MARK: - Helpers

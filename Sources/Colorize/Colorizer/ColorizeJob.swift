@@ -33,8 +33,8 @@ public struct ColorizeJob {
         public var renderSize: Int?
         /// How a frame becomes that picture (docs/colorize.md §Render size).
         public var fit = RenderFit.pad
-        /// Where a line about the input that does not stop the job goes (a
-        /// stream the output cannot hold): stderr, as a warning.
+        /// Where a line about the input that does not stop the job goes
+        /// (ffmpeg's complaints about a damaged input): stderr, as a warning.
         public var warn: @Sendable (String) -> Void = { Logger(label: "colorize").warning("\($0)") }
         public init() {}
 
@@ -139,7 +139,8 @@ public struct ColorizeJob {
         }
         if case .video = source, case let .video(path) = target {
             let kept = KeptStreams(of: files[0].info, original: files[0].path, output: path)
-            if let left = kept.left, team.rank == 0 { options.warn(left) }
+            // Refused before any work: an output that silently lacks a stream looks complete and is not.
+            if let left = kept.left { throw MediaError(left) }
             try Sink.checkParent(of: path)
             let outcome: ChunkedColorize.Outcome
             do {
