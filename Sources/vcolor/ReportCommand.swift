@@ -10,7 +10,9 @@ struct ReportCommand: LoggedCommand {
         discussion: """
             For every RUN (a train --run directory): loss_D, loss_G and its GAN and L1 parts \
             (smoothed, raw faint), validation L1 and PSNR, throughput and the all-reduce share \
-            against step, runs overlaid; the newest sample strip. With --eval (the output of \
+            against step, runs overlaid; each run's compute time per rank (fastest to slowest \
+            rank, and the median) and the ranks that were the slowest most often, to find a \
+            straggler; the newest sample strip. With --eval (the output of \
             vcolor eval --json): the table of models, grey and truth with the best value of each \
             column marked, and flicker and CDC per sequence. The page has no script and loads \
             nothing: open it anywhere, or mail it.

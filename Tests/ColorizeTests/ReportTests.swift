@@ -36,7 +36,7 @@ final class ReportTests: XCTestCase {
         log.reserveCapacity(100_000 * 150)
         for step in 1...100_000 {
             let v = Double(step % 997) / 997
-            log += #"{"event":"step","step":\#(step),"loss_d":\#(0.5 + v),"loss_g":\#(10 - v),"loss_g_gan":\#(1 + v),"loss_g_l1":\#(0.1 * v),"step_s":1,"allreduce_s":\#(v),"frames_per_s":\#(60 + v)}"# + "\n"
+            log += #"{"event":"step","step":\#(step),"loss_d":\#(0.5 + v),"loss_g":\#(10 - v),"loss_g_gan":\#(1 + v),"loss_g_l1":\#(0.1 * v),"step_s":1,"allreduce_s":\#(v),"frames_per_s":\#(60 + v),"rank_compute_s":[\#(0.5 + v),0.5,\#(0.5 - v / 4)]}"# + "\n"
             if step % 500 == 0 { log += #"{"event":"validation","step":\#(step),"val_l1":0.1,"val_psnr":\#(20 + v)}"# + "\n" }
         }
         var run = RunHistory(path: "runs/long", name: "long")
@@ -47,11 +47,16 @@ final class ReportTests: XCTestCase {
         let page = ReportPage(runs: [run], eval: nil).html()
         XCTAssertLessThan(page.utf8.count, 400_000, "page of \(page.utf8.count) bytes")
         let paths = page.components(separatedBy: "<path class=\"data").dropFirst()
-        XCTAssertEqual(paths.count, 14)
+        XCTAssertEqual(paths.count, 15, "14 training curves and the median rank's compute time")
         for path in paths {
             let d = path.components(separatedBy: " d=\"")[1].prefix { $0 != "\"" }
             XCTAssertLessThanOrEqual(d.filter { $0 == "L" }.count + 1, ReportPage.maxPoints)
         }
+        // The band: both ends, at most maxPoints points each.
+        let band = try XCTUnwrap(page.components(separatedBy: "<path class=\"band\"").dropFirst().first)
+        let d = band.components(separatedBy: " d=\"")[1].prefix { $0 != "\"" }
+        XCTAssertLessThanOrEqual(d.filter { $0 == "L" }.count + 1, 2 * ReportPage.maxPoints)
+        XCTAssertTrue(d.hasSuffix("Z"))
     }
 
     func testReadsTheTrainersLinesAndCountsUnreadableOnes() throws {
@@ -80,6 +85,79 @@ final class ReportTests: XCTestCase {
 
         XCTAssertThrowsError(try RunHistory.load(run + "/nothing")) { XCTAssertTrue("\($0)".contains("no such run directory"), "\($0)") }
         XCTAssertThrowsError(try RunHistory.load(run + "/..")) { XCTAssertTrue("\($0)".contains("no metrics.jsonl"), "\($0)") }
+    }
+
+    /// `rank_compute_s` (seconds by rank) becomes the band from the fastest to
+    /// the slowest rank, the median rank's line, and per step the slowest rank
+    /// and its excess over the median; a resumed step replaces the older one.
+    /// A malformed array drops only the step's rank numbers.
+    func testPerRankComputeTimesGiveTheBandTheMedianAndTheSlowestRank() throws {
+        func step(_ n: Int, _ ranks: String) -> String {
+            #"{"event":"step","step":\#(n),"loss_d":1,"loss_g":1,"loss_g_gan":1,"loss_g_l1":1,"rank_compute_s":\#(ranks)}"#
+        }
+        let log = [step(1, "[1,2,4,3]"), step(2, "[ 2 , 1.5e0 ,1 ]"), step(3, "[3,3,1,2]"), step(4, "[0.5,0.5,1,2]"),
+                   step(3, "[1,6,1,2]"),   // resumed from step 2: replaces steps 3 and 4
+                   step(4, "[1,]"), step(5, "[1 2]"), step(6, "[1,\"x\"]"), step(7, "[]"), step(8, "[1e999,1]"),
+                   step(9, "[2]")].joined(separator: "\n") + "\n"
+        var run = RunHistory(path: "runs/ranks", name: "ranks")
+        Array(log.utf8).withUnsafeBufferPointer { run.read(jsonLines: $0) }
+        XCTAssertEqual(run.skippedLines, 0)
+        XCTAssertEqual(run.lossD.x, [1, 2, 3, 4, 5, 6, 7, 8, 9])
+        XCTAssertEqual(run.rankCompute.low, Series(x: [1, 2, 3, 9], y: [1, 1, 1, 2]))
+        XCTAssertEqual(run.rankCompute.high, Series(x: [1, 2, 3, 9], y: [4, 2, 6, 2]))
+        XCTAssertEqual(run.rankComputeMedian, Series(x: [1, 2, 3, 9], y: [2.5, 1.5, 1.5, 2]))
+        // One rank has no slowest.
+        XCTAssertEqual(run.slowestRank, Series(x: [1, 2, 3], y: [2, 0, 1]))
+        XCTAssertEqual(run.slowestExcess.x, [1, 2, 3])
+        for (a, b) in zip(run.slowestExcess.y, [0.6, 1.0 / 3, 3] as [Double]) { XCTAssertEqual(a, b, accuracy: 1e-12) }
+        // Ties go to the first rank, as the trainer's slowest_rank.
+        var tie = RunHistory(path: "t", name: "t")
+        Array((step(1, "[1,3,3]") + "\n").utf8).withUnsafeBufferPointer { tie.read(jsonLines: $0) }
+        XCTAssertEqual(tie.slowestRank.y, [1])
+    }
+
+    /// The ranks that were the slowest most often, with their median excess,
+    /// in the table under the compute-time chart; a log without per-rank
+    /// times has no ranks section.
+    func testTheRanksSectionNamesTheSlowestMostOften() throws {
+        var lines: [String] = []
+        for n in 1...20 {
+            // Rank 3 is the slowest in 14 steps (by 50 % over the median, then 100 %), rank 0 in 6.
+            let ranks = n <= 6 ? "[2,1,1,1]" : n <= 13 ? "[1,1,1,1.5]" : "[1,1,1,2]"
+            lines.append(#"{"event":"step","step":\#(n),"loss_d":1,"loss_g":1,"loss_g_gan":1,"loss_g_l1":1,"rank_compute_s":\#(ranks)}"#)
+        }
+        var run = RunHistory(path: "runs/r", name: "r")
+        Array((lines.joined(separator: "\n") + "\n").utf8).withUnsafeBufferPointer { run.read(jsonLines: $0) }
+        XCTAssertEqual(RankSection.stragglers(run), [.init(rank: 3, steps: 14, of: 20, medianExcess: 0.75),
+                                                     .init(rank: 0, steps: 6, of: 20, medianExcess: 1)])
+        let html = ReportPage(runs: [run], eval: nil).html()
+        XCTAssertTrue(html.contains("<h2>Ranks</h2>"))
+        XCTAssertTrue(html.contains("<svg class=\"chart\" id=\"rank-compute\""))
+        let rows = try XCTUnwrap(html.components(separatedBy: "<table class=\"eval ranks\">").dropFirst().first)
+            .components(separatedBy: "</tbody>")[0].components(separatedBy: "<tr>").dropFirst(2)
+        XCTAssertEqual(Array(rows), ["<td class=\"name\">r</td><td>3</td><td>14 of 20 (70 %)</td><td>+75 %</td></tr>",
+                                     "<td class=\"name\">r</td><td>0</td><td>6 of 20 (30 %)</td><td>+100 %</td></tr>"])
+
+        var old = RunHistory(path: "runs/old", name: "old")
+        old.lossD = Series(x: [1, 2], y: [0.7, 0.6])
+        XCTAssertFalse(ReportPage(runs: [old], eval: nil).html().contains("<h2>Ranks</h2>"))
+    }
+
+    /// The band keeps every stretch's lowest low and highest high, and spans the run.
+    func testBandDownsamplingKeepsTheWholeRange() {
+        var band = Band()
+        for i in 0..<10_000 { band.append(Double(i + 1), low: 1, high: 2) }
+        band.append(5_000, low: 1, high: 50)   // a resumed step 5000 replaces 5000…10000
+        for i in 5_000..<10_000 { band.append(Double(i + 1), low: i == 7_777 ? -3 : 1, high: 2) }
+        let d = band.downsampled(maxPoints: 100)
+        XCTAssertLessThanOrEqual(d.count, 100)
+        XCTAssertEqual(d.low.x, d.high.x)
+        XCTAssertEqual(d.low.x.first, 1)
+        XCTAssertEqual(d.low.x.last, 10_000)
+        XCTAssertEqual(d.high.y.max(), 50)
+        XCTAssertEqual(d.low.y.min(), -3)
+        XCTAssertEqual(d.low.x, d.low.x.sorted())
+        XCTAssertEqual(Band().downsampled(maxPoints: 100), Band())
     }
 
     /// A run resumed from its step-2 checkpoint after dying at step 4 logs
@@ -151,7 +229,7 @@ final class ReportTests: XCTestCase {
         try FileManager.default.createDirectory(atPath: run + "/samples", withIntermediateDirectories: true)
         var log = ""
         for step in 1...40 {
-            log += #"{"allreduce_s":0.01,"event":"step","frames_per_s":\#(20 + step % 3),"loss_d":\#(0.7 - Double(step) * 0.005),"loss_g":\#(20 - Double(step) * 0.3),"loss_g_gan":0.9,"loss_g_l1":\#(0.19 - Double(step) * 0.003),"step":\#(step),"step_s":0.5}"# + "\n"
+            log += #"{"allreduce_s":0.01,"event":"step","frames_per_s":\#(20 + step % 3),"loss_d":\#(0.7 - Double(step) * 0.005),"loss_g":\#(20 - Double(step) * 0.3),"loss_g_gan":0.9,"loss_g_l1":\#(0.19 - Double(step) * 0.003),"rank_compute_s":[0.4,\#(0.4 + Double(step % 5) * 0.01)],"step":\#(step),"step_s":0.5}"# + "\n"
             if step % 10 == 0 { log += #"{"event":"validation","step":\#(step),"val_l1":\#(0.2 - Double(step) * 0.002),"val_psnr":\#(15 + Double(step) * 0.1)}"# + "\n" }
         }
         try log.write(toFile: run + "/metrics.jsonl", atomically: true, encoding: .utf8)
@@ -165,11 +243,15 @@ final class ReportTests: XCTestCase {
         try Report.write(runs: [run], eval: evalPath, to: page)
 
         let dom = try Self.dumpDOM(chromium, page, profile: dir + "/chromium-profile")
-        XCTAssertEqual(dom.components(separatedBy: "<svg class=\"chart\"").count - 1, 10, "8 training charts, 2 per-sequence charts")
+        XCTAssertEqual(dom.components(separatedBy: "<svg class=\"chart\"").count - 1, 11, "8 training charts, compute time per rank, 2 per-sequence charts")
         // Every drawn curve has a path of at least two points.
         let paths = try NSRegularExpression(pattern: #"<path class="data[^"]*" stroke="[^"]+" d="M[0-9.]+,[0-9.]+(L[0-9.]+,[0-9.]+)+""#)
             .numberOfMatches(in: dom, range: NSRange(dom.startIndex..., in: dom))
-        XCTAssertEqual(paths, 14, "raw and smoothed curves of 4 losses, throughput and all-reduce share; 2 validation curves")
+        XCTAssertEqual(paths, 15, "raw and smoothed curves of 4 losses, throughput and all-reduce share; 2 validation curves; the median rank")
+        let bands = try NSRegularExpression(pattern: #"<path class="band" fill="[^"]+" d="M[0-9.]+,[0-9.]+(L[0-9.]+,[0-9.]+)+Z""#)
+            .numberOfMatches(in: dom, range: NSRange(dom.startIndex..., in: dom))
+        XCTAssertEqual(bands, 1, "the band from the fastest to the slowest rank")
+        XCTAssertTrue(dom.contains("<td class=\"name\">tiny-run</td><td>1</td>"), "rank 1 named the slowest")
         XCTAssertGreaterThanOrEqual(dom.components(separatedBy: "<circle class=\"data\"").count - 1, 8, "validation points")
         XCTAssertGreaterThanOrEqual(dom.components(separatedBy: "<rect class=\"data\"").count - 1, 10, "per-sequence bars")
         XCTAssertTrue(dom.contains("<table class=\"eval\">"), dom)

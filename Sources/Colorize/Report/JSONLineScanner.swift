@@ -44,17 +44,48 @@ struct JSONLineScanner {
 
     /// The number after top-level `"key":`, nil when absent or not a finite number.
     func number(_ key: MetricsLog.Key) -> Double? {
-        guard let start = valueStart(key) else { return nil }
+        valueStart(key).flatMap { number(at: $0)?.value }
+    }
+
+    /// The numbers of the array after top-level `"key":` (a rank's value per
+    /// rank) into `values`, which is emptied first and keeps its storage from
+    /// line to line; false when absent, or not an array of finite numbers.
+    func numbers(_ key: MetricsLog.Key, into values: inout [Double]) -> Bool {
+        values.removeAll(keepingCapacity: true)
+        guard let open = valueStart(key), open < bytes.count, bytes[open] == UInt8(ascii: "[") else { return false }
+        var i = skipSpaces(open + 1)
+        if i < bytes.count, bytes[i] == UInt8(ascii: "]") { return true }
+        while i < bytes.count {
+            guard let (value, end) = number(at: i) else { return false }
+            values.append(value)
+            i = skipSpaces(end)
+            guard i < bytes.count else { return false }
+            if bytes[i] == UInt8(ascii: "]") { return true }
+            guard bytes[i] == UInt8(ascii: ",") else { return false }
+            i = skipSpaces(i + 1)
+        }
+        return false
+    }
+
+    /// The finite number whose text starts at `start`, and where its text ends.
+    private func number(at start: Int) -> (value: Double, end: Int)? {
         var end = start
         while end < bytes.count, Self.isNumberByte(bytes[end]) { end += 1 }
         guard end > start, end - start < 64 else { return nil }
-        var text = [CChar](repeating: 0, count: end - start + 1)
-        for k in start..<end { text[k - start] = CChar(bitPattern: bytes[k]) }
-        return text.withUnsafeMutableBufferPointer { p -> Double? in
+        // On the stack: the report reads a number per rank per step.
+        return withUnsafeTemporaryAllocation(of: CChar.self, capacity: end - start + 1) { text -> (Double, Int)? in
+            for k in start..<end { text[k - start] = CChar(bitPattern: bytes[k]) }
+            text[end - start] = 0
             var stop: UnsafeMutablePointer<CChar>?
-            let v = strtod(p.baseAddress!, &stop)
-            return stop == p.baseAddress! + (end - start) && v.isFinite ? v : nil
+            let v = strtod(text.baseAddress!, &stop)
+            return stop == text.baseAddress! + (end - start) && v.isFinite ? (v, end) : nil
         }
+    }
+
+    private func skipSpaces(_ i: Int) -> Int {
+        var i = i
+        while i < bytes.count && bytes[i] == UInt8(ascii: " ") { i += 1 }
+        return i
     }
 
     /// The string after top-level `"key":` (nil if it has escapes; event names have none).

@@ -12,6 +12,12 @@ public struct RunHistory {
     /// all-reduce time / step time, in percent.
     public var allReduceShare = Series()
     public var validationL1 = Series(), validationPSNR = Series()
+    /// Per step, over ranks (`rank_compute_s`): the fastest to the slowest
+    /// rank's compute time, and the median rank's, seconds.
+    public var rankCompute = Band(), rankComputeMedian = Series()
+    /// Per step of a run of two or more ranks: the slowest rank's number, and
+    /// how much longer than the median rank it computed (0.1 = 10 %).
+    public var slowestRank = Series(), slowestExcess = Series()
     /// Lines of metrics.jsonl that were not a readable event (e.g. a line cut
     /// short by a crash); they are skipped and counted.
     public var skippedLines = 0
@@ -39,19 +45,21 @@ public struct RunHistory {
     /// One JSON object per line, as TrainingLog writes them.
     mutating func read(jsonLines bytes: UnsafeBufferPointer<UInt8>) {
         var start = 0
+        var ranks: [Double] = []
         while start < bytes.count {
             var end = start
             while end < bytes.count && bytes[end] != UInt8(ascii: "\n") { end += 1 }
             if end > start {
                 let line = JSONLineScanner(UnsafeBufferPointer(rebasing: bytes[start..<end]))
-                if !add(line) { skippedLines += 1 }
+                if !add(line, ranks: &ranks) { skippedLines += 1 }
             }
             start = end + 1
         }
     }
 
     /// Adds one event's numbers; false when the line is not a readable event.
-    mutating func add(_ line: JSONLineScanner) -> Bool {
+    /// `ranks` is room for a step's per-rank numbers, reused from line to line.
+    mutating func add(_ line: JSONLineScanner, ranks: inout [Double]) -> Bool {
         guard let event = line.string(.event), let step = line.number(.step) else { return false }
         switch MetricsLog.Event(rawValue: event) {
         case .step:
@@ -65,6 +73,7 @@ public struct RunHistory {
             if let reduce = line.number(.allReduceSeconds), let seconds = line.number(.stepSeconds), seconds > 0 {
                 allReduceShare.append(step, 100 * reduce / seconds)
             }
+            if line.numbers(.rankComputeSeconds, into: &ranks), !ranks.isEmpty { addRanks(step, &ranks) }
         case .validation:
             guard let l1 = line.number(.validationL1), let psnr = line.number(.validationPSNR) else { return false }
             validationL1.append(step, l1)
@@ -73,6 +82,21 @@ public struct RunHistory {
             break   // checkpoints and events the report does not draw
         }
         return true
+    }
+
+    /// One step's compute time by rank. The slowest is the first rank with the
+    /// largest time, as the trainer's `slowest_rank` (which older logs lack).
+    private mutating func addRanks(_ step: Double, _ seconds: inout [Double]) {
+        let slowest = seconds.indices.max { seconds[$0] < seconds[$1] }!
+        let worst = seconds[slowest]
+        seconds.sort()
+        let n = seconds.count
+        let median = n % 2 == 1 ? seconds[n / 2] : (seconds[n / 2 - 1] + seconds[n / 2]) / 2
+        rankCompute.append(step, low: seconds[0], high: worst)
+        rankComputeMedian.append(step, median)
+        guard n > 1 else { return }
+        slowestRank.append(step, Double(slowest))
+        slowestExcess.append(step, median > 0 ? worst / median - 1 : 0)
     }
 
     /// RUN/samples, where train puts its sample strips.

@@ -80,7 +80,8 @@ struct ChartFrame {
 
 /// A line chart of one quantity against step, several runs overlaid: each run
 /// a faint raw curve and a bold smoothed one, or points joined by lines for
-/// sparse curves (validation).
+/// sparse curves (validation), over an optional filled band per run (the
+/// range across ranks).
 struct LineChart {
     struct Line {
         var label: String
@@ -91,18 +92,26 @@ struct LineChart {
         var markers = false
     }
 
+    /// A translucent area between a band's ends, under the lines; not in the legend.
+    struct Area {
+        var colour: String
+        var band: Band
+    }
+
     var id: String
     var title: String
     var yLabel: String
     var lines: [Line]
+    var areas: [Area] = []
     var frame = ChartFrame()
 
     func svg() -> String {
         let all = lines.filter { !$0.series.isEmpty }
+        let areas = self.areas.filter { !$0.band.isEmpty }
         var f = frame
         let legend = f.legend(all.filter { !$0.faint }.map { ($0.label, $0.colour) }, title: title)
         var out = f.open(id: id, title: title, yLabel: yLabel) + legend
-        guard let range = yRange(all), let xs = xRange(all) else {
+        guard let range = yRange(all, areas), let xs = xRange(all.map(\.series) + areas.map(\.band.low)) else {
             return out + "<text class=\"empty\" x=\"\(f.width / 2)\" y=\"\(f.height / 2)\" text-anchor=\"middle\">no data</text></svg>"
         }
         let x = { (v: Double) in f.left + (v - xs.lo) / (xs.hi - xs.lo) * f.plotWidth }
@@ -113,6 +122,12 @@ struct LineChart {
         }
         out += "<text class=\"axis-label\" x=\"\(f.left + f.plotWidth / 2)\" y=\"\(f.height - 4)\" text-anchor=\"middle\">step</text>"
         out += "<g clip-path=\"url(#\(HTML.escape(id))-clip)\">"
+        for area in areas {
+            // Along the high end, back along the low end.
+            let low = area.band.low
+            let back = path(Series(x: low.x.reversed(), y: low.y.reversed()), x, y)
+            out += "<path class=\"band\" fill=\"\(area.colour)\" d=\"\(path(area.band.high, x, y))L\(back.dropFirst())Z\"/>"
+        }
         for line in all {
             out += "<path class=\"data\(line.faint ? " raw" : "")\" stroke=\"\(line.colour)\" d=\"\(path(line.series, x, y))\"/>"
             if line.markers {
@@ -136,26 +151,33 @@ struct LineChart {
         return d
     }
 
-    private func xRange(_ lines: [Line]) -> (lo: Double, hi: Double)? {
-        let xs = lines.flatMap { [$0.series.x.first!, $0.series.x.last!] }
+    private func xRange(_ curves: [Series]) -> (lo: Double, hi: Double)? {
+        let xs = curves.flatMap { [$0.x.first!, $0.x.last!] }
         guard let lo = xs.min(), let hi = xs.max() else { return nil }
         return hi > lo ? (lo, hi) : (lo - 1, hi + 1)
     }
 
-    /// The bold curves' full range, and the faint ones' between their 1st and
-    /// 99th percentiles, so one wild early step does not flatten the chart.
-    private func yRange(_ lines: [Line]) -> (lo: Double, hi: Double)? {
+    /// The bold curves' full range, and the faint ones' and the bands' between
+    /// their 1st and 99th percentiles, so one wild early step does not flatten
+    /// the chart.
+    private func yRange(_ lines: [Line], _ areas: [Area]) -> (lo: Double, hi: Double)? {
         var lo = Double.infinity, hi = -Double.infinity
+        func percentiles(_ values: [Double]) {
+            let sorted = values.sorted()
+            lo = min(lo, sorted[Int(Double(sorted.count - 1) * 0.01)])
+            hi = max(hi, sorted[Int(Double(sorted.count - 1) * 0.99)])
+        }
         for line in lines {
-            let values = line.series.y
             if line.faint {
-                let sorted = values.sorted()
-                lo = min(lo, sorted[Int(Double(sorted.count - 1) * 0.01)])
-                hi = max(hi, sorted[Int(Double(sorted.count - 1) * 0.99)])
+                percentiles(line.series.y)
             } else {
-                lo = min(lo, values.min()!)
-                hi = max(hi, values.max()!)
+                lo = min(lo, line.series.y.min()!)
+                hi = max(hi, line.series.y.max()!)
             }
+        }
+        for area in areas {
+            percentiles(area.band.low.y)
+            percentiles(area.band.high.y)
         }
         guard lo.isFinite, hi.isFinite else { return nil }
         if hi - lo < 1e-12 { let pad = max(abs(lo) * 0.1, 1e-3); return (lo - pad, hi + pad) }
