@@ -118,7 +118,7 @@ public struct ReportPage {
         svg .axis-label{font-size:11px;fill:#777}svg .empty{font-size:13px;fill:#999}
         svg .grid{stroke:#eee;stroke-width:1}svg .axis{stroke:#999;stroke-width:1}
         svg path.data{fill:none;stroke-width:1.8;stroke-linejoin:round}svg path.data.raw{stroke-width:1;stroke-opacity:.25}
-        svg path.band{stroke:none;fill-opacity:.2}
+        svg path.band{stroke:none;fill-opacity:.2}table.ranks td:nth-child(2){color:#222;text-align:right}
         table.eval{border-collapse:collapse;background:#fff;margin:8px 0 16px;font-variant-numeric:tabular-nums}
         table.eval th,table.eval td{padding:5px 12px;border-bottom:1px solid #e6e6e6;text-align:right}
         table.eval th{background:#f0f0f0;font-weight:600;cursor:help}table.eval td.name,table.eval th:first-child{text-align:left}
