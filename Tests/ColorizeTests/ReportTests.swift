@@ -118,7 +118,7 @@ final class ReportTests: XCTestCase {
 
     /// The ranks that were the slowest most often, with their median excess,
     /// in the table under the compute-time chart; a log without per-rank
-    /// times has no ranks section.
+    /// times, or of one rank, has no ranks section.
     func testTheRanksSectionNamesTheSlowestMostOften() throws {
         var lines: [String] = []
         for n in 1...20 {
@@ -141,6 +141,10 @@ final class ReportTests: XCTestCase {
         var old = RunHistory(path: "runs/old", name: "old")
         old.lossD = Series(x: [1, 2], y: [0.7, 0.6])
         XCTAssertFalse(ReportPage(runs: [old], eval: nil).html().contains("<h2>Ranks</h2>"))
+        var one = RunHistory(path: "runs/one", name: "one")
+        Array((lines[0].replacingOccurrences(of: "[2,1,1,1]", with: "[2]") + "\n").utf8).withUnsafeBufferPointer { one.read(jsonLines: $0) }
+        XCTAssertEqual(one.rankCompute.count, 1)
+        XCTAssertFalse(ReportPage(runs: [one], eval: nil).html().contains("<h2>Ranks</h2>"), "one rank: no one to compare")
     }
 
     /// The band keeps every stretch's lowest low and highest high, and spans the run.

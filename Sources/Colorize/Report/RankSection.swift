@@ -29,9 +29,10 @@ struct RankSection {
         }.sorted { ($0.steps, -$0.rank) > ($1.steps, -$1.rank) }
     }
 
-    /// Nothing when no run logged per-rank times (a log from before `rank_compute_s`).
+    /// Nothing when no run has two ranks or more with per-rank times (a
+    /// one-rank run, a log from before `rank_compute_s`): there is no one to compare.
     func html() -> String {
-        guard runs.contains(where: { !$0.rankCompute.isEmpty }) else { return "" }
+        guard runs.contains(where: { !$0.slowestRank.isEmpty }) else { return "" }
         var html = "<h2>Ranks</h2><p class=\"muted\">Compute time is a rank's step time less its time in collectives "
             + "(where it waits for the others): a straggler's band edge stands above the median line, and the table "
             + "names the ranks that were the slowest most often, with their typical excess over the step's median rank.</p>"
