@@ -28,13 +28,17 @@ RUN = re.compile(r"G(\d+)-(none|linear|sqrt)-s(\d+)$")
 COLOURS = {"none": "#1f77b4", "sqrt": "#2ca02c", "linear": "#d62728"}
 
 
-def load_run(directory, g, metric, window):
-    """[(step, clips, smoothed value)] sorted by step, and grey's value."""
+def load_run(directory, g, metric, window, grid=384):
+    """[(step, clips, smoothed value)] sorted by step, and grey's value. Only
+    checkpoints on the grid of `grid` clips count (a run stopped by a signal
+    writes one off it)."""
     points, grey = [], None
     for path in glob.glob(os.path.join(directory, "eval", "step-*.json")):
+        step = int(re.search(r"step-0*(\d+)", path).group(1))
+        if step * g % grid:
+            continue
         report = json.load(open(path))
         grey = report["grey"][metric]
-        step = int(re.search(r"step-0*(\d+)", path).group(1))
         points.append((step, step * g, report["models"][0][metric]))
     points.sort()
     smoothed = []
@@ -45,7 +49,7 @@ def load_run(directory, g, metric, window):
     return smoothed, grey
 
 
-def load(out, metric, window):
+def load(out, metric, window, grid):
     """{(G, rule, seed): [(step, clips, smoothed value)]}, and grey's value."""
     runs, grey = {}, None
     for directory in sorted(glob.glob(os.path.join(out, "G*-*-s*"))):
@@ -53,7 +57,7 @@ def load(out, metric, window):
         if not match:
             continue
         g, rule, seed = int(match.group(1)), match.group(2), int(match.group(3))
-        points, run_grey = load_run(directory, g, metric, window)
+        points, run_grey = load_run(directory, g, metric, window, grid)
         grey = grey if grey is not None else run_grey
         if points:
             runs[(g, rule, seed)] = points
@@ -174,14 +178,15 @@ def main():
     parser.add_argument("--target", type=float)
     parser.add_argument("--metric", default="ab_error")
     parser.add_argument("--window", type=int, default=3)
+    parser.add_argument("--clips", type=int, default=384, help="the checkpoint grid in clips (batch-curve.sh's CLIPS)")
     parser.add_argument("--reached", metavar="RUN")
     parser.add_argument("--svg")
     args = parser.parse_args()
     if args.reached:
         match = RUN.search(os.path.basename(os.path.normpath(args.reached)))
-        points, _ = load_run(args.reached, int(match.group(1)), args.metric, args.window)
+        points, _ = load_run(args.reached, int(match.group(1)), args.metric, args.window, args.clips)
         raise SystemExit(0 if first_reaching(points, args.target) else 1)
-    runs, grey = load(args.out, args.metric, args.window)
+    runs, grey = load(args.out, args.metric, args.window, args.clips)
     if not runs:
         raise SystemExit("batch-curve: no scored runs under %s" % args.out)
     target = args.target if args.target is not None else default_target(runs)
