@@ -335,7 +335,19 @@ public final class Trainer {
             if let trained = newest.state.dataFingerprint, trained != data.fingerprint {
                 warn("\(newest.path) was trained on another data set; continuing on \(options.data) (--allow-data-change)")
             }
-            if newest.state.worldSize != comm.size {
+            let storedAccumulate = try storedConfiguration(newest).accumulate
+            if newest.state.worldSize != comm.size, storedAccumulate != options.accumulate {
+                // Accepted by `restore` only when ranks × accumulate is the checkpoint's: the same global batch regrouped.
+                let regrouped = "\(newest.path) was written by \(newest.state.worldSize) rank(s) × \(storedAccumulate) micro-batch(es),"
+                    + " resuming with \(comm.size) × \(options.accumulate): the same \(comm.size * options.accumulate) shares of the global batch"
+                    + " of \(comm.size * options.accumulate * options.batch) clips, regrouped"
+                if options.reproducible {
+                    note(regrouped + "; --reproducible continues it bit for bit")
+                } else {
+                    warn(regrouped + ": the same clips and learning rate, but the gradient sums are rounded differently from here on,"
+                         + " so the run does not continue bit for bit as it would have (--reproducible would)")
+                }
+            } else if newest.state.worldSize != comm.size {
                 warn("\(newest.path) was written by \(newest.state.worldSize) rank(s), resuming with \(comm.size):"
                      + " the effective batch changes from \(newest.state.worldSize * options.accumulate * options.batch) to \(comm.size * options.accumulate * options.batch) clips"
                      + " and the data order is not the one an uninterrupted run would have seen"
@@ -372,11 +384,8 @@ public final class Trainer {
     /// written, since the same configuration means the same tensors.
     func restore(_ model: Pix2PixTrainer, from candidate: CheckpointDirectory.Newest,
                  config: TrainingConfiguration, data: TrainingData) throws {
-        let stored: TrainingConfiguration
-        do { stored = try TrainingConfiguration.decode(candidate.file.storedConfiguration ?? "") } catch {
-            throw ModelFileError("\(candidate.path): the stored configuration is not readable (\(error))")
-        }
-        let differences = config.differences(from: stored)
+        let stored = try storedConfiguration(candidate)
+        let differences = config.differences(from: stored, ranks: comm.size, storedRanks: candidate.state.worldSize)
         guard differences.isEmpty else {
             throw TrainingError("--resume: \(candidate.path) was trained with another configuration: "
                                 + differences.joined(separator: "; ") + " (use the same options, or --init to start a new run from its weights)")
@@ -386,6 +395,13 @@ public final class Trainer {
                                 + " (its sequences, frame counts or split differ); pass --allow-data-change to continue on this one")
         }
         try candidate.file.restore(ModelWeights(model), optimizers: Optimizers(model))
+    }
+
+    /// The configuration `candidate` was trained with; unreadable, it is damage.
+    func storedConfiguration(_ candidate: CheckpointDirectory.Newest) throws -> TrainingConfiguration {
+        do { return try TrainingConfiguration.decode(candidate.file.storedConfiguration ?? "") } catch {
+            throw ModelFileError("\(candidate.path): the stored configuration is not readable (\(error))")
+        }
     }
 
     /// The cursor to continue from. With the same epoch geometry it is the

@@ -71,6 +71,27 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
         try JSONDecoder().decode(TrainingConfiguration.self, from: Data(text.utf8))
     }
 
+    /// `differences(from:)` for a resume on `ranks` of a checkpoint written by
+    /// `storedRanks`: `accumulate` may change when ranks × accumulate does not.
+    /// That regroups the same global batch (the sampler plans for the shares,
+    /// so the clips, their augmentation and the scaled learning rate stay),
+    /// which `--reproducible` continues bit for bit; any other change of
+    /// `accumulate` changes the batch and is named, with what would be allowed.
+    public func differences(from stored: TrainingConfiguration, ranks: Int, storedRanks: Int) -> [String] {
+        let shares = ranks * accumulate, storedShares = storedRanks * stored.accumulate
+        guard shares != storedShares else {
+            var regrouped = stored
+            regrouped.accumulate = accumulate
+            return differences(from: regrouped)
+        }
+        let keeping = storedShares % ranks == 0 ? "only --accumulate \(storedShares / ranks)" : "no --accumulate"
+        return differences(from: stored).map {
+            $0.hasPrefix("accumulate:")
+                ? $0 + " (on \(ranks) rank(s) \(keeping) keeps the checkpoint's \(storedShares) shares, ranks × accumulate, of a step)"
+                : $0
+        }
+    }
+
     /// "model.baseWidth: 4 in the checkpoint, 2 now", one per differing field.
     public func differences(from stored: TrainingConfiguration) -> [String] {
         func flatten(_ c: TrainingConfiguration) -> [String: String] {
