@@ -45,7 +45,8 @@ final class TrainingOptionsTests: XCTestCase {
                                                              "model.emaDecay: 0 in the checkpoint, 0.999 now"])
     }
 
-    /// `--accumulate`: 1…4096, one line naming the option; part of the configuration, so a resume with another is refused.
+    /// `--accumulate`: 1…4096, one line naming the option; part of the
+    /// configuration, so a resume with another is refused unless it regroups the same shares.
     func testAccumulateIsCheckedAndStored() throws {
         for bad in [0, -1, 4097] {
             var o = TrainingOptions(data: "d", run: "r")
@@ -56,6 +57,17 @@ final class TrainingOptionsTests: XCTestCase {
         var now = stored
         now.accumulate = 4
         XCTAssertEqual(now.differences(from: stored), ["accumulate: 1 in the checkpoint, 4 now"])
+        // On a resume, ranks × accumulate decides: the same shares regrouped pass, other fields still count.
+        XCTAssertEqual(now.differences(from: stored, ranks: 1, storedRanks: 4), [])
+        var seed = now
+        seed.seed = 2
+        XCTAssertEqual(seed.differences(from: stored, ranks: 1, storedRanks: 4), ["seed: 1 in the checkpoint, 2 now"])
+        XCTAssertEqual(now.differences(from: stored, ranks: 2, storedRanks: 4),
+                       ["accumulate: 1 in the checkpoint, 4 now (on 2 rank(s) only --accumulate 2 keeps the checkpoint's 4 shares,"
+                        + " ranks × accumulate, of a step)"])
+        XCTAssertEqual(now.differences(from: stored, ranks: 2, storedRanks: 3),
+                       ["accumulate: 1 in the checkpoint, 4 now (on 2 rank(s) no --accumulate keeps the checkpoint's 3 shares,"
+                        + " ranks × accumulate, of a step)"])
         // Checkpoints written before the option trained with one micro-batch.
         var object = try JSONSerialization.jsonObject(with: Data(try stored.jsonText().utf8)) as! [String: Any]
         for key in ["accumulate", "lrScaling", "referenceBatch"] { XCTAssertNotNil(object.removeValue(forKey: key)) }
