@@ -57,7 +57,8 @@ make_inputs() {
 }
 
 # bytes NAME...: total size of the named files/folders that exist (0 if none).
-bytes() { local t=0 b; for p in "$@"; do [[ -e "$p" ]] && { b=$(du -sb "$p" | cut -f1); t=$((t + b)); }; done; echo "$t"; }
+# A chunk's temporary is renamed or removed while du or find reads the folder: never fatal.
+bytes() { local t=0 b; for p in "$@"; do [[ -e "$p" ]] && { b=$(du -sb "$p" 2>/dev/null | cut -f1 || true); t=$((t + ${b:-0})); }; done; echo "$t"; }
 
 run_one() {
   local name="$1" limit="${2:-0}"; shift 2 || shift $#
@@ -83,8 +84,8 @@ run_one() {
     # Everything beside the output that is not the input, the output, its parts or this script's records.
     other=$(find "$dir" -maxdepth 1 -mindepth 1 ! -name "$(basename "$in")" ! -name "$(basename "$out")" \
               ! -name "$(basename "$out").parts" ! -name '*.rss.tsv' ! -name '*.log' ! -name 'reel60.mkv' \
-              ! -name 'film2h.mkv' ! -name 'loop1080.mp4' ! -name 'in1080.mp4' ! -name 'out-*' -printf '%s\n' |
-            awk '{s+=$1} END{print s+0}')
+              ! -name 'film2h.mkv' ! -name 'loop1080.mp4' ! -name 'in1080.mp4' ! -name 'out-*' -printf '%s\n' 2>/dev/null |
+            awk '{s+=$1} END{print s+0}' || true)
     [[ -n "$rss" ]] && printf '%d\t%s\t%s\t%s\t%s\t%s\t%s\n' $((SECONDS - t0)) "$rss" "$hwm" "$kids" \
       "$(cut -d' ' -f1 /proc/loadavg)" "$(bytes "$out.parts")" "$other" >> "$tsv"
     if [[ "$limit" -gt 0 && $((SECONDS - t0)) -ge "$limit" ]]; then kill -INT "$pid"; limit=0; fi
