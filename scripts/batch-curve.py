@@ -122,7 +122,7 @@ def svg(runs, grey, target, metric, best):
     y0, y1 = min(ys) * 0.98, max(ys) * 1.02
     X = lambda c: left + w * (c - x0) / (x1 - x0)
     Y = lambda v: top + h * (1 - (v - y0) / (y1 - y0))
-    out.append('<text x="%d" y="18" font-size="13">validation %s (mean of 3 checkpoints) against clips seen (grey: %.2f)</text>' % (left, metric, grey))
+    out.append('<text x="%d" y="18" font-size="12">held-out %s, mean of 3 checkpoints (grey %.2f)</text>' % (left, metric, grey))
     out.append('<rect x="%d" y="%d" width="%d" height="%d" fill="none" stroke="#999"/>' % (left, top, w, h))
     out.append('<line x1="%d" x2="%d" y1="%.1f" y2="%.1f" stroke="black" stroke-dasharray="4 3"/>' % (left, left + w, Y(target), Y(target)))
     out.append('<text x="%d" y="%.1f">target %.2f</text>' % (left + w - 70, Y(target) - 4, target))
@@ -140,7 +140,7 @@ def svg(runs, grey, target, metric, best):
     out.append('<text x="%d" y="%d" text-anchor="middle">clips seen (steps × G); darker = larger G; dashed = seed 2</text>' % (left + w / 2, top + h + 30))
     # Right: steps to target against G, log-log, with perfect scaling.
     left2 = 520
-    out.append('<text x="%d" y="18" font-size="13">steps to the target against the global batch G</text>' % left2)
+    out.append('<text x="%d" y="18" font-size="12">steps to the target against the global batch G</text>' % left2)
     out.append('<rect x="%d" y="%d" width="%d" height="%d" fill="none" stroke="#999"/>' % (left2, top, w, h))
     hits = [((g, rule, seed), first_reaching(p, target)) for (g, rule, seed), p in runs.items()]
     hits = [(k, hit) for k, hit in hits if hit]
@@ -148,12 +148,13 @@ def svg(runs, grey, target, metric, best):
         lg = [math.log2(g) for g in gs]
         steps = [hit[0] for _, hit in hits]
         lx0, lx1 = min(lg) - 0.3, max(lg) + 0.3
-        ly0, ly1 = math.log2(max(1, min(steps))) - 0.5, math.log2(max(steps)) + 0.5
+        floor = min(steps + ([best[4][1] * 4 / gs[-1]] if 4 in best else []))
+        ly0, ly1 = math.log2(max(1, floor)) - 0.5, math.log2(max(steps)) + 0.5
         LX = lambda g: left2 + w * (math.log2(g) - lx0) / (lx1 - lx0)
         LY = lambda s: top + h * (1 - (math.log2(s) - ly0) / (ly1 - ly0))
         if 4 in best:
             s4 = best[4][1]
-            ideal = [(g, s4 * 4 / g) for g in gs if s4 * 4 / g >= 2 ** ly0]
+            ideal = [(g, s4 * 4 / g) for g in gs]
             out.append('<path d="%s" fill="none" stroke="#999" stroke-dasharray="3 3"/>' % " ".join(
                 "%s%.1f,%.1f" % ("M" if i == 0 else "L", LX(g), LY(s)) for i, (g, s) in enumerate(ideal)))
             out.append('<text x="%.1f" y="%.1f" fill="#777">perfect scaling</text>' % (LX(gs[-1]) - 80, LY(max(1, s4 * 4 / gs[-1])) + 14))
