@@ -50,27 +50,31 @@ final class ReproducibleTrainTests: TinyTrainTestCase {
         }
     }
 
-    /// Two shares (2 ranks × 1 = 1 × `--accumulate 2`) and four (4 ranks × 1 =
-    /// 2 ranks × 2 = 1 × `--accumulate 4`; 4 ranks oversubscribe a 2-core
-    /// machine, seconds at this size), three steps each, adversarial from the start so
-    /// both networks and both phases count. Without `--reproducible` the same
-    /// pair differs in its last bits, so the bitwise comparison can fail.
+    /// Two shares (2 ranks × 1 = 1 × `--accumulate 2`, the ranks over shared
+    /// memory and over TCP) and four (4 ranks × 1 = 2 ranks × 2 = 1 ×
+    /// `--accumulate 4`; 4 ranks oversubscribe a 2-core machine, seconds at
+    /// this size), three steps each, adversarial from the start so both
+    /// networks and both phases count. Without `--reproducible` the same pair
+    /// differs in its last bits, so the bitwise comparison can fail. `.ci/run`
+    /// runs it again under OpenBLAS's Haswell kernels.
     func testTheSameSharesGroupedDifferentlyGiveTheSameBits() throws {
         let data = try standardData()
         let common = ["--data", data, "--steps", "3", "--nogan-steps", "0", "--threads", "1"]
-        func run(_ name: String, ranks: Int, _ extra: [String]) throws {
-            let r = try train(common + ["--run", path(name)] + extra, ranks: ranks)
+        func run(_ name: String, ranks: Int, _ extra: [String], launcherOptions: [String] = []) throws {
+            let r = try train(common + ["--run", path(name)] + extra, ranks: ranks, launcherOptions: launcherOptions)
             XCTAssertEqual(r.status, 0, r.stderr)
         }
         try run("ranks2", ranks: 2, ["--reproducible"])
+        try run("ranks2-tcp", ranks: 2, ["--reproducible"], launcherOptions: ["--mca", "btl", "self,tcp"])
         try run("accumulate2", ranks: 1, ["--reproducible", "--accumulate", "2"])
         try run("ranks2x2", ranks: 2, ["--reproducible", "--accumulate", "2"])
         try run("accumulate4", ranks: 1, ["--reproducible", "--accumulate", "4"])
         try run("ranks4", ranks: 4, ["--reproducible"])
         XCTAssertEqual(try differences("ranks2", "accumulate2"), [])
+        XCTAssertEqual(try differences("ranks2-tcp", "accumulate2"), [])
         XCTAssertEqual(try differences("ranks2x2", "accumulate4"), [])
         XCTAssertEqual(try differences("ranks4", "ranks2x2"), [])
-        for (a, b) in [("ranks2", "accumulate2"), ("ranks2x2", "accumulate4"), ("ranks4", "ranks2x2")] {
+        for (a, b) in [("ranks2", "accumulate2"), ("ranks2-tcp", "accumulate2"), ("ranks2x2", "accumulate4"), ("ranks4", "ranks2x2")] {
             let x = try losses(a), y = try losses(b)
             XCTAssertEqual(x.count, 3)
             XCTAssertEqual(x, y, "\(a) and \(b) logged other losses")

@@ -15,7 +15,8 @@ class TinyTrainTestCase: XCTestCase {
 
     func path(_ name: String) -> String { (root as NSString).appendingPathComponent(name) }
 
-    func train(_ args: [String], ranks: Int = 1, timeout: TimeInterval = 60) throws -> ProcessOutput {
-        try runTrain(tiny + args, ranks: ranks, timeout: timeout)
+    func train(_ args: [String], ranks: Int = 1, timeout: TimeInterval = 60,
+               launcherOptions: [String] = []) throws -> ProcessOutput {
+        try runTrain(tiny + args, ranks: ranks, timeout: timeout, launcherOptions: launcherOptions)
     }
 }

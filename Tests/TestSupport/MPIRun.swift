@@ -21,22 +21,26 @@ public func mpirunEnvironment() -> [String: String] {
     return env
 }
 
-/// `mpirun -np ranks --oversubscribe vcolor arguments…` with a deadline.
-public func runUnderMPI(ranks: Int, _ arguments: [String], timeout: TimeInterval) throws -> ProcessOutput {
+/// `mpirun -np ranks --oversubscribe [launcherOptions…] vcolor arguments…`
+/// with a deadline; `launcherOptions` are mpirun's own (e.g. `--mca btl
+/// self,tcp` to send between ranks over TCP instead of shared memory).
+public func runUnderMPI(ranks: Int, _ arguments: [String], timeout: TimeInterval,
+                        launcherOptions: [String] = []) throws -> ProcessOutput {
     guard let mpirun = mpirun() else {
         throw CocoaError(.fileNoSuchFile, userInfo: [NSLocalizedDescriptionKey:
             "mpirun is not on PATH (apt install openmpi-bin)"])
     }
-    return try runProcess(mpirun, ["-np", String(ranks), "--oversubscribe", vcolorBinary().path] + arguments,
+    return try runProcess(mpirun, ["-np", String(ranks), "--oversubscribe"] + launcherOptions + [vcolorBinary().path] + arguments,
                           environment: mpirunEnvironment(), timeout: timeout)
 }
 
 /// `vcolor train arguments…` on one rank (no launcher) or under mpirun, with a deadline.
-public func runTrain(_ arguments: [String], ranks: Int, timeout: TimeInterval) throws -> ProcessOutput {
+public func runTrain(_ arguments: [String], ranks: Int, timeout: TimeInterval,
+                     launcherOptions: [String] = []) throws -> ProcessOutput {
     if ranks == 1 {
         return try runProcess(vcolorBinary(), ["train"] + arguments, environment: environmentWithoutMPI(), timeout: timeout)
     }
-    return try runUnderMPI(ranks: ranks, ["train"] + arguments, timeout: timeout)
+    return try runUnderMPI(ranks: ranks, ["train"] + arguments, timeout: timeout, launcherOptions: launcherOptions)
 }
 
 /// The per-rank parameter checksums `train --print-checksum` prints as its last stdout line.
