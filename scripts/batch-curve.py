@@ -83,7 +83,7 @@ def default_target(runs):
 
 
 def table(runs, target, metric):
-    rows = ["| G | rule | seed | steps to target | clips to target | best " + metric + " (at clips) | budget clips |",
+    rows = ["| G | rule | seed | steps to target | clips to target | best " + metric + " (at clips) | scored to (clips) |",
             "|---|---|---|---|---|---|---|"]
     for (g, rule, seed), points in sorted(runs.items()):
         hit = first_reaching(points, target)
