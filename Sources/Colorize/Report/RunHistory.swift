@@ -94,7 +94,13 @@ public struct RunHistory {
         let median = n % 2 == 1 ? seconds[n / 2] : (seconds[n / 2 - 1] + seconds[n / 2]) / 2
         rankCompute.append(step, low: seconds[0], high: worst)
         rankComputeMedian.append(step, median)
-        guard n > 1 else { return }
+        guard n > 1 else {
+            // One rank names no straggler, but its steps still replace an
+            // earlier attempt's (a 2-rank run resumed on 1 rank).
+            slowestRank.dropPoints(from: step)
+            slowestExcess.dropPoints(from: step)
+            return
+        }
         slowestRank.append(step, Double(slowest))
         slowestExcess.append(step, median > 0 ? worst / median - 1 : 0)
     }

@@ -18,12 +18,18 @@ public struct Series: Equatable {
     /// attempt wins, so points at or beyond `step` are dropped first and the
     /// curve stays in step order.
     mutating func append(_ step: Double, _ value: Double) {
+        dropPoints(from: step)
+        x.append(step)
+        y.append(value)
+    }
+
+    /// Drops the points at or beyond `step`: what a newer attempt's line
+    /// replaces even when it brings no value of its own for this curve.
+    mutating func dropPoints(from step: Double) {
         while let last = x.last, last >= step {
             x.removeLast()
             y.removeLast()
         }
-        x.append(step)
-        y.append(value)
     }
 
     /// An exponential moving average whose span grows with the curve (about a
