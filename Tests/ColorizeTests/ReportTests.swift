@@ -114,6 +114,16 @@ final class ReportTests: XCTestCase {
         var tie = RunHistory(path: "t", name: "t")
         Array((step(1, "[1,3,3]") + "\n").utf8).withUnsafeBufferPointer { tie.read(jsonLines: $0) }
         XCTAssertEqual(tie.slowestRank.y, [1])
+        // A 2-rank run resumed from step 1 on one rank: its step 2 replaces the old attempt's slowest rank too.
+        var regrouped = RunHistory(path: "g", name: "g")
+        Array(([step(1, "[1,2]"), step(2, "[2,1]"), step(2, "[3]")].joined(separator: "\n") + "\n").utf8)
+            .withUnsafeBufferPointer { regrouped.read(jsonLines: $0) }
+        XCTAssertEqual(regrouped.slowestRank, Series(x: [1], y: [1]))
+        XCTAssertEqual(regrouped.slowestExcess.x, [1])
+        // A crafted log whose median rank computed for 1e-300 s: the table says a huge excess, and does not trap.
+        var crafted = RunHistory(path: "c", name: "c")
+        Array((step(1, "[1e-300,1e-300,1]") + "\n").utf8).withUnsafeBufferPointer { crafted.read(jsonLines: $0) }
+        XCTAssertTrue(RankSection(runs: [crafted], colours: ["#000"]).table().contains("<td>+1000000000 %</td>"))
     }
 
     /// The ranks that were the slowest most often, with their median excess,

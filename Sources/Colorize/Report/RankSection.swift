@@ -57,7 +57,7 @@ struct RankSection {
             for s in Self.stragglers(run).prefix(Self.tableRanks) {
                 rows += "<tr><td class=\"name\">\(HTML.escape(run.name))</td><td>\(s.rank)</td>"
                     + "<td>\(s.steps) of \(s.of) (\(Int((100 * Double(s.steps) / Double(s.of)).rounded())) %)</td>"
-                    + "<td>+\(Int((100 * s.medianExcess).rounded())) %</td></tr>"
+                    + "<td>+\(Int(min(100 * s.medianExcess, 1e9).rounded())) %</td></tr>"   // a crafted log's 1e300 would trap Int()
             }
         }
         guard !rows.isEmpty else { return "" }
