@@ -35,6 +35,18 @@ func compare(_ a: RGBImage, _ b: RGBImage) -> (max: Int, fraction: Double) {
 }
 
 final class ColorizerTests: XCTestCase {
+    /// `frames` pushed through `colorizer` and finished: the frames it emits, copied.
+    func colorize(_ frames: [RGBImage], with colorizer: Colorizer) throws -> [RGBImage] {
+        var outputs: [RGBImage] = []
+        let emit: Colorizer.Emit = { f in
+            outputs.append(RGBImage(width: f.width, height: f.height,
+                                    pixels: Array(UnsafeBufferPointer(start: f.rgb, count: f.width * f.height * 3))))
+        }
+        for f in frames { try f.pixels.withUnsafeBufferPointer { try colorizer.push(rgb: $0.baseAddress!, width: f.width, height: f.height, emit: emit) } }
+        try colorizer.finish(emit: emit)
+        return outputs
+    }
+
     /// The whole pipeline against tools/make_colorize_fixture.py's float64 PyTorch
     /// reference: L* of colour input, area resize, the generator with the LSTM
     /// state reset at the cut between frames 1 and 2, bilinear a*b*, lab2rgb.
@@ -67,13 +79,7 @@ final class ColorizerTests: XCTestCase {
         let model = try ModelFile.load(colorizeFixture("tiny-lstm.safetensors"))
         let frames = try (0..<4).map { try decodeImage(colorizeFixture("input/frame-\($0).png")) }
         let neverCut = Colorizer(model: model, batch: 8, fit: .squeeze, detector: SceneCutDetector(threshold: 2))
-        var outputs: [RGBImage] = []
-        let emit: Colorizer.Emit = { f in
-            outputs.append(RGBImage(width: f.width, height: f.height,
-                                    pixels: Array(UnsafeBufferPointer(start: f.rgb, count: f.width * f.height * 3))))
-        }
-        for f in frames { try f.pixels.withUnsafeBufferPointer { try neverCut.push(rgb: $0.baseAddress!, width: f.width, height: f.height, emit: emit) } }
-        try neverCut.finish(emit: emit)
+        let outputs = try colorize(frames, with: neverCut)
         XCTAssertEqual(neverCut.cuts, 0)
         XCTAssertEqual(outputs.map(\.width), [144, 144, 144, 144])
         let expected = try decodeImage(colorizeFixture("expected-lstm/frame-3.png"))
@@ -92,13 +98,7 @@ final class ColorizerTests: XCTestCase {
         }
         func portraitOutput(after frames: [RGBImage]) throws -> RGBImage {
             let colorizer = Colorizer(model: model, batch: 1, renderSize: 512, fit: .pad)
-            var outputs: [RGBImage] = []
-            let emit: Colorizer.Emit = { f in
-                outputs.append(RGBImage(width: f.width, height: f.height,
-                                        pixels: Array(UnsafeBufferPointer(start: f.rgb, count: f.width * f.height * 3))))
-            }
-            for f in frames { try f.pixels.withUnsafeBufferPointer { try colorizer.push(rgb: $0.baseAddress!, width: f.width, height: f.height, emit: emit) } }
-            try colorizer.finish(emit: emit)
+            let outputs = try colorize(frames, with: colorizer)
             XCTAssertEqual(colorizer.cuts, 0)
             return try XCTUnwrap(outputs.last)
         }
