@@ -313,12 +313,13 @@ public final class Trainer {
         }
         if options.resume {
             let found: CheckpointDirectory.Newest?
+            var stored: TrainingConfiguration?   // the restored checkpoint's, set by the restore that succeeds
             do {
-                found = try checkpoints.newestIntact { try restore(model, from: $0, config: config, data: data) }
+                found = try checkpoints.newestIntact { stored = try restore(model, from: $0, config: config, data: data) }
             } catch let none as ModelFileError {
                 throw TrainingError("--resume: \(none)")
             }
-            guard let newest = found else {
+            guard let newest = found, let stored else {
                 note("--resume: no checkpoint in \(checkpoints.path) yet; starting from scratch")
                 return Start(resumed: nil)
             }
@@ -335,7 +336,7 @@ public final class Trainer {
             if let trained = newest.state.dataFingerprint, trained != data.fingerprint {
                 warn("\(newest.path) was trained on another data set; continuing on \(options.data) (--allow-data-change)")
             }
-            let storedAccumulate = try storedConfiguration(newest).accumulate
+            let storedAccumulate = stored.accumulate
             if newest.state.worldSize != comm.size, storedAccumulate != options.accumulate {
                 // Accepted by `restore` only when ranks × accumulate is the checkpoint's: the same global batch regrouped.
                 let regrouped = "\(newest.path) was written by \(newest.state.worldSize) rank(s) × \(storedAccumulate) micro-batch(es),"
@@ -381,10 +382,14 @@ public final class Trainer {
     /// so the search ends), then loads the run from it into `model`. A damaged
     /// file fails with a `ModelFileError` and the next older one is tried; its
     /// restore overwrites every tensor and counter this one may have half
-    /// written, since the same configuration means the same tensors.
+    /// written, since the same configuration means the same tensors. Returns
+    /// the configuration the checkpoint stores.
     func restore(_ model: Pix2PixTrainer, from candidate: CheckpointDirectory.Newest,
-                 config: TrainingConfiguration, data: TrainingData) throws {
-        let stored = try storedConfiguration(candidate)
+                 config: TrainingConfiguration, data: TrainingData) throws -> TrainingConfiguration {
+        let stored: TrainingConfiguration
+        do { stored = try TrainingConfiguration.decode(candidate.file.storedConfiguration ?? "") } catch {
+            throw ModelFileError("\(candidate.path): the stored configuration is not readable (\(error))")
+        }
         let differences = config.differences(from: stored, ranks: comm.size, storedRanks: candidate.state.worldSize)
         guard differences.isEmpty else {
             throw TrainingError("--resume: \(candidate.path) was trained with another configuration: "
@@ -395,13 +400,7 @@ public final class Trainer {
                                 + " (its sequences, frame counts or split differ); pass --allow-data-change to continue on this one")
         }
         try candidate.file.restore(ModelWeights(model), optimizers: Optimizers(model))
-    }
-
-    /// The configuration `candidate` was trained with; unreadable, it is damage.
-    func storedConfiguration(_ candidate: CheckpointDirectory.Newest) throws -> TrainingConfiguration {
-        do { return try TrainingConfiguration.decode(candidate.file.storedConfiguration ?? "") } catch {
-            throw ModelFileError("\(candidate.path): the stored configuration is not readable (\(error))")
-        }
+        return stored
     }
 
     /// The cursor to continue from. With the same epoch geometry it is the
