@@ -12,4 +12,8 @@ host="${1:?testbed-rsh.sh: no host given}"; shift
 h=$(awk -v x="$host" '$1 == x || $2 == x || $3 == x { print $2 }' "$state/hosts" 2>/dev/null || true)
 [[ -n "$h" ]] || { echo "testbed-rsh.sh: $host is not a host of testbed '$name' (is it up?)" >&2; exit 255; }
 pid="$(cat "$state/host$h.pid")"
+# The host's CPU groups (testbed.sh up --cpus), as its own processes have.
+if [[ -f "$state/host$h.cgroups" ]]; then
+  while read -r g; do echo $$ > "$g/cgroup.procs"; done < "$state/host$h.cgroups"
+fi
 exec nsenter -t "$pid" -n -u -- /bin/sh -c "$*"

@@ -12,11 +12,12 @@
 # them with nsenter. The hosts share the file system, as nodes share NFS.
 #
 # Usage (as root):
-#   cluster/testbed.sh up N [--rate 10gbit|1gbit|RATE] [--delay MS] [--slurm]
+#   cluster/testbed.sh up N [--rate 10gbit|1gbit|RATE] [--delay MS] [--cpus C] [--slurm]
 #   cluster/testbed.sh run H -- COMMAND...    # run COMMAND on host H (1-based)
 #   cluster/testbed.sh link H up|down         # plug / unplug host H's cable
 #   cluster/testbed.sh kill H                 # SIGKILL every process on host H (a dead node)
 #   cluster/testbed.sh bytes H                # bytes host H has sent on its link so far
+#   cluster/testbed.sh cpu H                  # CPU ns host H has used (up with --cpus, cgroup v1)
 #   cluster/testbed.sh slurm COMMAND...       # a Slurm command on the login node (with --slurm)
 #   cluster/testbed.sh status
 #   cluster/testbed.sh down                   # always safe; removes everything
@@ -32,6 +33,13 @@
 # --rate shapes every link in both directions with `tc tbf` (the host's egress
 # and the bridge port's egress). --delay needs the kernel's netem qdisc; where
 # it is missing `up` fails with a message instead of running unshaped.
+# --cpus C gives every host C CPUs' worth of time (0.5, 1, 1.5 …) with a
+# control group of the kernel's CPU controller (v2 `cpu.max`, or v1
+# `cpu.cfs_quota_us`) that the holder, `run` and the testbed's `ssh` (so
+# mpirun's daemons and ranks) join; with cgroup v1's cpuacct its CPU time is
+# counted too (`cpu H`). With N × C at most the machine's cores every host is
+# a machine of C CPUs as far as time goes (they still share caches and memory
+# bandwidth). Slurm's daemons do not join them.
 # VCOLOR_TESTBED=NAME (default vctb) names the testbed, so several can coexist;
 # its state lives in /run/vcolor-testbed-NAME.
 #
@@ -80,7 +88,50 @@ down() {
     for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$pid" 2>/dev/null || true; done
     ip netns delete "$ns" 2>/dev/null || true
   done
+  # The hosts' CPU groups, once their processes are gone.
+  for g in /sys/fs/cgroup/vcolor-testbed-"$name" /sys/fs/cgroup/{cpu,cpuacct}/vcolor-testbed-"$name"; do
+    [[ -d "$g" ]] || continue
+    for d in "$g"/h*; do [[ -d "$d" ]] && rmdir "$d" 2>/dev/null || true; done
+    rmdir "$g" 2>/dev/null || true
+  done
   rm -rf "$state"
+}
+
+# cpu_groups H: host H's CPU group(s) with --cpus' quota; their directories
+# go to $state/hostH.cgroups, one a line, for join_host.
+cpu_groups() {
+  local h="$1" period=10000 quota g
+  quota=$(awk -v c="$cpus" -v p="$period" 'BEGIN { printf "%d", c * p }')
+  : > "$state/host$h.cgroups"
+  if [[ -f /sys/fs/cgroup/cgroup.controllers ]]; then
+    grep -qw cpu /sys/fs/cgroup/cgroup.controllers || die "--cpus: the cgroup v2 CPU controller is not available"
+    grep -qw cpu /sys/fs/cgroup/cgroup.subtree_control || echo +cpu > /sys/fs/cgroup/cgroup.subtree_control
+    g="/sys/fs/cgroup/vcolor-testbed-$name"
+    mkdir -p "$g"
+    grep -qw cpu "$g/cgroup.subtree_control" || echo +cpu > "$g/cgroup.subtree_control"
+    mkdir -p "$g/h$h"
+    echo "$quota $period" > "$g/h$h/cpu.max"
+    echo "$g/h$h" >> "$state/host$h.cgroups"
+  elif [[ -w /sys/fs/cgroup/cpu/cpu.cfs_quota_us ]]; then
+    g="/sys/fs/cgroup/cpu/vcolor-testbed-$name/h$h"
+    mkdir -p "$g"
+    echo "$period" > "$g/cpu.cfs_period_us"
+    echo "$quota" > "$g/cpu.cfs_quota_us"
+    echo "$g" >> "$state/host$h.cgroups"
+    if [[ -d /sys/fs/cgroup/cpuacct && ! /sys/fs/cgroup/cpuacct -ef /sys/fs/cgroup/cpu ]]; then
+      mkdir -p "/sys/fs/cgroup/cpuacct/vcolor-testbed-$name/h$h"
+      echo "/sys/fs/cgroup/cpuacct/vcolor-testbed-$name/h$h" >> "$state/host$h.cgroups"
+    fi
+  else
+    die "--cpus needs a writable cgroup CPU controller (v2 cpu.max or v1 cpu.cfs_quota_us)"
+  fi
+}
+
+# join_host H PID: PID (and all it starts from then on) into host H's CPU groups, if it has any.
+join_host() {
+  local g
+  [[ -f "$state/host$1.cgroups" ]] || return 0
+  while read -r g; do echo "$2" > "$g/cgroup.procs"; done < "$state/host$1.cgroups"
 }
 
 shape() {  # shape NETNS DEV: tbf at --rate, netem delay if asked
@@ -171,6 +222,7 @@ up() {
   [[ "$slurm" == 1 ]] && add_host "${name}-ctl" "$subnet.254" "${name}bc" "$state/ctl.pid"
   for h in $(seq 1 "$n"); do
     wait_named "$(holder_pid "$h")" "${name}-h$h" || die "host $h did not come up"
+    if [[ -n "$cpus" ]]; then cpu_groups "$h"; join_host "$h" "$(holder_pid "$h")"; fi
   done
   if [[ "$slurm" == 1 ]]; then
     wait_named "$(cat "$state/ctl.pid")" "${name}-ctl" || die "the controller's host did not come up"
@@ -178,7 +230,7 @@ up() {
   fi
   echo "$n" > "$state/size"
   trap - EXIT
-  echo "testbed '$name': $n host(s) $subnet.1…$subnet.$n${rate:+, links at $rate}${delay:+, +${delay} ms}; hostfile $state/hostfile"
+  echo "testbed '$name': $n host(s) $subnet.1…$subnet.$n${rate:+, links at $rate}${delay:+, +${delay} ms}${cpus:+, $cpus CPU(s) each}; hostfile $state/hostfile"
   [[ "$slurm" == 1 ]] && echo "Slurm: controller ${name}-ctl ($subnet.254), nodes ${name}-h[1-$n]; SLURM_CONF=$state/slurm/slurm.conf"
   return 0
 }
@@ -192,6 +244,7 @@ run() {
   export VCOLOR_TESTBED="$name" VCOLOR_TESTBED_HOSTFILE="$state/hostfile"
   export OMPI_MCA_plm_rsh_agent="$here/testbed-rsh.sh"
   [[ -f "$state/slurm/slurm.conf" ]] && export SLURM_CONF="$state/slurm/slurm.conf"
+  join_host "$h" $$
   exec nsenter -t "$pid" -n -u -- "$@"
 }
 
@@ -218,15 +271,20 @@ kill_host() {  # every process in host H's namespace but its holder
 }
 
 cmd="${1:-}"; shift || true
-rate="" delay="" slurm=0
+rate="" delay="" cpus="" slurm=0
 case "$cmd" in
   up)
-    [[ $# -ge 1 ]] || die "usage: up N [--rate R] [--delay MS] [--slurm]"
+    [[ $# -ge 1 ]] || die "usage: up N [--rate R] [--delay MS] [--cpus C] [--slurm]"
     n="$1"; shift
     while [[ $# -gt 0 ]]; do
       case "$1" in
         --rate) rate="${2:?--rate needs a value}"; rate_bits "$rate" >/dev/null; shift 2 ;;
         --delay) delay="${2:?--delay needs milliseconds}"; [[ "$delay" =~ ^[0-9]+$ ]] || die "--delay takes whole milliseconds"; shift 2 ;;
+        --cpus)
+          cpus="${2:?--cpus needs a number of CPUs}"
+          [[ "$cpus" =~ ^[0-9]*\.?[0-9]+$ ]] && awk -v c="$cpus" 'BEGIN { exit !(c >= 0.01) }' ||
+            die "--cpus takes a number of CPUs (0.5, 1 …), got '$cpus'"
+          shift 2 ;;
         --slurm) slurm=1; shift ;;
         *) die "unknown option $1" ;;
       esac
@@ -240,10 +298,15 @@ case "$cmd" in
   bytes)
     [[ $# -eq 1 ]] || die "usage: bytes H"
     ip netns exec "${name}-h$1" cat /sys/class/net/eth0/statistics/tx_bytes ;;
+  cpu)
+    [[ $# -eq 1 ]] || die "usage: cpu H"
+    g=$(grep -m1 cpuacct "$state/host$1.cgroups" 2>/dev/null || true)
+    [[ -n "$g" ]] || die "host $1 has no CPU account (up with --cpus, on cgroup v1)"
+    cat "$g/cpuacct.usage" ;;
   status)
     [[ -d "$state" ]] || { echo "testbed '$name' is down"; exit 0; }
     cat "$state/hosts" ;;
   check) check_capable ;;
-  -h|--help|"") sed -n '2,43p' "$0" ;;
-  *) die "unknown command '$cmd' (up, down, run, slurm, link, kill, bytes, status, check)" ;;
+  -h|--help|"") sed -n '2,51p' "$0" ;;
+  *) die "unknown command '$cmd' (up, down, run, slurm, link, kill, bytes, cpu, status, check)" ;;
 esac
