@@ -62,6 +62,16 @@ final class CommunicatorTests: XCTestCase {
         }
     }
 
+    func testRingForWorldsThatAreNotAPowerOfTwo() {
+        XCTAssertEqual(Communicator.allReduceAlgorithm(ranks: nil), "3")
+        for ranks in [1, 2, 4, 8, 64, 256] {
+            XCTAssertEqual(Communicator.allReduceAlgorithm(ranks: ranks), "3", "\(ranks) ranks")
+        }
+        for ranks in [3, 5, 6, 7, 12, 96, 255] {
+            XCTAssertEqual(Communicator.allReduceAlgorithm(ranks: ranks), "1", "\(ranks) ranks")
+        }
+    }
+
     func testBucketBoundaries() {
         // Without tensor offsets: cut every bucketElements.
         XCTAssertEqual(GradientBuckets.boundaries(count: 10, tensorOffsets: nil, bucketElements: 4), [4, 8])

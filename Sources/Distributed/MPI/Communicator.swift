@@ -92,24 +92,46 @@ public final class Communicator: @unchecked Sendable {
         return env["OMPI_COMM_WORLD_SIZE"] != nil || env["PMIX_RANK"] != nil || env["PMI_RANK"] != nil
     }
 
+    /// The world's size as the launcher tells it in the environment, before
+    /// MPI starts (mpirun: OMPI_COMM_WORLD_SIZE; srun: SLURM_NTASKS).
+    static var launcherWorldSize: Int? {
+        let env = ProcessInfo.processInfo.environment
+        return (env["OMPI_COMM_WORLD_SIZE"] ?? env["SLURM_NTASKS"]).flatMap { Int($0) }
+    }
+
+    /// The algorithm Open MPI's non-blocking all-reduce (libnbc) should run
+    /// for a world of `ranks` (its MCA parameter `coll_libnbc_iallreduce_algorithm`).
+    ///
+    /// Left to choose, libnbc runs every in-place call (all of ours), every
+    /// call below 4 ranks or 64 KiB and every non-commutative one as a
+    /// binomial tree: a reduce to rank 0 and a broadcast back, the whole buffer
+    /// crossing a link in one direction at a time, log2(p) times each way.
+    /// Reduce-scatter + allgather (3, Rabenseifner's) moves 2(p−1)/p of the
+    /// buffer in both directions at once in 2·log2(p) rounds: half the time of
+    /// a 100 MB all-reduce on a 1 Gb/s link (docs/training.md, "Over TCP
+    /// between hosts"). But it works on a power of two: other world sizes first
+    /// fold pairs of ranks into one and at the end send the whole result back
+    /// to the folded ranks, two more buffers on the longest path, so 3 ranks
+    /// took longer than 4. The ring (1) moves the same 2(p−1)/p for any p, in
+    /// 2(p−1) rounds: 1.6–1.8 times faster than 3 on 3 hosts of the testbed
+    /// (docs/cluster.md §How far it scales, which also says up to how many
+    /// ranks its extra rounds cost less than the fold). Buffers of fewer
+    /// elements than the largest power of two ≤ p, and non-commutative ops
+    /// (the bf16 sum must stay commutative), fall back to the ring anyway.
+    static func allReduceAlgorithm(ranks: Int?) -> String {
+        guard let ranks, ranks > 2, ranks & (ranks - 1) != 0 else { return "3" }
+        return "1"
+    }
+
     private init() throws {
         var alreadyInitialised: Int32 = 0
         MPI_Initialized(&alreadyInitialised)
         let singleton = !Communicator.launchedByMPI
         if alreadyInitialised == 0 {
             if singleton { setenv("OMPI_MCA_plm_rsh_agent", "", 0) }
-            // Open MPI's non-blocking all-reduce (libnbc), left to choose, runs every
-            // in-place call (all of ours), every call below 4 ranks or 64 KiB and
-            // every non-commutative one as a binomial tree: a reduce to rank 0 and a
-            // broadcast back, the whole buffer crossing a link in one direction at a
-            // time, log2(p) times each way. Reduce-scatter + allgather (3,
-            // "rabenseifner") moves the same bytes in both directions at once in
-            // 2·log2(p) rounds: half the time of a 100 MB all-reduce on a 1 Gb/s
-            // link (docs/training.md, "Over TCP between hosts"). Buffers of fewer
-            // elements than the largest power of two ≤ p, and non-commutative ops
-            // (the bf16 sum must stay commutative), fall back to libnbc's ring.
             // A setting in the environment or from mpirun --mca wins.
-            setenv("OMPI_MCA_coll_libnbc_iallreduce_algorithm", "3", 0)
+            setenv("OMPI_MCA_coll_libnbc_iallreduce_algorithm",
+                   Communicator.allReduceAlgorithm(ranks: Communicator.launcherWorldSize), 0)
             var provided: Int32 = 0
             // Errors during MPI_Init use the default fatal handler: there is no
             // communicator yet to set MPI_ERRORS_RETURN on.
