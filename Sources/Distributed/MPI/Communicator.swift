@@ -113,8 +113,8 @@ public final class Communicator: @unchecked Sendable {
     /// fold pairs of ranks into one and at the end send the whole result back
     /// to the folded ranks, two more buffers on the longest path, so 3 ranks
     /// took longer than 4. The ring (1) moves the same 2(p−1)/p for any p, in
-    /// 2(p−1) rounds: 1.6–1.8 times faster than 3 on 3 hosts of the testbed
-    /// (docs/cluster.md §How far it scales, which also says up to how many
+    /// 2(p−1) rounds, and was faster on 3 testbed hosts at every link and
+    /// precision measured (docs/cluster.md §6, which also says up to how many
     /// ranks its extra rounds cost less than the fold). Buffers of fewer
     /// elements than the largest power of two ≤ p, and non-commutative ops
     /// (the bf16 sum must stay commutative), fall back to the ring anyway.
