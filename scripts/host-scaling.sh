@@ -124,9 +124,9 @@ per_rank = [r[RANK_COMPUTE_S] for r in rows if RANK_COMPUTE_S in r]
 print(json.dumps({
     "config": config, "link": link, "hosts": int(hosts), "wire": wire, "cpus": float(cpus),
     "repeat": int(repeat), "steps": len(rows) + 1,
-    "step_s": statistics.median(r[STEP_S] for r in rows),
-    "allreduce_s": statistics.median(r.get(ALLREDUCE_S, 0.0) for r in rows),
-    "rank_compute_s": [statistics.median(c[k] for c in per_rank) for k in range(len(per_rank[0]))] if per_rank else None,
+    STEP_S: statistics.median(r[STEP_S] for r in rows),
+    ALLREDUCE_S: statistics.median(r.get(ALLREDUCE_S, 0.0) for r in rows),
+    RANK_COMPUTE_S: [statistics.median(c[k] for c in per_rank) for k in range(len(per_rank[0]))] if per_rank else None,
     "bytes_per_step": None if sent == "null" else int(sent),
     "cpu_s": int(cpu_ns) / 1e9,
     "run": run,

@@ -113,7 +113,7 @@ def load(path):
             r["exposed"] = statistics.median(s[STEP_S] - max(s[RANK_COMPUTE_S]) for s in rows)
             r["spread"] = [c / statistics.median(s[RANK_COMPUTE_S]) for s in rows for c in s[RANK_COMPUTE_S]]
         else:
-            r["max_compute"] = r["step_s"]
+            r["max_compute"] = r[STEP_S]
             r["exposed"] = 0.0
     return runs
 
@@ -140,7 +140,7 @@ def calibrate(runs, alpha):
     for i in range(0, 101):
         w = i / 100
         err = sum((r["max_compute"] + exposed("seed", 2, r["wire"], net[(r["link"], r["wire"])][1], net[(r["link"], r["wire"])][0],
-                                              w, r["max_compute"]) - r["step_s"]) ** 2 for r in seed2)
+                                              w, r["max_compute"]) - r[STEP_S]) ** 2 for r in seed2)
         if best is None or err < best[1]:
             best = (w, err)
     return net, (best[0] if seed2 else None)
@@ -220,13 +220,13 @@ def main():
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     errors = []
     for r, step, e in check(runs, net, window):
-        err = (step - r["step_s"]) / r["step_s"]
+        err = (step - r[STEP_S]) / r[STEP_S]
         if r["hosts"] > 2:
             errors.append(abs(err))
         print("| %s | %s | %s | %s | %d%s | %d | %.3f | %.3f | %.3f | %+.1f %% | %.3f | %.3f |" % (
             r["config"], r["link"], r["wire"], "ring" if r["ring"] else "rs+ag", r["hosts"],
             " (calibration)" if r["hosts"] == 2 and not r["ring"] else "", r["repeat"], r["max_compute"],
-            r["step_s"], step, 100 * err, r["exposed"], e))
+            r[STEP_S], step, 100 * err, r["exposed"], e))
     if errors:
         print("\n3 and 4 hosts: mean |error| %.1f %%, largest %.1f %% (%d points)" % (
             100 * statistics.fmean(errors), 100 * max(errors), len(errors)))
