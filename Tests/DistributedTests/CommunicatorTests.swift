@@ -46,6 +46,12 @@ final class CommunicatorTests: XCTestCase {
         XCTAssertThrowsError(try comm.broadcast(bytes: nil), "the root must supply the payload")
         XCTAssertEqual(try comm.allGather(UInt64(0xDEAD_BEEF_0000_0001)), [0xDEAD_BEEF_0000_0001])
         XCTAssertEqual(try comm.allGather(0.25), [0.25])
+        // Into the caller's buffer, as the trainer's compute times every step: one slot per rank.
+        var slots: [Double] = [-1], tooMany: [Double] = [-1, -1]
+        try slots.withUnsafeMutableBufferPointer { try comm.allGather(0.375, into: $0) }
+        XCTAssertEqual(slots, [0.375])
+        XCTAssertThrowsError(try tooMany.withUnsafeMutableBufferPointer { try comm.allGather(0.375, into: $0) })
+        XCTAssertEqual(tooMany, [-1, -1])
         XCTAssertEqual(try comm.allGather(bytes: [1, 2]), [[1, 2]])
         XCTAssertEqual(try comm.allGather(json: "host"), ["host"])
     }

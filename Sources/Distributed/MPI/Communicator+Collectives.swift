@@ -156,21 +156,29 @@ extension Communicator {
 
     // MARK: - All-gather
 
-    /// Every rank's `value`, indexed by rank (a checksum, a step time, ...).
+    /// Every rank's `value`, indexed by rank (a checksum, a flag, ...), in a new array.
     public func allGather<T: MPIScalar>(_ value: T) throws -> [T] {
-        var mine = value
         var all = [T](repeating: value, count: size)
-        guard size > 1 else { return all }
-        try withUnsafeMutablePointer(to: &mine) { send in
-            try all.withUnsafeMutableBufferPointer { receive in
-                var request: MPI_Request? = vc_mpi_request_null()
-                collectiveSequence &+= 1
-                try mpiCheck(MPI_Iallgather(send, 1, T.mpiDatatype, receive.baseAddress, 1, T.mpiDatatype, comm, &request),
-                             "MPI_Iallgather")
-                try complete(&request, "MPI_Allgather")
-            }
-        }
+        try all.withUnsafeMutableBufferPointer { try allGather(value, into: $0) }
         return all
+    }
+
+    /// Every rank's `value` into `all`, one slot per rank in rank order: the
+    /// form for every step (the trainer's compute times), into a buffer the
+    /// caller allocated once, so the call allocates nothing.
+    public func allGather<T: MPIScalar>(_ value: T, into all: UnsafeMutableBufferPointer<T>) throws {
+        guard all.count == size, let receive = all.baseAddress else {
+            throw CommunicatorError("all-gather of one value per rank into \(all.count) slots: \(size) ranks")
+        }
+        // One rank too goes through MPI: the path is the same whatever the size.
+        var mine = value
+        try withUnsafeMutablePointer(to: &mine) { send in
+            var request: MPI_Request? = vc_mpi_request_null()
+            collectiveSequence &+= 1
+            try mpiCheck(MPI_Iallgather(send, 1, T.mpiDatatype, receive, 1, T.mpiDatatype, comm, &request),
+                         "MPI_Iallgather")
+            try complete(&request, "MPI_Allgather")
+        }
     }
 
     /// Every rank's equal part of `buffer`, in place: rank r's part is the

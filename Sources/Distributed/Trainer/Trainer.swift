@@ -164,7 +164,6 @@ public final class Trainer {
         /// Losses averaged over ranks: D, G's GAN part, G's L1 part.
         var losses: [Double]
         var seconds: Double
-        var rankComputeSeconds: [Double]
         /// The epoch the step belonged to.
         var epoch: Int
         /// A stop signal some rank received before the step's all-reduce.
@@ -192,10 +191,9 @@ public final class Trainer {
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - began) / 1e9
         // Every rank's own compute time (its step less the time spent in collectives,
         // which includes waiting for the others), so a slow rank can be found.
-        let rankCompute = comm.size > 1 ? try comm.allGather(seconds - timer.reduceSeconds) : [seconds]
+        try comm.allGather(seconds - timer.reduceSeconds, into: s.rankComputeSeconds)
 
-        let outcome = StepOutcome(losses: s.summary.losses, seconds: seconds, rankComputeSeconds: rankCompute,
-                                  epoch: s.cursor.epoch, stopSignal: stopSignal)
+        let outcome = StepOutcome(losses: s.summary.losses, seconds: seconds, epoch: s.cursor.epoch, stopSignal: stopSignal)
         s.step += 1
         s.cursor = nextCursor
         let names = ["loss_D", "loss_G (GAN part)", "loss_G (L1 part)"]
@@ -226,7 +224,7 @@ public final class Trainer {
                                learningRate: Double(s.model.generatorOptimizer.learningRate),
                                seconds: outcome.seconds,
                                reduceSeconds: timer.reduceSeconds, frames: s.framesPerStep,
-                               rankComputeSeconds: outcome.rankComputeSeconds),
+                               rankComputeSeconds: Array(s.rankComputeSeconds)),
                     remainingSteps: s.remaining(s.step, s.cursor))
         let done = s.finished(s.step, s.cursor)
         if s.cursor.stepInEpoch == 0 || done, s.validator.hasData, let result = try s.validator.run() {

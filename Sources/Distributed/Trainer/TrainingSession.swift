@@ -19,6 +19,9 @@ final class TrainingSession {
     let log: TrainingLog?
     /// The per-step all-reduce's buffer, allocated once.
     let summary: StepSummary
+    /// Every rank's compute time in the newest step, by rank (`rank_compute_s`):
+    /// the per-step all-gather's buffer, allocated once.
+    let rankComputeSeconds: UnsafeMutableBufferPointer<Double>
     let framesPerStep: Double
 
     var rng: RandomGenerator
@@ -43,8 +46,12 @@ final class TrainingSession {
         self.validator = validator
         self.log = log
         self.summary = StepSummary(model: model, replicated: options.reproducible)
+        self.rankComputeSeconds = .allocate(capacity: worldSize)
         self.framesPerStep = Double(options.accumulate * options.batch * options.clip * worldSize)
+        rankComputeSeconds.initialize(repeating: 0)
     }
+
+    deinit { rankComputeSeconds.deallocate() }
 
     /// True once the run has its `--steps` or `--epochs`.
     func finished(_ step: Int, _ cursor: SamplerCursor) -> Bool {
