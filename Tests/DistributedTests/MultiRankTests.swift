@@ -19,6 +19,7 @@ final class MultiRankTests: XCTestCase {
             var progressBuckets: Int
             var bf16Mismatches: Int
             var broadcastOK: Bool
+            var gathered: [Double]
             var checksum: String
         }
         struct Bandwidth: Decodable { var seconds: Double; var algorithmGBps: Double }
@@ -47,6 +48,7 @@ final class MultiRankTests: XCTestCase {
             XCTAssertEqual(r.progressedBuckets, r.progressBuckets, "buckets must finish while the ranks compute")
             XCTAssertEqual(r.bf16Mismatches, 0)
             XCTAssertTrue(r.broadcastOK)
+            XCTAssertEqual(r.gathered, [1.0 / 3, 1.0 / 5], "rank \(r.rank): every rank's value (rank r sends 1/(2r + 3)), in rank order")
             XCTAssertEqual(r.localSize, 2)
         }
         XCTAssertEqual(Set(report.ranks.map(\.localRank)), [0, 1])
@@ -95,6 +97,7 @@ final class MultiRankTests: XCTestCase {
         XCTAssertEqual(report.size, 1)
         XCTAssertTrue(report.singleton)
         XCTAssertEqual(report.ranks.first?.allReduceSum, 1)
+        XCTAssertEqual(report.ranks.first?.gathered, [1.0 / 3])
         XCTAssertNil(report.bandwidth)
     }
 

@@ -27,6 +27,9 @@ public struct RankReport: Codable {
     /// FNV-1a of the bf16-averaged buffer: equal on all ranks.
     var bf16Checksum: String
     var broadcastOK: Bool
+    /// What this rank's all-gather of one value per rank into a fixed buffer
+    /// (the trainer's per-step compute times) received: rank r sent 1 / (2r + 3).
+    var gathered: [Double]
     /// FNV-1a of the averaged buffer (hex): equal on all ranks when replicas stay identical.
     var checksum: String
     /// `--data DIR`: FNV-1a of DIR/index.json as this rank reads it, or
@@ -109,6 +112,13 @@ enum DoctorChecks {
         let broadcastOK = weights.indices.allSatisfy { weights[$0] == Float($0) * 0.5 }
             && received == ["size": comm.size, "magic": 20_250_101]
 
+        // All-gather of one value per rank into a buffer allocated once, as
+        // the trainer gathers compute times: 1/3, 1/5, ..., which use every mantissa bit.
+        let gathered = UnsafeMutableBufferPointer<Double>.allocate(capacity: comm.size)
+        defer { gathered.deallocate() }
+        gathered.initialize(repeating: -1)
+        try comm.allGather(gatheredValue(rank: comm.rank), into: gathered)
+
         return RankReport(
             rank: comm.rank, host: comm.hostname, localRank: comm.localRank, localSize: comm.localSize,
             cores: ProcessInfo.processInfo.activeProcessorCount, blasThreads: ComputeThreads.count,
@@ -118,9 +128,13 @@ enum DoctorChecks {
             bucketMismatches: bucketMismatches,
             progressedBuckets: progressed, progressBuckets: progressBuckets, bf16Mismatches: bf16Mismatches,
             bf16Checksum: String(half.withUnsafeBufferPointer { fnv1a($0) }, radix: 16), broadcastOK: broadcastOK,
+            gathered: Array(gathered),
             checksum: String(grads.withUnsafeBufferPointer { fnv1a($0) }, radix: 16), dataIndex: nil,
             ffmpeg: nil)
     }
+
+    /// Rank `rank`'s value in the all-gather check.
+    static func gatheredValue(rank: Int) -> Double { 1 / Double(2 * rank + 3) }
 
     /// FNV-1a of DIR/index.json's bytes (hex), or why it cannot be read or
     /// used: equal on every host when the data set is shared (or copied

@@ -87,6 +87,9 @@ public struct DoctorReport: Codable {
             if r.bf16Mismatches > 0 { problems.append("rank \(r.rank): bf16 all-reduce average wrong in \(r.bf16Mismatches) elements") }
             if let index = r.dataIndex, !DoctorChecks.isDigest(index) { problems.append("rank \(r.rank) on \(r.host): data set \(index)") }
             if !r.broadcastOK { problems.append("rank \(r.rank): broadcast from rank 0 arrived wrong") }
+            if r.gathered != (0..<comm.size).map(DoctorChecks.gatheredValue) {
+                problems.append("rank \(r.rank): all-gather of one value per rank arrived wrong (\(r.gathered))")
+            }
         }
         let indexes = Set(ranks.compactMap(\.dataIndex))
         if indexes.count > 1, indexes.allSatisfy(DoctorChecks.isDigest) {
