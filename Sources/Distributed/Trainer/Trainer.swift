@@ -185,13 +185,18 @@ public final class Trainer {
         let began = DispatchTime.now().uptimeNanoseconds
         let local = s.model.step(L: batch.L, ab: batch.ab, batch: options.batch, time: options.clip, index: s.step,
                                  microBatches: options.accumulate)
+        let reduceBegan = DispatchTime.now().uptimeNanoseconds
         let stopSignal = try s.summary.reduce(losses: local, stopSignal: StopSignal.received, comm: comm)
+        let summarySeconds = Double(DispatchTime.now().uptimeNanoseconds - reduceBegan) / 1e9
         // After the reduce, which averaged the BatchNorm buffers: every replica averages the same values.
         s.model.generatorAverage?.update()
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - began) / 1e9
-        // Every rank's own compute time (its step less the time spent in collectives,
-        // which includes waiting for the others), so a slow rank can be found.
-        try comm.allGather(seconds - timer.reduceSeconds, into: s.rankComputeSeconds)
+        // Every rank's own compute time: its step less its time in collectives, the
+        // closing all-reduce included, where it waits for the others; so a slow
+        // rank can be found. Its own all-gather, not a slot in the closing
+        // all-reduce: the time counts the moving-average update, which waits for
+        // that all-reduce.
+        try comm.allGather(seconds - timer.reduceSeconds - summarySeconds, into: s.rankComputeSeconds)
 
         let outcome = StepOutcome(losses: s.summary.losses, seconds: seconds, epoch: s.cursor.epoch, stopSignal: stopSignal)
         s.step += 1
