@@ -1,7 +1,8 @@
 /// RUN/metrics.jsonl, a training run's record: one JSON object per line, one
 /// line per event. Its keys are defined here once, for the writer (the
 /// trainer's `TrainingLog`) and every reader: `vcolor report` (`RunHistory`)
-/// and the scripts, through scripts/metrics_log.py. docs/training.md §Run
+/// and `vcolor tensorboard` (`RunExport`), through the one reader
+/// `MetricsLog.read`, and the scripts, through scripts/metrics_log.py. docs/training.md §Run
 /// directory says what each key holds; `MetricsLogKeyTests` holds that table
 /// and the Python list to this one.
 public enum MetricsLog {

@@ -67,6 +67,8 @@ final class ReportTests: XCTestCase {
             #"{"event": "step", "step": 2, "loss_d": 0.6, "loss_g": 1.1e1, "loss_g_gan": 0.6, "loss_g_l1": 0.104, "step_s": 2.0, "allreduce_s": 0.5, "frames_per_s": 8}"#,
             #"{"clips":4,"epoch":0,"event":"validation","step":2,"time":3,"val_l1":0.2,"val_psnr":17.5}"#,
             #"{"event":"checkpoint","path":"x/checkpoints/step-00000002.h5","step":2,"time":4}"#,
+            #"{"event":"hyperparameters","step":2,"time":5}"#,   // a newer version's event: passed over, not unreadable
+            #"{"event":"step","loss_d":0.4,"loss_g":1,"loss_g_gan":1,"loss_g_l1":1,"step":4,"step_s":0."#,   // cut short, every loss read
             #"{"event":"step","step":3,"loss_d":0.5,"loss_g":"#,   // cut short by a crash
         ]
         try (lines.joined(separator: "\n") + "\n").write(toFile: run + "/metrics.jsonl", atomically: true, encoding: .utf8)
@@ -80,7 +82,7 @@ final class ReportTests: XCTestCase {
         XCTAssertEqual(history.allReduceShare.y, [25, 25])
         XCTAssertEqual(history.validationPSNR, Series(x: [2], y: [17.5]))
         XCTAssertEqual(history.validationL1.y, [0.2])
-        XCTAssertEqual(history.skippedLines, 1)
+        XCTAssertEqual(history.skippedLines, 2)
         XCTAssertNil(history.sample)
 
         XCTAssertThrowsError(try RunHistory.load(run + "/nothing")) { XCTAssertTrue("\($0)".contains("no such run directory"), "\($0)") }

@@ -26,9 +26,7 @@ public struct RunHistory {
 
     /// Reads RUN/metrics.jsonl (required) and the newest sample strip (if any).
     public static func load(_ run: String) throws -> RunHistory {
-        let metrics = (run as NSString).appendingPathComponent(MetricsLog.fileName)
-        // Mapped, not read: a long run's log is hundreds of megabytes and is scanned once.
-        guard let data = try? Data(contentsOf: URL(fileURLWithPath: metrics), options: .alwaysMapped) else {
+        guard let data = MetricsLog.contents(ofRun: run) else {
             var isDirectory: ObjCBool = false
             let exists = FileManager.default.fileExists(atPath: run, isDirectory: &isDirectory)
             throw ReportError(exists && isDirectory.boolValue
@@ -42,26 +40,18 @@ public struct RunHistory {
         return history
     }
 
-    /// One JSON object per line, as TrainingLog writes them.
+    /// One JSON object per line, as TrainingLog writes them (`MetricsLog.read`).
     mutating func read(jsonLines bytes: UnsafeBufferPointer<UInt8>) {
-        var start = 0
         var ranks: [Double] = []
-        while start < bytes.count {
-            var end = start
-            while end < bytes.count && bytes[end] != UInt8(ascii: "\n") { end += 1 }
-            if end > start {
-                let line = JSONLineScanner(UnsafeBufferPointer(rebasing: bytes[start..<end]))
-                if !add(line, ranks: &ranks) { skippedLines += 1 }
-            }
-            start = end + 1
-        }
+        let unreadable = MetricsLog.read(bytes) { event, step, line in add(event, step, line, ranks: &ranks) }
+        skippedLines += unreadable
     }
 
-    /// Adds one event's numbers; false when the line is not a readable event.
-    /// `ranks` is room for a step's per-rank numbers, reused from line to line.
-    mutating func add(_ line: JSONLineScanner, ranks: inout [Double]) -> Bool {
-        guard let event = line.string(.event), let step = line.number(.step) else { return false }
-        switch MetricsLog.Event(rawValue: event) {
+    /// Adds one event's numbers; false when a step or validation lacks those
+    /// every chart of it needs. `ranks` is room for a step's per-rank
+    /// numbers, reused from line to line.
+    mutating func add(_ event: MetricsLog.Event?, _ step: Double, _ line: JSONLineScanner, ranks: inout [Double]) -> Bool {
+        switch event {
         case .step:
             guard let d = line.number(.lossD), let g = line.number(.lossG),
                   let gan = line.number(.lossGAN), let l1 = line.number(.lossL1) else { return false }

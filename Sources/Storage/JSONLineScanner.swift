@@ -1,20 +1,25 @@
 import Foundation
-import Storage
 
 /// Reads the top-level numbers and strings of one flat JSON object (a line of
 /// metrics.jsonl) without building a dictionary: one pass records where each
 /// top-level key's value starts; nested arrays and objects are skipped. The
 /// report reads a 100,000-step log in a fraction of a second this way.
-struct JSONLineScanner {
+/// `MetricsLog.read` reads a whole log through it.
+public struct JSONLineScanner {
     private let bytes: UnsafeBufferPointer<UInt8>
     /// Per top-level key: the key's bytes (between its quotes) and where its value starts.
     private var keys: [(key: Range<Int>, value: Int)] = []
+    /// The line is one object, closed where the line ends: not cut short by a
+    /// crash (whose last value may still scan as a number, "0." for "0.25"),
+    /// nor run into another line. Its syntax is not checked further.
+    public private(set) var isWholeObject = false
 
-    init(_ bytes: UnsafeBufferPointer<UInt8>) {
+    public init(_ bytes: UnsafeBufferPointer<UInt8>) {
         self.bytes = bytes
         keys.reserveCapacity(16)
         var depth = 0, i = 0
         var lastString: Range<Int>?
+        var closed: Int?, objects = 0
         while i < bytes.count {
             let c = bytes[i]
             if c == UInt8(ascii: "\"") {
@@ -35,22 +40,27 @@ struct JSONLineScanner {
                 depth += 1
             } else if c == UInt8(ascii: "}") || c == UInt8(ascii: "]") {
                 depth -= 1
+                if depth == 0 { closed = i; objects += 1 }
             } else if c == UInt8(ascii: ",") {
                 lastString = nil
             }
             i += 1
         }
+        var first = 0, last = bytes.count - 1
+        while first < bytes.count && Self.isSpace(bytes[first]) { first += 1 }
+        while last > first && Self.isSpace(bytes[last]) { last -= 1 }
+        isWholeObject = depth == 0 && objects == 1 && first < bytes.count && bytes[first] == UInt8(ascii: "{") && closed == last
     }
 
     /// The number after top-level `"key":`, nil when absent or not a finite number.
-    func number(_ key: MetricsLog.Key) -> Double? {
+    public func number(_ key: MetricsLog.Key) -> Double? {
         valueStart(key).flatMap { number(at: $0)?.value }
     }
 
     /// The numbers of the array after top-level `"key":` (a rank's value per
     /// rank) into `values`, which is emptied first and keeps its storage from
     /// line to line; false when absent, or not an array of finite numbers.
-    func numbers(_ key: MetricsLog.Key, into values: inout [Double]) -> Bool {
+    public func numbers(_ key: MetricsLog.Key, into values: inout [Double]) -> Bool {
         values.removeAll(keepingCapacity: true)
         guard let open = valueStart(key), open < bytes.count, bytes[open] == UInt8(ascii: "[") else { return false }
         var i = skipSpaces(open + 1)
@@ -89,7 +99,7 @@ struct JSONLineScanner {
     }
 
     /// The string after top-level `"key":` (nil if it has escapes; event names have none).
-    func string(_ key: MetricsLog.Key) -> String? {
+    public func string(_ key: MetricsLog.Key) -> String? {
         guard let start = valueStart(key), start < bytes.count, bytes[start] == UInt8(ascii: "\"") else { return nil }
         var i = start + 1
         while i < bytes.count && bytes[i] != UInt8(ascii: "\"") {
@@ -108,6 +118,10 @@ struct JSONLineScanner {
             }
             return nil
         }
+    }
+
+    private static func isSpace(_ c: UInt8) -> Bool {
+        c == UInt8(ascii: " ") || c == UInt8(ascii: "\t") || c == UInt8(ascii: "\r")
     }
 
     private static func isNumberByte(_ c: UInt8) -> Bool {
