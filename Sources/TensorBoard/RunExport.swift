@@ -7,6 +7,14 @@ import Storage
 /// repeated steps, the newer attempt wins: a step logged again drops every
 /// event from that step on, as `train --tensorboard` does on resuming), the
 /// sample strips of RUN/samples, and the run's configuration as text.
+///
+/// The log is read as `vcolor report` reads it (`MetricsLog.read`): a line
+/// that is not a whole event (cut short by a crash) is skipped and counted,
+/// an event of a name this version does not know is passed over, and an
+/// array of numbers with anything else in it (`rank_compute_s`) is dropped.
+/// One difference on purpose: a step goes out with whichever numbers it has,
+/// as TensorBoard shows each tag on its own, where the report, which draws
+/// the four losses together, counts a step without them as unreadable.
 public enum RunExport {
     /// The image tag of the sample strips, and the text tag of the configuration.
     public static let samplesTag = "samples", configurationTag = "configuration"
@@ -20,28 +28,25 @@ public enum RunExport {
     /// - Parameter configuration: the run's configuration JSON (from its newest checkpoint), if known.
     @discardableResult
     public static func write(run: String, to directory: String, configuration: String?) throws -> Summary {
-        let metrics = (run as NSString).appendingPathComponent(MetricsLog.fileName)
-        guard let data = FileManager.default.contents(atPath: metrics) else {
+        guard let data = MetricsLog.contents(ofRun: run) else {
             throw TensorBoardError("\(run): no \(MetricsLog.fileName) (not a training run, or it has not logged a step yet)")
         }
         var steps: [(step: Int, fields: [MetricsLog.Key: Any])] = [], validations = steps
         var summary = Summary()
-        for line in data.split(separator: UInt8(ascii: "\n")) {
-            guard let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any],
-                  let event = (object[MetricsLog.Key.event.rawValue] as? String).flatMap(MetricsLog.Event.init),
-                  let step = object[MetricsLog.Key.step.rawValue] as? Int
-            else { summary.skippedLines += 1; continue }
-            var fields: [MetricsLog.Key: Any] = [:]
-            for (key, value) in object { if let k = MetricsLog.Key(rawValue: key) { fields[k] = value } }
-            switch event {
-            case .step:
-                dropFrom(step, &steps)
-                dropFrom(step, &validations)
-                steps.append((step, fields))
-            case .validation:
-                dropFrom(step, &validations)
-                validations.append((step, fields))
-            case .checkpoint: break
+        summary.skippedLines = data.withUnsafeBytes { raw in
+            MetricsLog.read(raw.bindMemory(to: UInt8.self)) { event, step, line in
+                guard let step = Int(exactly: step) else { return false }
+                switch event {
+                case .step:
+                    dropFrom(step, &steps)
+                    dropFrom(step, &validations)
+                    steps.append((step, fields(line)))
+                case .validation:
+                    dropFrom(step, &validations)
+                    validations.append((step, fields(line)))
+                case .checkpoint, nil: break
+                }
+                return true
             }
         }
         let log = try TensorBoardLog(directory: directory, step: 0)
@@ -57,6 +62,17 @@ public enum RunExport {
         summary.validations = validations.count
         summary.file = log.file.path
         return summary
+    }
+
+    /// A line's numbers and arrays of numbers by key: the fields
+    /// `TensorBoardLog.metrics` takes, as `train --tensorboard` passes them.
+    static func fields(_ line: JSONLineScanner) -> [MetricsLog.Key: Any] {
+        var fields: [MetricsLog.Key: Any] = [:]
+        var numbers: [Double] = []
+        for key in MetricsLog.Key.allCases {
+            if let value = line.number(key) { fields[key] = value } else if line.numbers(key, into: &numbers) { fields[key] = numbers }
+        }
+        return fields
     }
 
     /// Drops the events at or after `step` (an earlier attempt's, which the newer one repeats).

@@ -152,8 +152,9 @@ final class TensorBoardTests: XCTestCase {
         XCTAssertEqual(text.tensor.dtype, .dtString)
     }
 
-    /// A run's metrics.jsonl where a resume repeated steps 3 and 4 (and a
-    /// line was cut short by a crash), with one sample strip.
+    /// A run's metrics.jsonl where a resume repeated steps 3 and 4 (and two
+    /// lines were cut short by a crash, one after its step), with an event
+    /// of a newer version and one sample strip.
     static func makeRun(_ run: String) throws {
         try FileManager.default.createDirectory(atPath: run + "/samples", withIntermediateDirectories: true)
         var lines: [String] = []
@@ -167,6 +168,8 @@ final class TensorBoardTests: XCTestCase {
         lines.append("{\"event\":\"step\",\"st")
         try line(.checkpoint, 2, [.path: "checkpoints/x.h5"])
         for step in 3...5 { try line(.step, step, stepFields(step, attempt: 1)) }
+        lines.append("{\"event\":\"hyperparameters\",\"step\":5,\"time\":1}")
+        lines.append("{\"event\":\"step\",\"loss_d\":0.5,\"step\":6,\"step_s\":0.")
         try line(.validation, 5, [.validationL1: 0.1875, .validationPSNR: 21.5, .clips: 2])
         try (lines.joined(separator: "\n") + "\n").write(toFile: run + "/" + MetricsLog.fileName, atomically: true, encoding: .utf8)
         try png(width: 6, height: 4).write(to: URL(fileURLWithPath: run + "/samples/step-00000004.png"))
@@ -187,7 +190,7 @@ final class TensorBoardTests: XCTestCase {
         let dir = try makeScratchDirectory()
         try Self.makeRun(dir + "/run")
         let s = try RunExport.write(run: dir + "/run", to: dir + "/tb", configuration: "{\"model\":{}}")
-        XCTAssertEqual([s.steps, s.validations, s.samples, s.skippedLines], [5, 1, 1, 1])
+        XCTAssertEqual([s.steps, s.validations, s.samples, s.skippedLines], [5, 1, 1, 2])
         XCTAssertEqual(try Self.scalars(dir + "/tb"), Self.expectedRunScalars())
         XCTAssertThrowsError(try RunExport.write(run: dir + "/run", to: dir + "/tb", configuration: nil),
                              "a second export into the same directory would show every step twice")
