@@ -28,7 +28,13 @@
 #       before it may start again (default 120 s; a test cannot wait that long).
 #   SlurmUser=root                     the daemons run as root (the testbed is root's).
 #   SchedulerType=sched/builtin        FIFO, starts a requeued job as soon as
-#       its nodes are free (no backfill cycle to wait for).
+#       its nodes are free (no backfill cycle to wait for);
+#       SchedulerParameters=sched_interval=2 looks at pending jobs every 2 s
+#       (default 60 s): a requeued job's cred_expire runs out with no event
+#       that would look at it sooner.
+#   SlurmdTimeout=10                   a node whose slurmd is silent is declared
+#       DOWN after ~25 s (default 300 s: ~5 minutes); a job requeued after
+#       losing a node waits for that, as the old run still completes there.
 set -euo pipefail
 
 die() { echo "testbed-slurm.sh: $*" >&2; exit 1; }
@@ -85,12 +91,13 @@ JobAcctGatherType=jobacct_gather/none
 AccountingStorageType=accounting_storage/none
 JobCompType=jobcomp/none
 SchedulerType=sched/builtin
+SchedulerParameters=sched_interval=2
 SelectType=select/cons_tres
 SelectTypeParameters=CR_Core
 MpiDefault=none
 ReturnToService=2
 SlurmctldTimeout=30
-SlurmdTimeout=30
+SlurmdTimeout=10
 InactiveLimit=0
 MinJobAge=300
 NodeName=${name}-h[1-$n] NodeAddr=$subnet.[1-$n] CPUs=$cpus State=UNKNOWN
