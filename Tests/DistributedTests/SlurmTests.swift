@@ -142,6 +142,80 @@ final class SlurmTests: XCTestCase {
         XCTAssertEqual(try printedChecksums(atM), [reference[0]], "stopped at \(k), resumed to \(m.step): not bit-exact")
     }
 
+    /// `scontrol requeue` of a running job: Slurm sends SIGTERM to all of
+    /// the job's processes; the script waits for training to end, says so in
+    /// one line and leaves the rest to Slurm, which starts the job again. The
+    /// requeued job resumes from a checkpoint no older than the newest one
+    /// written before the requeue (the one written on SIGTERM when the ranks
+    /// finish it within Open MPI's 1 s grace, else the newest periodic one)
+    /// and trains to its last step.
+    func testScontrolRequeueResumesFromACheckpointAndFinishes() throws {
+        let t = try slurmTestbed(hosts: 2)
+        let data = try standardData()
+        let run = path("requeued")
+        let id = try submit(t, ["-N2"] + perNode,
+                            tiny + ["--data", data, "--run", run, "--steps", "40", "--checkpoint-every", "10", "--keep", "0"])
+        let dir = CheckpointDirectory(run: run)
+        let before = try waitForCheckpoint(dir, timeout: 90, id)
+        XCTAssertEqual(try t.slurm(["scontrol", "requeue", String(id)]).status, 0)
+
+        let end = try waitForEnd(t, id, timeout: 120)
+        XCTAssertEqual(end["JobState"], "COMPLETED", jobLog(id))
+        XCTAssertEqual(end["Restarts"], "1", jobLog(id))
+        let log = jobLog(id)
+        XCTAssertTrue(log.contains("(restart 0): training ended with status "), log)
+        XCTAssertTrue(log.contains(" after SIGTERM from Slurm"), log)
+        XCTAssertFalse(log.contains("(restart 0): training stopped with a checkpoint; requeueing"),
+                       "the script requeued a job Slurm had requeued already: \(log)")
+        XCTAssertTrue(log.contains("(restart 1): resuming from the newest checkpoint"), log)
+        let from = try XCTUnwrap(resumedStep(log), log)
+        XCTAssertGreaterThanOrEqual(from, before, "resumed from an older checkpoint than step \(before)")
+        if let k = stopStep(log, signal: "SIGTERM") { XCTAssertEqual(from, k, "the checkpoint written on SIGTERM was not resumed") }
+        XCTAssertTrue(log.contains("(restart 1): training ended with status 0"), log)
+        XCTAssertEqual(dir.newestComplete()?.step, 40, "the requeued job did not train to its last step")
+    }
+
+    /// A node that dies mid-run (its slurmd, its daemon and its rank killed,
+    /// its link down): mpirun ends the job within seconds ("lost communication
+    /// with a remote daemon … on node NAME"), long before Slurm declares the
+    /// node DOWN; the script requeues the job held, shrunk to the two nodes
+    /// left and kept off the dead one, and releases it. Once Slurm has declared
+    /// the node DOWN the job starts again on two nodes, resumes from the newest
+    /// checkpoint with two ranks instead of three, and trains to its last step.
+    func testLostNodeRequeuesTheJobOnTheNodesLeftAndItFinishes() throws {
+        let t = try slurmTestbed(hosts: 3)
+        let data = try standardData()
+        let run = path("shrunk")
+        let id = try submit(t, ["-N3"] + perNode,
+                            tiny + ["--data", data, "--run", run, "--steps", "40", "--checkpoint-every", "10", "--keep", "0"])
+        let dir = CheckpointDirectory(run: run)
+        let before = try waitForCheckpoint(dir, timeout: 90, id)
+        let killedAt = Date()
+        try t.kill(host: 3)
+        try t.link(host: 3, up: false)
+        let dead = "\(t.name)-h3"
+        let lost = "(restart 0): training lost node \(dead) (mpirun status "
+        while !jobLog(id).contains(lost), Date().timeIntervalSince(killedAt) < 60 { usleep(200_000) }
+        let noticed = Date().timeIntervalSince(killedAt)
+        XCTAssertLessThan(noticed, 40, "the lost node was not named within the keepalive's ~35 s: \(jobLog(id))")
+        XCTAssertTrue(jobLog(id).contains("node loss 1 of at most 3; requeueing on 2 node(s) without \(dead)"), jobLog(id))
+
+        let end = try waitForEnd(t, id, timeout: 150)
+        let log = jobLog(id)
+        XCTAssertEqual(end["JobState"], "COMPLETED", log)
+        XCTAssertEqual(end["Restarts"], "1", log)
+        XCTAssertEqual(end["ExcNodeList"], dead, "the requeued job may land on the dead node")
+        XCTAssertTrue(log.contains("(restart 0): on \(t.name)-h[1-3] (3 nodes x 1 ranks)"), log)
+        XCTAssertTrue(log.contains("(restart 1): on \(t.name)-h[1-2] (2 nodes x 1 ranks)"), log)
+        XCTAssertTrue(log.contains("(restart 1): resuming from the newest checkpoint"), log)
+        XCTAssertTrue(log.contains("written by 3 rank(s), resuming with 2"), log)
+        XCTAssertGreaterThanOrEqual(try XCTUnwrap(resumedStep(log), log), before)
+        XCTAssertTrue(log.contains("(restart 1): training ended with status 0"), log)
+        XCTAssertEqual(dir.newestComplete()?.step, 40, "the requeued job did not train to its last step")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path(".vcolor-\(id).node-losses")), "the job left its count of node losses")
+        print("SlurmTests: lost node named after \(String(format: "%.1f", noticed)) s, job ended \(Int(Date().timeIntervalSince(killedAt))) s after the kill")
+    }
+
     // MARK: - Jobs
 
     func standardData() throws -> String {
@@ -192,13 +266,31 @@ final class SlurmTests: XCTestCase {
     func output(_ id: Int) throws -> String { try String(contentsOfFile: path("vcolor-\(id).out"), encoding: .utf8) }
     func jobLog(_ id: Int) -> String { (try? String(contentsOfFile: path("vcolor-\(id).err"), encoding: .utf8)) ?? "" }
 
-    /// k of the log's `stopped at step k by SIGUSR1` line.
-    func stopStep(_ log: String) -> Int? {
-        guard let line = log.split(separator: "\n").first(where: { $0.hasSuffix("by SIGUSR1; continue with --resume") })
-        else { return nil }
+    /// k of the log's `stopped at step k by SIGNAL` line.
+    func stopStep(_ log: String, signal: String = "SIGUSR1") -> Int? {
+        step(after: "step", inLineWhere: { $0.hasSuffix("by \(signal); continue with --resume") }, log)
+    }
+
+    /// The step of the log's `resuming from PATH (step k, epoch e)` line.
+    func resumedStep(_ log: String) -> Int? {
+        step(after: "(step", inLineWhere: { $0.contains("resuming from /") }, log)
+    }
+
+    func step(after word: Substring, inLineWhere isIt: (Substring) -> Bool, _ log: String) -> Int? {
+        guard let line = log.split(separator: "\n").last(where: isIt) else { return nil }
         let words = line.split(separator: " ")
-        guard let at = words.firstIndex(of: "step"), at + 1 < words.count else { return nil }
-        return Int(words[at + 1])
+        guard let at = words.firstIndex(of: word), at + 1 < words.count else { return nil }
+        return Int(words[at + 1].trimmingCharacters(in: CharacterSet(charactersIn: ",")))
+    }
+
+    /// The step of the first complete checkpoint of the job's run.
+    func waitForCheckpoint(_ dir: CheckpointDirectory, timeout: TimeInterval, _ id: Int) throws -> Int {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if let step = dir.newestComplete()?.step { return step }
+            usleep(200_000)
+        }
+        return try XCTUnwrap(nil as Int?, "no checkpoint within \(Int(timeout)) s: \(jobLog(id))")
     }
 
     /// Command lines of running processes that name `text` (the testbed's daemons name its state directory).
