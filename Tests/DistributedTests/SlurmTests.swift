@@ -153,13 +153,7 @@ final class SlurmTests: XCTestCase {
     /// finish it within Open MPI's 1 s grace, else the newest periodic one)
     /// and trains to its last step.
     func testScontrolRequeueResumesFromACheckpointAndFinishes() throws {
-        let t = try slurmTestbed(hosts: 2)
-        let data = try standardData()
-        let run = path("requeued")
-        let id = try submit(t, ["-N2"] + perNode,
-                            tiny + ["--data", data, "--run", run, "--steps", "60", "--checkpoint-every", "5", "--keep", "0"])
-        let dir = CheckpointDirectory(run: run)
-        let before = try waitForCheckpoint(dir, timeout: 90, id)
+        let (t, id, dir, before) = try jobPastItsFirstCheckpoint(nodes: 2)
         XCTAssertEqual(try t.slurm(["scontrol", "requeue", String(id)]).status, 0)
 
         let end = try waitForEnd(t, id, timeout: 120)
@@ -186,13 +180,7 @@ final class SlurmTests: XCTestCase {
     /// the node DOWN the job starts again on two nodes, resumes from the newest
     /// checkpoint with two ranks instead of three, and trains to its last step.
     func testLostNodeRequeuesTheJobOnTheNodesLeftAndItFinishes() throws {
-        let t = try slurmTestbed(hosts: 3)
-        let data = try standardData()
-        let run = path("shrunk")
-        let id = try submit(t, ["-N3"] + perNode,
-                            tiny + ["--data", data, "--run", run, "--steps", "60", "--checkpoint-every", "5", "--keep", "0"])
-        let dir = CheckpointDirectory(run: run)
-        let before = try waitForCheckpoint(dir, timeout: 90, id)
+        let (t, id, dir, before) = try jobPastItsFirstCheckpoint(nodes: 3)
         let killedAt = Date()
         try t.kill(host: 3)
         try t.link(host: 3, up: false)
@@ -297,6 +285,18 @@ final class SlurmTests: XCTestCase {
         let words = line.split(separator: " ")
         guard let at = words.firstIndex(of: word), at + 1 < words.count else { return nil }
         return Int(words[at + 1].trimmingCharacters(in: CharacterSet(charactersIn: ",")))
+    }
+
+    /// A job of 60 steps (a checkpoint every 5) on `nodes` nodes of a testbed
+    /// of as many, one rank each, once its first checkpoint is written: the
+    /// job has 55 steps to go, more than it takes before the test acts.
+    func jobPastItsFirstCheckpoint(nodes: Int) throws -> (Testbed, Int, CheckpointDirectory, Int) {
+        let t = try slurmTestbed(hosts: nodes)
+        let run = path("run")
+        let id = try submit(t, ["-N\(nodes)"] + perNode,
+                            tiny + ["--data", try standardData(), "--run", run, "--steps", "60", "--checkpoint-every", "5", "--keep", "0"])
+        let dir = CheckpointDirectory(run: run)
+        return (t, id, dir, try waitForCheckpoint(dir, timeout: 90, id))
     }
 
     /// The step of the first complete checkpoint of the job's run.
