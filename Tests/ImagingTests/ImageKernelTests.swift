@@ -78,6 +78,12 @@ final class ImageKernelTests: XCTestCase {
             }
         }
         XCTAssertLessThan(Double(differing) / Double(3 * l.count), 1e-3)
+        // The planar form (for Y′CbCr) gives the same codes, plane by plane.
+        var planes = [UInt8](repeating: 0, count: 3 * l.count), scratch = [Float](repeating: 0, count: 3 * l.count)
+        LabToRGB8.convert(l: l, a: a, b: b, count: l.count, intoPlanes: &planes, scratch: &scratch)
+        for p in 0..<l.count {
+            XCTAssertEqual([planes[p], planes[l.count + p], planes[2 * l.count + p]], [rgb[3 * p], rgb[3 * p + 1], rgb[3 * p + 2]])
+        }
     }
 
     /// The table lookup gives exactly the code the thresholds define: at every

@@ -54,6 +54,34 @@ public enum LabToRGB8 {
     public static func convert(l: UnsafePointer<Float>, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
                                count: Int, into rgb: UnsafeMutablePointer<UInt8>,
                                scratch: UnsafeMutablePointer<Float>) {
+        linear(l: l, a: a, b: b, count: count, into: scratch)
+        let rs = scratch, gs = scratch + count, bs = scratch + 2 * count
+        table.withUnsafeBufferPointer { table in
+            let t = table.baseAddress!
+            for p in 0..<count {
+                rgb[3 * p] = code(rs[p], t)
+                rgb[3 * p + 1] = code(gs[p], t)
+                rgb[3 * p + 2] = code(bs[p], t)
+            }
+        }
+    }
+
+    /// The same codes into three rows, R then G then B (`3 * count` bytes at
+    /// `planes`): what a conversion to Y′CbCr (`YCbCr420`) reads.
+    public static func convert(l: UnsafePointer<Float>, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+                               count: Int, intoPlanes planes: UnsafeMutablePointer<UInt8>,
+                               scratch: UnsafeMutablePointer<Float>) {
+        linear(l: l, a: a, b: b, count: count, into: scratch)
+        table.withUnsafeBufferPointer { table in
+            let t = table.baseAddress!
+            for p in 0..<(3 * count) { planes[p] = code(scratch[p], t) }
+        }
+    }
+
+    /// Linear R, G, B rows (`count` each, in that order) of L*, a*, b* rows.
+    @inline(__always)
+    private static func linear(l: UnsafePointer<Float>, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+                               count: Int, into scratch: UnsafeMutablePointer<Float>) {
         let m = matrix
         let m0 = m[0], m1 = m[1], m2 = m[2], m3 = m[3], m4 = m[4], m5 = m[5], m6 = m[6], m7 = m[7], m8 = m[8]
         let wx = Float(CIELAB.white.x), wz = Float(CIELAB.white.z)
@@ -66,14 +94,6 @@ public enum LabToRGB8 {
             rs[p] = m0 * x + m1 * y + m2 * z
             gs[p] = m3 * x + m4 * y + m5 * z
             bs[p] = m6 * x + m7 * y + m8 * z
-        }
-        table.withUnsafeBufferPointer { table in
-            let t = table.baseAddress!
-            for p in 0..<count {
-                rgb[3 * p] = code(rs[p], t)
-                rgb[3 * p + 1] = code(gs[p], t)
-                rgb[3 * p + 2] = code(bs[p], t)
-            }
         }
     }
 
