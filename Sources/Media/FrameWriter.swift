@@ -1,8 +1,9 @@
 import Foundation
 import Storage
 
-/// Encodes rgb24 frames with ffmpeg: a video (H.264 yuv420p by default, each
-/// frame at the timestamp it is given; what `KeptStreams` keeps of an
+/// Encodes frames with ffmpeg: a video (H.264 yuv420p by default, fed
+/// Y′CbCr 4:2:0 or, with an odd side, rgb24, as `layout` says; each frame at
+/// the timestamp it is given; what `KeptStreams` keeps of an
 /// original — audio, subtitles, chapters, metadata — is muxed in when the
 /// chunks are joined, `ChunkJoin`), or one still image (format by extension,
 /// PNG for colorize's own outputs).
@@ -10,7 +11,8 @@ import Storage
 /// A video's frames reach ffmpeg with their timestamps as a live Matroska
 /// stream (`MatroskaPipe`), encoded at the original's time base and passed
 /// through (`-fps_mode passthrough`): frame for frame the original's times, so
-/// a variable frame rate stays variable and in step with the sound.
+/// a variable frame rate stays variable and in step with the sound. A video is
+/// tagged with what its values are (`colourTags`).
 ///
 /// ffmpeg writes to a hidden temporary name next to `path` (same extension, so
 /// the same muxer) that `finish()` renames into place once the encoder has
@@ -19,6 +21,9 @@ import Storage
 public final class FrameWriter {
     public let width: Int, height: Int
     public let path: String
+    /// What `write` takes: an image's frames are rgb24, a video's
+    /// `PixelLayout.video(width:height:)`.
+    public let layout: PixelLayout
     /// Where ffmpeg writes until `finish()` renames it to `path`.
     let temporary: String
     private let process = Process()
@@ -56,10 +61,22 @@ public final class FrameWriter {
         // yuv420p needs even sizes; an odd frame keeps its size in a 4:4:4 file instead of being cropped.
         let even = width % 2 == 0 && height % 2 == 0
         arguments += ["-fps_mode", "passthrough", "-enc_time_base", options.timeBase,
-                      "-pix_fmt", even ? "yuv420p" : "yuv444p",
-                      "-vf", "setsar=" + options.sampleAspectRatio.replacingOccurrences(of: ":", with: "/"),
+                      "-pix_fmt", even ? "yuv420p" : "yuv444p"] + Self.colourTags(subsampled: even)
+        arguments += ["-vf", "setsar=" + options.sampleAspectRatio.replacingOccurrences(of: ":", with: "/"),
                       "file:" + OutputTemporaries.path(for: path)]
-        try self.init(path: path, width: width, height: height, arguments: arguments, video: true)
+        try self.init(path: path, width: width, height: height, arguments: arguments,
+                      layout: .video(width: width, height: height))
+    }
+
+    /// What a video's values are, written into it so a player need not guess:
+    /// the BT.601 matrix in limited range (the matrix swscale uses for rgb24
+    /// and `YCbCr420` reproduces), sRGB's primaries (BT.709's) and transfer
+    /// curve (the output is sRGB, docs/format.md §Colour), and, for 4:2:0,
+    /// chroma sited at the centre of each 2×2 block. Untagged, a player guesses
+    /// by size, and takes a 1080p video for BT.709: its colours come out shifted.
+    static func colourTags(subsampled: Bool) -> [String] {
+        ["-colorspace", "smpte170m", "-color_range", "tv", "-color_primaries", "bt709", "-color_trc", "iec61966-2-1"]
+            + (subsampled ? ["-chroma_sample_location", "center"] : [])
     }
 
     /// Encodes one tiny frame with `options` into a scratch file of `path`'s
@@ -100,13 +117,16 @@ public final class FrameWriter {
             "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
             "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", "\(width)x\(height)", "-i", "pipe:0",
             "-frames:v", "1", "-update", "1", "file:" + OutputTemporaries.path(for: path),
-        ], video: false)
+        ], layout: nil)
     }
 
-    private init(path: String, width: Int, height: Int, arguments: [String], video: Bool) throws {
+    /// `layout` nil: a single image, rgb24 without timestamps.
+    private init(path: String, width: Int, height: Int, arguments: [String], layout: PixelLayout?) throws {
         self.path = path
         self.width = width
         self.height = height
+        self.layout = layout ?? .rgb24
+        let video = layout != nil
         temporary = OutputTemporaries.path(for: path)
         // Resolved before the temporary file exists, so a missing ffmpeg leaves nothing behind.
         let ffmpeg = try FFmpeg.ffmpegPath()
@@ -131,7 +151,7 @@ public final class FrameWriter {
         stderr = StderrCollector(err.fileHandleForReading)
         frameHeader = video ? .allocate(capacity: MatroskaPipe.frameHeaderSize) : nil
         if video {
-            let header = MatroskaPipe.header(width: width, height: height)
+            let header = MatroskaPipe.header(width: width, height: height, layout: self.layout)
             try header.withUnsafeBufferPointer { try send($0.baseAddress!, header.count) }
         }
     }
@@ -146,11 +166,11 @@ public final class FrameWriter {
         try send(frame, width * height * 3)
     }
 
-    /// Writes one frame of a video, shown at `nanoseconds` (the original's
-    /// timestamp, `FrameTimestamps`); times must increase from frame to frame.
+    /// Writes one frame of a video (in `layout`), shown at `nanoseconds` (the
+    /// original's timestamp, `FrameTimestamps`); times must increase from frame to frame.
     public func write(_ frame: UnsafePointer<UInt8>, nanoseconds: Int64) throws {
         guard let frameHeader else { preconditionFailure("an image has no timestamp") }
-        let bytes = width * height * 3
+        let bytes = layout.bytes(width: width, height: height)
         MatroskaPipe.frameHeader(nanoseconds: UInt64(bitPattern: nanoseconds), bytes: bytes, into: frameHeader)
         try send(frameHeader, MatroskaPipe.frameHeaderSize)
         try send(frame, bytes)

@@ -1,7 +1,8 @@
-/// The bytes that put rgb24 frames with their timestamps onto an encoder's
+/// The bytes that put raw frames with their timestamps onto an encoder's
 /// pipe: a minimal live Matroska stream (a segment of unknown size, one video
-/// track `V_UNCOMPRESSED` with colour space "RGB\u{18}", one cluster a frame
-/// holding one block), which ffmpeg's demuxer reads as rawvideo rgb24.
+/// track `V_UNCOMPRESSED` whose colour space is the layout's FourCC, "RGB\u{18}"
+/// or "I420", one cluster a frame holding one block), which ffmpeg's demuxer
+/// reads as rawvideo rgb24 or yuv420p.
 ///
 /// Why Matroska: ffmpeg's raw video input has no timestamps (only a constant
 /// rate), and nothing else it reads from a pipe takes a timestamp a frame
@@ -13,14 +14,14 @@
 /// the same 30 bytes with only its timestamp changing (no allocation a frame).
 enum MatroskaPipe {
     /// The EBML header, the segment's start, its info and its one track.
-    static func header(width: Int, height: Int) -> [UInt8] {
+    static func header(width: Int, height: Int, layout: PixelLayout) -> [UInt8] {
         let ebml = element([0x1A, 0x45, 0xDF, 0xA3],
                            element([0x42, 0x82], Array("matroska".utf8))   // DocType
                            + unsigned([0x42, 0x87], 4)                     // DocTypeVersion
                            + unsigned([0x42, 0x85], 2))                    // DocTypeReadVersion
         let info = element([0x15, 0x49, 0xA9, 0x66], unsigned([0x2A, 0xD7, 0xB1], 1))  // TimestampScale: 1 ns
         let video = element([0xE0], unsigned([0xB0], UInt64(width)) + unsigned([0xBA], UInt64(height))
-                            + element([0x2E, 0xB5, 0x24], [0x52, 0x47, 0x42, 24]))     // ColourSpace "RGB\x18"
+                            + element([0x2E, 0xB5, 0x24], fourCC(layout)))             // ColourSpace
         let track = element([0xAE], unsigned([0xD7], 1)                     // TrackNumber
                             + unsigned([0x73, 0xC5], 1)                    // TrackUID
                             + unsigned([0x83], 1)                          // TrackType: video
@@ -46,6 +47,14 @@ enum MatroskaPipe {
         p.pointee = 0xE7; p += 1; size(8); big(nanoseconds, 8)           // Timestamp
         p.pointee = 0xA3; p += 1; size(UInt64(block))                      // SimpleBlock
         p[0] = 0x81; p[1] = 0; p[2] = 0; p[3] = 0x80                       // track 1, +0, keyframe
+    }
+
+    /// The FourCC ffmpeg maps to the layout's pixel format ("RGB" and 24 bits; I420).
+    static func fourCC(_ layout: PixelLayout) -> [UInt8] {
+        switch layout {
+        case .rgb24: [0x52, 0x47, 0x42, 24]
+        case .yuv420p: Array("I420".utf8)
+        }
     }
 
     private static func element(_ id: [UInt8], _ data: [UInt8]) -> [UInt8] {

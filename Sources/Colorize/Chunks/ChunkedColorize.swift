@@ -153,11 +153,11 @@ struct ChunkedColorize {
         o.sampleAspectRatio = info.sampleAspectRatio
         let writer = try FrameWriter(video: folder.chunkPath(k), width: info.width, height: info.height, options: o)
         let colorizer = Colorizer(model: model, batch: options.batch, renderSize: options.renderSize, fit: options.fit,
-                                  shotStarts: plan.cuts(in: chunk), first: chunk.first)
+                                  shotStarts: plan.cuts(in: chunk), first: chunk.first, forVideo: true)
         var times: [Int64] = []
         times.reserveCapacity(chunk.count)
         let emit: Colorizer.Emit = { frame in
-            try writer.write(frame.rgb, nanoseconds: times[frame.index - chunk.first])
+            try writer.write(frame.pixels, nanoseconds: times[frame.index - chunk.first])
             progress.add(1)
         }
         do {

@@ -163,7 +163,10 @@ public struct ColorizeJob {
         let sink = try Sink(target: target, source: source, options: options, input: input)
         // The sink holds the output's lock: to the end of the job, however it ends.
         defer { withExtendedLifetime(sink) {} }
-        let colorizer = Colorizer(model: model, batch: options.batch, renderSize: options.renderSize, fit: options.fit)
+        var intoVideo = false
+        if case .video = target { intoVideo = true }
+        let colorizer = Colorizer(model: model, batch: options.batch, renderSize: options.renderSize, fit: options.fit,
+                                  forVideo: intoVideo)
         var estimated: Int? = nil
         if case .video = source { estimated = files[0].info.estimatedFrames } else { estimated = files.count }
         let progress = options.progress ? ProgressLine(label: "colorize", total: estimated) : nil
@@ -294,7 +297,7 @@ public struct ColorizeJob {
                     throw MediaError("frame \(frame.index) is \(frame.width)×\(frame.height) but the video is "
                                      + "\(video?.width ?? 0)×\(video?.height ?? 0); a video needs images of one size")
                 }
-                try video.write(frame.rgb, nanoseconds: nanoseconds)
+                try video.write(frame.pixels, nanoseconds: nanoseconds)
             case let .image(path):
                 try writeImage(frame, to: path)
             case .imageDirectory:

@@ -14,7 +14,9 @@ import Media
 /// by prep's detector, both of its rules, on model-size L*a*b* frames through
 /// the same `CutScorer` and `CutTracker`, one frame of look-ahead); the predicted
 /// a*b* (×110) of the frame's part of the picture upsampled bilinearly to the frame's
-/// resolution and joined with the frame's own L*; back to sRGB 8-bit.
+/// resolution and joined with the frame's own L*; back to sRGB 8-bit, and for
+/// a video encoder (`forVideo`) on to Y′CbCr 4:2:0 where the frame's size
+/// allows (`PixelLayout.video`, `YCbCr420`).
 ///
 /// Frames come out in order, each exactly once, through the `emit` closure;
 /// with look-ahead and batching they come out up to `batch + 1` frames late.
@@ -32,6 +34,8 @@ public final class Colorizer {
     /// The long side of the picture the network sees (a multiple of 128).
     public let renderSize: Int
     public let fit: RenderFit
+    /// Frames are made for a video encoder: in `PixelLayout.video` of their size, not always rgb24.
+    public let forVideo: Bool
     public var detector: SceneCutDetector { tracker.detector }
     public private(set) var framesIn = 0
     public private(set) var framesOut = 0
@@ -45,7 +49,14 @@ public final class Colorizer {
         public let index: Int
         public let width: Int
         public let height: Int
-        public let rgb: UnsafePointer<UInt8>
+        /// The frame's bytes, laid out as `layout` says.
+        public let pixels: UnsafePointer<UInt8>
+        public let layout: PixelLayout
+        /// The pixels of a frame made as rgb24 (a colorizer not made `forVideo`).
+        public var rgb: UnsafePointer<UInt8> {
+            precondition(layout == .rgb24, "a \(layout) frame is not rgb24")
+            return pixels
+        }
     }
     public typealias Emit = (Frame) throws -> Void
 
@@ -69,28 +80,33 @@ public final class Colorizer {
     private var outputCapacity = 0
     private var rowScratch: UnsafeMutablePointer<Float>
     private var rowScratchCapacity = 0
+    /// Two rows of R, G, B code planes a thread, for Y′CbCr.
+    private var codeScratch: UnsafeMutablePointer<UInt8>
+    private var codeScratchCapacity = 0
 
     /// Finds the cuts itself (prep's detector, one frame of look-ahead).
     /// `renderSize` nil: the model's training size.
     public convenience init(model: LoadedModel, batch: Int = 8, renderSize: Int? = nil, fit: RenderFit = .pad,
-                            detector: SceneCutDetector = SceneCutDetector()) {
-        self.init(model: model, batch: batch, renderSize: renderSize, fit: fit, detector: detector, shotStarts: nil, first: 0)
+                            detector: SceneCutDetector = SceneCutDetector(), forVideo: Bool = false) {
+        self.init(model: model, batch: batch, renderSize: renderSize, fit: fit, detector: detector, shotStarts: nil, first: 0,
+                  forVideo: forVideo)
     }
 
     /// Resets at the frames of `shotStarts` (film frame numbers); the first
     /// frame pushed is frame `first` of the film and starts a shot.
     public convenience init(model: LoadedModel, batch: Int, renderSize: Int? = nil, fit: RenderFit = .pad,
-                            shotStarts: Set<Int>, first: Int) {
+                            shotStarts: Set<Int>, first: Int, forVideo: Bool = false) {
         self.init(model: model, batch: batch, renderSize: renderSize, fit: fit, detector: SceneCutDetector(),
-                  shotStarts: shotStarts, first: first)
+                  shotStarts: shotStarts, first: first, forVideo: forVideo)
     }
 
     private init(model: LoadedModel, batch: Int, renderSize: Int?, fit: RenderFit, detector: SceneCutDetector,
-                 shotStarts: Set<Int>?, first: Int) {
+                 shotStarts: Set<Int>?, first: Int, forVideo: Bool) {
         precondition(batch >= 1)
         self.model = model
         self.batch = batch
         self.fit = fit
+        self.forVideo = forVideo
         self.shotStarts = shotStarts
         self.first = first
         tracker = CutTracker(detector: detector)
@@ -102,6 +118,7 @@ public final class Colorizer {
         input = Tensor(Shape(batch, 1, self.renderSize, self.renderSize))
         output = .allocate(capacity: 1)
         rowScratch = .allocate(capacity: 1)
+        codeScratch = .allocate(capacity: 1)
         chunk.reserveCapacity(batch)
         pool.reserveCapacity(batch + 2)
     }
@@ -109,6 +126,7 @@ public final class Colorizer {
     deinit {
         output.deallocate()
         rowScratch.deallocate()
+        codeScratch.deallocate()
     }
 
     /// Feeds the next frame (rgb24, `width × height`).
@@ -171,20 +189,23 @@ public final class Colorizer {
         let ab = stream.forward(L: input, frames: n)
         try model.checkOutput(ab, at: "frames \(chunk[0].index)–\(chunk[n - 1].index) of the input")
         for (i, slot) in chunk.enumerated() {
-            compose(slot, ab: ab.data + i * 2 * plane)
-            try emit(Frame(index: slot.index, width: slot.width, height: slot.height, rgb: output))
+            let layout = compose(slot, ab: ab.data + i * 2 * plane)
+            try emit(Frame(index: slot.index, width: slot.width, height: slot.height, pixels: output, layout: layout))
             framesOut += 1
         }
         pool.append(contentsOf: chunk)
         chunk.removeAll(keepingCapacity: true)
     }
 
-    /// Upsampled a*b* + the frame's own L* → rgb24 in `output`.
-    private func compose(_ slot: FrameSlot, ab: UnsafePointer<Float>) {
+    /// Upsampled a*b* + the frame's own L* → sRGB codes, into `output` as
+    /// rgb24 or (`forVideo`) in the layout a video of the frame's size is fed.
+    private func compose(_ slot: FrameSlot, ab: UnsafePointer<Float>) -> PixelLayout {
         let w = slot.width, h = slot.height
-        if w * h * 3 > outputCapacity {
+        let layout = forVideo ? PixelLayout.video(width: w, height: h) : .rgb24
+        let bytes = layout.bytes(width: w, height: h)
+        if bytes > outputCapacity {
             output.deallocate()
-            outputCapacity = w * h * 3
+            outputCapacity = bytes
             output = .allocate(capacity: outputCapacity)
         }
         let geometry = slot.geometry!
@@ -192,23 +213,57 @@ public final class Colorizer {
             || upsampler?.inputWidth != geometry.contentWidth || upsampler?.inputHeight != geometry.contentHeight {
             upsampler = BilinearUpsampler(from: geometry.contentWidth, geometry.contentHeight, to: w, h)
         }
-        let threads = ParallelChunks.chunks(h, grain: 1)
+        // Y′CbCr 4:2:0 goes by pairs of rows (a chroma row is made of two).
+        let units = layout == .yuv420p ? h / 2 : h
+        let threads = ParallelChunks.chunks(units, grain: 1)
         if 5 * w * threads > rowScratchCapacity {
             rowScratch.deallocate()
             rowScratchCapacity = 5 * w * threads
             rowScratch = .allocate(capacity: rowScratchCapacity)
         }
-        let up = upsampler!, out = output, scratch = rowScratch, plane = geometry.width * geometry.height
+        if layout == .yuv420p, 6 * w * threads > codeScratchCapacity {
+            codeScratch.deallocate()
+            codeScratchCapacity = 6 * w * threads
+            codeScratch = .allocate(capacity: codeScratchCapacity)
+        }
+        let up = upsampler!, out = output, scratch = rowScratch, codes = codeScratch, plane = geometry.width * geometry.height
         let stride = geometry.width, picture = ab + geometry.contentY * stride + geometry.contentX
         let light = slot.lightness
         let chroma = Float(LabCodec.chromaRange)
-        ParallelChunks.runIndexed(h, grain: 1) { k, rows in
-            let a = scratch + 5 * w * k, b = a + w, linear = b + w
-            for y in rows {
-                up.row(y, of: picture, stride: stride, scale: chroma, into: a)
-                up.row(y, of: picture + plane, stride: stride, scale: chroma, into: b)
-                LabToRGB8.convert(l: light + y * w, a: a, b: b, count: w, into: out + y * w * 3, scratch: linear)
+        /// One output row's L*a*b* (a and b upsampled into the thread's scratch) through `convert`.
+        func row(_ y: Int, scratch: UnsafeMutablePointer<Float>,
+                 _ convert: (_ l: UnsafePointer<Float>, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
+                             _ linear: UnsafeMutablePointer<Float>) -> Void) {
+            let a = scratch, b = a + w
+            up.row(y, of: picture, stride: stride, scale: chroma, into: a)
+            up.row(y, of: picture + plane, stride: stride, scale: chroma, into: b)
+            convert(light + y * w, a, b, b + w)
+        }
+        switch layout {
+        case .rgb24:
+            ParallelChunks.runIndexed(h, grain: 1) { k, rows in
+                for y in rows {
+                    row(y, scratch: scratch + 5 * w * k) { l, a, b, linear in
+                        LabToRGB8.convert(l: l, a: a, b: b, count: w, into: out + y * w * 3, scratch: linear)
+                    }
+                }
+            }
+        case .yuv420p:
+            let cb = out + w * h, cr = cb + (w / 2) * (h / 2)
+            ParallelChunks.runIndexed(units, grain: 1) { k, pairs in
+                let top = codes + 6 * w * k, bottom = top + 3 * w
+                for j in pairs {
+                    for half in 0..<2 {
+                        let y = 2 * j + half, planes = top + 3 * w * half
+                        row(y, scratch: scratch + 5 * w * k) { l, a, b, linear in
+                            LabToRGB8.convert(l: l, a: a, b: b, count: w, intoPlanes: planes, scratch: linear)
+                        }
+                        YCbCr420.luma(r: planes, g: planes + w, b: planes + 2 * w, count: w, into: out + y * w)
+                    }
+                    YCbCr420.chroma(top: top, bottom: bottom, count: w, cb: cb + j * (w / 2), cr: cr + j * (w / 2))
+                }
             }
         }
+        return layout
     }
 }
