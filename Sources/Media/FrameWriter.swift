@@ -59,13 +59,12 @@ public final class FrameWriter {
             if let preset = options.preset { arguments += ["-preset", preset] }
         }
         // yuv420p needs even sizes; an odd frame keeps its size in a 4:4:4 file instead of being cropped.
-        let even = width % 2 == 0 && height % 2 == 0
+        let layout = PixelLayout.video(width: width, height: height), subsampled = layout == .yuv420p
         arguments += ["-fps_mode", "passthrough", "-enc_time_base", options.timeBase,
-                      "-pix_fmt", even ? "yuv420p" : "yuv444p"] + Self.colourTags(subsampled: even)
+                      "-pix_fmt", subsampled ? "yuv420p" : "yuv444p"] + Self.colourTags(subsampled: subsampled)
         arguments += ["-vf", "setsar=" + options.sampleAspectRatio.replacingOccurrences(of: ":", with: "/"),
                       "file:" + OutputTemporaries.path(for: path)]
-        try self.init(path: path, width: width, height: height, arguments: arguments,
-                      layout: .video(width: width, height: height))
+        try self.init(path: path, width: width, height: height, arguments: arguments, layout: layout)
     }
 
     /// What a video's values are, written into it so a player need not guess:
