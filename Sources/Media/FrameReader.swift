@@ -257,6 +257,15 @@ public final class FrameReader: @unchecked Sendable {
     /// lines were relayed as they came (`ExternalProcess.relay`). After `finish`.
     public func complaintSummary() -> String? {
         let (count, first) = stderr.complaints()
+        return Self.complaintSummary(count: count, first: first, decoding: name)
+    }
+
+    /// How many lines ffmpeg complained in and the first, after `finish` or
+    /// `cancel`: for a caller that sums several readers of one input.
+    public func complaints() -> (count: Int, first: String?) { stderr.complaints() }
+
+    /// The one line for `count` complaints about `name`, the first being `first`.
+    public static func complaintSummary(count: Int, first: String?, decoding name: String) -> String? {
         guard count > 0, ExternalProcess.relay == nil else { return nil }
         return "ffmpeg reported \(count) warning\(count == 1 ? "" : "s") decoding \(name)"
             + (first.map { " (first: \($0))" } ?? "") + "; --log-level debug shows them"

@@ -37,6 +37,10 @@ public struct MediaInfo: Equatable, Sendable {
     /// The container's start in microseconds, from which ffmpeg's `-ss`
     /// counts (`FrameReader`'s `seek`); 0 when it states none.
     public var startMicroseconds: Int64 = 0
+    /// Seconds the video lasts, as the stream (else the container) states
+    /// it; nil when neither does. For dividing a film into stretches of time
+    /// (colorize's plan pass on several ranks), never for counting frames.
+    public var duration: Double?
 
     public struct Subtitle: Equatable, Sendable {
         /// The stream's number in the file (`-map 0:N`).
@@ -105,6 +109,7 @@ extension MediaInfo {
                 (sarNumerator, sarDenominator) = (sarDenominator, sarNumerator)
             }
         }
+        if let d = video.duration ?? report.duration, d.isFinite, d > 0, d < 1e9 { duration = d }
         if video.frames > 0 {
             estimatedFrames = video.frames
             claimedFrames = video.frames
