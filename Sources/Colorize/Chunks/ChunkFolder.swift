@@ -4,8 +4,9 @@ import Storage
 
 /// The work directory of a chunked colorize, `OUT.parts` beside the output:
 /// the plan with what it was made for (`plan.json`), every finished chunk
-/// (`chunk-000012.EXT`, the output's own container), and each rank's count of
-/// frames done (`.progress-R`, for rank 0's progress line). A chunk is
+/// (`chunk-000012.EXT`, the output's own container), each rank's count of
+/// frames done (`.progress-R`, for rank 0's progress line), and while a team
+/// makes the plan, each rank's part of it (`.scan-R.json`). A chunk is
 /// written under a hidden temporary name and renamed when complete (fsync,
 /// rename, fsync of the folder: `FrameWriter`), so a chunk file that exists is
 /// a whole chunk, whatever stopped the run. Removed when the output is in place.
@@ -86,6 +87,27 @@ struct ChunkFolder {
 
     /// Removes the folder and all in it (the job is done).
     func remove() { try? FileManager.default.removeItem(atPath: path) }
+
+    // MARK: - The plan's pass in stretches
+
+    private func scanPath(_ rank: Int) -> String { (path as NSString).appendingPathComponent(".scan-\(rank).json") }
+
+    /// Writes `rank`'s part of the plan's pass, atomically, for rank 0.
+    func writeScan(_ part: ShotScan.Part, rank: Int) throws {
+        do { try AtomicFile.write(try JSONEncoder().encode(part), to: scanPath(rank)) } catch {
+            throw MediaError(path: path, reason: "cannot write rank \(rank)'s part of the plan (\(error)); is the folder on a file system every rank shares?")
+        }
+    }
+
+    /// `rank`'s part of the plan's pass.
+    func readScan(rank: Int) throws -> ShotScan.Part {
+        guard let data = FileManager.default.contents(atPath: scanPath(rank)) else {
+            throw MediaError(path: path, reason: "rank \(rank)'s part of the plan is not there (is the folder on a file system every rank shares?)")
+        }
+        do { return try JSONDecoder().decode(ShotScan.Part.self, from: data) } catch {
+            throw MediaError(path: scanPath(rank), reason: "not a part of a colorize plan (\(error))")
+        }
+    }
 
     // MARK: - Progress of the ranks
 

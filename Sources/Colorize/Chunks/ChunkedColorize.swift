@@ -8,10 +8,13 @@ import Storage
 /// A video colourised into a video in chunks (`ChunkPlan`), by one process
 /// or a team of ranks (`ColorizeTeam`), resumable (`ChunkFolder`):
 ///
-/// 1. Rank 0 takes the output's lock, then makes the plan (`ShotScan`: one
-///    decoding pass over the film) or, with `--resume`, reads the plan an
-///    earlier run left, after checking it was made for the same input, model
-///    and options. The others wait at a barrier, then read the plan.
+/// 1. Rank 0 takes the output's lock, then, with `--resume`, reads the plan
+///    an earlier run left, after checking it was made for the same input,
+///    model and options. Otherwise the plan is made by one decoding pass over
+///    the film (`ShotScan`): alone, rank 0 makes it before the first barrier;
+///    in a team every rank scans a stretch of the film, and rank 0 puts the
+///    stretches together into the same plan (`ShotScan+Stretches`) between
+///    two more barriers. Then every rank reads the plan.
 /// 2. Every rank colourises its share of the chunks not finished yet
 ///    (`ChunkPlan.assign`), each chunk decoded from its first frame (a seek
 ///    half a second before it, the frames before it dropped by timestamp),
@@ -45,7 +48,12 @@ struct ChunkedColorize {
             try prepare(folder)
         }
         try team.barrier()
-        guard let plan = try folder.readManifest()?.plan else {
+        var manifest = try folder.readManifest()
+        if manifest == nil, let stretches = ShotScan.stretches(of: info, ranks: team.size) {
+            try scanTogether(stretches, folder)
+            manifest = try folder.readManifest()
+        }
+        guard let plan = manifest?.plan else {
             throw MediaError(path: folder.path, reason: "the plan rank 0 wrote is not there (is the folder on a file system every rank shares?)")
         }
         let finished = folder.finished(plan)
@@ -91,7 +99,8 @@ struct ChunkedColorize {
                       "bn-statistics": model.generator.evaluationStatistics.rawValue])
     }
 
-    /// Rank 0: the plan of an earlier run of the same job (`--resume`), or a new one.
+    /// Rank 0: the plan of an earlier run of the same job (`--resume`), or a
+    /// new one; or, for a team that scans in stretches, an empty work folder.
     private func prepare(_ folder: ChunkFolder) throws {
         let identity = self.identity
         if let earlier = try folder.readManifest(), options.resume || !folder.finished(earlier.plan).isEmpty {
@@ -118,12 +127,63 @@ struct ChunkedColorize {
         } else if options.resume {
             Logger(label: "colorize").notice("--resume: \(folder.path) does not exist, so nothing was finished; starting from the beginning")
         }
-        let scan = options.progress ? ProgressLine(label: "colorize: finding cuts", total: info.estimatedFrames) : nil
+        if ShotScan.stretches(of: info, ranks: team.size) != nil {
+            // No plan in the folder tells every rank to scan its stretch.
+            if let why = Directories.make(folder.path) { throw MediaError(path: folder.path, reason: "cannot create the work directory (\(why))") }
+            try? FileManager.default.removeItem(atPath: folder.planPath)
+            return
+        }
+        if team.size > 1 { Logger(label: "colorize").debug("\(input) states no duration to divide: rank 0 finds the cuts alone") }
+        try writePlan(try scanAlone(), folder)
+    }
+
+    private var scanLine: ProgressLine? {
+        options.progress ? ProgressLine(label: "colorize: finding cuts", total: info.estimatedFrames) : nil
+    }
+
+    /// The plan from one pass over the whole film.
+    private func scanAlone() throws -> ChunkPlan {
+        let line = scanLine
         let plan = try ShotScan.plan(of: input, info: info, modelSize: model.config.size,
-                                     chunkFrames: options.chunkFrames, progress: scan, warn: options.warn)
-        scan?.finish(plan.frames)
+                                     chunkFrames: options.chunkFrames, progress: line, warn: options.warn)
+        line?.finish(plan.frames)
+        return plan
+    }
+
+    private func writePlan(_ plan: ChunkPlan, _ folder: ChunkFolder) throws {
         guard plan.frames > 0 else { throw MediaError("\(input): no frames decoded") }
         try folder.write(ChunkFolder.Manifest(identity: identity, plan: plan))
+    }
+
+    /// Every rank: scans its stretch into the work folder; rank 0 then puts
+    /// the parts together and writes the plan, or, when they do not fit,
+    /// scans the whole film itself (said at debug level). Two barriers.
+    private func scanTogether(_ stretches: [ShotScan.Stretch], _ folder: ChunkFolder) throws {
+        let line = team.rank == 0 ? scanLine : nil
+        let progress = TeamProgress(folder: folder, rank: team.rank, ranks: team.size, line: line)
+        let part = try ShotScan.part(of: input, info: info, modelSize: model.config.size, stretch: stretches[team.rank],
+                                     progress: progress.add)
+        progress.flush()
+        try folder.writeScan(part, rank: team.rank)
+        try team.barrier()
+        if team.rank == 0 {
+            let parts = try (0..<team.size).map { try folder.readScan(rank: $0) }
+            var plan: ChunkPlan
+            switch ShotScan.merge(parts, chunkFrames: options.chunkFrames) {
+            case .success(let merged):
+                plan = merged
+                line?.finish(plan.frames)
+                if let complaints = ShotScan.complaintSummary(parts, decoding: input) { options.warn(complaints) }
+            case .failure(let failure):
+                line?.finish(parts.reduce(0) { $0 + $1.frames })
+                Logger(label: "colorize").debug("\(input): the stretches' cuts cannot be put together exactly (\(failure.reason)); rank 0 finds the cuts alone")
+                plan = try scanAlone()
+            }
+            // The parts and the scan's progress counts go before the chunks' counts start.
+            folder.removeLeftovers()
+            try writePlan(plan, folder)
+        }
+        try team.barrier()
     }
 
     /// Colourises chunk `k` into its file in `folder`, decoding from half a
