@@ -16,6 +16,9 @@ final class MPIColorizeTeam: ColorizeTeam {
     init(_ communicator: Communicator) {
         self.communicator = communicator
         communicator.collectiveTimeout = .infinity
+        // Its waits are long and latency does not matter: a rank polling MPI
+        // 10,000 times a second took CPU from the ranks still working (docs/colorize.md).
+        communicator.idlePolling = (0, 2000)
     }
 
     func barrier() throws { try communicator.barrier() }

@@ -21,7 +21,7 @@ import MPIShim
 /// Cost: `MPI_Wait` itself busy-polls the progress engine, so polling
 /// `MPI_Test` costs the same while data moves; the clock and the roll-call
 /// queue are looked at only every 1024 polls, and only after a full second
-/// of waiting does the loop sleep (100 µs) between polls.
+/// of waiting does the loop sleep (100 µs) between polls (`idlePolling`).
 struct CollectiveDeadline {
     /// Tags on the private roll-call communicator.
     static let rollCallTag: Int32 = 1
@@ -44,13 +44,13 @@ extension Communicator {
             if flag != 0 { return }
             polls &+= 1
             if polls & 1023 != 0 {
-                if sleeping { usleep(100) }
+                if sleeping { usleep(idlePolling.sleepMicroseconds) }
                 continue
             }
             let waited = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             try answerRollCalls()
             if waited > collectiveTimeout { deadlinePassed(what(), waited: waited) }
-            sleeping = waited > 1
+            sleeping = waited > idlePolling.afterSeconds
         }
     }
 

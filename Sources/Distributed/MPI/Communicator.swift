@@ -50,6 +50,13 @@ public final class Communicator: @unchecked Sendable {
     /// Five minutes: longer than rank 0 ever keeps the others waiting while it
     /// writes a checkpoint or validates, far shorter than a lost night.
     public static let defaultCollectiveTimeout: Double = 300
+    /// How a collective waits once the others are late (`CollectiveDeadline`):
+    /// after `afterSeconds` of polling without a pause it sleeps
+    /// `sleepMicroseconds` between polls. Training's waits are short and its
+    /// steps quick: a second, then 100 µs. A colorize team's ranks wait
+    /// minutes for each other (the plan, the last chunks) while the others
+    /// work, and every poll of MPI's progress engine is CPU taken from them.
+    public var idlePolling: (afterSeconds: Double, sleepMicroseconds: UInt32) = (1, 100)
     /// The training step in progress, if any, for the deadline message.
     public var step: Int?
     /// Collectives completed or waited for so far: equal on ranks in step.
