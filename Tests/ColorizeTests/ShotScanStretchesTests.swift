@@ -52,7 +52,7 @@ final class ShotScanStretchesTests: XCTestCase {
 
     /// The parts of `stretches`, scanned one after the other as the ranks would, put together;
     /// `seeks` gets where each part's decode began.
-    private func splitPlan(_ path: String, _ stretches: [ShotScan.Stretch], chunkFrames: Int = 1, seeks: ((([Double?]) -> Void))? = nil,
+    private func splitPlan(_ path: String, _ stretches: [ShotScan.Stretch], chunkFrames: Int = 1, seeks: (([Double?]) -> Void)? = nil,
                            file: StaticString = #filePath, line: UInt = #line) throws -> ChunkPlan? {
         let info = try MediaInfo.probe(path)
         var counted = 0
@@ -68,6 +68,20 @@ final class ShotScanStretchesTests: XCTestCase {
             XCTFail("\(path) in \(stretches): \(failure.reason)", file: file, line: line)
             return nil
         }
+    }
+
+    /// 2 and 3 ranks' equal stretches of `path` give `serial`; `seeks` checks where their decodes began.
+    private func assertRanksGive(_ serial: ChunkPlan, _ path: String, seeks: (([Double?]) -> Void)? = nil) throws {
+        let info = try MediaInfo.probe(path)
+        for ranks in 2...3 {
+            let stretches = try XCTUnwrap(ShotScan.stretches(of: info, ranks: ranks), path)
+            XCTAssertEqual(stretches.count, ranks)
+            XCTAssertEqual(try splitPlan(path, stretches, seeks: seeks), serial, "\(path) on \(ranks) ranks")
+        }
+    }
+
+    private func remux(_ input: String, _ output: String) throws {
+        try SyntheticMedia.run(["-hide_banner", "-loglevel", "error", "-y", "-i", input, "-c", "copy", output])
     }
 
     /// Every frame's time, as the plan's pass reads them.
@@ -87,20 +101,15 @@ final class ShotScanStretchesTests: XCTestCase {
         let dir = try makeScratchDirectory()
         let mp4 = dir + "/film.mp4", mkv = dir + "/film.mkv"
         let cuts = try makeFilm(mp4)
-        try SyntheticMedia.run(["-hide_banner", "-loglevel", "error", "-y", "-i", mp4, "-c", "copy", mkv])
+        try remux(mp4, mkv)
         for path in [mp4, mkv] {
             let serial = try serialPlan(path)
             XCTAssertEqual(serial.frames, 120, path)
             XCTAssertEqual(serial.cuts, cuts, "\(path): the detector finds every cut, the 2-frame shots' too")
             XCTAssertEqual(serial.chunks.count, cuts.count + 1)
-            let info = try MediaInfo.probe(path)
-            for ranks in 2...3 {
-                let stretches = try XCTUnwrap(ShotScan.stretches(of: info, ranks: ranks), path)
-                XCTAssertEqual(stretches.count, ranks)
-                XCTAssertEqual(try splitPlan(path, stretches, seeks: { seeks in
-                    XCTAssertNil(seeks[0])
-                    for seek in seeks.dropFirst() { XCTAssertGreaterThan(seek ?? 0, 0, "\(path): the later stretches are decoded from a seek") }
-                }), serial, "\(path) on \(ranks) ranks")
+            try assertRanksGive(serial, path) { seeks in
+                XCTAssertNil(seeks[0])
+                for seek in seeks.dropFirst() { XCTAssertGreaterThan(seek ?? 0, 0, "\(path): the later stretches are decoded from a seek") }
             }
         }
         let times = try frameTimes(mp4)
@@ -125,18 +134,14 @@ final class ShotScanStretchesTests: XCTestCase {
         let dir = try makeScratchDirectory()
         let mp4 = dir + "/vfr.mp4", ts = dir + "/vfr.ts"
         let cuts = try makeVariableFilm(mp4)
-        try SyntheticMedia.run(["-hide_banner", "-loglevel", "error", "-y", "-i", mp4, "-c", "copy", ts])
+        try remux(mp4, ts)
         for path in [mp4, ts] {
             let serial = try serialPlan(path)
             XCTAssertEqual(serial.frames, 90, path)
             XCTAssertEqual(serial.cuts, cuts, path)
             let times = try frameTimes(path)
             XCTAssertGreaterThan(times[60] - times[59], 2_900_000_000, "\(path): the gap in the picture is there")
-            let info = try MediaInfo.probe(path)
-            for ranks in 2...3 {
-                let stretches = try XCTUnwrap(ShotScan.stretches(of: info, ranks: ranks), path)
-                XCTAssertEqual(try splitPlan(path, stretches), serial, "\(path) on \(ranks) ranks")
-            }
+            try assertRanksGive(serial, path)
             for bound in [times[45], times[46], times[44] + 1, times[59] + 1_500_000_000, times[60], times[62]] {
                 XCTAssertEqual(try splitPlan(path, [.init(from: nil, to: bound), .init(from: bound, to: nil)], seeks: { seeks in
                     // In the gap a second back has no frame, ten seconds back is before the start; a transport stream seeks to nothing.
