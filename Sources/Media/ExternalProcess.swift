@@ -61,6 +61,8 @@ public final class StderrCollector: @unchecked Sendable {
     private static let keep = 8192
     private let done = DispatchSemaphore(value: 0)
     private var text = Data()
+    /// Guards `count` and `first`, which `complaintsSoFar` reads while lines come.
+    private let lock = NSLock()
     private var count = 0
     private var first: String?
 
@@ -105,12 +107,14 @@ public final class StderrCollector: @unchecked Sendable {
             guard !trimmed.isEmpty else { continue }
             relay?(trimmed)
             // "    Last message repeated 36 times": that many more of the line before.
+            lock.lock()
             if trimmed.hasPrefix("Last message repeated "), let n = Int(trimmed.split(separator: " ")[3]) {
                 count += n
             } else {
                 count += 1
                 if first == nil { first = FFmpeg.untagged(trimmed) }
             }
+            lock.unlock()
         }
         return rest
     }
@@ -126,6 +130,14 @@ public final class StderrCollector: @unchecked Sendable {
     /// them, without its "[decoder @ 0x…]" tag; once the child has closed stderr.
     public func complaints() -> (count: Int, first: String?) {
         _ = wait()
+        return complaintsSoFar()
+    }
+
+    /// The same, for the lines come so far: for a caller about to stop the
+    /// child, whose complaints about being stopped (a broken pipe) are not the input's.
+    public func complaintsSoFar() -> (count: Int, first: String?) {
+        lock.lock()
+        defer { lock.unlock() }
         return (count, first)
     }
 }

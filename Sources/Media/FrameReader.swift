@@ -264,6 +264,10 @@ public final class FrameReader: @unchecked Sendable {
     /// `cancel`: for a caller that sums several readers of one input.
     public func complaints() -> (count: Int, first: String?) { stderr.complaints() }
 
+    /// The same so far, before a `cancel`: stopping ffmpeg makes it complain
+    /// of a broken pipe, which says nothing about the input.
+    public func complaintsBeforeCancel() -> (count: Int, first: String?) { stderr.complaintsSoFar() }
+
     /// The one line for `count` complaints about `name`, the first being `first`.
     public static func complaintSummary(count: Int, first: String?, decoding name: String) -> String? {
         guard count > 0, ExternalProcess.relay == nil else { return nil }

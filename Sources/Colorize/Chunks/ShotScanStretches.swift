@@ -150,10 +150,11 @@ extension ShotScan {
                 part.cutNanoseconds.append(previous.ns)
             }
             do { try reader.finishOrThrow() } catch where seek != nil && part.frames == 0 { return nil }
+            (part.complaints, part.firstComplaint) = reader.complaints()
         } else {
+            (part.complaints, part.firstComplaint) = reader.complaintsBeforeCancel()
             reader.cancel()
         }
-        (part.complaints, part.firstComplaint) = reader.complaints()
         return part
     }
 
