@@ -2,7 +2,7 @@
 import XCTest
 
 /// `ChunkPlan`: chunks of whole shots, from the cuts and `chunkFrames` alone,
-/// and a share of them per rank that leaves no rank more than a chunk behind.
+/// taken by the ranks longest first.
 final class ChunkPlanTests: XCTestCase {
     /// 100 frames, shots starting at 10, 15, 40, 45 and 90, chunks of at least 20:
     /// 0–39 (the cuts at 10 and 15 come too early), 40–89 (the shot 45–89 is
@@ -18,22 +18,14 @@ final class ChunkPlanTests: XCTestCase {
         XCTAssertEqual(ChunkPlan(frames: 0, cuts: [], chunkFrames: 20) { _ in 0 }.chunks, [])
     }
 
-    /// Longest first to the least loaded rank: 7 chunks of 50, 40, 30, 30,
-    /// 20, 10, 10 frames on 3 ranks end at 70, 60 and 60 frames (the best is 60, 60, 70 too).
-    func testAssignmentBalancesFramesAndKeepsFilmOrderPerRank() {
+    /// The ranks take the pending chunks longest first, ties in film order, so the last to start are the shortest.
+    func testChunksAreClaimedLongestFirst() {
         let counts = [10, 50, 30, 20, 40, 10, 30]
         var firsts = [0]
         for c in counts.dropLast() { firsts.append(firsts.last! + c) }
         let plan = ChunkPlan(frames: counts.reduce(0, +), cuts: Array(firsts.dropFirst()), chunkFrames: 1) { Int64($0) }
         XCTAssertEqual(plan.chunks.map(\.count), counts)
-        let shares = plan.assign(Array(0..<7), ranks: 3)
-        XCTAssertEqual(shares, [[0, 1, 5], [3, 4], [2, 6]])
-        XCTAssertEqual(Set(shares.flatMap { $0 }), Set(0..<7), "every chunk once")
-        XCTAssertEqual(shares.flatMap { $0 }.count, 7)
-        let loads = shares.map { $0.reduce(0) { $0 + counts[$1] } }
-        XCTAssertEqual(loads.sorted(), [60, 60, 70])
-        for share in shares { XCTAssertEqual(share, share.sorted(), "a rank's chunks in film order") }
-        XCTAssertEqual(plan.assign([2, 5], ranks: 4), [[2], [5], [], []], "only the pending chunks")
-        XCTAssertEqual(plan.assign(Array(0..<7), ranks: 3), shares, "the same on every rank")
+        XCTAssertEqual(plan.claimOrder(Array(0..<7)), [1, 4, 2, 6, 3, 0, 5])
+        XCTAssertEqual(plan.claimOrder([5, 2, 0]), [2, 0, 5], "only the pending chunks")
     }
 }

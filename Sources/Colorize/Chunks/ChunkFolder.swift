@@ -5,8 +5,9 @@ import Storage
 /// The work directory of a chunked colorize, `OUT.parts` beside the output:
 /// the plan with what it was made for (`plan.json`), every finished chunk
 /// (`chunk-000012.EXT`, the output's own container), each rank's count of
-/// frames done (`.progress-R`, for rank 0's progress line), and while a team
-/// makes the plan, each rank's part of it (`.scan-R.json`). A chunk is
+/// frames done (`.progress-R`, for rank 0's progress line), the claims on
+/// chunks (`.claim-000012`, `claim`), and while a team makes the plan, each
+/// rank's part of it (`.scan-R.json`). A chunk is
 /// written under a hidden temporary name and renamed when complete (fsync,
 /// rename, fsync of the folder: `FrameWriter`), so a chunk file that exists is
 /// a whole chunk, whatever stopped the run. Removed when the output is in place.
@@ -87,6 +88,21 @@ struct ChunkFolder {
 
     /// Removes the folder and all in it (the job is done).
     func remove() { try? FileManager.default.removeItem(atPath: path) }
+
+    private func claimPath(_ k: Int) -> String { (path as NSString).appendingPathComponent(String(format: ".claim-%06d", k)) }
+
+    /// Claims chunk `k` for the calling rank: true when no rank of this run
+    /// has (an exclusive create, atomic on NFS too). Claims are hidden
+    /// leftovers, so a resumed run removes them and claims anew.
+    func claim(_ k: Int) throws -> Bool {
+        let fd = open(claimPath(k), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        if fd >= 0 {
+            close(fd)
+            return true
+        }
+        if errno == EEXIST { return false }
+        throw MediaError(path: path, reason: "cannot claim chunk \(k + 1) (\(SystemError.words(errno)))")
+    }
 
     // MARK: - The plan's pass in stretches
 

@@ -48,22 +48,14 @@ public struct ChunkPlan: Codable, Equatable, Sendable {
         Set(cuts.filter { $0 >= chunk.first && $0 < chunk.first + chunk.count })
     }
 
-    /// Which of the `pending` chunks each of `ranks` ranks colourises: the
-    /// longest chunk first to the rank with the fewest frames so far (ties to
-    /// the lower rank), each rank's chunks then in film order. Frames cost the
-    /// same everywhere in a film (one size), so frames stand for time, and no
-    /// rank ends more than one chunk after another. Static, so every rank
-    /// computes its share alone and no rank waits on another to hand out work.
-    public func assign(_ pending: [Int], ranks: Int) -> [[Int]] {
-        precondition(ranks >= 1)
-        var load = [Int](repeating: 0, count: ranks)
-        var shares = [[Int]](repeating: [], count: ranks)
-        let order = pending.sorted { (chunks[$0].count, $1) > (chunks[$1].count, $0) }
-        for k in order {
-            let rank = load.indices.min { (load[$0], $0) < (load[$1], $1) }!
-            load[rank] += chunks[k].count
-            shares[rank].append(k)
-        }
-        return shares.map { $0.sorted() }
+    /// The order in which ranks take the `pending` chunks: the longest first
+    /// (ties in film order). Each rank takes the next chunk no rank has
+    /// claimed yet (`ChunkFolder.claim`) whenever it is free, so the ranks
+    /// share by the time chunks really take, which follows a chunk's
+    /// content (the encoder's work) as much as its frames, and the last
+    /// chunks to start are the shortest: a rank ends at most the shortest
+    /// chunk's time after another. No rank hands out work or waits for it.
+    public func claimOrder(_ pending: [Int]) -> [Int] {
+        pending.sorted { (chunks[$0].count, $1) > (chunks[$1].count, $0) }
     }
 }

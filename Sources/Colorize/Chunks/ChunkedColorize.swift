@@ -15,8 +15,9 @@ import Storage
 ///    in a team every rank scans a stretch of the film, and rank 0 puts the
 ///    stretches together into the same plan (`ShotScan+Stretches`) between
 ///    two more barriers. Then every rank reads the plan.
-/// 2. Every rank colourises its share of the chunks not finished yet
-///    (`ChunkPlan.assign`), each chunk decoded from its first frame (a seek
+/// 2. Every rank colourises chunks not finished yet, the next one no rank
+///    has claimed whenever it is free (`ChunkPlan.claimOrder`,
+///    `ChunkFolder.claim`), each chunk decoded from its first frame (a seek
 ///    half a second before it, the frames before it dropped by timestamp),
 ///    with the plan's cuts, and encoded into its own file in the output's
 ///    container and codec.
@@ -61,13 +62,15 @@ struct ChunkedColorize {
         if team.rank == 0, !finished.isEmpty {
             Logger(label: "colorize").notice("resuming: \(finished.count) of \(plan.chunks.count) chunks were finished by an earlier run; colourising the other \(pending.count)")
         }
-        let mine = plan.assign(pending, ranks: team.size)[team.rank]
         let progress = TeamProgress(folder: folder, rank: team.rank, ranks: team.size,
                                     line: team.rank == 0 && options.progress
                                         ? ProgressLine(label: "colorize", total: pending.reduce(0) { $0 + plan.chunks[$1].count }) : nil)
-        for (n, k) in mine.enumerated() {
+        var done = 0
+        for k in plan.claimOrder(pending) {
+            guard try folder.claim(k) else { continue }
             try colourise(k, of: plan, into: folder, progress: progress)
-            if let fault = options.killAfterChunks, fault.rank == team.rank, fault.chunks == n + 1 { kill(getpid(), fault.signal) }
+            done += 1
+            if let fault = options.killAfterChunks, fault.rank == team.rank, fault.chunks == done { kill(getpid(), fault.signal) }
         }
         progress.flush()
         try team.barrier()
