@@ -153,6 +153,21 @@ final class ShotScanStretchesTests: XCTestCase {
 
     /// Parts whose seams do not fit, or whose times went back, are refused
     /// (rank 0 then scans alone); fitting parts are numbered on from each other.
+    /// A later stretch whose decode fails does not end the team: its part
+    /// says why, and the merge refuses it, so rank 0 scans alone.
+    func testAStretchWhoseDecodeFailsIsAFailedPartNotAThrow() throws {
+        let dir = try makeScratchDirectory()
+        let path = dir + "/film.mkv"
+        _ = try makeFilm(path)
+        let info = try MediaInfo.probe(path)
+        let stretches = try XCTUnwrap(ShotScan.stretches(of: info, ranks: 2))
+        let gone = dir + "/gone.mkv"
+        XCTAssertThrowsError(try ShotScan.part(of: gone, info: info, modelSize: modelSize, stretch: stretches[0], progress: { _ in }))
+        let part = try ShotScan.part(of: gone, info: info, modelSize: modelSize, stretch: stretches[1], progress: { _ in })
+        XCTAssertNotNil(part.failure)
+        XCTAssertTrue(part.failure?.contains("gone.mkv") == true, part.failure ?? "no failure")
+    }
+
     func testPartsThatDoNotFitAreRefused() {
         func sample(_ ns: Int64, _ digest: String = "a") -> ShotScan.Sample { .init(nanoseconds: ns, digest: digest) }
         var first = ShotScan.Part(frames: 10, firstNanoseconds: 0, cuts: [4], cutNanoseconds: [40],

@@ -74,21 +74,32 @@ extension ShotScan {
     /// frames) before it, then ten times as far, then from the film's start:
     /// a seek that gives fewer than two frames before the stretch (a gap in
     /// the picture, a file that seeks to its end or to nothing) is tried
-    /// further back. `progress` gets each frame of the stretch once.
+    /// further back. `progress` gets each frame of the stretch once. An error
+    /// in a later stretch's decode becomes the part's `failure`, not a throw:
+    /// rank 0 then scans the film alone, and meets the error itself if the
+    /// serial scan fails on it too (a throw here would end every rank).
     static func part(of path: String, info: MediaInfo, modelSize: Int, stretch: Stretch,
                      progress: (Int) -> Void) throws -> Part {
         guard let from = stretch.from else {
             return try scan(path, info: info, modelSize: modelSize, stretch: stretch, seek: nil, progress: progress)!
         }
-        let offset = Double(from - info.startMicroseconds * 1000) / 1e9
-        let margin = max(1, 4 / max(info.fps, 1e-3))
-        for seek in [offset - margin, offset - 10 * margin] where seek > 0 {
-            if let part = try scan(path, info: info, modelSize: modelSize, stretch: stretch, seek: seek, progress: progress) {
-                return part
+        do {
+            let offset = Double(from - info.startMicroseconds * 1000) / 1e9
+            let margin = max(1, 4 / max(info.fps, 1e-3))
+            for seek in [offset - margin, offset - 10 * margin] where seek > 0 {
+                if let part = try scan(path, info: info, modelSize: modelSize, stretch: stretch, seek: seek, progress: progress) {
+                    return part
+                }
+                Logger(label: "colorize").debug("\(path): seeking to \(String(format: "%.3f", seek)) s gave fewer than two frames before the stretch from \(String(format: "%.3f", offset)) s; seeking further back")
             }
-            Logger(label: "colorize").debug("\(path): seeking to \(String(format: "%.3f", seek)) s gave fewer than two frames before the stretch from \(String(format: "%.3f", offset)) s; seeking further back")
+            return try scan(path, info: info, modelSize: modelSize, stretch: stretch, seek: nil, progress: progress)!
+        } catch let stop as StoppedBySignal {
+            throw stop
+        } catch {
+            var failed = Part()
+            failed.failure = "its decode failed: \(error)"
+            return failed
         }
-        return try scan(path, info: info, modelSize: modelSize, stretch: stretch, seek: nil, progress: progress)!
     }
 
     /// One decode for `part`; nil when a `seek` gave fewer than two frames
