@@ -17,7 +17,7 @@
 #   cluster/testbed.sh link H up|down         # plug / unplug host H's cable
 #   cluster/testbed.sh kill H                 # SIGKILL every process on host H (a dead node)
 #   cluster/testbed.sh bytes H                # bytes host H has sent on its link so far
-#   cluster/testbed.sh cpu H                  # CPU ns host H has used (up with --cpus, cgroup v1)
+#   cluster/testbed.sh cpu H                  # CPU ns host H has used (up with --cpus)
 #   cluster/testbed.sh slurm COMMAND...       # a Slurm command on the login node (with --slurm)
 #   cluster/testbed.sh status
 #   cluster/testbed.sh down                   # always safe; removes everything
@@ -36,8 +36,7 @@
 # --cpus C gives every host C CPUs' worth of time (0.5, 1, 1.5 …) with a
 # control group of the kernel's CPU controller (v2 `cpu.max`, or v1
 # `cpu.cfs_quota_us`) that the holder, `run` and the testbed's `ssh` (so
-# mpirun's daemons and ranks) join; with cgroup v1's cpuacct its CPU time is
-# counted too (`cpu H`). With N × C at most the machine's cores every host is
+# mpirun's daemons and ranks) join; `cpu H` reads the CPU time it has used. With N × C at most the machine's cores every host is
 # a machine of C CPUs as far as time goes (they still share caches and memory
 # bandwidth). Slurm's daemons do not join them.
 # VCOLOR_TESTBED=NAME (default vctb) names the testbed, so several can coexist;
@@ -91,7 +90,13 @@ down() {
   # The hosts' CPU groups, once their processes are gone.
   for g in /sys/fs/cgroup/vcolor-testbed-"$name" /sys/fs/cgroup/{cpu,cpuacct}/vcolor-testbed-"$name"; do
     [[ -d "$g" ]] || continue
-    for d in "$g"/h*; do [[ -d "$d" ]] && rmdir "$d" 2>/dev/null || true; done
+    for d in "$g"/h*; do
+      [[ -d "$d" ]] || continue
+      # A killed process leaves its group only once it has exited (freeing a
+      # rank's memory takes a moment): wait up to 5 s for the group to empty.
+      for _ in $(seq 1 50); do [[ -s "$d/cgroup.procs" ]] || break; sleep 0.1; done
+      rmdir "$d" 2>/dev/null || echo "testbed.sh: could not remove the CPU group $d" >&2
+    done
     rmdir "$g" 2>/dev/null || true
   done
   rm -rf "$state"
@@ -105,10 +110,12 @@ cpu_groups() {
   : > "$state/host$h.cgroups"
   if [[ -f /sys/fs/cgroup/cgroup.controllers ]]; then
     grep -qw cpu /sys/fs/cgroup/cgroup.controllers || die "--cpus: the cgroup v2 CPU controller is not available"
-    grep -qw cpu /sys/fs/cgroup/cgroup.subtree_control || echo +cpu > /sys/fs/cgroup/cgroup.subtree_control
+    grep -qw cpu /sys/fs/cgroup/cgroup.subtree_control || echo +cpu > /sys/fs/cgroup/cgroup.subtree_control ||
+      die "--cpus: cannot enable the CPU controller below /sys/fs/cgroup (a container's cgroup that holds processes?)"
     g="/sys/fs/cgroup/vcolor-testbed-$name"
     mkdir -p "$g"
-    grep -qw cpu "$g/cgroup.subtree_control" || echo +cpu > "$g/cgroup.subtree_control"
+    grep -qw cpu "$g/cgroup.subtree_control" || echo +cpu > "$g/cgroup.subtree_control" ||
+      die "--cpus: cannot enable the CPU controller in $g"
     mkdir -p "$g/h$h"
     echo "$quota $period" > "$g/h$h/cpu.max"
     echo "$g/h$h" >> "$state/host$h.cgroups"
@@ -282,8 +289,9 @@ case "$cmd" in
         --delay) delay="${2:?--delay needs milliseconds}"; [[ "$delay" =~ ^[0-9]+$ ]] || die "--delay takes whole milliseconds"; shift 2 ;;
         --cpus)
           cpus="${2:?--cpus needs a number of CPUs}"
-          [[ "$cpus" =~ ^[0-9]*\.?[0-9]+$ ]] && awk -v c="$cpus" 'BEGIN { exit !(c >= 0.01) }' ||
-            die "--cpus takes a number of CPUs (0.5, 1 …), got '$cpus'"
+          # The kernel refuses a quota under 1 ms of each 10 ms period.
+          [[ "$cpus" =~ ^[0-9]*\.?[0-9]+$ ]] && awk -v c="$cpus" 'BEGIN { exit !(c >= 0.1) }' ||
+            die "--cpus takes a number of CPUs of at least 0.1 (0.5, 1 …), got '$cpus'"
           shift 2 ;;
         --slurm) slurm=1; shift ;;
         *) die "unknown option $1" ;;
@@ -300,9 +308,15 @@ case "$cmd" in
     ip netns exec "${name}-h$1" cat /sys/class/net/eth0/statistics/tx_bytes ;;
   cpu)
     [[ $# -eq 1 ]] || die "usage: cpu H"
-    g=$(grep -m1 cpuacct "$state/host$1.cgroups" 2>/dev/null || true)
-    [[ -n "$g" ]] || die "host $1 has no CPU account (up with --cpus, on cgroup v1)"
-    cat "$g/cpuacct.usage" ;;
+    [[ -f "$state/host$1.cgroups" ]] || die "host $1 has no CPU group (up with --cpus)"
+    while read -r g; do
+      # v1: cpuacct.usage in ns (in the cpu group when the two are mounted together); v2: cpu.stat's usage_usec.
+      if [[ -f "$g/cpuacct.usage" ]]; then cat "$g/cpuacct.usage"; exit 0; fi
+      if [[ -f "$g/cpu.stat" ]] && grep -q '^usage_usec ' "$g/cpu.stat"; then
+        awk '$1 == "usage_usec" { print $2 * 1000 }' "$g/cpu.stat"; exit 0
+      fi
+    done < "$state/host$1.cgroups"
+    die "host $1's CPU group counts no CPU time" ;;
   status)
     [[ -d "$state" ]] || { echo "testbed '$name' is down"; exit 0; }
     cat "$state/hosts" ;;
