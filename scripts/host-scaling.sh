@@ -35,7 +35,12 @@ case "$CONFIG" in
     seed) model="--base 64 --batch 4 --clip 8"; steps=${STEPS:-6} ;;
     tiny) model="--base 16 --batch 1 --clip 2"; steps=${STEPS:-30} ;;
     doctor) model=""; steps=0 ;;
-    *) echo "host-scaling.sh: CONFIG is seed or tiny, got '$CONFIG'" >&2; exit 2 ;;
+    *) echo "host-scaling.sh: CONFIG is seed, tiny or doctor, got '$CONFIG'" >&2; exit 2 ;;
+esac
+case "$CONFIG:$steps" in
+    doctor:*) ;;
+    *:[0-9]|*:[0-9]*[0-9]) [ "$steps" -ge 3 ] 2>/dev/null || { echo "host-scaling.sh: STEPS must be a number of at least 3 (step 1 is left out), got '$steps'" >&2; exit 2; } ;;
+    *) echo "host-scaling.sh: STEPS must be a number, got '$steps'" >&2; exit 2 ;;
 esac
 cpus=${CPUS:-0.45}
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 VCOLOR_TESTBED=${VCOLOR_TESTBED:-vcscale}
@@ -50,7 +55,8 @@ for src in testsrc testsrc2 mandelbrot life rgbtestsrc smptebars; do
 done
 [ "$CONFIG" = doctor ] || [ -f "$OUT/data/index.json" ] || "$VCOLOR" prep "$OUT/videos" --out "$OUT/data" --val-fraction 0 --cut-threshold 2 >/dev/null
 
-trap '"$here/cluster/testbed.sh" down >/dev/null 2>&1' EXIT INT TERM
+trap '"$here/cluster/testbed.sh" down >/dev/null 2>&1' EXIT
+trap 'exit 130' INT TERM
 "$here/cluster/testbed.sh" down
 
 common="--data $OUT/data $model --threads 1 --validation-clips 0 --checkpoint-every 100000 --log-level quiet"
