@@ -321,6 +321,6 @@ case "$cmd" in
     [[ -d "$state" ]] || { echo "testbed '$name' is down"; exit 0; }
     cat "$state/hosts" ;;
   check) check_capable ;;
-  -h|--help|"") sed -n '2,51p' "$0" ;;
+  -h|--help|"") sed -n '2,50p' "$0" ;;
   *) die "unknown command '$cmd' (up, down, run, slurm, link, kill, bytes, cpu, status, check)" ;;
 esac
